@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * The mount backend: the only code that changes the kernel's mount table.
+ * The daemon uses the libmount one; unit tests use a fake with injectable
+ * failures and delays (tests/refmount-fake-backend.c).
+ *
+ * Error contract (errno-based, never matched on text — LP #1340552):
+ *  - mount:  REFMOUNT_ERROR_MOUNT_FAILED, message = libmount's/helper's reason.
+ *  - umount: REFMOUNT_ERROR_BUSY for EBUSY, REFMOUNT_ERROR_NOT_FOUND when
+ *            nothing is mounted there (EINVAL/ENOENT), otherwise
+ *            REFMOUNT_ERROR_FAILED.
+ */
+
+typedef struct _RefmountBackend RefmountBackend;
+
+typedef struct {
+  char *source;
+  char *fstype;
+} RefmountKernelMount;
+
+void refmount_kernel_mount_free (RefmountKernelMount *km);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountKernelMount, refmount_kernel_mount_free)
+
+typedef struct {
+  /* Mount onto the directory open as @dirfd (O_PATH); @path is the
+   * canonical path, for messages only.  @options is comma-joined. */
+  gboolean    (*mount)  (RefmountBackend *self,
+                         int              dirfd,
+                         const char      *path,
+                         const char      *fstype,
+                         const char      *source,
+                         const char      *options,
+                         gboolean         use_helper,
+                         GError         **error);
+  /* Unmount what is mounted on @name inside the directory @parentfd
+   * (O_PATH); @path is the canonical path. */
+  gboolean    (*umount) (RefmountBackend *self,
+                         int              parentfd,
+                         const char      *name,
+                         const char      *path,
+                         gboolean         force,
+                         gboolean         lazy,
+                         GError         **error);
+  /* The topmost kernel mount whose target is exactly @path, or NULL. */
+  RefmountKernelMount *(*lookup) (RefmountBackend *self,
+                                  const char      *path);
+  /* All mounts: target -> RefmountKernelMount* (topmost per target).
+   * Used once at start-up to reconcile without O(n²) lookups. */
+  GHashTable *(*list)   (RefmountBackend *self,
+                         GError         **error);
+  void        (*free)   (RefmountBackend *self);
+} RefmountBackendOps;
+
+struct _RefmountBackend {
+  const RefmountBackendOps *ops;
+};
+
+RefmountBackend *refmount_backend_libmount_new (void);
+void             refmount_backend_free         (RefmountBackend *backend);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountBackend, refmount_backend_free)
+
+G_END_DECLS

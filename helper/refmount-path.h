@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * Confinement of mountpoints beneath a mount root (SPEC §5).  Every lookup
+ * is openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+ * from an fd of the root, so a symlink swapped into any component — even
+ * concurrently — makes the call fail instead of escaping the root.
+ */
+
+/* Open (O_PATH|O_DIRECTORY|O_CLOEXEC) @relative beneath @root.  With
+ * @create, missing components are created 0755 one by one (each mkdirat
+ * relative to the fd of its resolved parent) and *out_created tells whether
+ * the final component was created by this call.  Returns -1 with a
+ * G_IO_ERROR naming the path on failure (G_IO_ERROR_TOO_MANY_LINKS for a
+ * symlink, G_IO_ERROR_NOT_DIRECTORY, G_IO_ERROR_NOT_FOUND …). */
+int      refmount_path_open_beneath  (const char *root,
+                                      const char *relative,
+                                      gboolean    create,
+                                      gboolean   *out_created,
+                                      GError    **error);
+
+/* Open the parent directory of @relative beneath @root (same rules) and
+ * return its fd; *out_name is the last component (points into @relative). */
+int      refmount_path_open_parent   (const char  *root,
+                                      const char  *relative,
+                                      const char **out_name,
+                                      GError     **error);
+
+/* rmdir the final component of @relative beneath @root (resolved through
+ * its parent fd; never follows symlinks).  ENOENT is success. */
+gboolean refmount_path_remove_dir    (const char *root,
+                                      const char *relative,
+                                      GError    **error);
+
+/* Is @fd (O_PATH) the root of a mount (statx STATX_ATTR_MOUNT_ROOT)? */
+gboolean refmount_path_fd_is_mount_root (int fd);
+
+G_END_DECLS
