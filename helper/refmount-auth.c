@@ -1,2 +1,88 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <polkit/polkit.h>
+
+#include "refmount-auth.h"
+#include "refmount-error.h"
+#include "refmount-log.h"
+#include "refmount-names.h"
+
+static void
+add_detail (PolkitDetails *details,
+            const char    *key,
+            const char    *value)
+{
+  if (value != NULL)
+    polkit_details_insert (details, key, value);
+}
+
+gboolean
+refmount_auth_check (GDBusMethodInvocation     *invocation,
+                     guint32                    caller_uid,
+                     const char                *action_id,
+                     const RefmountAuthDetails *auth_details,
+                     const char                *message,
+                     GError                   **error)
+{
+  g_autoptr(PolkitAuthority) authority = NULL;
+  g_autoptr(PolkitSubject) subject = NULL;
+  g_autoptr(PolkitDetails) details = NULL;
+  g_autoptr(PolkitAuthorizationResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+  GDBusMessage *dbus_message = g_dbus_method_invocation_get_message (invocation);
+
+  if (caller_uid == 0)
+    return TRUE;
+
+  if (g_dbus_message_get_flags (dbus_message) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
+    flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
+
+  /* The bus name, not a pid: a pid can be recycled by the time polkit
+   * looks at it, a unique bus name never is. */
+  subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (invocation));
+  details = polkit_details_new ();
+  if (auth_details != NULL)
+    {
+      g_autofree char *options = NULL;
+
+      add_detail (details, "fstype", auth_details->fstype);
+      add_detail (details, "source", auth_details->source);
+      add_detail (details, "mountpoint", auth_details->mountpoint);
+      add_detail (details, "attachment", auth_details->attachment);
+      if (auth_details->options != NULL)
+        {
+          options = g_strjoinv (",", (char **) auth_details->options);
+          add_detail (details, "options", options);
+        }
+    }
+  add_detail (details, "polkit.message", message);
+  add_detail (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
+
+  authority = polkit_authority_get_sync (NULL, &local_error);
+  if (authority != NULL)
+    result = polkit_authority_check_authorization_sync (authority, subject, action_id, details,
+                                                        flags, NULL, &local_error);
+  if (result == NULL)
+    {
+      /* Fail closed: without polkitd nobody but root gets in. */
+      g_warning ("Authorization check for %s failed: %s", action_id, local_error->message);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                   "Not authorized to perform '%s': the authorization service is unavailable (%s)",
+                   action_id, local_error->message);
+      return FALSE;
+    }
+
+  if (polkit_authorization_result_get_is_authorized (result))
+    return TRUE;
+
+  if (polkit_authorization_result_get_is_challenge (result))
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                 "Not authorized to perform '%s': authentication is required and the call "
+                 "did not allow interactive authorization", action_id);
+  else
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                 "Not authorized to perform '%s'", action_id);
+  return FALSE;
+}

@@ -1,2 +1,244 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <unistd.h>
+
+#include "refmount-backend.h"
+#include "refmount-error.h"
+#include "refmount-path.h"
+
+/* libmount declares only struct tags; g_autoptr needs type names. */
+typedef struct libmnt_context libmnt_context;
+typedef struct libmnt_table libmnt_table;
+typedef struct libmnt_iter libmnt_iter;
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_context, mnt_free_context)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_table, mnt_unref_table)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_iter, mnt_free_iter)
+
+#define MOUNTINFO "/proc/self/mountinfo"
+
+void
+refmount_kernel_mount_free (RefmountKernelMount *km)
+{
+  if (km == NULL)
+    return;
+  g_free (km->source);
+  g_free (km->fstype);
+  g_free (km);
+}
+
+void
+refmount_backend_free (RefmountBackend *backend)
+{
+  if (backend != NULL)
+    backend->ops->free (backend);
+}
+
+/* A context that does exactly what it is told: no fstab merging (an admin's
+ * fstab line must not add options a caller never asked for), no
+ * canonicalization (it would turn the /proc/PID/fd/N target back into a
+ * path string and reopen the symlink race), helpers only when allowed. */
+static struct libmnt_context *
+new_context (gboolean use_helper)
+{
+  struct libmnt_context *cxt = mnt_new_context ();
+
+  mnt_context_set_optsmode (cxt, MNT_OMODE_IGNORE);
+  mnt_context_disable_canonicalize (cxt, TRUE);
+  mnt_context_disable_swapmatch (cxt, TRUE);
+  mnt_context_disable_helpers (cxt, !use_helper);
+  /* utab records userspace options for helpers; kernel mounts need none. */
+  mnt_context_disable_mtab (cxt, !use_helper);
+  return cxt;
+}
+
+static char *
+context_reason (struct libmnt_context *cxt,
+                int                    rc)
+{
+  char buf[BUFSIZ] = "";
+  int syscall_errno = mnt_context_get_syscall_errno (cxt);
+
+  mnt_context_get_excode (cxt, rc, buf, sizeof buf);
+  if (mnt_context_helper_executed (cxt))
+    return g_strdup_printf ("%s (helper exit status %d)", buf[0] ? buf : "helper failed",
+                            mnt_context_get_helper_status (cxt));
+  if (buf[0] == '\0')
+    return g_strdup (g_strerror (syscall_errno ? syscall_errno : (rc < 0 ? -rc : EIO)));
+  return g_strdup (buf);
+}
+
+static gboolean
+libmount_mount (RefmountBackend *backend,
+                int              dirfd,
+                const char      *path,
+                const char      *fstype,
+                const char      *source,
+                const char      *options,
+                gboolean         use_helper,
+                GError         **error)
+{
+  g_autoptr(libmnt_context) cxt = new_context (use_helper);
+  /* /proc/PID/fd/N rather than /proc/self: a helper is another process,
+   * and for it /proc/self would name its own fd table. */
+  g_autofree char *target = g_strdup_printf ("/proc/%d/fd/%d", (int) getpid (), dirfd);
+  int rc;
+
+  mnt_context_set_fstype (cxt, fstype);
+  mnt_context_set_source (cxt, source);
+  mnt_context_set_target (cxt, target);
+  mnt_context_set_options (cxt, options);
+
+  rc = mnt_context_mount (cxt);
+  if (rc != 0 || mnt_context_get_status (cxt) != 1)
+    {
+      g_autofree char *reason = context_reason (cxt, rc);
+
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
+                   "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
+                   source, fstype, path, reason);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+libmount_umount (RefmountBackend *backend,
+                 int              parentfd,
+                 const char      *name,
+                 const char      *path,
+                 gboolean         force,
+                 gboolean         lazy,
+                 GError         **error)
+{
+  g_autoptr(libmnt_context) cxt = new_context (FALSE);
+  /* Through the parent's fd, so no component above the mountpoint can be
+   * swapped; the last one cannot be renamed while it is mounted on. */
+  g_autofree char *target = g_strdup_printf ("/proc/%d/fd/%d/%s", (int) getpid (), parentfd, name);
+  int rc, err;
+
+  mnt_context_set_target (cxt, target);
+  mnt_context_enable_force (cxt, force);
+  mnt_context_enable_lazy (cxt, lazy);
+
+  rc = mnt_context_umount (cxt);
+  if (rc == 0 && mnt_context_get_status (cxt) == 1)
+    return TRUE;
+
+  err = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : (rc < 0 ? -rc : 0);
+  if (err == EBUSY)
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY,
+                 "Mountpoint '%s' is busy", path);
+  else if (err == EINVAL || err == ENOENT)
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                 "Nothing is mounted at mountpoint '%s'", path);
+  else
+    {
+      g_autofree char *reason = context_reason (cxt, rc);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Unmounting mountpoint '%s' failed: %s", path, reason);
+    }
+  return FALSE;
+}
+
+static libmnt_table *
+parse_mountinfo (GError **error)
+{
+  g_autoptr(libmnt_table) tb = mnt_new_table ();
+  int rc = mnt_table_parse_file (tb, MOUNTINFO);
+
+  if (rc != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (-rc),
+                   "Cannot parse %s: %s", MOUNTINFO, g_strerror (-rc));
+      return NULL;
+    }
+  return g_steal_pointer (&tb);
+}
+
+static RefmountKernelMount *
+kernel_mount_from_fs (struct libmnt_fs *fs)
+{
+  RefmountKernelMount *km = g_new0 (RefmountKernelMount, 1);
+
+  km->source = g_strdup (mnt_fs_get_source (fs) ? mnt_fs_get_source (fs) : "");
+  km->fstype = g_strdup (mnt_fs_get_fstype (fs) ? mnt_fs_get_fstype (fs) : "");
+  return km;
+}
+
+static RefmountKernelMount *
+libmount_lookup (RefmountBackend *backend,
+                 const char      *path)
+{
+  g_autoptr(libmnt_table) tb = NULL;
+  g_autoptr(libmnt_iter) iter = NULL;
+  struct libmnt_fs *fs, *found = NULL;
+  int fd;
+
+  /* Parsing mountinfo is O(mounts); statx tells in O(1) whether there is
+   * anything to look up at all, which is the common case. */
+  fd = open (path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  if (!refmount_path_fd_is_mount_root (fd))
+    {
+      close (fd);
+      return NULL;
+    }
+  close (fd);
+
+  tb = parse_mountinfo (NULL);
+  if (tb == NULL)
+    return NULL;
+  iter = mnt_new_iter (MNT_ITER_FORWARD);
+  /* Later lines are mounted on top: the last match is what is visible. */
+  while (mnt_table_next_fs (tb, iter, &fs) == 0)
+    if (g_strcmp0 (mnt_fs_get_target (fs), path) == 0)
+      found = fs;
+  return found != NULL ? kernel_mount_from_fs (found) : NULL;
+}
+
+static GHashTable *
+libmount_list (RefmountBackend *backend,
+               GError         **error)
+{
+  g_autoptr(libmnt_table) tb = parse_mountinfo (error);
+  g_autoptr(libmnt_iter) iter = NULL;
+  GHashTable *all;
+  struct libmnt_fs *fs;
+
+  if (tb == NULL)
+    return NULL;
+  all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) refmount_kernel_mount_free);
+  iter = mnt_new_iter (MNT_ITER_FORWARD);
+  while (mnt_table_next_fs (tb, iter, &fs) == 0)
+    if (mnt_fs_get_target (fs) != NULL)
+      g_hash_table_insert (all, g_strdup (mnt_fs_get_target (fs)), kernel_mount_from_fs (fs));
+  return all;
+}
+
+static void
+libmount_free (RefmountBackend *backend)
+{
+  g_free (backend);
+}
+
+static const RefmountBackendOps libmount_ops = {
+  libmount_mount,
+  libmount_umount,
+  libmount_lookup,
+  libmount_list,
+  libmount_free,
+};
+
+RefmountBackend *
+refmount_backend_libmount_new (void)
+{
+  RefmountBackend *backend = g_new0 (RefmountBackend, 1);
+
+  backend->ops = &libmount_ops;
+  return backend;
+}

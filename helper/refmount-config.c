@@ -1,2 +1,795 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "refmount-config.h"
+#include "refmount-names.h"
+#include "refmount-validate.h"
+
+#define TIMEOUT_MAX_SEC 3600
+
+/*
+ * Built-in defaults, identical to the shipped data/refmount.conf (SPEC §7),
+ * so that a missing or partial file behaves like the documented one.
+ */
+typedef struct {
+  const char        *fstype;
+  const char *const *allowed_options;
+  const char *const *forced_options;
+  gboolean           use_helper;
+} DefaultFs;
+
+static const char *const default_mount_roots[] = { REFMOUNT_DEFAULT_MOUNT_ROOT, NULL };
+static const char *const default_allowed_filesystems[] = {
+  "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs", "tmpfs", NULL
+};
+static const char *const default_forced_options[] = { "nosuid", "nodev", NULL };
+static const char *const no_options[] = { NULL };
+
+static const char *const nfs_options[] = {
+  "vers", "nfsvers", "proto", "port", "ro", "rw", "soft", "hard", "timeo", "retrans",
+  "rsize", "wsize", "sec", "noatime", "noexec", "nolock", "actimeo", NULL
+};
+static const char *const nfs4_options[] = {
+  "vers", "minorversion", "proto", "port", "ro", "rw", "soft", "hard", "timeo", "retrans",
+  "rsize", "wsize", "sec", "noatime", "noexec", "actimeo", NULL
+};
+static const char *const cifs_options[] = {
+  "vers", "ro", "rw", "uid", "gid", "file_mode", "dir_mode", "sec", "cache", "noatime",
+  "noexec", NULL
+};
+static const char *const glusterfs_options[] = {
+  "ro", "rw", "backup-volfile-servers", "log-level", "noatime", "noexec", NULL
+};
+static const char *const tmpfs_options[] = {
+  "size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime", NULL
+};
+static const char *const sshfs_options[] = { "port", "ro", "rw", "reconnect", NULL };
+/* Without these, ssh running as root would use root's own keys and
+ * known_hosts for a caller-chosen host. */
+static const char *const sshfs_forced_options[] = {
+  "IdentityFile=/etc/refmount/ssh/id_ed25519",
+  "UserKnownHostsFile=/etc/refmount/ssh/known_hosts",
+  NULL
+};
+
+static const DefaultFs default_filesystems[] = {
+  { "nfs",        nfs_options,       no_options,           TRUE },
+  { "nfs4",       nfs4_options,      no_options,           TRUE },
+  { "cifs",       cifs_options,      no_options,           TRUE },
+  { "smb3",       cifs_options,      no_options,           TRUE },
+  { "glusterfs",  glusterfs_options, no_options,           TRUE },
+  { "tmpfs",      tmpfs_options,     no_options,           FALSE },
+  { "fuse.sshfs", sshfs_options,     sshfs_forced_options, TRUE },
+};
+
+static void
+fs_config_free (RefmountFsConfig *fs)
+{
+  g_free (fs->fstype);
+  g_strfreev (fs->allowed_options);
+  g_strfreev (fs->forced_options);
+  g_free (fs);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountFsConfig, fs_config_free)
+
+static RefmountFsConfig *
+fs_config_new (const char        *fstype,
+               const char *const *allowed_options,
+               const char *const *forced_options,
+               gboolean           use_helper)
+{
+  RefmountFsConfig *fs = g_new0 (RefmountFsConfig, 1);
+
+  fs->fstype = g_strdup (fstype);
+  fs->allowed_options = g_strdupv ((GStrv) allowed_options);
+  fs->forced_options = g_strdupv ((GStrv) forced_options);
+  fs->use_helper = use_helper;
+  return fs;
+}
+
+static void
+config_clear (gpointer data)
+{
+  RefmountConfig *config = data;
+
+  g_strfreev (config->mount_roots);
+  g_strfreev (config->allowed_filesystems);
+  g_strfreev (config->forced_options);
+  g_clear_pointer (&config->filesystems, g_hash_table_unref);
+}
+
+RefmountConfig *
+refmount_config_new_default (void)
+{
+  RefmountConfig *config = g_atomic_rc_box_new0 (RefmountConfig);
+  gsize i;
+
+  config->mount_roots = g_strdupv ((GStrv) default_mount_roots);
+  config->allowed_filesystems = g_strdupv ((GStrv) default_allowed_filesystems);
+  config->forced_options = g_strdupv ((GStrv) default_forced_options);
+  config->mount_timeout_sec = 90;
+  config->max_mounts = 4096;
+  config->max_attachments_per_user = 1024;
+  config->filesystems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                               (GDestroyNotify) fs_config_free);
+
+  for (i = 0; i < G_N_ELEMENTS (default_filesystems); i++)
+    {
+      const DefaultFs *d = &default_filesystems[i];
+      RefmountFsConfig *fs = fs_config_new (d->fstype, d->allowed_options,
+                                            d->forced_options, d->use_helper);
+
+      /* The key is owned by the value. */
+      g_hash_table_replace (config->filesystems, fs->fstype, fs);
+    }
+
+  return config;
+}
+
+RefmountConfig *
+refmount_config_ref (RefmountConfig *config)
+{
+  return g_atomic_rc_box_acquire (config);
+}
+
+void
+refmount_config_unref (RefmountConfig *config)
+{
+  if (config != NULL)
+    g_atomic_rc_box_release_full (config, config_clear);
+}
+
+const RefmountFsConfig *
+refmount_config_get_fs (const RefmountConfig *config,
+                        const char           *fstype)
+{
+  if (fstype == NULL)
+    return NULL;
+  return g_hash_table_lookup (config->filesystems, fstype);
+}
+
+gboolean
+refmount_config_fs_allowed (const RefmountConfig *config,
+                            const char           *fstype)
+{
+  return fstype != NULL &&
+         config->allowed_filesystems != NULL &&
+         g_strv_contains ((const char *const *) config->allowed_filesystems, fstype);
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+/* Where a value came from, for error messages. */
+typedef struct {
+  const char *file;
+  const char *group;
+  const char *key;
+} Origin;
+
+static gboolean
+fail_at (GError      **error,
+         const Origin *origin,
+         gint          code,
+         const char   *value,
+         const char   *reason)
+{
+  g_autofree char *group = refmount_validate_escape_value (origin->group);
+  g_autofree char *key = origin->key != NULL ? refmount_validate_escape_value (origin->key) : NULL;
+
+  if (key == NULL)
+    g_set_error (error, G_KEY_FILE_ERROR, code, "%s: group [%s]: %s",
+                 origin->file, group, reason);
+  else if (value == NULL)
+    g_set_error (error, G_KEY_FILE_ERROR, code, "%s: group [%s], key %s: %s",
+                 origin->file, group, key, reason);
+  else
+    {
+      g_autofree char *escaped = refmount_validate_escape_value (value);
+
+      g_set_error (error, G_KEY_FILE_ERROR, code,
+                   "%s: group [%s], key %s: invalid value '%s': %s",
+                   origin->file, group, key, escaped, reason);
+    }
+  return FALSE;
+}
+
+static gboolean
+fail_value (GError      **error,
+            const Origin *origin,
+            const char   *value,
+            const char   *reason)
+{
+  return fail_at (error, origin, G_KEY_FILE_ERROR_INVALID_VALUE, value, reason);
+}
+
+static GStrv
+get_list (GKeyFile     *keyfile,
+          const Origin *origin,
+          GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_auto(GStrv) list = g_key_file_get_string_list (keyfile, origin->group, origin->key,
+                                                   NULL, &local_error);
+
+  if (list == NULL)
+    {
+      g_autofree char *raw = g_key_file_get_value (keyfile, origin->group, origin->key, NULL);
+
+      fail_value (error, origin, raw, local_error->message);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+get_uint (GKeyFile     *keyfile,
+          const Origin *origin,
+          guint         min,
+          guint         max,
+          guint        *out_value)
+{
+  g_autofree char *raw = g_key_file_get_value (keyfile, origin->group, origin->key, NULL);
+  g_autofree char *stripped = g_strstrip (g_strdup (raw != NULL ? raw : ""));
+  guint64 value;
+
+  if (!g_ascii_string_to_unsigned (stripped, 10, min, max, &value, NULL))
+    return FALSE;
+  *out_value = (guint) value;
+  return TRUE;
+}
+
+static gboolean
+set_uint (GKeyFile     *keyfile,
+          const Origin *origin,
+          guint         min,
+          guint         max,
+          guint        *field,
+          GError      **error)
+{
+  if (!get_uint (keyfile, origin, min, max, field))
+    {
+      g_autofree char *raw = g_key_file_get_value (keyfile, origin->group, origin->key, NULL);
+      g_autofree char *reason = g_strdup_printf ("must be an integer from %u to %u", min, max);
+
+      return fail_value (error, origin, raw, reason);
+    }
+  return TRUE;
+}
+
+/* The same rules a caller's fstype has to pass, so that every listed type
+ * can actually be requested, plus no '/' (it becomes part of a path). */
+static const char *
+fstype_name_problem (const char *fstype)
+{
+  const char *p;
+
+  if (fstype[0] == '\0')
+    return "filesystem type must not be empty";
+  if (!g_utf8_validate (fstype, -1, NULL))
+    return "filesystem type must be valid UTF-8";
+  for (p = fstype; *p != '\0'; p++)
+    if (g_ascii_iscntrl (*p) || g_ascii_isspace (*p) || *p == ',' || *p == '/')
+      return "filesystem type must not contain whitespace, control characters, ',' or '/'";
+  return NULL;
+}
+
+static gboolean
+path_is_beneath_or_equal (const char *path,
+                          const char *base)
+{
+  gsize len = strlen (base);
+
+  return strncmp (path, base, len) == 0 && (path[len] == '\0' || path[len] == '/');
+}
+
+static gboolean
+set_mount_roots (RefmountConfig *config,
+                 GKeyFile       *keyfile,
+                 const Origin   *origin,
+                 GError        **error)
+{
+  g_auto(GStrv) roots = get_list (keyfile, origin, error);
+  gsize i, j;
+
+  if (roots == NULL)
+    return FALSE;
+  if (roots[0] == NULL)
+    return fail_at (error, origin, G_KEY_FILE_ERROR_INVALID_VALUE, NULL,
+                    "at least one mount root is required");
+
+  for (i = 0; roots[i] != NULL; i++)
+    {
+      const char *problem = refmount_validate_path_problem (roots[i]);
+
+      if (problem != NULL)
+        return fail_value (error, origin, roots[i], problem);
+      if (strcmp (roots[i], "/") == 0)
+        return fail_value (error, origin, roots[i], "must not be '/'");
+
+      /* Nested roots would let a mount cover another root, and make the
+       * root a mountpoint belongs to ambiguous. */
+      for (j = 0; j < i; j++)
+        if (path_is_beneath_or_equal (roots[i], roots[j]) ||
+            path_is_beneath_or_equal (roots[j], roots[i]))
+          {
+            g_autofree char *other = refmount_validate_escape_value (roots[j]);
+            g_autofree char *reason = g_strdup_printf ("overlaps mount root '%s'", other);
+
+            return fail_value (error, origin, roots[i], reason);
+          }
+    }
+
+  g_strfreev (config->mount_roots);
+  config->mount_roots = g_steal_pointer (&roots);
+  return TRUE;
+}
+
+static gboolean
+set_filesystems (RefmountConfig *config,
+                 GKeyFile       *keyfile,
+                 const Origin   *origin,
+                 GError        **error)
+{
+  g_auto(GStrv) list = get_list (keyfile, origin, error);
+  gsize i;
+
+  if (list == NULL)
+    return FALSE;
+  for (i = 0; list[i] != NULL; i++)
+    {
+      const char *problem = fstype_name_problem (list[i]);
+
+      if (problem != NULL)
+        return fail_value (error, origin, list[i], problem);
+    }
+
+  g_strfreev (config->allowed_filesystems);
+  config->allowed_filesystems = g_steal_pointer (&list);
+  return TRUE;
+}
+
+/* ForcedOptions are full options set by the admin, so names callers may
+ * never pass (credentials=, IdentityFile=, …) are fine here; each entry
+ * must still be exactly one well-formed option. */
+static gboolean
+set_option_list (GStrv         *field,
+                 GKeyFile      *keyfile,
+                 const Origin  *origin,
+                 gboolean       names_only,
+                 GError       **error)
+{
+  g_auto(GStrv) list = get_list (keyfile, origin, error);
+  gsize i;
+
+  if (list == NULL)
+    return FALSE;
+  for (i = 0; list[i] != NULL; i++)
+    {
+      const char *problem = refmount_validate_option_problem (list[i]);
+
+      if (problem != NULL)
+        return fail_value (error, origin, list[i], problem);
+      /* Only the name is compared with a caller's option, so an entry with
+       * '=' could never match: almost certainly a mistake. */
+      if (names_only && strchr (list[i], '=') != NULL)
+        return fail_value (error, origin, list[i], "must be an option name without '='");
+    }
+
+  g_strfreev (*field);
+  *field = g_steal_pointer (&list);
+  return TRUE;
+}
+
+static gboolean
+apply_daemon_group (RefmountConfig *config,
+                    GKeyFile       *keyfile,
+                    const char     *file,
+                    GError        **error)
+{
+  g_auto(GStrv) keys = g_key_file_get_keys (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, NULL, error);
+  gsize i;
+
+  if (keys == NULL)
+    return FALSE;
+
+  for (i = 0; keys[i] != NULL; i++)
+    {
+      const char *key = keys[i];
+      Origin origin = { file, REFMOUNT_CONFIG_GROUP_DAEMON, key };
+      gboolean ok;
+
+      if (strcmp (key, REFMOUNT_CONFIG_KEY_MOUNT_ROOTS) == 0)
+        ok = set_mount_roots (config, keyfile, &origin, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_ALLOWED_FS) == 0)
+        ok = set_filesystems (config, keyfile, &origin, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_FORCED_OPTS) == 0)
+        ok = set_option_list (&config->forced_options, keyfile, &origin, FALSE, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_TIMEOUT) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &config->mount_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_MOUNTS) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_mounts, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_ATTACH) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_attachments_per_user, error);
+      else
+        ok = fail_at (error, &origin, G_KEY_FILE_ERROR_KEY_NOT_FOUND, NULL, "unknown key");
+
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+apply_fs_group (RefmountConfig *config,
+                GKeyFile       *keyfile,
+                const char     *file,
+                const char     *group,
+                GError        **error)
+{
+  const char *fstype = group + strlen (REFMOUNT_CONFIG_GROUP_FS_PREFIX);
+  const char *problem = fstype_name_problem (fstype);
+  Origin group_origin = { file, group, NULL };
+  g_auto(GStrv) keys = NULL;
+  RefmountFsConfig *fs;
+  gsize i;
+
+  if (problem != NULL)
+    return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, problem);
+
+  keys = g_key_file_get_keys (keyfile, group, NULL, error);
+  if (keys == NULL)
+    return FALSE;
+
+  /* A group only overrides the keys it sets; a type new to this config
+   * starts with nothing allowed, nothing forced and no helper. */
+  fs = g_hash_table_lookup (config->filesystems, fstype);
+  if (fs == NULL)
+    {
+      fs = fs_config_new (fstype, no_options, no_options, FALSE);
+      g_hash_table_replace (config->filesystems, fs->fstype, fs);
+    }
+
+  for (i = 0; keys[i] != NULL; i++)
+    {
+      const char *key = keys[i];
+      Origin origin = { file, group, key };
+      gboolean ok;
+
+      if (strcmp (key, REFMOUNT_CONFIG_KEY_ALLOWED_OPTS) == 0)
+        ok = set_option_list (&fs->allowed_options, keyfile, &origin, TRUE, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_FORCED_OPTS) == 0)
+        ok = set_option_list (&fs->forced_options, keyfile, &origin, FALSE, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_USE_HELPER) == 0)
+        {
+          g_autoptr(GError) local_error = NULL;
+          gboolean value = g_key_file_get_boolean (keyfile, group, key, &local_error);
+
+          ok = local_error == NULL;
+          if (ok)
+            fs->use_helper = value;
+          else
+            {
+              g_autofree char *raw = g_key_file_get_value (keyfile, group, key, NULL);
+
+              fail_value (error, &origin, raw, "must be true or false");
+            }
+        }
+      else
+        ok = fail_at (error, &origin, G_KEY_FILE_ERROR_KEY_NOT_FOUND, NULL, "unknown key");
+
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+apply_keyfile (RefmountConfig *config,
+               GKeyFile       *keyfile,
+               const char     *file,
+               GError        **error)
+{
+  g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
+  gsize i;
+
+  for (i = 0; groups[i] != NULL; i++)
+    {
+      const char *group = groups[i];
+      gboolean ok;
+
+      if (strcmp (group, REFMOUNT_CONFIG_GROUP_DAEMON) == 0)
+        ok = apply_daemon_group (config, keyfile, file, error);
+      else if (g_str_has_prefix (group, REFMOUNT_CONFIG_GROUP_FS_PREFIX))
+        ok = apply_fs_group (config, keyfile, file, group, error);
+      else
+        {
+          /* A misspelt group would otherwise drop its settings silently. */
+          Origin origin = { file, group, NULL };
+
+          ok = fail_at (error, &origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, "unknown group");
+        }
+
+      if (!ok)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+merge_file (RefmountConfig *config,
+            const char     *file,
+            gboolean        missing_ok,
+            GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (!g_file_get_contents (file, &contents, &length, &local_error))
+    {
+      if (missing_ok && g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error_literal (error, G_IO_ERROR,
+                           g_io_error_from_file_error (local_error->code),
+                           local_error->message);
+      return FALSE;
+    }
+
+  /* Without KEEP_TRANSLATIONS GKeyFile would silently drop "Key[xx]"
+   * lines for other locales; keeping them gets them rejected as unknown
+   * keys whatever the daemon's locale. */
+  if (!g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                  &local_error))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, local_error->code, "%s: %s",
+                   file, local_error->message);
+      return FALSE;
+    }
+
+  return apply_keyfile (config, keyfile, file, error);
+}
+
+static gint
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static gboolean
+merge_dropins (RefmountConfig *config,
+               const char     *path,
+               GError        **error)
+{
+  g_autofree char *dir_path = g_strconcat (path, ".d", NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &local_error);
+  const char *name;
+  guint i;
+
+  if (dir == NULL)
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE;
+      g_set_error_literal (error, G_IO_ERROR,
+                           g_io_error_from_file_error (local_error->code),
+                           local_error->message);
+      return FALSE;
+    }
+
+  /* Hidden files are left alone: editors and package managers park
+   * backups and in-progress copies there. */
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (name[0] != '.' && g_str_has_suffix (name, ".conf"))
+      g_ptr_array_add (names, g_strdup (name));
+
+  /* Plain byte order, independent of the locale, so that the merge order
+   * is the same for everyone. */
+  g_ptr_array_sort (names, compare_names);
+
+  for (i = 0; i < names->len; i++)
+    {
+      g_autofree char *file = g_build_filename (dir_path, g_ptr_array_index (names, i), NULL);
+
+      if (!merge_file (config, file, FALSE, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/*
+ * Layering: built-in defaults, then @path, then the drop-ins; each file
+ * overrides only the keys it sets (a list value replaces the whole list).
+ * Values are checked as they are read, so an error names the file that
+ * holds the bad value.
+ */
+RefmountConfig *
+refmount_config_load (const char *path,
+                      gboolean    missing_ok,
+                      GError    **error)
+{
+  g_autoptr(RefmountConfig) config = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  config = refmount_config_new_default ();
+  if (!merge_file (config, path, missing_ok, error) ||
+      !merge_dropins (config, path, error))
+    return NULL;
+
+  return g_steal_pointer (&config);
+}
+
+/* ---- mount roots ------------------------------------------------------ */
+
+static gboolean
+fail_root (GError    **error,
+           gint        code,
+           const char *root,
+           const char *path,
+           const char *reason)
+{
+  g_autofree char *escaped_root = refmount_validate_escape_value (root);
+  g_autofree char *escaped_path = refmount_validate_escape_value (path);
+
+  if (strcmp (root, path) == 0)
+    g_set_error (error, G_IO_ERROR, code, "Mount root '%s': %s", escaped_root, reason);
+  else
+    g_set_error (error, G_IO_ERROR, code, "Mount root '%s': ancestor '%s' %s",
+                 escaped_root, escaped_path, reason);
+  return FALSE;
+}
+
+/*
+ * Nobody but root and @owner_uid may be able to replace any directory on
+ * the way to the root, or the root could be swapped for a symlink after
+ * this check.  A group/world-writable ancestor is acceptable only with the
+ * sticky bit (/tmp): then only the owner of the next component — itself
+ * checked to be root or @owner_uid — can rename or remove it.
+ */
+static gboolean
+check_dir (const struct stat *st,
+           const char        *root,
+           const char        *path,
+           gboolean           is_root,
+           uid_t              owner_uid,
+           GError           **error)
+{
+  if (S_ISLNK (st->st_mode))
+    return fail_root (error, G_IO_ERROR_TOO_MANY_LINKS, root, path,
+                      is_root ? "is a symbolic link, not a directory" : "is a symbolic link");
+  if (!S_ISDIR (st->st_mode))
+    return fail_root (error, G_IO_ERROR_NOT_DIRECTORY, root, path, "is not a directory");
+
+  if (is_root)
+    {
+      if (st->st_uid != owner_uid)
+        {
+          g_autofree char *reason = g_strdup_printf ("is owned by uid %u, not uid %u",
+                                                     (guint) st->st_uid, (guint) owner_uid);
+          return fail_root (error, G_IO_ERROR_PERMISSION_DENIED, root, path, reason);
+        }
+      if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return fail_root (error, G_IO_ERROR_PERMISSION_DENIED, root, path,
+                          "must not be group or world writable");
+      return TRUE;
+    }
+
+  if (st->st_uid != 0 && st->st_uid != owner_uid)
+    {
+      g_autofree char *reason = g_strdup_printf ("is owned by uid %u, not by root or uid %u",
+                                                 (guint) st->st_uid, (guint) owner_uid);
+      return fail_root (error, G_IO_ERROR_PERMISSION_DENIED, root, path, reason);
+    }
+  if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st->st_mode & S_ISVTX) == 0)
+    return fail_root (error, G_IO_ERROR_PERMISSION_DENIED, root, path,
+                      "is group or world writable without the sticky bit");
+  return TRUE;
+}
+
+static gboolean
+fail_errno (GError    **error,
+            int         errsv,
+            const char *root,
+            const char *path,
+            const char *what)
+{
+  g_autofree char *reason = g_strdup_printf ("%s: %s", what, g_strerror (errsv));
+
+  return fail_root (error, g_io_error_from_errno (errsv), root, path, reason);
+}
+
+static gboolean
+check_one_root (const char *root,
+                uid_t       owner_uid,
+                gboolean    create,
+                GError    **error)
+{
+  g_auto(GStrv) components = g_strsplit (root + 1, "/", -1);
+  g_autoptr(GString) path = g_string_new ("");
+  struct stat st;
+  gsize i;
+
+  /* Ancestors are checked top-down before anything is created beneath
+   * them, so every mkdir happens in a directory only root or the owner can
+   * modify. */
+  if (lstat ("/", &st) < 0)
+    return fail_errno (error, errno, root, "/", "cannot be examined");
+  if (!check_dir (&st, root, "/", FALSE, owner_uid, error))
+    return FALSE;
+
+  for (i = 0; components[i] != NULL; i++)
+    {
+      gboolean is_root = components[i + 1] == NULL;
+
+      g_string_append_c (path, '/');
+      g_string_append (path, components[i]);
+
+      if (lstat (path->str, &st) < 0)
+        {
+          int errsv = errno;
+
+          if (errsv != ENOENT)
+            return fail_errno (error, errsv, root, path->str, "cannot be examined");
+          if (!create)
+            return fail_root (error, G_IO_ERROR_NOT_FOUND, root, path->str, "does not exist");
+
+          if (mkdir (path->str, 0755) < 0)
+            {
+              errsv = errno;
+              if (errsv != EEXIST)
+                return fail_errno (error, errsv, root, path->str, "cannot be created");
+            }
+          /* The umask must not make the root unusable (0700) for the
+           * users the mounts are for. */
+          else if (chmod (path->str, 0755) < 0)
+            return fail_errno (error, errno, root, path->str, "cannot be made mode 0755");
+
+          if (lstat (path->str, &st) < 0)
+            return fail_errno (error, errno, root, path->str, "cannot be examined");
+        }
+
+      if (!check_dir (&st, root, path->str, is_root, owner_uid, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+refmount_config_check_roots (const RefmountConfig *config,
+                             uid_t                 owner_uid,
+                             gboolean              create,
+                             GError              **error)
+{
+  gsize i;
+
+  for (i = 0; config->mount_roots != NULL && config->mount_roots[i] != NULL; i++)
+    {
+      const char *root = config->mount_roots[i];
+
+      /* Loaded configs are validated already; this guards hand-built ones,
+       * since the walk below relies on a normalised absolute path. */
+      if (refmount_validate_path_problem (root) != NULL || strcmp (root, "/") == 0)
+        return fail_root (error, G_IO_ERROR_INVALID_ARGUMENT, root, root,
+                          "is not an absolute, normalised path below '/'");
+      if (!check_one_root (root, owner_uid, create, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}

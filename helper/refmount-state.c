@@ -1,2 +1,347 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "refmount-names.h"
+#include "refmount-state.h"
+
+#define STATE_FORMAT_TAG "refmount-state-1"
+#define STATE_VARIANT_TYPE "(sta" REFMOUNT_RECORD_VARIANT_TYPE ")"
+
+RefmountAttachment *
+refmount_attachment_new (const char *id,
+                         guint32     uid,
+                         guint64     attached_at,
+                         gboolean    release_on_exit,
+                         const char *bus_name)
+{
+  RefmountAttachment *a = g_new0 (RefmountAttachment, 1);
+
+  a->id = g_strdup (id);
+  a->uid = uid;
+  a->attached_at = attached_at;
+  a->release_on_exit = release_on_exit;
+  a->bus_name = g_strdup (bus_name != NULL ? bus_name : "");
+  return a;
+}
+
+RefmountAttachment *
+refmount_attachment_copy (const RefmountAttachment *a)
+{
+  return refmount_attachment_new (a->id, a->uid, a->attached_at, a->release_on_exit, a->bus_name);
+}
+
+void
+refmount_attachment_free (RefmountAttachment *a)
+{
+  if (a == NULL)
+    return;
+  g_free (a->id);
+  g_free (a->bus_name);
+  g_free (a);
+}
+
+RefmountRecord *
+refmount_record_new (void)
+{
+  RefmountRecord *r = g_new0 (RefmountRecord, 1);
+
+  r->attachments = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_attachment_free);
+  r->options = g_new0 (char *, 1);
+  return r;
+}
+
+RefmountRecord *
+refmount_record_copy (const RefmountRecord *r)
+{
+  RefmountRecord *copy = refmount_record_new ();
+
+  copy->mountpoint = g_strdup (r->mountpoint);
+  copy->source = g_strdup (r->source);
+  copy->fstype = g_strdup (r->fstype);
+  g_strfreev (copy->options);
+  copy->options = g_strdupv (r->options);
+  copy->state = g_strdup (r->state);
+  copy->created_dir = r->created_dir;
+  copy->mounted_at = r->mounted_at;
+  for (guint i = 0; i < r->attachments->len; i++)
+    g_ptr_array_add (copy->attachments, refmount_attachment_copy (g_ptr_array_index (r->attachments, i)));
+  return copy;
+}
+
+void
+refmount_record_free (RefmountRecord *r)
+{
+  if (r == NULL)
+    return;
+  g_free (r->mountpoint);
+  g_free (r->source);
+  g_free (r->fstype);
+  g_strfreev (r->options);
+  g_free (r->state);
+  g_ptr_array_unref (r->attachments);
+  g_free (r);
+}
+
+GVariant *
+refmount_record_to_variant (const RefmountRecord *r)
+{
+  GVariantBuilder attachments;
+  const char *const empty[] = { NULL };
+
+  g_variant_builder_init (&attachments, G_VARIANT_TYPE ("a(sutbs)"));
+  for (guint i = 0; i < r->attachments->len; i++)
+    {
+      RefmountAttachment *a = g_ptr_array_index (r->attachments, i);
+      g_variant_builder_add (&attachments, "(sutbs)", a->id, a->uid, a->attached_at,
+                             a->release_on_exit, a->bus_name != NULL ? a->bus_name : "");
+    }
+  return g_variant_new ("(sss^assbt@a(sutbs))",
+                        r->mountpoint, r->source, r->fstype,
+                        r->options != NULL ? (const char *const *) r->options : empty,
+                        r->state != NULL ? r->state : REFMOUNT_STATE_MOUNTED,
+                        r->created_dir, r->mounted_at,
+                        g_variant_builder_end (&attachments));
+}
+
+static gboolean
+known_state (const char *state)
+{
+  return g_str_equal (state, REFMOUNT_STATE_MOUNTED) || g_str_equal (state, REFMOUNT_STATE_BUSY) ||
+         g_str_equal (state, REFMOUNT_STATE_STALE);
+}
+
+RefmountRecord *
+refmount_record_from_variant (GVariant *v,
+                              GError  **error)
+{
+  g_autoptr(RefmountRecord) r = refmount_record_new ();
+  g_autoptr(GVariantIter) iter = NULL;
+  const char *id, *bus_name;
+  guint32 uid;
+  guint64 attached_at;
+  gboolean roe;
+
+  if (!g_variant_is_of_type (v, G_VARIANT_TYPE (REFMOUNT_RECORD_VARIANT_TYPE)))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "Record has type %s, expected %s",
+                   g_variant_get_type_string (v), REFMOUNT_RECORD_VARIANT_TYPE);
+      return NULL;
+    }
+  g_strfreev (r->options);
+  g_variant_get (v, "(sss^assbta(sutbs))", &r->mountpoint, &r->source, &r->fstype, &r->options,
+                 &r->state, &r->created_dir, &r->mounted_at, &iter);
+  if (r->mountpoint[0] != '/' || r->source[0] == '\0' || r->fstype[0] == '\0' || !known_state (r->state))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                   "Invalid record for mountpoint '%s' (state '%s')", r->mountpoint, r->state);
+      return NULL;
+    }
+  while (g_variant_iter_next (iter, "(&sutb&s)", &id, &uid, &attached_at, &roe, &bus_name))
+    {
+      if (id[0] == '\0')
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                       "Record for mountpoint '%s' has an empty attachment id", r->mountpoint);
+          return NULL;
+        }
+      g_ptr_array_add (r->attachments, refmount_attachment_new (id, uid, attached_at, roe, bus_name));
+    }
+  return g_steal_pointer (&r);
+}
+
+static gboolean
+write_all (int           fd,
+           const guint8 *data,
+           gsize         len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = ENOSPC;
+          return FALSE;
+        }
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+gboolean
+refmount_state_write (const char *dir,
+                      guint64     generation,
+                      GVariant   *records,
+                      GError    **error)
+{
+  g_autofree char *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
+  g_autofree char *tmp = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME ".XXXXXX", NULL);
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const char *step;
+  int fd, dirfd;
+  int errsv;
+
+  state = g_variant_ref_sink (g_variant_new ("(st@a" REFMOUNT_RECORD_VARIANT_TYPE ")",
+                                             STATE_FORMAT_TAG, generation, records));
+  bytes = g_variant_get_data_as_bytes (state);
+
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot create a temporary state file in %s: %s", dir, g_strerror (errsv));
+      return FALSE;
+    }
+
+  /* Data durable before the rename makes it visible, and the rename
+   * durable (directory fsync) before we acknowledge anything: after a
+   * crash the file is either the old state or the new, never torn. */
+  if (!write_all (fd, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)))
+    step = "write";
+  else if (fsync (fd) < 0)
+    step = "fsync";
+  else
+    step = NULL;
+  errsv = errno;
+  if (close (fd) < 0 && step == NULL)
+    {
+      step = "close";
+      errsv = errno;
+    }
+  if (step == NULL && rename (tmp, path) < 0)
+    {
+      step = "rename";
+      errsv = errno;
+    }
+  if (step != NULL)
+    {
+      (void) unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot %s state file %s: %s", step, path, g_strerror (errsv));
+      return FALSE;
+    }
+
+  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0 || fsync (dirfd) < 0)
+    {
+      errsv = errno;
+      if (dirfd >= 0)
+        close (dirfd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot sync state directory %s: %s", dir, g_strerror (errsv));
+      return FALSE;
+    }
+  close (dirfd);
+  return TRUE;
+}
+
+/* Parse untrusted bytes: type and normal form are checked before any
+ * value is read, so a crafted file cannot make GVariant misbehave. */
+static gboolean
+parse_state (GBytes     *bytes,
+             guint64    *out_generation,
+             GPtrArray  *records,
+             GError    **error)
+{
+  g_autoptr(GVariant) state = NULL;
+  g_autoptr(GVariant) array = NULL;
+  const char *tag;
+  GVariantIter iter;
+  GVariant *child;
+
+  state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (STATE_VARIANT_TYPE), bytes, FALSE));
+  if (!g_variant_is_normal_form (state))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a refmount state file");
+      return FALSE;
+    }
+  g_variant_get (state, "(&st@a" REFMOUNT_RECORD_VARIANT_TYPE ")", &tag, out_generation, &array);
+  if (!g_str_equal (tag, STATE_FORMAT_TAG))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "unknown format tag '%s'", tag);
+      return FALSE;
+    }
+  g_variant_iter_init (&iter, array);
+  while ((child = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = child;
+      RefmountRecord *record = refmount_record_from_variant (owned, error);
+
+      if (record == NULL)
+        return FALSE;
+      g_ptr_array_add (records, record);
+    }
+  return TRUE;
+}
+
+gboolean
+refmount_state_load (const char *dir,
+                     guint64    *out_generation,
+                     GPtrArray **out_records,
+                     char      **out_moved_aside,
+                     GError    **error)
+{
+  g_autofree char *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *aside = NULL;
+  gsize length = 0;
+  guint64 generation = 0;
+
+  *out_generation = 0;
+  *out_moved_aside = NULL;
+
+  if (g_file_get_contents (path, &contents, &length, &local_error))
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+
+      if (parse_state (bytes, &generation, records, &local_error))
+        {
+          *out_generation = generation;
+          *out_records = g_steal_pointer (&records);
+          return TRUE;
+        }
+    }
+  else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      *out_records = g_steal_pointer (&records);
+      return TRUE;
+    }
+
+  /* Corrupt or unreadable: keep the evidence, never drop it silently. */
+  g_ptr_array_set_size (records, 0);
+  aside = g_strdup_printf ("%s/" REFMOUNT_STATE_CORRUPT_PREFIX "%" G_GINT64_FORMAT, dir,
+                           g_get_real_time () / G_USEC_PER_SEC);
+  for (guint n = 1; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s/" REFMOUNT_STATE_CORRUPT_PREFIX "%" G_GINT64_FORMAT "-%u", dir,
+                               g_get_real_time () / G_USEC_PER_SEC, n);
+    }
+  if (g_rename (path, aside) < 0)
+    {
+      int errsv = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "State file %s is unusable (%s) and cannot be moved aside: %s",
+                   path, local_error->message, g_strerror (errsv));
+      return FALSE;
+    }
+  g_warning ("State file %s is unusable (%s); moved aside to %s", path, local_error->message, aside);
+  *out_moved_aside = g_steal_pointer (&aside);
+  *out_records = g_steal_pointer (&records);
+  return TRUE;
+}

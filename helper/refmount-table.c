@@ -1,2 +1,659 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "refmount-error.h"
+#include "refmount-log.h"
+#include "refmount-names.h"
+#include "refmount-path.h"
+#include "refmount-runner.h"
+#include "refmount-table-private.h"
+#include "refmount-validate.h"
+
+/* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
+#define BUSY_RETRY_MAX_SEC 60
+/* A directory that cannot be removed right after an unmount (EBUSY while a
+ * network filesystem's last references drain) is retried this often. */
+#define RMDIR_RETRY_COUNT 5
+
+RefmountTable *
+refmount_table_new (RefmountBackend          *backend,
+                    const char               *state_dir,
+                    GMainContext             *context,
+                    RefmountTableChangedFunc  changed,
+                    gpointer                  user_data)
+{
+  RefmountTable *table = g_new0 (RefmountTable, 1);
+
+  g_mutex_init (&table->mutex);
+  g_mutex_init (&table->persist_mutex);
+  table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) refmount_entry_unref);
+  table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  table->sources = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_source_unref, NULL);
+  table->backend = backend;
+  table->state_dir = g_strdup (state_dir);
+  table->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
+  table->changed = changed;
+  table->changed_data = user_data;
+  table->runner = refmount_runner_new ();
+  return table;
+}
+
+void
+refmount_table_free (RefmountTable *table)
+{
+  GHashTableIter iter;
+  gpointer source;
+
+  if (table == NULL)
+    return;
+  /* Only tests free a table; let retries already running finish. */
+  while (g_atomic_int_get (&table->retry_threads) > 0)
+    g_usleep (1000);
+  g_hash_table_iter_init (&iter, table->sources);
+  while (g_hash_table_iter_next (&iter, &source, NULL))
+    g_source_destroy (source);
+  g_hash_table_unref (table->sources);
+  refmount_runner_free (table->runner);
+  g_hash_table_unref (table->entries);
+  g_hash_table_unref (table->uid_counts);
+  g_main_context_unref (table->context);
+  g_free (table->state_dir);
+  g_mutex_clear (&table->mutex);
+  g_mutex_clear (&table->persist_mutex);
+  g_free (table);
+}
+
+guint64
+refmount_table_get_generation (RefmountTable *table)
+{
+  return table->generation;
+}
+
+guint
+refmount_table_get_abandoned (RefmountTable *table)
+{
+  return refmount_runner_get_abandoned (table->runner);
+}
+
+/* ---- entries and their locks ------------------------------------------ */
+
+RefmountEntry *
+refmount_entry_ref (RefmountEntry *entry)
+{
+  g_atomic_ref_count_inc (&entry->ref);
+  return entry;
+}
+
+void
+refmount_entry_unref (RefmountEntry *entry)
+{
+  if (!g_atomic_ref_count_dec (&entry->ref))
+    return;
+  g_clear_pointer (&entry->record, refmount_record_free);
+  g_clear_pointer (&entry->committed, g_variant_unref);
+  g_free (entry->mountpoint);
+  g_free (entry->root);
+  g_free (entry->relative);
+  g_mutex_clear (&entry->lock_mutex);
+  g_cond_clear (&entry->lock_cond);
+  g_free (entry);
+}
+
+static RefmountEntry *
+entry_new (const char *mountpoint)
+{
+  RefmountEntry *entry = g_new0 (RefmountEntry, 1);
+
+  g_atomic_ref_count_init (&entry->ref);
+  g_mutex_init (&entry->lock_mutex);
+  g_cond_init (&entry->lock_cond);
+  entry->mountpoint = g_strdup (mountpoint);
+  entry->op_uid = -1;
+  entry->op_pid = -1;
+  return entry;
+}
+
+/* A GMutex cannot be waited on with a deadline, and a caller queued behind
+ * a mount that hangs in the kernel must get Timeout, not hang with it. */
+gboolean
+refmount_entry_lock (RefmountEntry *entry,
+                     gint64         deadline)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+
+  while (entry->locked)
+    {
+      if (!g_cond_wait_until (&entry->lock_cond, &entry->lock_mutex, deadline) && entry->locked)
+        return FALSE;
+    }
+  entry->locked = TRUE;
+  return TRUE;
+}
+
+void
+refmount_entry_unlock (RefmountEntry *entry)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+
+  entry->locked = FALSE;
+  g_cond_signal (&entry->lock_cond);
+}
+
+/* Look up (and with @create, insert) the entry and lock it.  An entry
+ * removed while we waited for its lock is never used: look it up again,
+ * as Nova's _get_locked does. */
+RefmountEntry *
+refmount_table_lock_entry (RefmountTable *table,
+                           const char    *mountpoint,
+                           gboolean       create,
+                           guint          max_mounts,
+                           gint64         deadline,
+                           GError       **error)
+{
+  for (;;)
+    {
+      RefmountEntry *entry;
+
+      {
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+        entry = g_hash_table_lookup (table->entries, mountpoint);
+        if (entry == NULL)
+          {
+            if (!create)
+              {
+                g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                             "No managed mount at mountpoint '%s'", mountpoint);
+                return NULL;
+              }
+            if (max_mounts > 0 && g_hash_table_size (table->entries) >= max_mounts)
+              {
+                g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+                             "Cannot manage mountpoint '%s': MaxMounts=%u reached",
+                             mountpoint, max_mounts);
+                return NULL;
+              }
+            entry = entry_new (mountpoint);
+            g_hash_table_insert (table->entries, entry->mountpoint, entry);
+          }
+        refmount_entry_ref (entry);
+      }
+
+      if (!refmount_entry_lock (entry, deadline))
+        {
+          refmount_entry_unref (entry);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Timed out waiting for another operation on mountpoint '%s'",
+                       mountpoint);
+          return NULL;
+        }
+
+      {
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+        gboolean removed = entry->removed;
+
+        if (!removed)
+          return entry;
+      }
+      refmount_entry_unlock (entry);
+      refmount_entry_unref (entry);
+    }
+}
+
+void
+refmount_table_unlock_entry (RefmountTable *table,
+                             RefmountEntry *entry)
+{
+  refmount_entry_unlock (entry);
+  refmount_entry_unref (entry);
+}
+
+/* ---- commit and persistence ------------------------------------------- */
+
+static void
+uid_counts_adjust (RefmountTable *table,
+                   GVariant      *record,
+                   int            delta)
+{
+  g_autoptr(GVariant) attachments = NULL;
+  GVariantIter iter;
+  guint32 uid;
+
+  if (record == NULL)
+    return;
+  attachments = g_variant_get_child_value (record, 7);
+  g_variant_iter_init (&iter, attachments);
+  while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, &uid, NULL, NULL, NULL))
+    {
+      gpointer key = GUINT_TO_POINTER (uid);
+      int count = GPOINTER_TO_INT (g_hash_table_lookup (table->uid_counts, key)) + delta;
+
+      if (count > 0)
+        g_hash_table_insert (table->uid_counts, key, GINT_TO_POINTER (count));
+      else
+        g_hash_table_remove (table->uid_counts, key);
+    }
+}
+
+/* Make the entry's current record (or its absence) what the next state
+ * write contains.  Called with the entry lock held. */
+void
+refmount_table_commit (RefmountTable *table,
+                       RefmountEntry *entry)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GVariant *next = NULL;
+
+  if (entry->record != NULL)
+    next = g_variant_ref_sink (refmount_record_to_variant (entry->record));
+
+  uid_counts_adjust (table, entry->committed, -1);
+  uid_counts_adjust (table, next, +1);
+  g_clear_pointer (&entry->committed, g_variant_unref);
+  entry->committed = next;
+
+  if (entry->record == NULL && !entry->removed)
+    {
+      entry->removed = TRUE;
+      g_hash_table_remove (table->entries, entry->mountpoint);
+    }
+  table->commit_seq++;
+}
+
+guint
+refmount_table_count_uid (RefmountTable *table,
+                          guint32        uid)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_counts, GUINT_TO_POINTER (uid)));
+}
+
+/* Group commit: whoever holds persist_mutex writes everything committed so
+ * far, so callers that queued behind it find their change already durable
+ * and skip their own fsync. */
+gboolean
+refmount_table_write_state (RefmountTable *table,
+                            GError       **error)
+{
+  g_autoptr(GMutexLocker) persist_locker = g_mutex_locker_new (&table->persist_mutex);
+  g_autoptr(GVariantBuilder) builder = NULL;
+  g_autoptr(GVariant) records = NULL;
+  guint64 seq;
+
+  {
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter iter;
+    gpointer value;
+
+    seq = table->commit_seq;
+    if (table->written_seq == seq && table->written_once)
+      return TRUE;
+
+    builder = g_variant_builder_new (G_VARIANT_TYPE ("a" REFMOUNT_RECORD_VARIANT_TYPE));
+    g_hash_table_iter_init (&iter, table->entries);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        RefmountEntry *entry = value;
+
+        if (entry->committed != NULL)
+          g_variant_builder_add_value (builder, entry->committed);
+      }
+    records = g_variant_ref_sink (g_variant_builder_end (builder));
+  }
+
+  if (!refmount_state_write (table->state_dir, table->generation, records, error))
+    return FALSE;
+
+  table->written_seq = seq;
+  table->written_once = TRUE;
+  return TRUE;
+}
+
+gboolean
+refmount_table_persist (RefmountTable *table,
+                        GError       **error)
+{
+  {
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    table->written_once = FALSE;
+  }
+  return refmount_table_write_state (table, error);
+}
+
+void
+refmount_table_notify (RefmountTable *table,
+                       RefmountEntry *entry)
+{
+  if (table->changed != NULL)
+    table->changed (entry->mountpoint, entry->record, table->changed_data);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+RefmountRecord *
+refmount_table_get_record (RefmountTable *table,
+                           const char    *mountpoint)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  RefmountEntry *entry = g_hash_table_lookup (table->entries, mountpoint);
+
+  if (entry == NULL || entry->committed == NULL)
+    return NULL;
+  return refmount_record_from_variant (entry->committed, NULL);
+}
+
+GPtrArray *
+refmount_table_list_records (RefmountTable *table)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, table->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RefmountEntry *entry = value;
+
+      if (entry->committed != NULL)
+        g_ptr_array_add (records, refmount_record_from_variant (entry->committed, NULL));
+    }
+  return records;
+}
+
+/* ---- directories -------------------------------------------------------- */
+
+typedef struct {
+  RefmountTable *table;
+  char          *root;
+  char          *relative;
+  char          *mountpoint;
+  guint          attempts;
+} RmdirRetry;
+
+/* Timers the table owns: destroyed with it, so none fires on a freed
+ * table (tests free and recreate tables on one context). */
+static void
+table_attach_source (RefmountTable *table,
+                     GSource       *source)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+  g_hash_table_add (table->sources, g_source_ref (source));
+  g_source_attach (source, table->context);
+}
+
+static void
+table_forget_current_source (RefmountTable *table)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GSource *source = g_main_current_source ();
+
+  if (source != NULL)
+    g_hash_table_remove (table->sources, source);
+}
+
+static void
+rmdir_retry_free (gpointer data)
+{
+  RmdirRetry *retry = data;
+
+  g_free (retry->root);
+  g_free (retry->relative);
+  g_free (retry->mountpoint);
+  g_free (retry);
+}
+
+static gboolean
+rmdir_retry_cb (gpointer data)
+{
+  RmdirRetry *retry = data;
+  g_autoptr(GError) error = NULL;
+
+  if (refmount_path_remove_dir (retry->root, retry->relative, &error))
+    g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts);
+  else if (++retry->attempts >= RMDIR_RETRY_COUNT)
+    g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
+  else
+    return G_SOURCE_CONTINUE;
+  table_forget_current_source (retry->table);
+  return G_SOURCE_REMOVE;
+}
+
+/* Remove the directory refmount created for @entry.  Never fails the
+ * caller: an EBUSY right after unmounting a network filesystem is common,
+ * so the removal is retried in the background. */
+void
+refmount_table_remove_created_dir (RefmountTable *table,
+                                   RefmountEntry *entry)
+{
+  g_autoptr(GError) error = NULL;
+  RmdirRetry *retry;
+  g_autoptr(GSource) source = NULL;
+
+  if (refmount_path_remove_dir (entry->root, entry->relative, &error))
+    return;
+
+  g_message ("Could not remove directory %s (%s); retrying in the background",
+             entry->mountpoint, error->message);
+  retry = g_new0 (RmdirRetry, 1);
+  retry->table = table;
+  retry->root = g_strdup (entry->root);
+  retry->relative = g_strdup (entry->relative);
+  retry->mountpoint = g_strdup (entry->mountpoint);
+  source = g_timeout_source_new_seconds (1);
+  g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
+  table_attach_source (table, source);
+}
+
+/* ---- busy retries ------------------------------------------------------- */
+
+typedef struct {
+  RefmountTable *table;
+  char          *mountpoint;
+} BusyRetry;
+
+static void
+busy_retry_free (gpointer data)
+{
+  BusyRetry *retry = data;
+
+  g_free (retry->mountpoint);
+  g_free (retry);
+}
+
+static gpointer
+busy_retry_thread (gpointer data)
+{
+  BusyRetry *retry = data;
+  g_autoptr(GError) error = NULL;
+  RefmountEntry *entry;
+
+  entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
+                                     g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
+  if (entry == NULL)
+    {
+      if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
+        refmount_table_schedule_busy_retry (retry->table, retry->mountpoint, 1);
+      g_atomic_int_dec_and_test (&retry->table->retry_threads);
+      busy_retry_free (retry);
+      return NULL;
+    }
+
+  entry->op_uid = -1;
+  entry->op_pid = -1;
+  if (entry->record != NULL && entry->record->attachments->len == 0 &&
+      g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+    refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
+
+  refmount_table_unlock_entry (retry->table, entry);
+  g_atomic_int_dec_and_test (&retry->table->retry_threads);
+  busy_retry_free (retry);
+  return NULL;
+}
+
+static gboolean
+busy_retry_cb (gpointer data)
+{
+  BusyRetry *retry = data;
+  BusyRetry *copy = g_new0 (BusyRetry, 1);
+
+  copy->table = retry->table;
+  copy->mountpoint = g_strdup (retry->mountpoint);
+  table_forget_current_source (retry->table);
+  g_atomic_int_inc (&retry->table->retry_threads);
+  /* The retry may block in umount(2); it must not run on the main thread. */
+  g_thread_unref (g_thread_new ("refmount-busy-retry", busy_retry_thread, copy));
+  return G_SOURCE_REMOVE;
+}
+
+void
+refmount_table_schedule_busy_retry (RefmountTable *table,
+                                    const char    *mountpoint,
+                                    guint          attempt)
+{
+  g_autoptr(GSource) source = NULL;
+  BusyRetry *retry = g_new0 (BusyRetry, 1);
+  guint delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
+
+  retry->table = table;
+  retry->mountpoint = g_strdup (mountpoint);
+  source = g_timeout_source_new_seconds (delay);
+  g_source_set_callback (source, busy_retry_cb, retry, busy_retry_free);
+  table_attach_source (table, source);
+}
+
+/* ---- start-up: load and reconcile -------------------------------------- */
+
+static void
+drop_dead_attachments (RefmountRecord             *record,
+                       RefmountTableNameAliveFunc  name_alive,
+                       gpointer                    user_data)
+{
+  for (guint i = record->attachments->len; i > 0; i--)
+    {
+      RefmountAttachment *a = g_ptr_array_index (record->attachments, i - 1);
+      RefmountLogContext ctx = { record->mountpoint, record->source, record->fstype, a->id, a->uid, -1 };
+
+      if (!a->release_on_exit || (name_alive != NULL && name_alive (a->bus_name, user_data)))
+        continue;
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
+                          "Dropped release-on-exit attachment %s: its client %s is gone",
+                          a->id, a->bus_name);
+      g_ptr_array_remove_index (record->attachments, i - 1);
+    }
+}
+
+static void
+set_state (RefmountRecord *record,
+           const char     *state)
+{
+  g_free (record->state);
+  record->state = g_strdup (state);
+}
+
+gboolean
+refmount_table_start (RefmountTable              *table,
+                      RefmountConfig             *config,
+                      RefmountTableNameAliveFunc  name_alive,
+                      gpointer                    user_data,
+                      GError                    **error)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GHashTable) kernel = NULL;
+  g_autofree char *moved_aside = NULL;
+  g_autoptr(GPtrArray) retries = g_ptr_array_new ();
+  guint64 generation = 0;
+
+  if (!refmount_state_load (table->state_dir, &generation, &records, &moved_aside, error))
+    return FALSE;
+  if (moved_aside != NULL)
+    refmount_log_event (G_LOG_LEVEL_WARNING, "state-corrupt", NULL,
+                        "The state file was corrupt or unreadable and was moved aside to %s; "
+                        "starting with an empty table", moved_aside);
+
+  kernel = table->backend->ops->list (table->backend, error);
+  if (kernel == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < records->len; i++)
+    {
+      RefmountRecord *record = g_ptr_array_index (records, i);
+      RefmountKernelMount *km = g_hash_table_lookup (kernel, record->mountpoint);
+      RefmountLogContext ctx = { record->mountpoint, record->source, record->fstype, NULL, -1, -1 };
+      gboolean ours = km != NULL && g_strcmp0 (km->source, record->source) == 0 &&
+                      g_strcmp0 (km->fstype, record->fstype) == 0;
+      RefmountEntry *entry;
+
+      drop_dead_attachments (record, name_alive, user_data);
+
+      if (ours && record->attachments->len == 0)
+        {
+          set_state (record, REFMOUNT_STATE_BUSY);
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
+                              "%s is mounted with no attachments left; unmounting it", record->mountpoint);
+        }
+      else if (ours)
+        {
+          set_state (record, REFMOUNT_STATE_MOUNTED);
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx, "Adopted %s (%u attachments)",
+                              record->mountpoint, record->attachments->len);
+        }
+      else if (record->attachments->len == 0)
+        {
+          const char *root = NULL;
+          g_autofree char *relative = NULL;
+          g_autoptr(GError) rm_error = NULL;
+
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
+                              "Dropped %s: not mounted and no attachments left", record->mountpoint);
+          if (record->created_dir &&
+              refmount_validate_mountpoint (config, record->mountpoint, &root, &relative, NULL) &&
+              !refmount_path_remove_dir (root, relative, &rm_error))
+            g_message ("%s", rm_error->message);
+          continue;
+        }
+      else
+        {
+          set_state (record, REFMOUNT_STATE_STALE);
+          refmount_log_event (G_LOG_LEVEL_WARNING, "reconciled", &ctx,
+                              "%s is recorded but %s; marked stale until the next Mount",
+                              record->mountpoint,
+                              km != NULL ? "another filesystem is mounted there" : "not mounted");
+        }
+
+      entry = entry_new (record->mountpoint);
+      {
+        const char *root = NULL;
+
+        /* A record outside today's roots stays listed but cannot be
+         * unmounted by refmount until the configuration allows it again. */
+        if (refmount_validate_mountpoint (config, record->mountpoint, &root, &entry->relative, NULL))
+          entry->root = g_strdup (root);
+        else
+          g_warning ("%s is no longer beneath a configured mount root", record->mountpoint);
+      }
+      entry->record = g_ptr_array_steal_index_fast (records, i);
+      i--;
+      {
+        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+        g_hash_table_insert (table->entries, entry->mountpoint, entry);
+      }
+      refmount_table_commit (table, entry);
+      if (g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+        g_ptr_array_add (retries, entry->mountpoint);
+    }
+
+  table->generation = generation + 1;
+  if (!refmount_table_persist (table, error))
+    return FALSE;
+
+  for (guint i = 0; i < retries->len; i++)
+    refmount_table_schedule_busy_retry (table, g_ptr_array_index (retries, i), 0);
+  return TRUE;
+}

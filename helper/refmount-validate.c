@@ -1,2 +1,659 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include "refmount-error.h"
+#include "refmount-names.h"
+#include "refmount-validate.h"
+
+/* Values are echoed into D-Bus error messages and the journal; a caller
+ * must not be able to flood either, so only a prefix is shown. */
+#define MESSAGE_VALUE_MAX 128
+
+#define NORMALISED_HINT "must be normalised (no '.', '..', '//' or trailing '/')"
+
+/*
+ * Options refused whatever AllowedOptions says (SPEC §5): they would undo
+ * ForcedOptions, make libmount or a helper run another program, or make a
+ * privileged process open a file the caller names.  An admin who lists one
+ * of these in AllowedOptions by mistake must not open the hole; settings
+ * like these belong in ForcedOptions.  Matching ignores ASCII case (ssh
+ * option names are case-insensitive) and treats '-' and '_' alike, so
+ * "log_file", "Log-File" and "ssh-command" are caught as well.
+ */
+static const char *const denied_options[] = {
+  /* would undo the default ForcedOptions nosuid,nodev */
+  "suid",
+  "dev",
+  /* libmount: run /sbin/mount.<helper>, or set up a loop device on a file */
+  "helper",
+  "uhelper",
+  "loop",
+  /* cifs: credentials file */
+  "credentials",
+  "cred",
+  /* glusterfs and others: files written or read by the mount helper */
+  "log-file",
+  "logfile",
+  "volfile",
+  "dump-fuse",
+  /* sshfs: its own command options ... */
+  "ssh-command",
+  "sftp-server",
+  /* ... and ssh -o options it passes through that name files or commands */
+  "identityfile",
+  "identityagent",
+  "certificatefile",
+  "userknownhostsfile",
+  "globalknownhostsfile",
+  "revokedhostkeys",
+  "controlpath",
+  "proxycommand",
+  "localcommand",
+  "knownhostscommand",
+  "pkcs11provider",
+  "securitykeyprovider",
+  "xauthlocation",
+  "include",
+};
+
+char *
+refmount_validate_escape_value (const char *value)
+{
+  g_autofree char *head = NULL;
+  g_autofree char *escaped = NULL;
+
+  if (value == NULL)
+    return g_strdup ("(null)");
+  if (strlen (value) <= MESSAGE_VALUE_MAX)
+    return g_strescape (value, NULL);
+
+  /* g_strescape turns every byte >= 0x80 into an octal escape, so cutting
+   * inside a UTF-8 sequence still yields valid (ASCII) output. */
+  head = g_strndup (value, MESSAGE_VALUE_MAX);
+  escaped = g_strescape (head, NULL);
+  return g_strconcat (escaped, "…", NULL);
+}
+
+static gboolean
+invalid (GError    **error,
+         const char *argument,
+         const char *value,
+         const char *reason)
+{
+  g_autofree char *escaped = refmount_validate_escape_value (value);
+
+  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+               "Invalid %s '%s': %s", argument, escaped, reason);
+  return FALSE;
+}
+
+/* UTF-8 validity and character classes shared by every string argument.
+ * C1 controls (U+0080–U+009F) count as control characters: terminals act
+ * on them just like on C0 ones. */
+static const char *
+text_problem (const char *s,
+              gboolean    allow_space)
+{
+  const char *p;
+
+  if (!g_utf8_validate (s, -1, NULL))
+    return "must be valid UTF-8";
+
+  for (p = s; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c))
+        return "must not contain control characters";
+      if (!allow_space && g_unichar_isspace (c))
+        return "must not contain whitespace";
+    }
+
+  return NULL;
+}
+
+const char *
+refmount_validate_path_problem (const char *path)
+{
+  const char *component;
+  const char *problem;
+
+  if (path == NULL || path[0] == '\0')
+    return "must not be empty";
+  if (strlen (path) > PATH_MAX)
+    return "must be at most PATH_MAX (" G_STRINGIFY (PATH_MAX) ") bytes";
+  problem = text_problem (path, TRUE);
+  if (problem != NULL)
+    return problem;
+  if (path[0] != '/')
+    return "must be absolute";
+  if (path[1] == '\0')
+    return NULL;
+
+  component = path + 1;
+  while (TRUE)
+    {
+      const char *slash = strchr (component, '/');
+      gsize len = slash != NULL ? (gsize) (slash - component) : strlen (component);
+
+      if (len == 0 ||
+          (len == 1 && component[0] == '.') ||
+          (len == 2 && component[0] == '.' && component[1] == '.'))
+        return NORMALISED_HINT;
+      if (len > NAME_MAX)
+        return "must not have a component longer than NAME_MAX (" G_STRINGIFY (NAME_MAX) ") bytes";
+      if (slash == NULL)
+        return NULL;
+      component = slash + 1;
+    }
+}
+
+const char *
+refmount_validate_option_problem (const char *option)
+{
+  const char *problem;
+
+  if (option == NULL || option[0] == '\0')
+    return "must not be empty";
+  if (strlen (option) > REFMOUNT_OPTION_MAX_LEN)
+    return "must be at most " G_STRINGIFY (REFMOUNT_OPTION_MAX_LEN) " bytes";
+  problem = text_problem (option, FALSE);
+  if (problem != NULL)
+    return problem;
+  /* One element is one option: a ',' would smuggle a second one past the
+   * checks below once libmount joins the list. */
+  if (strchr (option, ',') != NULL)
+    return "must be a single option (no ',')";
+  /* libmount honours double quotes in option strings, so an unbalanced '"'
+   * could swallow the ForcedOptions appended after it into its value. */
+  if (strchr (option, '"') != NULL)
+    return "must not contain '\"'";
+  if (option[0] == '=')
+    return "must have the form name or name=value";
+
+  return NULL;
+}
+
+gboolean
+refmount_validate_fstype (const RefmountConfig *config,
+                          const char           *fstype,
+                          GError              **error)
+{
+  const char *problem;
+
+  if (fstype == NULL || fstype[0] == '\0')
+    return invalid (error, "fstype", "", "must not be empty");
+  problem = text_problem (fstype, FALSE);
+  if (problem != NULL)
+    return invalid (error, "fstype", fstype, problem);
+  if (strpbrk (fstype, ",/") != NULL)
+    return invalid (error, "fstype", fstype, "must not contain ',' or '/'");
+  if (!refmount_config_fs_allowed (config, fstype))
+    return invalid (error, "fstype", fstype,
+                    "filesystem type not in " REFMOUNT_CONFIG_KEY_ALLOWED_FS);
+
+  return TRUE;
+}
+
+/* Host name, or IPv6 address in brackets, at the start of @s.  Returns the
+ * first character after it, or NULL with *out_problem set. */
+static const char *
+parse_host (const char  *s,
+            const char **out_problem)
+{
+  const char *p = s;
+
+  if (*p == '[')
+    {
+      gboolean has_colon = FALSE;
+
+      for (p++; g_ascii_isxdigit (*p) || *p == ':' || *p == '.'; p++)
+        has_colon |= (*p == ':');
+      if (*p != ']' || !has_colon)
+        {
+          *out_problem = "an address in brackets must be an IPv6 address (hex digits, ':' and '.')";
+          return NULL;
+        }
+      return p + 1;
+    }
+
+  if (*p == '-')
+    {
+      *out_problem = "the host must not start with '-'";
+      return NULL;
+    }
+  while (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_')
+    p++;
+  if (p == s)
+    {
+      *out_problem = "the host must be a name of letters, digits, '.', '-' and '_' or an IPv6 address in brackets";
+      return NULL;
+    }
+
+  return p;
+}
+
+/* nfs, nfs4: host:/path or [v6]:/path */
+static const char *
+nfs_problem (const char *source)
+{
+  const char *problem = NULL;
+  const char *end = parse_host (source, &problem);
+
+  if (end == NULL)
+    return problem;
+  if (end[0] != ':' || end[1] != '/')
+    return "must have the form host:/path or [address]:/path";
+  return NULL;
+}
+
+/* cifs, smb3: //host/share[/path] */
+static const char *
+cifs_problem (const char *source)
+{
+  const char *problem = NULL;
+  const char *end;
+
+  if (!g_str_has_prefix (source, "//"))
+    return "must have the form //host/share[/path]";
+  end = parse_host (source + 2, &problem);
+  if (end == NULL)
+    return problem;
+  if (end[0] != '/' || end[1] == '\0' || end[1] == '/')
+    return "must have the form //host/share[/path]";
+  return NULL;
+}
+
+/* glusterfs, fuse.glusterfs: host:/volume */
+static const char *
+glusterfs_problem (const char *source)
+{
+  const char *problem = NULL;
+  const char *end = parse_host (source, &problem);
+
+  if (end == NULL)
+    return problem;
+  if (end[0] != ':' || end[1] != '/' || end[2] == '\0')
+    return "must have the form host:/volume";
+  return NULL;
+}
+
+/* fuse.sshfs: [user@]host:[path].  ssh would parse a leading '-' in the
+ * host as an option; the generic rules already refuse one on the user. */
+static const char *
+sshfs_problem (const char *source)
+{
+  const char *problem = NULL;
+  const char *at = strchr (source, '@');
+  const char *colon = strchr (source, ':');
+  const char *host = source;
+  const char *end;
+
+  if (at != NULL && (colon == NULL || at < colon))
+    {
+      if (at == source)
+        return "the user before '@' must not be empty";
+      host = at + 1;
+    }
+
+  end = parse_host (host, &problem);
+  if (end == NULL)
+    return problem;
+  if (end[0] != ':')
+    return "must have the form [user@]host:[path]";
+  return NULL;
+}
+
+gboolean
+refmount_validate_source (const char *fstype,
+                          const char *source,
+                          GError    **error)
+{
+  const char *problem;
+
+  if (source == NULL || source[0] == '\0')
+    return invalid (error, "source", "", "must not be empty");
+  if (strlen (source) > REFMOUNT_SOURCE_MAX_LEN)
+    return invalid (error, "source", source,
+                    "must be at most " G_STRINGIFY (REFMOUNT_SOURCE_MAX_LEN) " bytes");
+  problem = text_problem (source, FALSE);
+  if (problem != NULL)
+    return invalid (error, "source", source, problem);
+  if (source[0] == '-')
+    return invalid (error, "source", source, "must not start with '-'");
+  /* Not needed for libmount itself, which passes the source separately, but
+   * mount helpers fold it into comma-separated strings (mount.cifs:
+   * "unc=\\host\share,..."), where a ',' would add options. */
+  if (strchr (source, ',') != NULL)
+    return invalid (error, "source", source, "must not contain ','");
+
+  if (g_strcmp0 (fstype, "nfs") == 0 || g_strcmp0 (fstype, "nfs4") == 0)
+    problem = nfs_problem (source);
+  else if (g_strcmp0 (fstype, "cifs") == 0 || g_strcmp0 (fstype, "smb3") == 0)
+    problem = cifs_problem (source);
+  else if (g_strcmp0 (fstype, "glusterfs") == 0 || g_strcmp0 (fstype, "fuse.glusterfs") == 0)
+    problem = glusterfs_problem (source);
+  else if (g_strcmp0 (fstype, "fuse.sshfs") == 0)
+    problem = sshfs_problem (source);
+
+  if (problem != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf ("%s (for %s)", problem, fstype);
+      return invalid (error, "source", source, reason);
+    }
+
+  return TRUE;
+}
+
+gboolean
+refmount_validate_mountpoint (const RefmountConfig *config,
+                              const char           *mountpoint,
+                              const char          **out_root,
+                              char                **out_relative,
+                              GError              **error)
+{
+  const char *problem = refmount_validate_path_problem (mountpoint);
+  g_autofree char *roots = NULL;
+  g_autofree char *reason = NULL;
+  gsize i;
+
+  if (problem != NULL)
+    return invalid (error, "mountpoint", mountpoint != NULL ? mountpoint : "", problem);
+
+  for (i = 0; config->mount_roots != NULL && config->mount_roots[i] != NULL; i++)
+    {
+      const char *root = config->mount_roots[i];
+      gsize len = strlen (root);
+
+      if (strcmp (mountpoint, root) == 0)
+        return invalid (error, "mountpoint", mountpoint,
+                        "must be beneath a mount root, not the mount root itself");
+
+      /* Match on a component boundary only: /run/refmount/mountsX is not
+       * beneath /run/refmount/mounts.  Being normalised, the rest after the
+       * '/' is non-empty. */
+      if (strncmp (mountpoint, root, len) == 0 && mountpoint[len] == '/')
+        {
+          if (out_root != NULL)
+            *out_root = root;
+          if (out_relative != NULL)
+            *out_relative = g_strdup (mountpoint + len + 1);
+          return TRUE;
+        }
+    }
+
+  roots = config->mount_roots != NULL ? g_strjoinv (", ", config->mount_roots) : g_strdup ("");
+  reason = g_strdup_printf ("must be beneath a mount root (%s)", roots);
+  return invalid (error, "mountpoint", mountpoint, reason);
+}
+
+/* ASCII case folded, '_' as '-' (see denied_options). */
+static gboolean
+option_name_matches (const char *name,
+                     const char *denied)
+{
+  for (; *name != '\0' && *denied != '\0'; name++, denied++)
+    {
+      char a = *name == '_' ? '-' : g_ascii_tolower (*name);
+      char b = *denied == '_' ? '-' : g_ascii_tolower (*denied);
+
+      if (a != b)
+        return FALSE;
+    }
+  return *name == '\0' && *denied == '\0';
+}
+
+static gboolean
+option_always_denied (const char *name)
+{
+  gsize i;
+
+  /* x-* are userspace options libmount and systemd act on (x-mount.mkdir,
+   * X-mount.owner, x-systemd.*) with root's privileges. */
+  if (g_ascii_strncasecmp (name, "x-", 2) == 0 || g_ascii_strncasecmp (name, "x_", 2) == 0)
+    return TRUE;
+
+  for (i = 0; i < G_N_ELEMENTS (denied_options); i++)
+    if (option_name_matches (name, denied_options[i]))
+      return TRUE;
+
+  return FALSE;
+}
+
+gboolean
+refmount_validate_options (const RefmountConfig *config,
+                           const char           *fstype,
+                           const char *const    *options,
+                           GError              **error)
+{
+  const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
+  guint n = options != NULL ? g_strv_length ((GStrv) options) : 0;
+  guint i;
+
+  if (n > REFMOUNT_OPTIONS_MAX_COUNT)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                   "Invalid options: %u given, at most %d allowed",
+                   n, REFMOUNT_OPTIONS_MAX_COUNT);
+      return FALSE;
+    }
+
+  for (i = 0; i < n; i++)
+    {
+      const char *option = options[i];
+      const char *problem = refmount_validate_option_problem (option);
+      g_autofree char *name = NULL;
+      g_autofree char *escaped = NULL;
+
+      if (problem != NULL)
+        return invalid (error, "options element", option, problem);
+
+      name = g_strndup (option, strcspn (option, "="));
+      escaped = refmount_validate_escape_value (option);
+      if (option_always_denied (name))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                       "Invalid options: option '%s' is never allowed", escaped);
+          return FALSE;
+        }
+      if (fs == NULL || fs->allowed_options == NULL ||
+          !g_strv_contains ((const char *const *) fs->allowed_options, name))
+        {
+          g_autofree char *escaped_fstype = refmount_validate_escape_value (fstype);
+
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                       "Invalid options: option '%s' is not allowed for %s",
+                       escaped, escaped_fstype);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+gboolean
+refmount_validate_attachment (const char *attachment,
+                              GError    **error)
+{
+  const char *p;
+  gsize len = attachment != NULL ? strlen (attachment) : 0;
+
+  if (len == 0)
+    return invalid (error, "attachment", "", "must not be empty");
+  if (len > REFMOUNT_ATTACHMENT_MAX_LEN)
+    return invalid (error, "attachment", attachment,
+                    "must be at most " G_STRINGIFY (REFMOUNT_ATTACHMENT_MAX_LEN) " characters");
+  if (attachment[0] == '-')
+    return invalid (error, "attachment", attachment, "must not start with '-'");
+
+  for (p = attachment; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("._:@+=-", *p) == NULL)
+      return invalid (error, "attachment", attachment,
+                      "must consist of the characters [A-Za-z0-9._:@+=-]");
+
+  return TRUE;
+}
+
+/* Parse an a{sv} of boolean flags named in @keys into @values (same
+ * index).  @values is written only on success. */
+static gboolean
+parse_flags (GVariant          *flags,
+             const char *const *keys,
+             gboolean          *values,
+             gsize              n_keys,
+             GError           **error)
+{
+  g_autofree gboolean *parsed = g_new0 (gboolean, n_keys);
+  GVariantIter iter;
+  const char *key;
+  GVariant *value_ref;
+
+  if (flags == NULL)
+    {
+      memset (values, 0, n_keys * sizeof (gboolean));
+      return TRUE;
+    }
+  if (!g_variant_is_of_type (flags, G_VARIANT_TYPE_VARDICT))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                   "Invalid flags of type '%s': must be a{sv}",
+                   g_variant_get_type_string (flags));
+      return FALSE;
+    }
+
+  g_variant_iter_init (&iter, flags);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value_ref))
+    {
+      g_autoptr(GVariant) value = value_ref;
+      gsize i;
+
+      for (i = 0; i < n_keys; i++)
+        if (strcmp (key, keys[i]) == 0)
+          break;
+
+      if (i == n_keys)
+        return invalid (error, "flags key", key, "unknown flag");
+      if (!g_variant_is_of_type (value, G_VARIANT_TYPE_BOOLEAN))
+        {
+          g_autofree char *reason = g_strdup_printf ("must be a boolean ('b'), not '%s'",
+                                                     g_variant_get_type_string (value));
+          return invalid (error, "flags key", key, reason);
+        }
+      parsed[i] = g_variant_get_boolean (value);
+    }
+
+  memcpy (values, parsed, n_keys * sizeof (gboolean));
+  return TRUE;
+}
+
+gboolean
+refmount_validate_mount_flags (GVariant *flags,
+                               gboolean *out_release_on_exit,
+                               GError  **error)
+{
+  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT };
+  gboolean values[G_N_ELEMENTS (keys)];
+
+  if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
+    return FALSE;
+
+  if (out_release_on_exit != NULL)
+    *out_release_on_exit = values[0];
+  return TRUE;
+}
+
+gboolean
+refmount_validate_unmount_flags (GVariant *flags,
+                                 gboolean *out_force,
+                                 gboolean *out_lazy,
+                                 GError  **error)
+{
+  static const char *const keys[] = { REFMOUNT_FLAG_FORCE, REFMOUNT_FLAG_LAZY };
+  gboolean values[G_N_ELEMENTS (keys)];
+
+  if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
+    return FALSE;
+
+  if (out_force != NULL)
+    *out_force = values[0];
+  if (out_lazy != NULL)
+    *out_lazy = values[1];
+  return TRUE;
+}
+
+char *
+refmount_derive_mountpoint (const RefmountConfig *config,
+                            const char           *fstype,
+                            const char           *source)
+{
+  g_autofree char *digest = NULL;
+
+  g_return_val_if_fail (config->mount_roots != NULL && config->mount_roots[0] != NULL, NULL);
+  g_return_val_if_fail (fstype != NULL && source != NULL, NULL);
+
+  /* A hash keeps the name one safe component whatever the source holds,
+   * and the same export always maps to the same place (as in Nova). */
+  digest = g_compute_checksum_for_string (G_CHECKSUM_SHA256, source, -1);
+  return g_strdup_printf ("%s/%s-%.16s", config->mount_roots[0], fstype, digest);
+}
+
+static void
+add_unique (GPtrArray         *array,
+            const char *const *options)
+{
+  gsize i;
+
+  for (i = 0; options != NULL && options[i] != NULL; i++)
+    {
+      gboolean seen = FALSE;
+      guint j;
+
+      for (j = 0; j < array->len && !seen; j++)
+        seen = strcmp (g_ptr_array_index (array, j), options[i]) == 0;
+      if (!seen)
+        g_ptr_array_add (array, g_strdup (options[i]));
+    }
+}
+
+GStrv
+refmount_effective_options (const RefmountConfig *config,
+                            const char           *fstype,
+                            const char *const    *options)
+{
+  const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
+  g_autoptr(GPtrArray) array = g_ptr_array_new_with_free_func (g_free);
+
+  /* Forced options come last: libmount lets a later option override an
+   * earlier conflicting one, so they win over anything a caller passed. */
+  add_unique (array, options);
+  if (fs != NULL)
+    add_unique (array, (const char *const *) fs->forced_options);
+  add_unique (array, (const char *const *) config->forced_options);
+
+  g_ptr_array_add (array, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&array), FALSE);
+}
+
+static gboolean
+strv_subset (const char *const *a,
+             const char *const *b)
+{
+  gsize i;
+
+  for (i = 0; a != NULL && a[i] != NULL; i++)
+    if (b == NULL || !g_strv_contains (b, a[i]))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+refmount_options_equal (const char *const *a,
+                        const char *const *b)
+{
+  /* Set semantics: effective lists carry no duplicates, and a repeated
+   * option does not change what gets mounted. */
+  return strv_subset (a, b) && strv_subset (b, a);
+}

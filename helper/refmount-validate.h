@@ -61,4 +61,23 @@ GStrv     refmount_effective_options      (const RefmountConfig *config,
 gboolean  refmount_options_equal          (const char *const *a,
                                            const char *const *b);
 
+/*
+ * Shared with refmount-config.c so that the daemon's own settings obey the
+ * same rules as caller input.
+ */
+
+/* @value escaped with g_strescape and cut after 128 bytes ("…" appended),
+ * for error and log messages. */
+char       *refmount_validate_escape_value (const char *value);
+/* NULL when @path is absolute, normalised (no '.', '..', '//' or trailing
+ * '/'; "/" itself counts as normalised), at most PATH_MAX bytes with
+ * components of at most NAME_MAX, valid UTF-8 without control characters;
+ * else a static description of the first problem found. */
+const char *refmount_validate_path_problem (const char *path);
+/* NULL when @option is syntactically one mount option ("name" or
+ * "name=value": non-empty name, at most REFMOUNT_OPTION_MAX_LEN bytes, valid
+ * UTF-8, no ',', '"', whitespace or control characters); else a static
+ * description of the problem.  Says nothing about whether it is allowed. */
+const char *refmount_validate_option_problem (const char *option);
+
 G_END_DECLS

@@ -1,3 +1,634 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <glib.h>
-int main (int argc, char **argv) { g_test_init (&argc, &argv, NULL); return g_test_run (); }
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include "refmount-config.h"
+#include "refmount-names.h"
+
+/* A private temporary directory, removed (without following symlinks)
+ * when the fixture is torn down. */
+typedef struct {
+  char *dir;
+} Fixture;
+
+static void
+remove_tree (const char *path)
+{
+  struct stat st;
+
+  if (lstat (path, &st) < 0)
+    return;
+  if (S_ISDIR (st.st_mode))
+    {
+      g_autoptr(GDir) dir = NULL;
+      const char *name;
+
+      /* Undo modes a test set, so the walk below can enter it. */
+      g_assert_cmpint (chmod (path, 0700), ==, 0);
+      dir = g_dir_open (path, 0, NULL);
+      g_assert_nonnull (dir);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+      g_assert_cmpint (g_rmdir (path), ==, 0);
+    }
+  else
+    g_assert_cmpint (g_unlink (path), ==, 0);
+}
+
+static void
+fixture_setup (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("refmount-test-config-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+static char *
+write_file (const char *dir,
+            const char *name,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static char *
+make_dir (const char *dir,
+          const char *name,
+          mode_t      mode)
+{
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_assert_cmpint (mkdir (path, 0700), ==, 0);
+  g_assert_cmpint (chmod (path, mode), ==, 0);
+  return path;
+}
+
+static void
+assert_strv_equal (char *const       *actual,
+                   const char *const *expected)
+{
+  g_autofree char *a = g_strjoinv (";", (GStrv) actual);
+  g_autofree char *e = g_strjoinv (";", (GStrv) expected);
+
+  g_assert_cmpstr (a, ==, e);
+}
+
+/* ---- defaults --------------------------------------------------------- */
+
+static void
+assert_default_values (const RefmountConfig *config)
+{
+  static const char *const roots[] = { "/run/refmount/mounts", NULL };
+  static const char *const filesystems[] = {
+    "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs", "tmpfs", NULL
+  };
+  static const char *const forced[] = { "nosuid", "nodev", NULL };
+  static const char *const tmpfs[] = {
+    "size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime", NULL
+  };
+  static const char *const helpers[] = { "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs" };
+  const RefmountFsConfig *fs;
+
+  assert_strv_equal (config->mount_roots, roots);
+  assert_strv_equal (config->allowed_filesystems, filesystems);
+  assert_strv_equal (config->forced_options, forced);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 90);
+  g_assert_cmpuint (config->max_mounts, ==, 4096);
+  g_assert_cmpuint (config->max_attachments_per_user, ==, 1024);
+
+  fs = refmount_config_get_fs (config, "tmpfs");
+  g_assert_nonnull (fs);
+  g_assert_cmpstr (fs->fstype, ==, "tmpfs");
+  assert_strv_equal (fs->allowed_options, tmpfs);
+  g_assert_cmpuint (g_strv_length (fs->forced_options), ==, 0);
+  g_assert_false (fs->use_helper);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (helpers); i++)
+    {
+      fs = refmount_config_get_fs (config, helpers[i]);
+      g_assert_nonnull (fs);
+      g_assert_cmpstr (fs->fstype, ==, helpers[i]);
+      g_assert_true (fs->use_helper);
+      g_assert_cmpuint (g_strv_length (fs->allowed_options), >, 0);
+      /* A small, safe allowlist: nothing that undoes nosuid/nodev. */
+      g_assert_false (g_strv_contains ((const char *const *) fs->allowed_options, "suid"));
+      g_assert_false (g_strv_contains ((const char *const *) fs->allowed_options, "dev"));
+      g_assert_true (refmount_config_fs_allowed (config, helpers[i]));
+    }
+
+  fs = refmount_config_get_fs (config, "fuse.sshfs");
+  g_assert_true (g_strv_contains ((const char *const *) fs->forced_options,
+                                  "IdentityFile=/etc/refmount/ssh/id_ed25519"));
+
+  g_assert_null (refmount_config_get_fs (config, "ext4"));
+  g_assert_null (refmount_config_get_fs (config, NULL));
+  g_assert_false (refmount_config_fs_allowed (config, "ext4"));
+  g_assert_false (refmount_config_fs_allowed (config, NULL));
+  g_assert_true (refmount_config_fs_allowed (config, "tmpfs"));
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
+  RefmountConfig *ref;
+
+  assert_default_values (config);
+
+  ref = refmount_config_ref (config);
+  g_assert_true (ref == config);
+  refmount_config_unref (ref);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 90);
+}
+
+/* The shipped file documents the built-in defaults; they must agree. */
+static void
+test_shipped_file (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "refmount.conf", NULL);
+  g_autoptr(RefmountConfig) config = NULL;
+  g_autoptr(RefmountConfig) defaults = refmount_config_new_default ();
+  GHashTableIter iter;
+  gpointer key, value;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("data/refmount.conf not found (G_TEST_SRCDIR unset?)");
+      return;
+    }
+
+  config = refmount_config_load (path, FALSE, &error);
+  g_assert_no_error (error);
+  assert_default_values (config);
+
+  g_assert_cmpuint (g_hash_table_size (config->filesystems), ==,
+                    g_hash_table_size (defaults->filesystems));
+  g_hash_table_iter_init (&iter, defaults->filesystems);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const RefmountFsConfig *d = value;
+      const RefmountFsConfig *fs = refmount_config_get_fs (config, key);
+
+      g_test_message ("[Filesystem %s]", (const char *) key);
+      g_assert_nonnull (fs);
+      assert_strv_equal (fs->allowed_options, (const char *const *) d->allowed_options);
+      assert_strv_equal (fs->forced_options, (const char *const *) d->forced_options);
+      g_assert_cmpint (fs->use_helper, ==, d->use_helper);
+    }
+}
+
+/* ---- loading ---------------------------------------------------------- */
+
+static void
+test_load_file (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
+    "# comment\n"
+    "[Daemon]\n"
+    "MountRoots=/srv/mounts;/run/other;\n"
+    "AllowedFilesystems=tmpfs;ext4;\n"
+    "ForcedOptions=nosuid;nodev;noexec;\n"
+    "MountTimeoutSec= 30 \n"
+    "MaxMounts=7\n"
+    "MaxAttachmentsPerUser=3\n"
+    "\n"
+    "[Filesystem tmpfs]\n"
+    "AllowedOptions=size;\n"
+    "\n"
+    "[Filesystem ext4]\n"
+    "AllowedOptions=ro;noatime;\n"
+    "\n"
+    "[Filesystem cifs]\n"
+    "ForcedOptions=credentials=/etc/refmount/cifs/credentials;vers=3.1.1;\n"
+    "UseHelper=false\n");
+  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+  static const char *const roots[] = { "/srv/mounts", "/run/other", NULL };
+  static const char *const filesystems[] = { "tmpfs", "ext4", NULL };
+  static const char *const forced[] = { "nosuid", "nodev", "noexec", NULL };
+  static const char *const size[] = { "size", NULL };
+  static const char *const ext4[] = { "ro", "noatime", NULL };
+  static const char *const cifs_forced[] = {
+    "credentials=/etc/refmount/cifs/credentials", "vers=3.1.1", NULL
+  };
+  const RefmountFsConfig *fs;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  assert_strv_equal (config->mount_roots, roots);
+  assert_strv_equal (config->allowed_filesystems, filesystems);
+  assert_strv_equal (config->forced_options, forced);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 30);
+  g_assert_cmpuint (config->max_mounts, ==, 7);
+  g_assert_cmpuint (config->max_attachments_per_user, ==, 3);
+
+  /* A group overrides only the keys it sets. */
+  fs = refmount_config_get_fs (config, "tmpfs");
+  assert_strv_equal (fs->allowed_options, size);
+  g_assert_false (fs->use_helper);
+
+  /* A new type starts with nothing forced and no helper. */
+  fs = refmount_config_get_fs (config, "ext4");
+  g_assert_nonnull (fs);
+  assert_strv_equal (fs->allowed_options, ext4);
+  g_assert_cmpuint (g_strv_length (fs->forced_options), ==, 0);
+  g_assert_false (fs->use_helper);
+
+  /* Admin-set forced options may name files callers may never pass. */
+  fs = refmount_config_get_fs (config, "cifs");
+  assert_strv_equal (fs->forced_options, cifs_forced);
+  g_assert_false (fs->use_helper);
+  g_assert_cmpuint (g_strv_length (fs->allowed_options), >, 0);
+
+  g_assert_false (refmount_config_fs_allowed (config, "nfs"));
+  g_assert_true (refmount_config_fs_allowed (config, "ext4"));
+}
+
+static void
+test_load_partial (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
+                                      "[Daemon]\nMountTimeoutSec=30\n");
+  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+  static const char *const roots[] = { REFMOUNT_DEFAULT_MOUNT_ROOT, NULL };
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 30);
+  g_assert_cmpuint (config->max_mounts, ==, 4096);
+  assert_strv_equal (config->mount_roots, roots);
+  g_assert_nonnull (refmount_config_get_fs (config, "tmpfs"));
+}
+
+static void
+test_load_missing (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (fixture->dir, "absent.conf", NULL);
+  g_autoptr(RefmountConfig) config = refmount_config_load (path, TRUE, &error);
+  RefmountConfig *missing;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  assert_default_values (config);
+
+  missing = refmount_config_load (path, FALSE, &error);
+  g_assert_null (missing);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_load_dropins (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
+    "[Daemon]\nMountTimeoutSec=10\nMaxMounts=5\n"
+    "[Filesystem tmpfs]\nAllowedOptions=size;\n");
+  g_autofree char *dropins = make_dir (fixture->dir, "refmount.conf.d", 0755);
+  g_autofree char *b = NULL, *a = NULL, *hidden = NULL, *other = NULL;
+  g_autoptr(RefmountConfig) config = NULL;
+  static const char *const mode[] = { "mode", NULL };
+
+  /* Created out of order, so directory order is unlikely to be sorted. */
+  b = write_file (dropins, "20-b.conf", "[Daemon]\nMountTimeoutSec=30\n");
+  a = write_file (dropins, "10-a.conf",
+                  "[Daemon]\nMountTimeoutSec=20\nMaxAttachmentsPerUser=7\n"
+                  "[Filesystem tmpfs]\nAllowedOptions=mode;\n");
+  hidden = write_file (dropins, ".30-hidden.conf", "garbage");
+  other = write_file (dropins, "40-c.conf.bak", "[Daemon]\nBogus=1\n");
+
+  config = refmount_config_load (path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 30);
+  g_assert_cmpuint (config->max_mounts, ==, 5);
+  g_assert_cmpuint (config->max_attachments_per_user, ==, 7);
+  assert_strv_equal (refmount_config_get_fs (config, "tmpfs")->allowed_options, mode);
+  g_clear_pointer (&config, refmount_config_unref);
+
+  /* Lexical, not numeric: "9-…" sorts after "20-…". */
+  g_free (write_file (dropins, "9-z.conf", "[Daemon]\nMountTimeoutSec=40\n"));
+  config = refmount_config_load (path, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 40);
+  g_clear_pointer (&config, refmount_config_unref);
+
+  /* Drop-ins apply on top of the defaults when the main file is absent. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  config = refmount_config_load (path, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->mount_timeout_sec, ==, 40);
+  g_assert_cmpuint (config->max_mounts, ==, 4096);
+  g_clear_pointer (&config, refmount_config_unref);
+
+  /* A bad drop-in fails the whole load and is named. */
+  g_free (write_file (dropins, "50-bad.conf", "[Daemon]\nMaxMounts=0\n"));
+  config = refmount_config_load (path, TRUE, &error);
+  g_assert_null (config);
+  g_assert_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE);
+  g_assert_nonnull (strstr (error->message, "50-bad.conf"));
+}
+
+typedef struct {
+  const char *contents;
+  const char *expect[3];    /* substrings of the message besides the file name */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "[Daemon]\nMountRoots=relative/x;\n", { "Daemon", "MountRoots", "relative/x" } },
+  { "[Daemon]\nMountRoots=/run/x/;\n", { "MountRoots", "/run/x/", "normalised" } },
+  { "[Daemon]\nMountRoots=/run/../x;\n", { "MountRoots", "/run/../x", "normalised" } },
+  { "[Daemon]\nMountRoots=/run//x;\n", { "MountRoots", "/run//x", "normalised" } },
+  { "[Daemon]\nMountRoots=/run/./x;\n", { "MountRoots", "/run/./x", "normalised" } },
+  { "[Daemon]\nMountRoots=/;\n", { "MountRoots", "'/'", NULL } },
+  { "[Daemon]\nMountRoots=\n", { "MountRoots", "at least one", NULL } },
+  { "[Daemon]\nMountRoots=/run/a\\tb;\n", { "MountRoots", "control", NULL } },
+  { "[Daemon]\nMountRoots=/run/a;/run/a/b;\n", { "MountRoots", "/run/a/b", "overlaps" } },
+  { "[Daemon]\nMountRoots=/run/a;/run/a;\n", { "MountRoots", "overlaps", NULL } },
+  { "[Daemon]\nMountTimeoutSec=0\n", { "Daemon", "MountTimeoutSec", "'0'" } },
+  { "[Daemon]\nMountTimeoutSec=3601\n", { "MountTimeoutSec", "3601", "1 to 3600" } },
+  { "[Daemon]\nMountTimeoutSec=-1\n", { "MountTimeoutSec", "-1", NULL } },
+  { "[Daemon]\nMountTimeoutSec=ten\n", { "MountTimeoutSec", "ten", NULL } },
+  { "[Daemon]\nMountTimeoutSec=\n", { "MountTimeoutSec", NULL, NULL } },
+  { "[Daemon]\nMaxMounts=0\n", { "MaxMounts", "'0'", NULL } },
+  { "[Daemon]\nMaxAttachmentsPerUser=0\n", { "MaxAttachmentsPerUser", "'0'", NULL } },
+  { "[Daemon]\nMaxMounts=99999999999\n", { "MaxMounts", "99999999999", NULL } },
+  { "[Daemon]\nMountTimeout=5\n", { "Daemon", "MountTimeout", "unknown key" } },
+  { "[Daemon]\nmountroots=/run/x;\n", { "mountroots", "unknown key", NULL } },
+  { "[Daemon]\nMountRoots[de]=/run/x;\n", { "MountRoots[de]", "unknown key", NULL } },
+  { "[Deamon]\nMaxMounts=1\n", { "Deamon", "unknown group", NULL } },
+  { "[Daemon]\nAllowedFilesystems=nfs;ext 4;\n", { "AllowedFilesystems", "ext 4", NULL } },
+  { "[Daemon]\nAllowedFilesystems=nfs;;tmpfs;\n", { "AllowedFilesystems", "empty", NULL } },
+  { "[Daemon]\nForcedOptions=nosuid,nodev;\n", { "ForcedOptions", "nosuid,nodev", NULL } },
+  { "[Daemon]\nForcedOptions=nosuid;;nodev;\n", { "ForcedOptions", "empty", NULL } },
+  { "[Filesystem tmpfs]\nAllowedOptions=size;;ro;\n", { "Filesystem tmpfs", "AllowedOptions", "empty" } },
+  { "[Filesystem tmpfs]\nAllowedOptions=size,ro;\n", { "AllowedOptions", "size,ro", NULL } },
+  { "[Filesystem tmpfs]\nAllowedOptions=si ze;\n", { "AllowedOptions", "si ze", "whitespace" } },
+  { "[Filesystem tmpfs]\nAllowedOptions=size=1M;\n", { "AllowedOptions", "size=1M", NULL } },
+  { "[Filesystem tmpfs]\nForcedOptions=mode=0755,suid;\n", { "ForcedOptions", "mode=0755,suid", NULL } },
+  { "[Filesystem tmpfs]\nForcedOptions=mode=\"0755;\n", { "ForcedOptions", "mode=", NULL } },
+  { "[Filesystem tmpfs]\nUseHelper=maybe\n", { "UseHelper", "maybe", NULL } },
+  { "[Filesystem tmpfs]\nAllowOptions=size;\n", { "Filesystem tmpfs", "AllowOptions", "unknown key" } },
+  { "[Filesystem ]\nUseHelper=true\n", { "Filesystem ", "empty", NULL } },
+  { "[Filesystem a/b]\nUseHelper=true\n", { "Filesystem a/b", NULL, NULL } },
+};
+
+static void
+test_load_malformed (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
+    {
+      const BadCase *c = &bad_cases[i];
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = g_strdup_printf ("bad-%" G_GSIZE_FORMAT ".conf", i);
+      g_autofree char *path = write_file (fixture->dir, name, c->contents);
+      g_autoptr(RefmountConfig) config = NULL;
+      g_autofree char *escaped = g_strescape (c->contents, NULL);
+
+      g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
+      config = refmount_config_load (path, FALSE, &error);
+      g_assert_null (config);
+      g_assert_nonnull (error);
+      g_assert_true (error->domain == G_KEY_FILE_ERROR);
+      if (strstr (error->message, path) == NULL)
+        g_error ("message '%s' does not name the file", error->message);
+      for (gsize j = 0; j < G_N_ELEMENTS (c->expect) && c->expect[j] != NULL; j++)
+        if (strstr (error->message, c->expect[j]) == NULL)
+          g_error ("message '%s' does not contain '%s'", error->message, c->expect[j]);
+    }
+}
+
+static void
+test_load_syntax_error (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = write_file (fixture->dir, "refmount.conf", "this is not a key file\n");
+  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+
+  g_assert_null (config);
+  g_assert_true (error->domain == G_KEY_FILE_ERROR);
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+/* ---- mount roots ------------------------------------------------------ */
+
+static RefmountConfig *
+config_with_roots (const char *dir,
+                   const char *roots)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = g_strdup_printf ("[Daemon]\nMountRoots=%s\n", roots);
+  g_autofree char *path = write_file (dir, "roots.conf", contents);
+  RefmountConfig *config = refmount_config_load (path, FALSE, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  return config;
+}
+
+/* The checks below need the temporary directory's own ancestors to pass
+ * (root-owned, sticky if world-writable, no symlinks). */
+static gboolean
+tmpdir_usable (const char *dir)
+{
+  g_autoptr(RefmountConfig) config = config_with_roots (dir, dir);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (refmount_config_check_roots (config, getuid (), FALSE, &error))
+    return TRUE;
+  message = g_strdup_printf ("temporary directory not usable as a mount root: %s", error->message);
+  g_test_skip (message);
+  return FALSE;
+}
+
+static void
+assert_roots (const char *dir,
+              const char *root,
+              gboolean    create,
+              GQuark      domain,
+              gint        code)
+{
+  g_autoptr(RefmountConfig) config = config_with_roots (dir, root);
+  g_autoptr(GError) error = NULL;
+  gboolean ok = refmount_config_check_roots (config, getuid (), create, &error);
+
+  g_test_message ("root %s", root);
+  if (domain == 0)
+    {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    }
+  else
+    {
+      g_assert_false (ok);
+      g_assert_error (error, domain, code);
+      g_assert_nonnull (strstr (error->message, root));
+    }
+}
+
+static void
+test_roots_ok (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *a = NULL, *b = NULL, *both = NULL;
+
+  if (!tmpdir_usable (fixture->dir))
+    return;
+  a = make_dir (fixture->dir, "a", 0755);
+  b = make_dir (fixture->dir, "b", 0700);
+  both = g_strdup_printf ("%s;%s;", a, b);
+
+  assert_roots (fixture->dir, a, FALSE, 0, 0);
+  assert_roots (fixture->dir, both, FALSE, 0, 0);
+
+  /* An ancestor may be world-writable if it is sticky, like /tmp. */
+  g_free (make_dir (fixture->dir, "sticky", 01777));
+  g_free (make_dir (fixture->dir, "sticky/m", 0755));
+  g_free (both);
+  both = g_build_filename (fixture->dir, "sticky", "m", NULL);
+  assert_roots (fixture->dir, both, FALSE, 0, 0);
+}
+
+static void
+test_roots_rejected (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const mode_t bad_modes[] = { 0777, 0775, 0757, 0770, 01777 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RefmountConfig) config = NULL;
+  g_autofree char *real = NULL, *link_path = NULL, *file = NULL, *open_dir = NULL, *beneath = NULL;
+  g_autofree char *link_dir = NULL, *through_link = NULL, *missing = NULL;
+
+  if (!tmpdir_usable (fixture->dir))
+    return;
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_modes); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("mode-%o", (guint) bad_modes[i]);
+      g_autofree char *dir = make_dir (fixture->dir, name, bad_modes[i]);
+
+      assert_roots (fixture->dir, dir, FALSE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+      assert_roots (fixture->dir, dir, TRUE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+    }
+
+  /* The root itself a symlink to a good directory: refused, not replaced. */
+  real = make_dir (fixture->dir, "real", 0755);
+  link_path = g_build_filename (fixture->dir, "link", NULL);
+  g_assert_cmpint (symlink (real, link_path), ==, 0);
+  assert_roots (fixture->dir, link_path, FALSE, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+  assert_roots (fixture->dir, link_path, TRUE, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+
+  /* A symlink further up is refused too. */
+  g_free (make_dir (real, "m", 0755));
+  link_dir = g_build_filename (fixture->dir, "link-dir", NULL);
+  g_assert_cmpint (symlink (real, link_dir), ==, 0);
+  through_link = g_build_filename (link_dir, "m", NULL);
+  assert_roots (fixture->dir, through_link, FALSE, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS);
+
+  file = write_file (fixture->dir, "file", "");
+  assert_roots (fixture->dir, file, FALSE, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+
+  /* Owned by someone else. */
+  config = config_with_roots (fixture->dir, real);
+  g_assert_false (refmount_config_check_roots (config, getuid () + 1, FALSE, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+
+  /* A world-writable, non-sticky ancestor: refused, and nothing is
+   * created beneath it. */
+  open_dir = make_dir (fixture->dir, "open_dir", 0777);
+  g_free (make_dir (open_dir, "m", 0755));
+  beneath = g_build_filename (open_dir, "m", NULL);
+  assert_roots (fixture->dir, beneath, FALSE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  missing = g_build_filename (open_dir, "new", NULL);
+  assert_roots (fixture->dir, missing, TRUE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+}
+
+static void
+test_roots_create (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *root = NULL, *parent = NULL;
+  struct stat st;
+  mode_t old_umask;
+
+  if (!tmpdir_usable (fixture->dir))
+    return;
+
+  root = g_build_filename (fixture->dir, "new", "a", "mounts", NULL);
+  parent = g_path_get_dirname (root);
+
+  assert_roots (fixture->dir, root, FALSE, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_false (g_file_test (parent, G_FILE_TEST_EXISTS));
+
+  /* Mode 0755 whatever the umask: users need to reach their mounts. */
+  old_umask = umask (077);
+  assert_roots (fixture->dir, root, TRUE, 0, 0);
+  umask (old_umask);
+
+  g_assert_cmpint (lstat (root, &st), ==, 0);
+  g_assert_true (S_ISDIR (st.st_mode));
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0755);
+  g_assert_cmpuint (st.st_uid, ==, getuid ());
+  g_assert_cmpint (lstat (parent, &st), ==, 0);
+  g_assert_cmpuint (st.st_mode & 07777, ==, 0755);
+
+  /* Existing now: fine without create. */
+  assert_roots (fixture->dir, root, FALSE, 0, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/config/defaults", test_defaults);
+  g_test_add_func ("/config/shipped-file", test_shipped_file);
+  g_test_add ("/config/load/file", Fixture, NULL, fixture_setup, test_load_file, fixture_teardown);
+  g_test_add ("/config/load/partial", Fixture, NULL, fixture_setup, test_load_partial, fixture_teardown);
+  g_test_add ("/config/load/missing", Fixture, NULL, fixture_setup, test_load_missing, fixture_teardown);
+  g_test_add ("/config/load/dropins", Fixture, NULL, fixture_setup, test_load_dropins, fixture_teardown);
+  g_test_add ("/config/load/malformed", Fixture, NULL, fixture_setup, test_load_malformed, fixture_teardown);
+  g_test_add ("/config/load/syntax-error", Fixture, NULL, fixture_setup, test_load_syntax_error, fixture_teardown);
+  g_test_add ("/config/roots/ok", Fixture, NULL, fixture_setup, test_roots_ok, fixture_teardown);
+  g_test_add ("/config/roots/rejected", Fixture, NULL, fixture_setup, test_roots_rejected, fixture_teardown);
+  g_test_add ("/config/roots/create", Fixture, NULL, fixture_setup, test_roots_create, fixture_teardown);
+
+  return g_test_run ();
+}

@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "refmount-error.h"
+#include "refmount-log.h"
+#include "refmount-names.h"
+#include "refmount-path.h"
+#include "refmount-table-private.h"
+#include "refmount-validate.h"
+
+typedef enum {
+  CALL_MOUNT,
+  CALL_UMOUNT,
+} CallKind;
+
+/* One blocking backend call, with what its late completion must finish
+ * when the D-Bus caller has already been told Timeout. */
+typedef struct {
+  RefmountTable      *table;
+  RefmountEntry      *entry;      /* locked; the lock passes to late_cb */
+  CallKind            kind;
+  int                 fd;         /* mount: target dir; umount: parent dir */
+  char               *name;       /* umount: last component */
+  char               *fstype;
+  char               *source;
+  char               *options;
+  gboolean            use_helper;
+  gboolean            force;
+  gboolean            lazy;
+  gboolean            created_dir;
+  RefmountAttachment *restore;    /* umount: put back if the unmount fails */
+} BackendCall;
+
+static void
+backend_call_free (gpointer data)
+{
+  BackendCall *call = data;
+
+  if (call->fd >= 0)
+    close (call->fd);
+  g_free (call->name);
+  g_free (call->fstype);
+  g_free (call->source);
+  g_free (call->options);
+  g_clear_pointer (&call->restore, refmount_attachment_free);
+  g_free (call);
+}
+
+static gboolean
+backend_call_func (gpointer data,
+                   GError **error)
+{
+  BackendCall *call = data;
+  RefmountBackend *backend = call->table->backend;
+
+  if (call->kind == CALL_MOUNT)
+    return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
+                                call->source, call->options, call->use_helper, error);
+  return backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
+                               call->force, call->lazy, error);
+}
+
+static RefmountLogContext
+entry_log_context (RefmountEntry *entry)
+{
+  RefmountLogContext ctx = { entry->mountpoint, NULL, NULL, NULL, entry->op_uid, entry->op_pid };
+
+  if (entry->record != NULL)
+    {
+      ctx.source = entry->record->source;
+      ctx.fstype = entry->record->fstype;
+    }
+  return ctx;
+}
+
+/* Persist after a change made by the daemon itself (no caller to report a
+ * failure to): log it; the next successful write catches up. */
+static void
+commit_and_write (RefmountTable *table,
+                  RefmountEntry *entry)
+{
+  g_autoptr(GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
+static void
+drop_entry (RefmountTable *table,
+            RefmountEntry *entry)
+{
+  gboolean created = entry->record != NULL && entry->record->created_dir;
+
+  g_clear_pointer (&entry->record, refmount_record_free);
+  commit_and_write (table, entry);
+  if (created && entry->root != NULL)
+    refmount_table_remove_created_dir (table, entry);
+}
+
+/* What a umount outcome means for the entry (lock held). */
+static gboolean
+finish_unmount (RefmountTable *table,
+                RefmountEntry *entry,
+                gboolean       ok,
+                const GError  *backend_error,
+                RefmountAttachment **restore,
+                gboolean      *out_unmounted,
+                GError       **error)
+{
+  RefmountLogContext ctx = entry_log_context (entry);
+
+  if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
+    {
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
+      drop_entry (table, entry);
+      if (out_unmounted)
+        *out_unmounted = TRUE;
+      return TRUE;
+    }
+
+  if (g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY))
+    {
+      gboolean was_busy = g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0;
+
+      g_free (entry->record->state);
+      entry->record->state = g_strdup (REFMOUNT_STATE_BUSY);
+      if (!was_busy)
+        refmount_log_event (G_LOG_LEVEL_MESSAGE, "busy", &ctx,
+                            "%s is busy; unmount deferred and retried", entry->mountpoint);
+      commit_and_write (table, entry);
+      refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
+      if (out_unmounted)
+        *out_unmounted = FALSE;
+      return TRUE;
+    }
+
+  /* Any other failure: nothing changes, the attachment is put back.  A
+   * deferred unmount (nothing to put back) keeps being retried. */
+  if (restore != NULL && *restore != NULL)
+    g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+  else if (entry->record->attachments->len == 0 &&
+           g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+    refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
+  refmount_log_event (G_LOG_LEVEL_WARNING, "unmount-failed", &ctx, "Unmounting %s failed: %s",
+                      entry->mountpoint, backend_error ? backend_error->message : "unknown error");
+  if (backend_error != NULL)
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Unmounting mountpoint '%s' failed: %s",
+                 entry->mountpoint, backend_error->message);
+  return FALSE;
+}
+
+static void
+late_cb (gpointer      data,
+         gboolean      ok,
+         const GError *backend_error)
+{
+  BackendCall *call = data;
+  RefmountTable *table = call->table;
+  RefmountEntry *entry = call->entry;
+  RefmountLogContext ctx = entry_log_context (entry);
+
+  if (call->kind == CALL_MOUNT)
+    {
+      if (entry->record == NULL)
+        {
+          /* The caller was told Timeout, so nobody holds this mount. */
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                              "Mount of %s finished after its caller timed out (%s); undoing it",
+                              entry->mountpoint, ok ? "mounted" : backend_error->message);
+          if (ok)
+            {
+              g_autoptr(GError) error = NULL;
+              const char *name = NULL;
+              int parent = refmount_path_open_parent (entry->root, entry->relative, &name, &error);
+
+              if (parent < 0 ||
+                  !table->backend->ops->umount (table->backend, parent, name, entry->mountpoint,
+                                                FALSE, TRUE, &error))
+                g_warning ("Could not detach late mount %s: %s", entry->mountpoint, error->message);
+              if (parent >= 0)
+                close (parent);
+            }
+          if (call->created_dir)
+            {
+              g_autoptr(GError) error = NULL;
+              if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
+                g_warning ("%s", error->message);
+            }
+          refmount_table_commit (table, entry);
+        }
+      else if (ok)
+        {
+          g_free (entry->record->state);
+          entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+          entry->record->mounted_at = g_get_real_time ();
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
+                              "Stale %s remounted after its caller timed out", entry->mountpoint);
+          commit_and_write (table, entry);
+        }
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, NULL, &error))
+        commit_and_write (table, entry);
+    }
+
+  refmount_table_unlock_entry (table, entry);
+}
+
+/* Run one backend call with the request's deadline.  Returns FALSE with
+ * *handed_off when it timed out: the entry lock now belongs to late_cb. */
+static gboolean
+run_backend_call (RefmountTable *table,
+                  BackendCall   *call,
+                  gint64         deadline,
+                  gboolean      *out_ok,
+                  gboolean      *handed_off,
+                  GError       **error)
+{
+  if (deadline == 0)
+    {
+      *out_ok = backend_call_func (call, error);
+      backend_call_free (call);
+      return TRUE;
+    }
+
+  if (refmount_runner_run (table->runner, backend_call_func, late_cb, call,
+                           backend_call_free, deadline, out_ok, error))
+    return TRUE;
+
+  *handed_off = TRUE;
+  return FALSE;
+}
+
+gboolean
+refmount_table_unmount_last (RefmountTable       *table,
+                                  RefmountEntry       *entry,
+                                  gboolean             force,
+                                  gboolean             lazy,
+                                  gint64               deadline,
+                                  RefmountAttachment **restore,
+                                  gboolean            *handed_off,
+                                  gboolean            *out_unmounted,
+                                  GError             **error)
+{
+  g_autoptr(GError) backend_error = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const char *name = NULL;
+  BackendCall *call;
+  gboolean ok = FALSE;
+  int parent;
+
+  if (entry->root == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Mountpoint '%s' is no longer beneath a configured mount root", entry->mountpoint);
+      if (restore != NULL && *restore != NULL)
+        g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+      return FALSE;
+    }
+
+  parent = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
+  if (parent < 0)
+    {
+      /* The parent is gone or was replaced: whatever was mounted there is
+       * not reachable beneath the root any more. */
+      g_autoptr(GError) gone = g_error_new (REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND, "%s",
+                                            local_error->message);
+      return finish_unmount (table, entry, FALSE, gone, restore, out_unmounted, error);
+    }
+
+  call = g_new0 (BackendCall, 1);
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_UMOUNT;
+  call->fd = parent;
+  call->name = g_strdup (name);
+  call->force = force;
+  call->lazy = lazy;
+  /* late_cb gets its own copy: on a timeout the caller drops its own. */
+  if (restore != NULL && *restore != NULL)
+    call->restore = refmount_attachment_copy (*restore);
+
+  if (!run_backend_call (table, call, deadline, &ok, handed_off, &backend_error))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
+      return FALSE;
+    }
+  return finish_unmount (table, entry, ok, backend_error, restore, out_unmounted, error);
+}
+
+static RefmountAttachment *
+find_attachment (RefmountRecord *record,
+                 const char     *id,
+                 guint          *out_index)
+{
+  for (guint i = 0; i < record->attachments->len; i++)
+    {
+      RefmountAttachment *a = g_ptr_array_index (record->attachments, i);
+
+      if (g_strcmp0 (a->id, id) == 0)
+        {
+          if (out_index != NULL)
+            *out_index = i;
+          return a;
+        }
+    }
+  return NULL;
+}
+
+static gboolean
+kernel_mount_matches (const RefmountKernelMount *km,
+                      const char                *source,
+                      const char                *fstype)
+{
+  return km != NULL && g_strcmp0 (km->source, source) == 0 && g_strcmp0 (km->fstype, fstype) == 0;
+}
+
+/* Mount (or remount a stale record) with the entry locked.  On success the
+ * entry has a record in state "mounted".  A fresh entry that fails keeps
+ * record == NULL; the caller drops it. */
+static gboolean
+mount_locked (RefmountTable               *table,
+              RefmountConfig              *config,
+              RefmountEntry               *entry,
+              const RefmountAttachRequest *request,
+              const char *const           *effective,
+              gint64                       deadline,
+              gboolean                    *mounted_now,
+              gboolean                    *handed_off,
+              GError                     **error)
+{
+  const RefmountFsConfig *fs = refmount_config_get_fs (config, request->fstype);
+  RefmountLogContext ctx = { entry->mountpoint, request->source, request->fstype,
+                             request->attachment, request->uid, request->pid };
+  g_autoptr(RefmountKernelMount) km = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) backend_error = NULL;
+  gboolean created = FALSE;
+  gboolean ok = FALSE;
+  BackendCall *call;
+  int dirfd;
+
+  dirfd = refmount_path_open_beneath (entry->root, entry->relative, TRUE, &created, &local_error);
+  if (dirfd < 0)
+    {
+      int code = (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS) ||
+                  g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
+                 ? REFMOUNT_ERROR_INVALID_ARGUMENT : REFMOUNT_ERROR_FAILED;
+      g_set_error (error, REFMOUNT_ERROR, code, "Invalid mountpoint '%s': %s",
+                   entry->mountpoint, local_error->message);
+      return FALSE;
+    }
+
+  km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  if (km != NULL)
+    {
+      close (dirfd);
+      if (!kernel_mount_matches (km, request->source, request->fstype))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' already holds %s (%s), which refmount does not manage",
+                       entry->mountpoint, km->source, km->fstype);
+          return FALSE;
+        }
+      /* A crash between mount(2) and the state write leaves exactly this:
+       * the kernel has our mount, the state file does not. */
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "adopted", &ctx,
+                          "Adopted existing mount of %s on %s", request->source, entry->mountpoint);
+      created = FALSE;
+    }
+  else
+    {
+      g_autofree char *options = g_strjoinv (",", (char **) effective);
+
+      call = g_new0 (BackendCall, 1);
+      call->table = table;
+      call->entry = entry;
+      call->kind = CALL_MOUNT;
+      call->fd = dirfd;
+      call->fstype = g_strdup (request->fstype);
+      call->source = g_strdup (request->source);
+      call->options = g_steal_pointer (&options);
+      call->use_helper = fs != NULL && fs->use_helper;
+      call->created_dir = created;
+
+      if (!run_backend_call (table, call, deadline, &ok, handed_off, &backend_error))
+        {
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                              "Mounting %s on %s did not finish within %u s",
+                              request->source, entry->mountpoint, config->mount_timeout_sec);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       request->source, entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
+
+      if (!ok)
+        {
+          g_autoptr(RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
+
+          if (!kernel_mount_matches (after, request->source, request->fstype))
+            {
+              refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx, "%s", backend_error->message);
+              if (created)
+                {
+                  g_autoptr(GError) rm_error = NULL;
+                  if (!refmount_path_remove_dir (entry->root, entry->relative, &rm_error))
+                    g_warning ("%s", rm_error->message);
+                }
+              g_propagate_error (error, g_steal_pointer (&backend_error));
+              return FALSE;
+            }
+          /* mount(8) helpers in particular report failures after the
+           * kernel mount succeeded (e.g. utab updates); the mount is what
+           * was asked for, so it is used, not leaked. */
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-error-ignored", &ctx,
+                              "Mount reported an error but %s is mounted from %s: %s",
+                              entry->mountpoint, request->source, backend_error->message);
+        }
+      else
+        refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
+                            "Mounted %s (%s) on %s", request->source, request->fstype, entry->mountpoint);
+      *mounted_now = TRUE;
+    }
+
+  if (entry->record == NULL)
+    {
+      entry->record = refmount_record_new ();
+      entry->record->mountpoint = g_strdup (entry->mountpoint);
+      entry->record->source = g_strdup (request->source);
+      entry->record->fstype = g_strdup (request->fstype);
+      entry->record->options = g_strdupv ((char **) effective);
+      entry->record->created_dir = created;
+    }
+  else if (created)
+    entry->record->created_dir = TRUE;
+  g_free (entry->record->state);
+  entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  entry->record->mounted_at = g_get_real_time ();
+  return TRUE;
+}
+
+/* Undo a mount this call made, when it cannot be recorded. */
+static void
+rollback_mount (RefmountTable *table,
+                RefmountEntry *entry,
+                gboolean       created)
+{
+  g_autoptr(GError) error = NULL;
+  const char *name = NULL;
+  int parent = refmount_path_open_parent (entry->root, entry->relative, &name, &error);
+
+  if (parent < 0 ||
+      !table->backend->ops->umount (table->backend, parent, name, entry->mountpoint, FALSE, TRUE, &error))
+    g_warning ("Rollback: could not unmount %s: %s", entry->mountpoint, error->message);
+  if (parent >= 0)
+    close (parent);
+  if (created)
+    {
+      g_clear_error (&error);
+      if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
+        g_warning ("Rollback: %s", error->message);
+    }
+}
+
+static gboolean
+attach_locked (RefmountTable               *table,
+               RefmountConfig              *config,
+               RefmountEntry               *entry,
+               const RefmountAttachRequest *request,
+               gint64                       deadline,
+               gboolean                    *handed_off,
+               GError                     **error)
+{
+  RefmountLogContext ctx = { entry->mountpoint, request->source, request->fstype,
+                             request->attachment, request->uid, request->pid };
+  g_auto(GStrv) effective = refmount_effective_options (config, request->fstype, request->options);
+  g_autoptr(RefmountRecord) previous = NULL;
+  g_autoptr(GError) write_error = NULL;
+  RefmountRecord *record = entry->record;
+  gboolean mounted_now = FALSE;
+
+  if (record != NULL)
+    {
+      RefmountAttachment *existing;
+
+      if (g_strcmp0 (record->source, request->source) != 0 ||
+          g_strcmp0 (record->fstype, request->fstype) != 0 ||
+          !refmount_options_equal ((const char *const *) record->options, (const char *const *) effective))
+        {
+          g_autofree char *have = g_strjoinv (",", record->options);
+          g_autofree char *want = g_strjoinv (",", effective);
+
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' already holds source '%s' (%s, options %s); "
+                       "requested source '%s' (%s, options %s)",
+                       entry->mountpoint, record->source, record->fstype, have,
+                       request->source, request->fstype, want);
+          return FALSE;
+        }
+
+      existing = find_attachment (record, request->attachment, NULL);
+      if (existing != NULL && existing->uid != request->uid)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Attachment '%s' on mountpoint '%s' belongs to uid %u",
+                       request->attachment, entry->mountpoint, existing->uid);
+          return FALSE;
+        }
+      if (existing != NULL && g_strcmp0 (record->state, REFMOUNT_STATE_STALE) != 0)
+        {
+          /* Re-attaching (a hard reboot does) is a no-op. */
+          g_debug ("Attachment %s already on %s", request->attachment, entry->mountpoint);
+          return TRUE;
+        }
+      if (existing == NULL && config->max_attachments_per_user > 0 &&
+          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
+                       request->attachment, request->uid, config->max_attachments_per_user);
+          return FALSE;
+        }
+
+      previous = refmount_record_copy (record);
+      if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+        {
+          if (!mount_locked (table, config, entry, request, (const char *const *) effective,
+                             deadline, &mounted_now, handed_off, error))
+            return FALSE;
+        }
+      else if (g_strcmp0 (record->state, REFMOUNT_STATE_BUSY) == 0)
+        {
+          /* Still mounted: reuse it; the pending retry sees the new state. */
+          g_free (record->state);
+          record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+          entry->busy_attempt = 0;
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "reused", &ctx,
+                              "Busy mount %s reused", entry->mountpoint);
+        }
+    }
+  else
+    {
+      if (config->max_attachments_per_user > 0 &&
+          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
+                       request->attachment, request->uid, config->max_attachments_per_user);
+          return FALSE;
+        }
+      if (!mount_locked (table, config, entry, request, (const char *const *) effective,
+                         deadline, &mounted_now, handed_off, error))
+        return FALSE;
+    }
+
+  if (find_attachment (entry->record, request->attachment, NULL) == NULL)
+    g_ptr_array_add (entry->record->attachments,
+                     refmount_attachment_new (request->attachment, request->uid, g_get_real_time (),
+                                              request->release_on_exit, request->bus_name));
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &write_error))
+    {
+      gboolean created = entry->record->created_dir && (previous == NULL || !previous->created_dir);
+
+      refmount_log_event (G_LOG_LEVEL_WARNING, "attach-failed", &ctx,
+                          "Could not record the attachment, rolling back: %s", write_error->message);
+      if (mounted_now)
+        rollback_mount (table, entry, created);
+      g_clear_pointer (&entry->record, refmount_record_free);
+      entry->record = g_steal_pointer (&previous);
+      if (entry->record != NULL && mounted_now)
+        {
+          g_free (entry->record->state);
+          entry->record->state = g_strdup (REFMOUNT_STATE_STALE);
+        }
+      refmount_table_commit (table, entry);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Could not record attachment '%s' on mountpoint '%s': %s",
+                   request->attachment, entry->mountpoint, write_error->message);
+      return FALSE;
+    }
+
+  refmount_log_event (G_LOG_LEVEL_MESSAGE, "attached", &ctx, "Attachment %s added to %s (%u attached)",
+                      request->attachment, entry->mountpoint, entry->record->attachments->len);
+  refmount_table_notify (table, entry);
+  return TRUE;
+}
+
+static gboolean
+set_entry_paths (RefmountConfig *config,
+                 RefmountEntry  *entry)
+{
+  const char *root = NULL;
+  g_autofree char *relative = NULL;
+
+  g_clear_pointer (&entry->root, g_free);
+  g_clear_pointer (&entry->relative, g_free);
+  if (!refmount_validate_mountpoint (config, entry->mountpoint, &root, &relative, NULL))
+    return FALSE;
+  entry->root = g_strdup (root);
+  entry->relative = g_steal_pointer (&relative);
+  return TRUE;
+}
+
+gboolean
+refmount_table_attach (RefmountTable               *table,
+                       RefmountConfig              *config,
+                       const RefmountAttachRequest *request,
+                       GError                     **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  gboolean handed_off = FALSE;
+  RefmountEntry *entry;
+  gboolean ok;
+
+  entry = refmount_table_lock_entry (table, request->mountpoint, TRUE, config->max_mounts, deadline, error);
+  if (entry == NULL)
+    return FALSE;
+
+  entry->op_uid = request->uid;
+  entry->op_pid = request->pid;
+  if (!set_entry_paths (config, entry))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                   "Invalid mountpoint '%s': not beneath a configured mount root", request->mountpoint);
+      ok = FALSE;
+    }
+  else
+    ok = attach_locked (table, config, entry, request, deadline, &handed_off, error);
+
+  if (handed_off)
+    return FALSE;
+  if (entry->record == NULL)
+    refmount_table_commit (table, entry);  /* a fresh entry that failed: drop it */
+  refmount_table_unlock_entry (table, entry);
+  return ok;
+}
+
+/* Release one attachment with the entry locked. */
+static gboolean
+detach_locked (RefmountTable               *table,
+               RefmountConfig              *config,
+               RefmountEntry               *entry,
+               const RefmountDetachRequest *request,
+               gint64                       deadline,
+               gboolean                    *handed_off,
+               gboolean                    *out_unmounted,
+               guint32                     *out_owner_uid,
+               GError                     **error)
+{
+  RefmountRecord *record = entry->record;
+  RefmountLogContext ctx = { entry->mountpoint, record->source, record->fstype,
+                             request->attachment, request->uid, request->pid };
+  g_autoptr(RefmountAttachment) removed = NULL;
+  g_autoptr(GError) write_error = NULL;
+  RefmountAttachment *attachment;
+  guint index = 0;
+
+  attachment = find_attachment (record, request->attachment, &index);
+  if (attachment == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_ATTACHED,
+                   "Attachment '%s' is not attached to mountpoint '%s'",
+                   request->attachment, entry->mountpoint);
+      return FALSE;
+    }
+  if (attachment->uid != request->uid && !request->others_allowed)
+    {
+      if (out_owner_uid != NULL)
+        *out_owner_uid = attachment->uid;
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                   "Attachment '%s' on mountpoint '%s' belongs to uid %u",
+                   request->attachment, entry->mountpoint, attachment->uid);
+      return FALSE;
+    }
+
+  removed = g_ptr_array_steal_index (record->attachments, index);
+
+  if (record->attachments->len > 0)
+    {
+      refmount_table_commit (table, entry);
+      if (!refmount_table_write_state (table, &write_error))
+        {
+          g_ptr_array_insert (record->attachments, index, g_steal_pointer (&removed));
+          refmount_table_commit (table, entry);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                       "Could not record the release of attachment '%s' on mountpoint '%s': %s",
+                       request->attachment, entry->mountpoint, write_error->message);
+          return FALSE;
+        }
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Attachment %s released (%u left)",
+                          request->attachment, record->attachments->len);
+      refmount_table_notify (table, entry);
+      *out_unmounted = FALSE;
+      return TRUE;
+    }
+
+  refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
+                      request->attachment);
+
+  if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+    {
+      g_autoptr(RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+
+      /* Nothing of ours is mounted: only the record goes. */
+      if (!kernel_mount_matches (km, record->source, record->fstype))
+        {
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx,
+                              "Dropped stale record %s", entry->mountpoint);
+          drop_entry (table, entry);
+          *out_unmounted = TRUE;
+          return TRUE;
+        }
+    }
+
+  return refmount_table_unmount_last (table, entry, request->force, request->lazy, deadline,
+                                      &removed, handed_off, out_unmounted, error);
+}
+
+gboolean
+refmount_table_detach (RefmountTable               *table,
+                       RefmountConfig              *config,
+                       const RefmountDetachRequest *request,
+                       gboolean                    *out_unmounted,
+                       guint32                     *out_owner_uid,
+                       GError                     **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  gboolean handed_off = FALSE;
+  gboolean unmounted = FALSE;
+  RefmountEntry *entry;
+  gboolean ok;
+
+  entry = refmount_table_lock_entry (table, request->mountpoint, FALSE, 0, deadline, error);
+  if (entry == NULL)
+    return FALSE;
+
+  if (entry->record == NULL)
+    {
+      /* Another caller's fresh entry whose mount is still being set up. */
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                   "No managed mount at mountpoint '%s'", request->mountpoint);
+      refmount_table_unlock_entry (table, entry);
+      return FALSE;
+    }
+
+  set_entry_paths (config, entry);
+  entry->op_uid = request->uid;
+  entry->op_pid = request->pid;
+  ok = detach_locked (table, config, entry, request, deadline, &handed_off, &unmounted,
+                      out_owner_uid, error);
+  if (handed_off)
+    return FALSE;
+  refmount_table_unlock_entry (table, entry);
+  if (ok && out_unmounted != NULL)
+    *out_unmounted = unmounted;
+  return ok;
+}
+
+void
+refmount_table_release_bus_name (RefmountTable  *table,
+                                 RefmountConfig *config,
+                                 const char     *bus_name)
+{
+  g_autoptr(GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+
+  {
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter iter;
+    gpointer value;
+
+    g_hash_table_iter_init (&iter, table->entries);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        RefmountEntry *entry = value;
+        g_autoptr(GVariant) attachments = NULL;
+        GVariantIter aiter;
+        const char *name;
+        gboolean roe;
+
+        if (entry->committed == NULL)
+          continue;
+        attachments = g_variant_get_child_value (entry->committed, 7);
+        g_variant_iter_init (&aiter, attachments);
+        while (g_variant_iter_next (&aiter, "(&sutb&s)", NULL, NULL, NULL, &roe, &name))
+          if (roe && g_strcmp0 (name, bus_name) == 0)
+            {
+              g_ptr_array_add (mountpoints, g_strdup (entry->mountpoint));
+              break;
+            }
+      }
+  }
+
+  for (guint i = 0; i < mountpoints->len; i++)
+    {
+      const char *mountpoint = g_ptr_array_index (mountpoints, i);
+      gboolean again = TRUE;
+
+      /* Each release may drop the entry; look it up afresh every time. */
+      while (again)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autofree char *id = NULL;
+          guint32 uid = 0;
+          RefmountRecord *record;
+          RefmountEntry *entry;
+
+          again = FALSE;
+          entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0,
+                                             g_get_monotonic_time () +
+                                             (gint64) config->mount_timeout_sec * G_USEC_PER_SEC,
+                                             &error);
+          if (entry == NULL)
+            break;
+          record = entry->record;
+          for (guint j = 0; record != NULL && j < record->attachments->len; j++)
+            {
+              RefmountAttachment *a = g_ptr_array_index (record->attachments, j);
+
+              if (a->release_on_exit && g_strcmp0 (a->bus_name, bus_name) == 0)
+                {
+                  id = g_strdup (a->id);
+                  uid = a->uid;
+                  break;
+                }
+            }
+          refmount_table_unlock_entry (table, entry);
+
+          if (id != NULL)
+            {
+              RefmountDetachRequest request = { mountpoint, id, uid, -1, TRUE, FALSE, FALSE };
+              gboolean unmounted = FALSE;
+
+              if (!refmount_table_detach (table, config, &request, &unmounted, NULL, &error))
+                g_warning ("Releasing attachment %s of %s on %s: %s", id, bus_name, mountpoint,
+                           error->message);
+              else
+                again = TRUE;
+            }
+        }
+    }
+}

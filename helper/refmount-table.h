@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "refmount-backend.h"
+#include "refmount-config.h"
+#include "refmount-state.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The mount table (SPEC §4): canonical mountpoint -> entry.  A GHashTable
+ * under one GMutex; each entry has its own lock, so operations on one
+ * mountpoint are serialized and different mountpoints run in parallel.
+ * Only an entry's own lock is held across a mount/umount or a state-file
+ * write.  All calls are synchronous and meant for worker threads; backend
+ * calls run on a separate pool so that a hung mount(2) turns into
+ * REFMOUNT_ERROR_TIMEOUT for the caller after MountTimeoutSec.
+ */
+typedef struct _RefmountTable RefmountTable;
+
+/* Called (from any thread, with the entry's lock held, so in order per
+ * mountpoint) after a change has been persisted.  @record is NULL when the
+ * entry is gone. */
+typedef void (*RefmountTableChangedFunc) (const char           *mountpoint,
+                                          const RefmountRecord *record,
+                                          gpointer              user_data);
+
+/* Is the unique bus name still connected?  Used at start-up to drop
+ * release-on-exit attachments of clients that went away. */
+typedef gboolean (*RefmountTableNameAliveFunc) (const char *bus_name,
+                                                gpointer    user_data);
+
+typedef struct {
+  const char        *fstype;
+  const char        *source;
+  const char        *mountpoint;   /* validated, canonical, non-empty */
+  const char *const *options;      /* validated caller options */
+  const char        *attachment;
+  guint32            uid;
+  gint64             pid;
+  gboolean           release_on_exit;
+  const char        *bus_name;
+} RefmountAttachRequest;
+
+typedef struct {
+  const char *mountpoint;
+  const char *attachment;
+  guint32     uid;
+  gint64      pid;
+  gboolean    others_allowed;  /* caller may release other uids' attachments */
+  gboolean    force;
+  gboolean    lazy;
+} RefmountDetachRequest;
+
+RefmountTable  *refmount_table_new        (RefmountBackend          *backend,
+                                           const char               *state_dir,
+                                           GMainContext             *context,
+                                           RefmountTableChangedFunc  changed,
+                                           gpointer                  user_data);
+void            refmount_table_free       (RefmountTable *table);
+
+/* Load the state file, reconcile it with the kernel, drop dead
+ * release-on-exit attachments, bump the generation and persist. */
+gboolean        refmount_table_start      (RefmountTable              *table,
+                                           RefmountConfig             *config,
+                                           RefmountTableNameAliveFunc  name_alive,
+                                           gpointer                    user_data,
+                                           GError                    **error);
+guint64         refmount_table_get_generation (RefmountTable *table);
+
+gboolean        refmount_table_attach     (RefmountTable               *table,
+                                           RefmountConfig              *config,
+                                           const RefmountAttachRequest *request,
+                                           GError                     **error);
+
+/* REFMOUNT_ERROR_NOT_AUTHORIZED with *out_owner_uid set when the attachment
+ * belongs to another uid and !others_allowed; nothing changed then. */
+gboolean        refmount_table_detach     (RefmountTable               *table,
+                                           RefmountConfig              *config,
+                                           const RefmountDetachRequest *request,
+                                           gboolean                    *out_unmounted,
+                                           guint32                     *out_owner_uid,
+                                           GError                     **error);
+
+/* Release every release-on-exit attachment made over @bus_name. */
+void            refmount_table_release_bus_name (RefmountTable  *table,
+                                                 RefmountConfig *config,
+                                                 const char     *bus_name);
+
+/* Copies of the last persisted state. */
+RefmountRecord *refmount_table_get_record   (RefmountTable *table,
+                                             const char    *mountpoint);
+GPtrArray      *refmount_table_list_records (RefmountTable *table);
+
+/* Write the state file now (used at shutdown). */
+gboolean        refmount_table_persist      (RefmountTable *table,
+                                             GError       **error);
+
+/* Number of backend calls still running after their caller timed out. */
+guint           refmount_table_get_abandoned (RefmountTable *table);
+
+G_END_DECLS

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small D-Bus client for refmount's integration tests, for what busctl
+ * and gdbus cannot do:
+ *
+ *   hold FSTYPE SOURCE MOUNTPOINT ATTACHMENT [OPTION...]
+ *       Mount with release-on-exit, print "mounted OBJECT MOUNTPOINT" and
+ *       keep the bus connection open until stdin reaches EOF or SIGTERM;
+ *       then exit without unmounting.
+ *
+ *   race ITERATIONS MOUNTPOINT OUTSIDE
+ *       ITERATIONS times Mount (tmpfs, "refmount-race", MOUNTPOINT) and
+ *       Unmount it again over one connection.  After every call check
+ *       /proc/self/mountinfo: the number of mounts at or beneath OUTSIDE
+ *       must not change.  Prints a summary; exits 2 on an escape.
+ *
+ *   swap PATH1 PATH2 STOPFILE
+ *       Atomically exchange PATH1 and PATH2 (renameat2 RENAME_EXCHANGE)
+ *       in a loop until STOPFILE exists.  Prints the number of swaps.
+ *
+ *   exchange PATH1 PATH2
+ *       Exchange them once.
+ *
+ * Uses the system bus ($DBUS_SYSTEM_BUS_ADDRESS).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+#include <glib-unix.h>
+
+#define BUS_NAME      "org.refmount.Refmount1"
+#define MANAGER_PATH  "/org/refmount/Refmount1/Manager"
+#define MANAGER_IFACE "org.refmount.Refmount1.Manager"
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static GVariant *
+mount_args (const char        *fstype,
+            const char        *source,
+            const char        *mountpoint,
+            const char *const *options,
+            const char        *attachment,
+            gboolean           release_on_exit)
+{
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  if (release_on_exit)
+    g_variant_builder_add (&flags, "{sv}", "release-on-exit", g_variant_new_boolean (TRUE));
+  return g_variant_new ("(sss^ass@a{sv})", fstype, source, mountpoint, options, attachment,
+                        g_variant_builder_end (&flags));
+}
+
+static GVariant *
+call (GDBusConnection *bus,
+      const char      *method,
+      GVariant        *args,
+      GError         **error)
+{
+  return g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE, method, args,
+                                      NULL, G_DBUS_CALL_FLAGS_NONE, 60000, NULL, error);
+}
+
+/* "org.refmount.Refmount1.Error.Name" -> "Name"; else the full name. */
+static char *
+error_name (const GError *error)
+{
+  g_autofree char *remote = g_dbus_error_get_remote_error (error);
+  const char      *dot;
+
+  if (remote == NULL)
+    return g_strdup (error->message);
+  dot = strrchr (remote, '.');
+  return g_strdup (dot != NULL ? dot + 1 : remote);
+}
+
+static gboolean
+on_quit (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_stdin (gint         fd,
+          GIOCondition condition,
+          gpointer     data)
+{
+  char    buf[256];
+  ssize_t n = read (fd, buf, sizeof buf);
+
+  if (n > 0 || (n < 0 && errno == EINTR))
+    return G_SOURCE_CONTINUE;
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+cmd_hold (GDBusConnection *bus,
+          int              argc,
+          char           **argv)
+{
+  g_autoptr (GError)    error = NULL;
+  g_autoptr (GVariant)  reply = NULL;
+  g_autoptr (GMainLoop) loop = NULL;
+  const char           *object = NULL;
+  const char           *mountpoint = NULL;
+
+  if (argc < 4)
+    {
+      g_printerr ("usage: hold FSTYPE SOURCE MOUNTPOINT ATTACHMENT [OPTION...]\n");
+      return 64;
+    }
+  reply = call (bus, "Mount",
+                mount_args (argv[0], argv[1], argv[2], (const char *const *) argv + 4, argv[3], TRUE),
+                &error);
+  if (reply == NULL)
+    {
+      g_autofree char *name = error_name (error);
+      printf ("error %s: %s\n", name, error->message);
+      return 1;
+    }
+  g_variant_get (reply, "(&o&s)", &object, &mountpoint);
+  printf ("mounted %s %s\n", object, mountpoint);
+  fflush (stdout);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  g_unix_signal_add (SIGTERM, on_quit, loop);
+  g_unix_signal_add (SIGINT, on_quit, loop);
+  g_unix_fd_add (STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, loop);
+  g_main_loop_run (loop);
+  return 0;
+}
+
+/* Mounts at or beneath @path in this mount namespace. */
+static guint
+count_mounts_beneath (const char *path)
+{
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  size_t len = strlen (path);
+  guint  n = 0;
+
+  if (!g_file_get_contents ("/proc/self/mountinfo", &contents, NULL, NULL))
+    g_error ("cannot read /proc/self/mountinfo");
+  lines = g_strsplit (contents, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*l, " ", 6);
+
+      if (g_strv_length (fields) < 5)
+        continue;
+      if (strncmp (fields[4], path, len) == 0 &&
+          (fields[4][len] == '\0' || fields[4][len] == '/'))
+        n++;
+    }
+  return n;
+}
+
+static void
+count_error (GHashTable   *errors,
+             const char   *what,
+             const GError *error)
+{
+  g_autofree char *name = error_name (error);
+  char            *key = g_strdup_printf ("%s:%s", what, name);
+  guint            n = GPOINTER_TO_UINT (g_hash_table_lookup (errors, key));
+
+  g_hash_table_replace (errors, key, GUINT_TO_POINTER (n + 1));
+}
+
+static int
+cmd_race (GDBusConnection *bus,
+          int              argc,
+          char           **argv)
+{
+  g_autoptr (GHashTable) errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *const      no_options[] = { NULL };
+  const char            *mountpoint;
+  const char            *outside;
+  guint                  iterations, baseline, mount_ok = 0, unmount_ok = 0, unmounted_true = 0;
+  GHashTableIter         iter;
+  gpointer               key, value;
+
+  if (argc != 3)
+    {
+      g_printerr ("usage: race ITERATIONS MOUNTPOINT OUTSIDE\n");
+      return 64;
+    }
+  iterations = (guint) g_ascii_strtoull (argv[0], NULL, 10);
+  mountpoint = argv[1];
+  outside = argv[2];
+  baseline = count_mounts_beneath (outside);
+
+  for (guint i = 0; i < iterations; i++)
+    {
+      g_autoptr (GError)   error = NULL;
+      g_autoptr (GVariant) reply = NULL;
+
+      reply = call (bus, "Mount",
+                    mount_args ("tmpfs", "refmount-race", mountpoint, no_options, "race", FALSE),
+                    &error);
+      if (reply != NULL)
+        mount_ok++;
+      else
+        count_error (errors, "Mount", error);
+      if (count_mounts_beneath (outside) != baseline)
+        {
+          printf ("ESCAPE: after Mount #%u there are %u mounts beneath %s (was %u)\n", i,
+                  count_mounts_beneath (outside), outside, baseline);
+          return 2;
+        }
+      g_clear_pointer (&reply, g_variant_unref);
+      g_clear_error (&error);
+
+      reply = call (bus, "Unmount",
+                    g_variant_new ("(ss@a{sv})", mountpoint, "race",
+                                   g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                    &error);
+      if (reply != NULL)
+        {
+          gboolean unmounted = FALSE;
+
+          g_variant_get (reply, "(b)", &unmounted);
+          unmount_ok++;
+          if (unmounted)
+            unmounted_true++;
+        }
+      else
+        count_error (errors, "Unmount", error);
+      if (count_mounts_beneath (outside) != baseline)
+        {
+          printf ("ESCAPE: after Unmount #%u there are %u mounts beneath %s (was %u)\n", i,
+                  count_mounts_beneath (outside), outside, baseline);
+          return 2;
+        }
+    }
+
+  printf ("iterations=%u mount_ok=%u unmount_ok=%u unmounted=%u", iterations, mount_ok,
+          unmount_ok, unmounted_true);
+  g_hash_table_iter_init (&iter, errors);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    printf (" %s=%u", (const char *) key, GPOINTER_TO_UINT (value));
+  printf ("\n");
+  return 0;
+}
+
+static int
+cmd_swap (int    argc,
+          char **argv)
+{
+  unsigned long swaps = 0, failures = 0;
+
+  if (argc != 3)
+    {
+      g_printerr ("usage: swap PATH1 PATH2 STOPFILE\n");
+      return 64;
+    }
+  while (access (argv[2], F_OK) != 0)
+    {
+      if (syscall (SYS_renameat2, AT_FDCWD, argv[0], AT_FDCWD, argv[1], RENAME_EXCHANGE) == 0)
+        swaps++;
+      else
+        failures++;
+      /* Fast enough to hit every window, slow enough to leave the
+       * daemon some CPU on small machines. */
+      g_usleep (20);
+    }
+  printf ("swaps=%lu failures=%lu\n", swaps, failures);
+  return 0;
+}
+
+static int
+cmd_exchange (int    argc,
+              char **argv)
+{
+  if (argc != 2)
+    {
+      g_printerr ("usage: exchange PATH1 PATH2\n");
+      return 64;
+    }
+  if (syscall (SYS_renameat2, AT_FDCWD, argv[0], AT_FDCWD, argv[1], RENAME_EXCHANGE) != 0)
+    {
+      g_printerr ("renameat2 (%s, %s, RENAME_EXCHANGE): %s\n", argv[0], argv[1], g_strerror (errno));
+      return 1;
+    }
+  return 0;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+
+  if (argc < 2)
+    {
+      g_printerr ("usage: %s hold|race|swap|exchange ARGS...\n", argv[0]);
+      return 64;
+    }
+  if (g_str_equal (argv[1], "swap"))
+    return cmd_swap (argc - 2, argv + 2);
+  if (g_str_equal (argv[1], "exchange"))
+    return cmd_exchange (argc - 2, argv + 2);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("cannot connect to the system bus: %s\n", error->message);
+      return 1;
+    }
+  g_dbus_connection_set_exit_on_close (bus, FALSE);
+  if (g_str_equal (argv[1], "hold"))
+    return cmd_hold (bus, argc - 2, argv + 2);
+  if (g_str_equal (argv[1], "race"))
+    return cmd_race (bus, argc - 2, argv + 2);
+  g_printerr ("unknown command %s\n", argv[1]);
+  return 64;
+}

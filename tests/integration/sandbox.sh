@@ -1,0 +1,843 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
+# Variables set here are read by the scripts that source this file:
+# shellcheck disable=SC2034
+#
+# Sandbox library for refmount's integration tests and demo.  Source it,
+# then call
+#
+#   sandbox_init "$@"
+#
+# which re-executes the calling script inside a private mount namespace
+# (unshare -m --propagation private) and there builds a throw-away world:
+#
+#   * a private system bus (dbus-daemon, permissive policy, or with
+#     SANDBOX_BUS_POLICY=strict the real system bus policy plus the
+#     project's data/org.refmount.Refmount1.conf);
+#   * the real polkitd, seeing only polkit/org.refmount.policy as actions
+#     and only the sandbox's rules (bind mounts over the polkit directories,
+#     visible in this namespace only);
+#   * a tmpfs mount root, a refmount.conf pointing at it and a state dir.
+#
+# The host's mounts, system bus and polkit are never touched.  On exit a
+# trap stops exactly the processes this library started (by pid) and
+# removes the temporary directory.
+#
+# Inputs (environment or positional arguments of the test script):
+#   $1 / REFMOUNT_BUILD_DIR    build directory (holds helper/refmountd)
+#   $2 / REFMOUNT_SOURCE_DIR   source directory (holds polkit/, data/)
+#   REFMOUNTD                  daemon binary (default BUILD/helper/refmountd)
+#   SANDBOX_BUS_POLICY         "permissive" (default) or "strict"
+#   SANDBOX_KEEP=1             keep the temporary directory (logs) on exit
+#   SANDBOX_QUIET=1            no progress messages
+#   SANDBOX_POLKIT_NO_DEBUG=1  start polkitd with --no-debug
+#
+# Exit status 77 (meson's "skipped") with a one-line reason when not root
+# or when the machine cannot provide a sandbox.
+
+# ---------------------------------------------------------------------------
+# Constants: names from SPEC.md §1 / helper/refmount-names.h.
+RM_BUS=org.refmount.Refmount1
+RM_OM_PATH=/org/refmount/Refmount1
+RM_MANAGER_PATH=/org/refmount/Refmount1/Manager
+RM_MOUNTS_PATH=/org/refmount/Refmount1/mounts
+RM_MANAGER_IFACE=org.refmount.Refmount1.Manager
+RM_MOUNT_IFACE=org.refmount.Refmount1.Mount
+RM_ERROR_PREFIX=org.refmount.Refmount1.Error.
+POLKIT_BUS=org.freedesktop.PolicyKit1
+POLKITD=${POLKITD:-/usr/lib/polkit-1/polkitd}
+NOBODY_UID=65534
+NOBODY_GID=65534
+
+SANDBOX_PIDS=()
+SANDBOX_DIR=
+SANDBOX_DAEMON_PID=
+SANDBOX_DAEMON_STATUS=
+SANDBOX_POLKITD_PID=
+SANDBOX_DBUS_PID=
+SANDBOX_PROBE_PID=
+SANDBOX_PROBE_GEN=0
+SANDBOX_CASE=
+SANDBOX_CASES_RUN=0
+
+# ---------------------------------------------------------------------------
+# Messages and assertions.
+
+sandbox_log ()
+{
+  [[ -n ${SANDBOX_QUIET:-} ]] || printf '%s\n' "$*" >&2
+}
+
+# Print a failure (naming the current test case) and exit 1; the EXIT trap
+# then dumps the daemon's and polkitd's logs.
+fail ()
+{
+  printf 'FAIL%s: %s\n' "${SANDBOX_CASE:+ [$SANDBOX_CASE]}" "$*" >&2
+  exit 1
+}
+
+skip ()
+{
+  printf 'SKIP: %s\n' "$*" >&2
+  exit 77
+}
+
+# Announce a test case.
+tc ()
+{
+  SANDBOX_CASE=$*
+  SANDBOX_CASES_RUN=$((SANDBOX_CASES_RUN + 1))
+  printf '### %s\n' "$*" >&2
+}
+
+assert_eq ()
+{
+  local actual=$1 expected=$2
+  shift 2
+  [[ $actual == "$expected" ]] ||
+    fail "${*:-values differ}: expected '$expected', got '$actual'"
+}
+
+assert_ne ()
+{
+  local actual=$1 unexpected=$2
+  shift 2
+  [[ $actual != "$unexpected" ]] ||
+    fail "${*:-values equal}: did not expect '$unexpected'"
+}
+
+# assert_contains HAYSTACK NEEDLE [MESSAGE]
+assert_contains ()
+{
+  local haystack=$1 needle=$2
+  shift 2
+  [[ $haystack == *"$needle"* ]] ||
+    fail "${*:-missing text}: '$needle' not found in: $haystack"
+}
+
+assert_not_contains ()
+{
+  local haystack=$1 needle=$2
+  shift 2
+  [[ $haystack != *"$needle"* ]] ||
+    fail "${*:-unexpected text}: '$needle' found in: $haystack"
+}
+
+# ---------------------------------------------------------------------------
+# Processes: everything started here is recorded and stopped by pid.
+
+sandbox_track_pid ()
+{
+  SANDBOX_PIDS+=("$1")
+}
+
+sandbox_untrack_pid ()
+{
+  local pid=$1 i
+  for i in "${!SANDBOX_PIDS[@]}"; do
+    [[ ${SANDBOX_PIDS[$i]} != "$pid" ]] || unset 'SANDBOX_PIDS[i]'
+  done
+}
+
+# True while PID exists and is not a zombie.
+sandbox_pid_alive ()
+{
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z && ${stat:0:1} != X ]]
+}
+
+# sandbox_stop_pid PID [SIGNAL] [TIMEOUT_SEC]: signal a child we started,
+# wait (bounded) for it to die, escalate to SIGKILL, reap it.  Sets
+# SANDBOX_LAST_STATUS to its exit status (128+N when killed by signal N).
+sandbox_stop_pid ()
+{
+  local pid=$1 sig=${2:-TERM} timeout=${3:-10} i
+  SANDBOX_LAST_STATUS=
+  [[ -n $pid ]] || return 0
+  if sandbox_pid_alive "$pid"; then
+    kill "-$sig" "$pid" 2>/dev/null || true
+    for ((i = 0; i < timeout * 20; i++)); do
+      sandbox_pid_alive "$pid" || break
+      sleep 0.05
+    done
+    if sandbox_pid_alive "$pid"; then
+      printf 'sandbox: pid %s did not exit %ss after SIG%s, killing it\n' \
+        "$pid" "$timeout" "$sig" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  SANDBOX_LAST_STATUS=0
+  wait "$pid" 2>/dev/null || SANDBOX_LAST_STATUS=$?
+  sandbox_untrack_pid "$pid"
+}
+
+# ---------------------------------------------------------------------------
+# Bounded polling.
+
+# sandbox_wait_until TIMEOUT_SEC DESCRIPTION COMMAND...: run COMMAND every
+# 20-100 ms until it succeeds; fail with DESCRIPTION after TIMEOUT_SEC.
+sandbox_wait_until ()
+{
+  local timeout=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + timeout)) delay=0.02
+  while ! "$@"; do
+    ((SECONDS < deadline)) || fail "timed out after ${timeout}s waiting for $what"
+    sleep "$delay"
+    [[ $delay == 0.1 ]] || delay=0.05
+  done
+}
+
+# ---------------------------------------------------------------------------
+# D-Bus helpers (the sandbox bus is $DBUS_SYSTEM_BUS_ADDRESS, so --system
+# reaches it, also after setpriv).
+
+sandbox_name_has_owner ()
+{
+  local out
+  out=$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus NameHasOwner s "$1" 2>/dev/null) || return 1
+  [[ $out == "b true" ]]
+}
+
+sandbox_name_owner_pid ()
+{
+  local out
+  out=$(busctl --system call org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus GetConnectionUnixProcessID s "$1" 2>/dev/null) || return 1
+  printf '%s\n' "${out#u }"
+}
+
+# Run a command as nobody:nogroup with no supplementary groups.  For a
+# background process use "${AS_NOBODY[@]}" CMD... & so that $! is the
+# process itself (a backgrounded shell function would be a subshell).
+AS_NOBODY=(setpriv --reuid="$NOBODY_UID" --regid="$NOBODY_GID" --clear-groups --
+  env HOME=/nonexistent USER=nobody LOGNAME=nobody)
+
+as_nobody ()
+{
+  "${AS_NOBODY[@]}" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# Entering the namespace.
+
+_sandbox_need_root_and_tools ()
+{
+  local tool
+  [[ $EUID -eq 0 ]] || skip "integration tests need root (mount namespaces, mount(2), polkitd)"
+  for tool in unshare setpriv mount umount dbus-daemon busctl gdbus pkcheck; do
+    command -v "$tool" >/dev/null 2>&1 || skip "required tool '$tool' is not installed"
+  done
+  [[ -x $POLKITD ]] || skip "polkitd not found at $POLKITD (install polkitd)"
+  [[ -d /usr/share/polkit-1/actions && -d /etc/polkit-1/rules.d ]] ||
+    skip "polkit directories missing (install polkitd)"
+  getent passwd polkitd >/dev/null 2>&1 || skip "user polkitd does not exist (install polkitd)"
+}
+
+# Re-execute the calling script inside a private mount namespace, unless
+# this process already runs in one that the library created.
+sandbox_enter ()
+{
+  _sandbox_need_root_and_tools
+  local ns
+  ns=$(readlink /proc/self/ns/mnt) || fail "cannot read /proc/self/ns/mnt"
+  if [[ -n ${REFMOUNT_SANDBOX_NS:-} ]]; then
+    # The variable holds the namespace we were started from.  Belt and
+    # braces: never bind-mount over the host's polkit directories because
+    # of an inherited variable.
+    [[ $ns != "$REFMOUNT_SANDBOX_NS" ]] ||
+      fail "REFMOUNT_SANDBOX_NS is set, but this is not a new mount namespace"
+    return 0
+  fi
+  unshare -m --propagation private true 2>/dev/null ||
+    skip "cannot create a mount namespace here (unshare -m failed)"
+  export REFMOUNT_SANDBOX_NS=$ns
+  exec unshare -m --propagation private -- "$BASH" "$0" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# Setting up the world.
+
+_sandbox_write_bus_config ()
+{
+  local conf=$SANDBOX_DIR/bus/system.conf
+  if [[ ${SANDBOX_BUS_POLICY:-permissive} == strict ]]; then
+    # The real system bus default policy (deny own and method calls), plus
+    # the project's and polkit's busconfig snippets.
+    cat >"$conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus"
+           send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <include>$SANDBOX_SOURCE_DIR/data/org.refmount.Refmount1.conf</include>
+  <include ignore_missing="yes">/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf</include>
+</busconfig>
+EOF
+  else
+    # A private test bus: everyone may connect, own and talk.
+    cat >"$conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow send_type="method_call"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+  </policy>
+</busconfig>
+EOF
+  fi
+}
+
+sandbox_start_bus ()
+{
+  _sandbox_write_bus_config
+  : >"$SANDBOX_DIR/bus/address"
+  dbus-daemon --config-file="$SANDBOX_DIR/bus/system.conf" --nofork --nopidfile \
+    --print-address=3 3>"$SANDBOX_DIR/bus/address" \
+    >>"$SANDBOX_DIR/dbus-daemon.log" 2>&1 &
+  SANDBOX_DBUS_PID=$!
+  sandbox_track_pid "$SANDBOX_DBUS_PID"
+  _sandbox_bus_ready ()
+  {
+    sandbox_pid_alive "$SANDBOX_DBUS_PID" ||
+      fail "dbus-daemon exited: $(cat "$SANDBOX_DIR/dbus-daemon.log")"
+    [[ -s $SANDBOX_DIR/bus/address ]]
+  }
+  sandbox_wait_until 10 "the sandbox bus" _sandbox_bus_ready
+  export DBUS_SYSTEM_BUS_ADDRESS=unix:path=$SANDBOX_DIR/bus/system_bus_socket
+  # Nothing in here may ever reach a session bus.
+  export DBUS_SESSION_BUS_ADDRESS=disabled:
+  sandbox_wait_until 10 "the sandbox bus to answer" sandbox_name_has_owner org.freedesktop.DBus
+}
+
+sandbox_start_polkitd ()
+{
+  # Debug output on by default: it carries polkit.log() from rules, which
+  # the tests read, and explains failures.  SANDBOX_POLKIT_NO_DEBUG=1 for
+  # a quiet polkitd.
+  local args=()
+  [[ -z ${SANDBOX_POLKIT_NO_DEBUG:-} ]] || args+=(--no-debug)
+  "$POLKITD" "${args[@]}" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
+  SANDBOX_POLKITD_PID=$!
+  sandbox_track_pid "$SANDBOX_POLKITD_PID"
+  _sandbox_polkit_ready ()
+  {
+    sandbox_pid_alive "$SANDBOX_POLKITD_PID" ||
+      fail "polkitd exited: $(tail -n 20 "$SANDBOX_DIR/polkitd.log")"
+    sandbox_name_has_owner "$POLKIT_BUS"
+  }
+  sandbox_wait_until 15 "polkitd to own $POLKIT_BUS" _sandbox_polkit_ready
+  # Rules are loaded asynchronously at start; make sure the current ones
+  # (at least the probe) are in force.
+  sandbox_sync_rules
+}
+
+sandbox_stop_polkitd ()
+{
+  local sig=${1:-TERM}
+  sandbox_stop_pid "$SANDBOX_POLKITD_PID" "$sig" 10
+  SANDBOX_POLKITD_PID=
+  sandbox_wait_until 10 "$POLKIT_BUS to leave the bus" eval '! sandbox_name_has_owner "$POLKIT_BUS"'
+}
+
+sandbox_kill9_polkitd ()
+{
+  sandbox_stop_polkitd KILL
+}
+
+# --- polkit rules -----------------------------------------------------------
+#
+# polkitd reloads rules through inotify.  To know when a change is in
+# force, every change also rewrites 00-sandbox-probe.rules, which grants
+# org.refmount.manage to the probe process (uid nobody) only when the detail
+# refmount-sandbox-probe equals the new generation; sandbox_sync_rules polls
+# pkcheck until that answer is "yes".  refmountd never passes that detail.
+
+_sandbox_write_probe_rule ()
+{
+  SANDBOX_PROBE_GEN=$((SANDBOX_PROBE_GEN + 1))
+  local f=$SANDBOX_DIR/polkit/rules.d/00-sandbox-probe.rules
+  cat >"$f.tmp" <<EOF
+// SPDX-License-Identifier: GPL-2.0-or-later
+// Written by tests/integration/sandbox.sh; generation $SANDBOX_PROBE_GEN.
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.manage" &&
+        action.lookup("refmount-sandbox-probe") == "$SANDBOX_PROBE_GEN")
+        return polkit.Result.YES;
+    return polkit.Result.NOT_HANDLED;
+});
+EOF
+  chmod 0644 "$f.tmp"
+  mv -f "$f.tmp" "$f"
+}
+
+_sandbox_probe_ok ()
+{
+  pkcheck --action-id org.refmount.manage --process "$SANDBOX_PROBE_PID" \
+    --detail refmount-sandbox-probe "$SANDBOX_PROBE_GEN" >/dev/null 2>&1
+}
+
+sandbox_sync_rules ()
+{
+  _sandbox_write_probe_rule
+  sandbox_wait_until 15 "polkitd to load rules generation $SANDBOX_PROBE_GEN" _sandbox_probe_ok
+}
+
+# sandbox_set_rules NAME [CONTENT]: install NAME.rules (CONTENT or stdin)
+# and wait until polkitd uses it.
+sandbox_set_rules ()
+{
+  local name=$1 f
+  f=$SANDBOX_DIR/polkit/rules.d/50-$name.rules
+  if (($# > 1)); then
+    printf '%s\n' "$2" >"$f.tmp"
+  else
+    cat >"$f.tmp"
+  fi
+  chmod 0644 "$f.tmp"
+  mv -f "$f.tmp" "$f"
+  sandbox_sync_rules
+}
+
+sandbox_remove_rules ()
+{
+  rm -f "$SANDBOX_DIR/polkit/rules.d/50-$1.rules"
+  sandbox_sync_rules
+}
+
+sandbox_clear_rules ()
+{
+  rm -f "$SANDBOX_DIR"/polkit/rules.d/50-*.rules
+  sandbox_sync_rules
+}
+
+# --- refmountd ----------------------------------------------------------------
+
+# sandbox_write_config [EXTRA]: (re)write the test refmount.conf; EXTRA is
+# appended verbatim (more [Filesystem X] groups, overrides are not merged).
+# shellcheck disable=SC2120
+sandbox_write_config ()
+{
+  cat >"$SANDBOX_CONFIG" <<EOF
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Written by tests/integration/sandbox.sh.
+[Daemon]
+MountRoots=$SANDBOX_ROOT;
+AllowedFilesystems=tmpfs;ramfs;nfs;cifs;
+ForcedOptions=nosuid;nodev;
+MountTimeoutSec=${SANDBOX_MOUNT_TIMEOUT:-5}
+MaxMounts=${SANDBOX_MAX_MOUNTS:-64}
+MaxAttachmentsPerUser=${SANDBOX_MAX_ATTACH:-256}
+
+[Filesystem tmpfs]
+AllowedOptions=size;mode;nr_inodes;ro;rw;noexec;noatime;
+UseHelper=false
+
+[Filesystem ramfs]
+AllowedOptions=mode;
+UseHelper=false
+
+[Filesystem nfs]
+AllowedOptions=vers;ro;rw;soft;timeo;retrans;
+UseHelper=true
+
+[Filesystem cifs]
+AllowedOptions=vers;ro;rw;
+UseHelper=true
+${1:-}
+EOF
+}
+
+# Start refmountd and wait (bounded) until it owns its name.
+sandbox_start_daemon ()
+{
+  [[ -x $REFMOUNTD ]] || fail "daemon binary $REFMOUNTD does not exist (build first)"
+  printf '\n=== refmountd start (%s) ===\n' "$(date +%T.%N)" >>"$SANDBOX_DAEMON_LOG"
+  "$REFMOUNTD" --config="$SANDBOX_CONFIG" --state-dir="$SANDBOX_STATE_DIR" --verbose \
+    "$@" >>"$SANDBOX_DAEMON_LOG" 2>&1 &
+  SANDBOX_DAEMON_PID=$!
+  sandbox_track_pid "$SANDBOX_DAEMON_PID"
+  _sandbox_daemon_ready ()
+  {
+    if ! sandbox_pid_alive "$SANDBOX_DAEMON_PID"; then
+      sandbox_stop_pid "$SANDBOX_DAEMON_PID"
+      fail "refmountd exited with status $SANDBOX_LAST_STATUS during start-up; log:
+$(tail -n 30 "$SANDBOX_DAEMON_LOG")"
+    fi
+    [[ $(sandbox_name_owner_pid "$RM_BUS") == "$SANDBOX_DAEMON_PID" ]]
+  }
+  sandbox_wait_until 20 "refmountd (pid $SANDBOX_DAEMON_PID) to own $RM_BUS" _sandbox_daemon_ready
+}
+
+# SIGTERM, bounded wait; SANDBOX_DAEMON_STATUS = exit status.
+sandbox_stop_daemon ()
+{
+  local pid=$SANDBOX_DAEMON_PID
+  [[ -n $pid ]] || return 0
+  sandbox_stop_pid "$pid" TERM 30
+  SANDBOX_DAEMON_STATUS=$SANDBOX_LAST_STATUS
+  SANDBOX_DAEMON_PID=
+  sandbox_wait_until 10 "$RM_BUS to leave the bus" eval '! sandbox_name_has_owner "$RM_BUS"'
+}
+
+sandbox_kill9_daemon ()
+{
+  local pid=$SANDBOX_DAEMON_PID
+  [[ -n $pid ]] || return 0
+  sandbox_stop_pid "$pid" KILL 10
+  SANDBOX_DAEMON_STATUS=$SANDBOX_LAST_STATUS
+  SANDBOX_DAEMON_PID=
+  sandbox_wait_until 10 "$RM_BUS to leave the bus" eval '! sandbox_name_has_owner "$RM_BUS"'
+}
+
+sandbox_daemon_alive ()
+{
+  [[ -n $SANDBOX_DAEMON_PID ]] && sandbox_pid_alive "$SANDBOX_DAEMON_PID" &&
+    sandbox_name_has_owner "$RM_BUS"
+}
+
+# ---------------------------------------------------------------------------
+# Teardown.
+
+_sandbox_cleanup ()
+{
+  local status=$? i pid
+  set +e
+  trap - EXIT INT TERM
+  if ((status != 0 && status != 77)) && [[ -n $SANDBOX_DIR ]]; then
+    local f
+    for f in refmountd.log polkitd.log dbus-daemon.log; do
+      [[ -s $SANDBOX_DIR/$f ]] || continue
+      printf '\n----- last lines of %s -----\n' "$f" >&2
+      # polkitd's rule-reload chatter (one reload per probe) is noise here.
+      grep -v -E 'Reloading rules|Collecting garbage|Loading rules from|Finished loading' \
+        "$SANDBOX_DIR/$f" | tail -n "${SANDBOX_LOG_LINES:-80}" >&2
+    done
+    printf '\n----- refmount mounts in the sandbox -----\n' >&2
+    grep -F " $SANDBOX_DIR/" /proc/self/mountinfo >&2
+  fi
+  # Stop what we started, newest first: daemon, polkitd, probe, bus.
+  for ((i = ${#SANDBOX_PIDS[@]} - 1; i >= 0; i--)); do
+    pid=${SANDBOX_PIDS[i]:-}
+    [[ -n $pid ]] || continue
+    sandbox_stop_pid "$pid" TERM 5
+  done
+  if [[ -n $SANDBOX_DIR ]]; then
+    # The mounts die with the namespace anyway; unmount so that the
+    # directory on the host can be removed.
+    umount -R -l "$SANDBOX_DIR" 2>/dev/null
+    if [[ -n ${SANDBOX_KEEP:-} ]]; then
+      printf 'sandbox: kept %s (its tmpfs contents are gone with the namespace)\n' "$SANDBOX_DIR" >&2
+    else
+      rmdir "$SANDBOX_DIR" 2>/dev/null
+    fi
+  fi
+  exit "$status"
+}
+
+# ---------------------------------------------------------------------------
+# sandbox_init "$@": enter the namespace and build the sandbox.
+
+sandbox_init ()
+{
+  SANDBOX_BUILD_DIR=${REFMOUNT_BUILD_DIR:-${1:-}}
+  SANDBOX_SOURCE_DIR=${REFMOUNT_SOURCE_DIR:-${2:-}}
+  [[ -n $SANDBOX_SOURCE_DIR ]] ||
+    SANDBOX_SOURCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  [[ -n $SANDBOX_BUILD_DIR ]] || SANDBOX_BUILD_DIR=$SANDBOX_SOURCE_DIR/build
+  SANDBOX_SOURCE_DIR=$(cd "$SANDBOX_SOURCE_DIR" && pwd)
+  SANDBOX_BUILD_DIR=$(cd "$SANDBOX_BUILD_DIR" 2>/dev/null && pwd) ||
+    fail "build directory ${1:-build} does not exist"
+  REFMOUNTD=${REFMOUNTD:-$SANDBOX_BUILD_DIR/helper/refmountd}
+  [[ -f $SANDBOX_SOURCE_DIR/polkit/org.refmount.policy ]] ||
+    fail "$SANDBOX_SOURCE_DIR/polkit/org.refmount.policy not found"
+
+  sandbox_enter "$@"
+
+  # From here on we are in our own mount namespace.
+  trap _sandbox_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  # Not under /tmp: mount roots and all their ancestors must not be
+  # group/world writable (SPEC §5).  A tmpfs on top keeps everything we
+  # create inside this namespace.
+  local base=${SANDBOX_BASE:-/run}
+  SANDBOX_DIR=$(mktemp -d "$base/refmount-test.XXXXXX") ||
+    fail "cannot create a temporary directory in $base"
+  mount -t tmpfs -o mode=0755,size=256m refmount-sandbox "$SANDBOX_DIR" ||
+    fail "cannot mount a tmpfs on $SANDBOX_DIR"
+  chmod 0755 "$SANDBOX_DIR"
+  cd "$SANDBOX_DIR" || fail "cannot enter $SANDBOX_DIR"
+
+  mkdir -m 0755 "$SANDBOX_DIR/bus" "$SANDBOX_DIR/polkit" "$SANDBOX_DIR/polkit/actions" \
+    "$SANDBOX_DIR/polkit/rules.d" "$SANDBOX_DIR/polkit/empty" "$SANDBOX_DIR/mnt"
+  mkdir -m 0700 "$SANDBOX_DIR/state"
+  SANDBOX_DAEMON_LOG=$SANDBOX_DIR/refmountd.log
+  SANDBOX_CONFIG=$SANDBOX_DIR/refmount.conf
+  SANDBOX_STATE_DIR=$SANDBOX_DIR/state
+  SANDBOX_STATE_FILE=$SANDBOX_STATE_DIR/state
+
+  # polkit sees only our action file and only our rules.
+  install -m 0644 "$SANDBOX_SOURCE_DIR/polkit/org.refmount.policy" "$SANDBOX_DIR/polkit/actions/"
+  mount --bind "$SANDBOX_DIR/polkit/actions" /usr/share/polkit-1/actions
+  mount --bind "$SANDBOX_DIR/polkit/rules.d" /etc/polkit-1/rules.d
+  mount --bind "$SANDBOX_DIR/polkit/empty" /usr/share/polkit-1/rules.d
+
+  # The mount root: its own tmpfs, root-owned 0755 all the way up.
+  mount -t tmpfs -o mode=0755,size=64m refmount-sandbox-mnt "$SANDBOX_DIR/mnt"
+  SANDBOX_ROOT=$SANDBOX_DIR/mnt/root
+  mkdir -m 0755 "$SANDBOX_ROOT"
+  sandbox_write_config
+
+  sandbox_start_bus
+
+  # The rules probe subject: a process of uid nobody that lives as long as
+  # the sandbox.
+  "${AS_NOBODY[@]}" sleep 100000 &
+  SANDBOX_PROBE_PID=$!
+  sandbox_track_pid "$SANDBOX_PROBE_PID"
+
+  sandbox_start_polkitd
+  sandbox_log "sandbox: ready in $SANDBOX_DIR (bus $DBUS_SYSTEM_BUS_ADDRESS, mount root $SANDBOX_ROOT)"
+}
+
+# ---------------------------------------------------------------------------
+# refmount call helpers.
+#
+# Each sets RM_RC (exit status) and RM_OUT (stdout and stderr) and never
+# exits on failure; use assert_ok / assert_error afterwards.
+
+# GVariant text for a string / a string array.
+gv_str ()
+{
+  local s=${1//\\/\\\\}
+  s=${s//\'/\\\'}
+  printf "'%s'" "$s"
+}
+
+gv_strv ()
+{
+  local out='' sep='' s
+  if (($# == 0)); then
+    printf '@as []'
+    return
+  fi
+  for s in "$@"; do
+    out+="$sep$(gv_str "$s")"
+    sep=', '
+  done
+  printf '[%s]' "$out"
+}
+
+_rm_run ()
+{
+  local user=$1
+  shift
+  RM_RC=0
+  if [[ $user == root ]]; then
+    RM_OUT=$("$@" 2>&1) || RM_RC=$?
+  else
+    RM_OUT=$(as_nobody "$@" 2>&1) || RM_RC=$?
+  fi
+  return 0
+}
+
+# rm_gdbus [-u nobody] METHOD GVARIANT-ARG...: call a Manager method.
+rm_gdbus ()
+{
+  local user=root
+  if [[ ${1:-} == -u ]]; then
+    user=$2
+    shift 2
+  fi
+  local method=$1
+  shift
+  _rm_run "$user" gdbus call --system --timeout 60 --dest "$RM_BUS" \
+    --object-path "$RM_MANAGER_PATH" --method "$RM_MANAGER_IFACE.$method" "$@"
+}
+
+# rm_mount [-u nobody] [-f FLAGS-GVARIANT] FSTYPE SOURCE MOUNTPOINT ATTACHMENT [OPTION...]
+# On success RM_MOUNT_OBJ / RM_MOUNTPOINT hold the reply.
+rm_mount ()
+{
+  local user=root flags='@a{sv} {}'
+  while [[ ${1:-} == -u || ${1:-} == -f ]]; do
+    case $1 in
+    -u) user=$2 ;;
+    -f) flags=$2 ;;
+    esac
+    shift 2
+  done
+  local fstype=$1 source=$2 mountpoint=$3 attachment=$4
+  shift 4
+  rm_gdbus -u "$user" Mount "$(gv_str "$fstype")" "$(gv_str "$source")" \
+    "$(gv_str "$mountpoint")" "$(gv_strv "$@")" "$(gv_str "$attachment")" "$flags"
+  RM_MOUNT_OBJ=
+  RM_MOUNTPOINT=
+  if ((RM_RC == 0)); then
+    # (objectpath '/org/refmount/...', '/path')
+    RM_MOUNT_OBJ=$(sed -nE "s/^\(objectpath '([^']*)', '.*'\)$/\1/p" <<<"$RM_OUT")
+    RM_MOUNTPOINT=$(sed -nE "s/^\(objectpath '[^']*', '(.*)'\)$/\1/p" <<<"$RM_OUT")
+  fi
+}
+
+# rm_unmount [-u nobody] [-f FLAGS-GVARIANT] MOUNTPOINT ATTACHMENT
+# On success RM_UNMOUNTED is "true" or "false".
+rm_unmount ()
+{
+  local user=root flags='@a{sv} {}'
+  while [[ ${1:-} == -u || ${1:-} == -f ]]; do
+    case $1 in
+    -u) user=$2 ;;
+    -f) flags=$2 ;;
+    esac
+    shift 2
+  done
+  rm_gdbus -u "$user" Unmount "$(gv_str "$1")" "$(gv_str "$2")" "$flags"
+  RM_UNMOUNTED=
+  if ((RM_RC == 0)); then
+    RM_UNMOUNTED=$(sed -nE 's/^\((true|false),\)$/\1/p' <<<"$RM_OUT")
+  fi
+}
+
+assert_ok ()
+{
+  ((RM_RC == 0)) || fail "${*:-call failed} (exit $RM_RC): $RM_OUT"
+}
+
+# assert_error NAME [TEXT...]: the last call failed with
+# org.refmount.Refmount1.Error.NAME and its message contains every TEXT.
+assert_error ()
+{
+  local name=$1 text
+  shift
+  ((RM_RC != 0)) || fail "expected error $name, but the call succeeded: $RM_OUT"
+  [[ $RM_OUT == *"$RM_ERROR_PREFIX$name:"* || $RM_OUT == *"$RM_ERROR_PREFIX$name" ]] ||
+    fail "expected error $RM_ERROR_PREFIX$name, got: $RM_OUT"
+  for text in "$@"; do
+    [[ $RM_OUT == *"$text"* ]] || fail "error $name should mention '$text': $RM_OUT"
+  done
+}
+
+# rm_get_property OBJECT-PATH INTERFACE PROPERTY: busctl's text form
+# (e.g. 's "mounted"', 'as 2 "a" "b"'); empty on failure.
+rm_get_property ()
+{
+  busctl --system get-property "$RM_BUS" "$1" "$2" "$3" 2>/dev/null || true
+}
+
+rm_manager_property ()
+{
+  rm_get_property "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" "$1"
+}
+
+rm_mount_property ()
+{
+  rm_get_property "$1" "$RM_MOUNT_IFACE" "$2"
+}
+
+# The object path refmountd must use for MOUNTPOINT:
+# RM_MOUNTS_PATH/g_dbus_escape_object_path (MOUNTPOINT).
+rm_object_path_for ()
+{
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    if [[ $c == [A-Za-z0-9] ]]; then
+      out+=$c
+    else
+      out+=$(printf '_%02x' "'$c")
+    fi
+  done
+  printf '%s/%s\n' "$RM_MOUNTS_PATH" "$out"
+}
+
+# ---------------------------------------------------------------------------
+# The kernel's view (this namespace's mount table).
+
+# Number of mounts whose mountpoint is exactly PATH.
+mount_count ()
+{
+  local path=$1
+  awk -v p="$path" '$5 == p { n++ } END { print n + 0 }' /proc/self/mountinfo
+}
+
+# Mounts at or beneath PATH, one mountpoint per line.
+mounts_beneath ()
+{
+  local path=$1
+  awk -v p="$path" '$5 == p || index($5, p "/") == 1 { print $5 }' /proc/self/mountinfo
+}
+
+# Mount source / fstype / super options of the newest mount at PATH.
+mount_field ()
+{
+  local path=$1 what=$2
+  awk -v p="$path" -v w="$what" '
+    $5 == p {
+      for (i = 7; $i != "-"; i++) ;
+      if (w == "fstype") r = $(i + 1)
+      else if (w == "source") r = $(i + 2)
+      else if (w == "super") r = $(i + 3)
+      else if (w == "options") r = $6
+    }
+    END { print r }' /proc/self/mountinfo
+}
+
+assert_mounted ()
+{
+  local path=$1 n
+  n=$(mount_count "$path")
+  [[ $n == 1 ]] || fail "${2:-expected one mount} at $path, found $n"
+}
+
+assert_not_mounted ()
+{
+  local path=$1 n
+  n=$(mount_count "$path")
+  [[ $n == 0 ]] || fail "${2:-expected no mount} at $path, found $n"
+}
+
+_sandbox_not_mounted ()
+{
+  [[ $(mount_count "$1") == 0 ]]
+}
+
+sandbox_wait_unmounted ()
+{
+  sandbox_wait_until "${2:-10}" "$1 to be unmounted" _sandbox_not_mounted "$1"
+}
