@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "refmount-backend.h"
@@ -115,10 +117,43 @@ libmount_umount (RefmountBackend *backend,
                  GError         **error)
 {
   g_autoptr(libmnt_context) cxt = new_context (FALSE);
-  /* Through the parent's fd, so no component above the mountpoint can be
-   * swapped; the last one cannot be renamed while it is mounted on. */
-  g_autofree char *target = g_strdup_printf ("/proc/%d/fd/%d/%s", (int) getpid (), parentfd, name);
+  g_autofree char *target = NULL;
   int rc, err;
+
+  if (name == NULL)
+    {
+      /* @parentfd is the directory that was mounted on: umount(2) through
+       * its magic link reaches the mount on top of it wherever the
+       * directory has been moved to. */
+      target = g_strdup_printf ("/proc/%d/fd/%d", (int) getpid (), parentfd);
+    }
+  else
+    {
+      struct open_how how = { 0 };
+      int fd;
+
+      /* umount(2) follows a symlink in the last component.  Check that the
+       * name is a directory with a mount on it first: a mounted-on
+       * directory cannot be renamed or exchanged (EBUSY) and only root can
+       * unmount it, so the name stays put until our umount(2). */
+      how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+      how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+      fd = (int) syscall (SYS_openat2, parentfd, name, &how, sizeof how);
+      if (fd < 0 || !refmount_path_fd_is_mount_root (fd))
+        {
+          int errsv = fd < 0 ? errno : 0;
+
+          if (fd >= 0)
+            close (fd);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                       "Nothing is mounted at mountpoint '%s'%s%s", path,
+                       errsv ? ": " : "", errsv ? g_strerror (errsv) : "");
+          return FALSE;
+        }
+      close (fd);
+      /* Through the parent's fd, so no component above it can be swapped. */
+      target = g_strdup_printf ("/proc/%d/fd/%d/%s", (int) getpid (), parentfd, name);
+    }
 
   mnt_context_set_target (cxt, target);
   mnt_context_enable_force (cxt, force);
@@ -180,7 +215,15 @@ libmount_lookup (RefmountBackend *backend,
 
   /* Parsing mountinfo is O(mounts); statx tells in O(1) whether there is
    * anything to look up at all, which is the common case. */
-  fd = open (path, O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC);
+  {
+    struct open_how how = { 0 };
+
+    /* No symlink anywhere: a swapped-in link must not make us report (and
+     * then adopt or trust) a mount outside the mount roots. */
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    fd = (int) syscall (SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+  }
   if (fd < 0)
     return NULL;
   if (!refmount_path_fd_is_mount_root (fd))

@@ -39,7 +39,9 @@ typedef struct {
                          gboolean         use_helper,
                          GError         **error);
   /* Unmount what is mounted on @name inside the directory @parentfd
-   * (O_PATH); @path is the canonical path. */
+   * (O_PATH); @path is the canonical path.  With @name NULL, @parentfd is
+   * the directory that was mounted on (rollback of a mount whose
+   * directory was moved away from @path). */
   gboolean    (*umount) (RefmountBackend *self,
                          int              parentfd,
                          const char      *name,

@@ -346,6 +346,7 @@ mount_locked (RefmountTable               *table,
   gboolean created = FALSE;
   gboolean ok = FALSE;
   BackendCall *call;
+  int mounted_dir = -1;
   int dirfd;
 
   dirfd = refmount_path_open_beneath (entry->root, entry->relative, TRUE, &created, &local_error);
@@ -380,6 +381,7 @@ mount_locked (RefmountTable               *table,
     {
       g_autofree char *options = g_strjoinv (",", (char **) effective);
 
+      mounted_dir = dup (dirfd);
       call = g_new0 (BackendCall, 1);
       call->table = table;
       call->entry = entry;
@@ -393,6 +395,7 @@ mount_locked (RefmountTable               *table,
 
       if (!run_backend_call (table, call, deadline, &ok, handed_off, &backend_error))
         {
+          close (mounted_dir);
           refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
                               "Mounting %s on %s did not finish within %u s",
                               request->source, entry->mountpoint, config->mount_timeout_sec);
@@ -416,6 +419,7 @@ mount_locked (RefmountTable               *table,
                     g_warning ("%s", rm_error->message);
                 }
               g_propagate_error (error, g_steal_pointer (&backend_error));
+              close (mounted_dir);
               return FALSE;
             }
           /* mount(8) helpers in particular report failures after the
@@ -426,8 +430,31 @@ mount_locked (RefmountTable               *table,
                               entry->mountpoint, request->source, backend_error->message);
         }
       else
-        refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
-                            "Mounted %s (%s) on %s", request->source, request->fstype, entry->mountpoint);
+        {
+          g_autoptr(RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
+
+          /* The directory was resolved safely, but someone may have renamed
+           * it between resolution and mount(2): the mount then sits inside
+           * the root under another name.  Undo it through the fd. */
+          if (!kernel_mount_matches (after, request->source, request->fstype))
+            {
+              g_autoptr(GError) undo_error = NULL;
+
+              if (!table->backend->ops->umount (table->backend, mounted_dir, NULL, entry->mountpoint,
+                                                FALSE, FALSE, &undo_error))
+                refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
+                                    "Could not undo the mount of a moved directory: %s", undo_error->message);
+              refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
+                                  "%s was replaced while it was being mounted", entry->mountpoint);
+              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
+                           "Mountpoint '%s' was replaced while it was being mounted", entry->mountpoint);
+              close (mounted_dir);
+              return FALSE;
+            }
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
+                              "Mounted %s (%s) on %s", request->source, request->fstype, entry->mountpoint);
+        }
+      close (mounted_dir);
       *mounted_now = TRUE;
     }
 

@@ -82,7 +82,7 @@ fake_umount (RefmountBackend *backend,
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_assert_cmpint (parentfd, >=, 0);
-  g_assert_true (g_str_has_suffix (path, name));
+  g_assert_true (name == NULL || g_str_has_suffix (path, name));
   fake->umount_calls++;
   enter_call (fake, path, NULL, fake->umount_delay_ms);
 

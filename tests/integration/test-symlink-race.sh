@@ -16,7 +16,7 @@ CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-tes
 # nobody runs it too; the build tree may not be reachable for nobody.
 install -m 0755 "$CLIENT" "$SANDBOX_DIR/refmount-test-client"
 CLIENT=$SANDBOX_DIR/refmount-test-client
-ITERATIONS=${REFMOUNT_RACE_ITERATIONS:-600}
+ITERATIONS=${REFMOUNT_RACE_ITERATIONS:-1000}
 sandbox_start_daemon
 
 SHARED=$SANDBOX_ROOT/shared
