@@ -859,6 +859,11 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
 
   g_main_loop_run (daemon.loop);
 
+  /* Replies are queued to GDBus's worker thread; without a flush the last
+   * ones (e.g. a Timeout sent during the shutdown drain) die with us. */
+  if (daemon.connection != NULL)
+    g_dbus_connection_flush_sync (daemon.connection, NULL, NULL);
+
   if (daemon.workers != NULL && daemon.exit_code == 0)
     {
       g_autoptr(GError) persist_error = NULL;

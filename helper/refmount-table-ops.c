@@ -95,10 +95,33 @@ drop_entry (RefmountTable *table,
 {
   gboolean created = entry->record != NULL && entry->record->created_dir;
 
+  refmount_clear_fd (&entry->mounted_fd);
   g_clear_pointer (&entry->record, refmount_record_free);
   commit_and_write (table, entry);
   if (created && entry->root != NULL)
     refmount_table_remove_created_dir (table, entry);
+}
+
+/* Unmount what this daemon mounted on the directory open as @dirfd,
+ * wherever that directory has been renamed to since.  Lazily if busy:
+ * nobody holds this mount, so nothing may keep it alive. */
+static gboolean
+undo_mount_by_fd (RefmountTable *table,
+                  int            dirfd,
+                  const char    *mountpoint,
+                  GError       **error)
+{
+  RefmountBackend *backend = table->backend;
+  g_autoptr(GError) local_error = NULL;
+
+  if (backend->ops->umount (backend, dirfd, NULL, mountpoint, FALSE, FALSE, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return backend->ops->umount (backend, dirfd, NULL, mountpoint, FALSE, TRUE, error);
 }
 
 /* What a umount outcome means for the entry (lock held). */
@@ -174,15 +197,9 @@ late_cb (gpointer      data,
           if (ok)
             {
               g_autoptr(GError) error = NULL;
-              const char *name = NULL;
-              int parent = refmount_path_open_parent (entry->root, entry->relative, &name, &error);
 
-              if (parent < 0 ||
-                  !table->backend->ops->umount (table->backend, parent, name, entry->mountpoint,
-                                                FALSE, TRUE, &error))
-                g_warning ("Could not detach late mount %s: %s", entry->mountpoint, error->message);
-              if (parent >= 0)
-                close (parent);
+              if (!undo_mount_by_fd (table, call->fd, entry->mountpoint, &error))
+                g_warning ("Could not undo late mount %s: %s", entry->mountpoint, error->message);
             }
           if (call->created_dir)
             {
@@ -194,6 +211,8 @@ late_cb (gpointer      data,
         }
       else if (ok)
         {
+          refmount_clear_fd (&entry->mounted_fd);
+          entry->mounted_fd = dup (call->fd);
           g_free (entry->record->state);
           entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
           entry->record->mounted_at = g_get_real_time ();
@@ -265,14 +284,28 @@ refmount_table_unmount_last (RefmountTable       *table,
       return FALSE;
     }
 
-  parent = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
-  if (parent < 0)
+  if (entry->mounted_fd >= 0)
     {
-      /* The parent is gone or was replaced: whatever was mounted there is
-       * not reachable beneath the root any more. */
-      g_autoptr(GError) gone = g_error_new (REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND, "%s",
-                                            local_error->message);
-      return finish_unmount (table, entry, FALSE, gone, restore, out_unmounted, error);
+      /* Mounted by this process: unmount through the directory it was
+       * mounted on, even if a parent has been renamed since. */
+      parent = dup (entry->mounted_fd);
+      name = NULL;
+    }
+  else
+    {
+      /* Adopted, or mounted before a restart: only the path is known. */
+      parent = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
+      if (parent < 0)
+        {
+          /* A component was renamed or replaced: the mount may well still
+           * exist elsewhere, so it is not "gone".  Nothing changes. */
+          if (restore != NULL && *restore != NULL)
+            g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                       "Cannot reach mountpoint '%s' to unmount it: %s",
+                       entry->mountpoint, local_error->message);
+          return FALSE;
+        }
     }
 
   call = g_new0 (BackendCall, 1);
@@ -440,8 +473,7 @@ mount_locked (RefmountTable               *table,
             {
               g_autoptr(GError) undo_error = NULL;
 
-              if (!table->backend->ops->umount (table->backend, mounted_dir, NULL, entry->mountpoint,
-                                                FALSE, FALSE, &undo_error))
+              if (!undo_mount_by_fd (table, mounted_dir, entry->mountpoint, &undo_error))
                 refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
                                     "Could not undo the mount of a moved directory: %s", undo_error->message);
               refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
@@ -454,7 +486,8 @@ mount_locked (RefmountTable               *table,
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
                               "Mounted %s (%s) on %s", request->source, request->fstype, entry->mountpoint);
         }
-      close (mounted_dir);
+      refmount_clear_fd (&entry->mounted_fd);
+      entry->mounted_fd = mounted_dir;
       *mounted_now = TRUE;
     }
 
@@ -482,14 +515,11 @@ rollback_mount (RefmountTable *table,
                 gboolean       created)
 {
   g_autoptr(GError) error = NULL;
-  const char *name = NULL;
-  int parent = refmount_path_open_parent (entry->root, entry->relative, &name, &error);
 
-  if (parent < 0 ||
-      !table->backend->ops->umount (table->backend, parent, name, entry->mountpoint, FALSE, TRUE, &error))
-    g_warning ("Rollback: could not unmount %s: %s", entry->mountpoint, error->message);
-  if (parent >= 0)
-    close (parent);
+  if (entry->mounted_fd < 0 || !undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &error))
+    g_warning ("Rollback: could not unmount %s: %s", entry->mountpoint,
+               error != NULL ? error->message : "no handle on the mounted directory");
+  refmount_clear_fd (&entry->mounted_fd);
   if (created)
     {
       g_clear_error (&error);

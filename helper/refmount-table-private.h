@@ -1,10 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <unistd.h>
+
 #include "refmount-runner.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
+
+/* g_clear_fd() needs GLib 2.76; we pin 2.74. */
+static inline void
+refmount_clear_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
 
 typedef struct {
   gatomicrefcount  ref;
@@ -25,6 +36,7 @@ typedef struct {
   char            *root;          /* mount root this mountpoint is beneath */
   char            *relative;      /* path below that root */
   guint            busy_attempt;
+  int              mounted_fd;    /* the directory this process mounted on, or -1 */
   gint64           op_uid;        /* caller of the operation in progress, -1: the daemon */
   gint64           op_pid;
 } RefmountEntry;

@@ -93,6 +93,7 @@ refmount_entry_unref (RefmountEntry *entry)
 {
   if (!g_atomic_ref_count_dec (&entry->ref))
     return;
+  refmount_clear_fd (&entry->mounted_fd);
   g_clear_pointer (&entry->record, refmount_record_free);
   g_clear_pointer (&entry->committed, g_variant_unref);
   g_free (entry->mountpoint);
@@ -114,6 +115,7 @@ entry_new (const char *mountpoint)
   entry->mountpoint = g_strdup (mountpoint);
   entry->op_uid = -1;
   entry->op_pid = -1;
+  entry->mounted_fd = -1;
   return entry;
 }
 

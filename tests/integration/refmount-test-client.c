@@ -8,11 +8,14 @@
  *       keep the bus connection open until stdin reaches EOF or SIGTERM;
  *       then exit without unmounting.
  *
- *   race ITERATIONS MOUNTPOINT OUTSIDE
+ *   race ITERATIONS MOUNTPOINT OUTSIDE [WATCH]
  *       ITERATIONS times Mount (tmpfs, "refmount-race", MOUNTPOINT) and
  *       Unmount it again over one connection.  After every call check
  *       /proc/self/mountinfo: the number of mounts at or beneath OUTSIDE
- *       must not change.  Prints a summary; exits 2 on an escape.
+ *       must not change (exit 2 at once otherwise).  With WATCH, also
+ *       count leaks: a failed Mount or a completed Unmount must leave no
+ *       mount strictly beneath WATCH (the mount may have been renamed
+ *       there by the race).  Prints a summary; exits 3 if anything leaked.
  *
  *   swap PATH1 PATH2 STOPFILE
  *       Atomically exchange PATH1 and PATH2 (renameat2 RENAME_EXCHANGE)
@@ -177,27 +180,99 @@ count_error (GHashTable   *errors,
   g_hash_table_replace (errors, key, GUINT_TO_POINTER (n + 1));
 }
 
+/* Mounts strictly beneath @path, as one string (for messages). */
+static char *
+mounts_strictly_beneath (const char *path,
+                         guint      *out_n)
+{
+  g_autofree char *contents = NULL;
+  g_auto (GStrv) lines = NULL;
+  GString *found = g_string_new (NULL);
+  size_t   len = strlen (path);
+
+  *out_n = 0;
+  if (!g_file_get_contents ("/proc/self/mountinfo", &contents, NULL, NULL))
+    g_error ("cannot read /proc/self/mountinfo");
+  lines = g_strsplit (contents, "\n", -1);
+  for (char **l = lines; *l != NULL; l++)
+    {
+      g_auto (GStrv) fields = g_strsplit (*l, " ", 6);
+
+      if (g_strv_length (fields) < 5)
+        continue;
+      if (strncmp (fields[4], path, len) == 0 && fields[4][len] == '/')
+        {
+          g_string_append_printf (found, " %s", fields[4]);
+          (*out_n)++;
+        }
+    }
+  return g_string_free (found, FALSE);
+}
+
+/* With REFMOUNT_RACE_TRACE set: one line per call on stderr. */
+static void
+trace (const char   *watch,
+       const char   *what,
+       guint         i,
+       const GError *error)
+{
+  g_autofree char *which = NULL;
+  guint            n;
+
+  if (watch == NULL || g_getenv ("REFMOUNT_RACE_TRACE") == NULL)
+    return;
+  which = mounts_strictly_beneath (watch, &n);
+  g_printerr ("%s #%u: %s; beneath:%s\n", what, i, error != NULL ? error->message : "ok", which);
+}
+
+/* After a call that must leave nothing mounted beneath @watch. */
+static void
+check_leak (const char   *watch,
+            const char   *after,
+            guint         i,
+            const GError *error,
+            guint        *leaks,
+            GString      *first_leak)
+{
+  guint            n;
+  g_autofree char *which = NULL;
+
+  if (watch == NULL)
+    return;
+  which = mounts_strictly_beneath (watch, &n);
+  if (n == 0)
+    return;
+  if (*leaks == 0)
+    g_string_printf (first_leak, "after %s #%u%s%s, mounted beneath %s:%s", after, i,
+                     error != NULL ? " failed with " : "", error != NULL ? error->message : "",
+                     watch, which);
+  (*leaks)++;
+}
+
 static int
 cmd_race (GDBusConnection *bus,
           int              argc,
           char           **argv)
 {
   g_autoptr (GHashTable) errors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GString)    first_leak = g_string_new (NULL);
   const char *const      no_options[] = { NULL };
   const char            *mountpoint;
   const char            *outside;
-  guint                  iterations, baseline, mount_ok = 0, unmount_ok = 0, unmounted_true = 0;
+  const char            *watch;
+  guint                  iterations, baseline, mount_ok = 0, unmount_ok = 0, unmounted_true = 0, leaks = 0;
   GHashTableIter         iter;
   gpointer               key, value;
 
-  if (argc != 3)
+  if (argc != 3 && argc != 4)
     {
-      g_printerr ("usage: race ITERATIONS MOUNTPOINT OUTSIDE\n");
+      g_printerr ("usage: race ITERATIONS MOUNTPOINT OUTSIDE [WATCH]\n");
       return 64;
     }
   iterations = (guint) g_ascii_strtoull (argv[0], NULL, 10);
   mountpoint = argv[1];
   outside = argv[2];
+  watch = argc == 4 ? argv[3] : NULL;
   baseline = count_mounts_beneath (outside);
 
   for (guint i = 0; i < iterations; i++)
@@ -211,7 +286,11 @@ cmd_race (GDBusConnection *bus,
       if (reply != NULL)
         mount_ok++;
       else
-        count_error (errors, "Mount", error);
+        {
+          count_error (errors, "Mount", error);
+          check_leak (watch, "Mount", i, error, &leaks, first_leak);
+        }
+      trace (watch, "Mount", i, error);
       if (count_mounts_beneath (outside) != baseline)
         {
           printf ("ESCAPE: after Mount #%u there are %u mounts beneath %s (was %u)\n", i,
@@ -232,10 +311,14 @@ cmd_race (GDBusConnection *bus,
           g_variant_get (reply, "(b)", &unmounted);
           unmount_ok++;
           if (unmounted)
-            unmounted_true++;
+            {
+              unmounted_true++;
+              check_leak (watch, "Unmount", i, NULL, &leaks, first_leak);
+            }
         }
       else
         count_error (errors, "Unmount", error);
+      trace (watch, "Unmount", i, error);
       if (count_mounts_beneath (outside) != baseline)
         {
           printf ("ESCAPE: after Unmount #%u there are %u mounts beneath %s (was %u)\n", i,
@@ -244,12 +327,17 @@ cmd_race (GDBusConnection *bus,
         }
     }
 
-  printf ("iterations=%u mount_ok=%u unmount_ok=%u unmounted=%u", iterations, mount_ok,
-          unmount_ok, unmounted_true);
+  printf ("iterations=%u mount_ok=%u unmount_ok=%u unmounted=%u leaks=%u", iterations, mount_ok,
+          unmount_ok, unmounted_true, leaks);
   g_hash_table_iter_init (&iter, errors);
   while (g_hash_table_iter_next (&iter, &key, &value))
     printf (" %s=%u", (const char *) key, GPOINTER_TO_UINT (value));
   printf ("\n");
+  if (leaks > 0)
+    {
+      printf ("LEAK: %u calls found a mount left behind; first %s\n", leaks, first_leak->str);
+      return 3;
+    }
   return 0;
 }
 

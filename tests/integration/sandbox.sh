@@ -28,7 +28,9 @@
 #   $2 / REFMOUNT_SOURCE_DIR   source directory (holds polkit/, data/)
 #   REFMOUNTD                  daemon binary (default BUILD/helper/refmountd)
 #   SANDBOX_BUS_POLICY         "permissive" (default) or "strict"
-#   SANDBOX_KEEP=1             keep the temporary directory (logs) on exit
+#   SANDBOX_KEEP=1             keep the (then empty) temporary directory
+#   SANDBOX_SAVE_LOGS=DIR      copy the daemon's, polkitd's and the bus's
+#                              logs to DIR on exit
 #   SANDBOX_QUIET=1            no progress messages
 #   SANDBOX_POLKIT_NO_DEBUG=1  start polkitd with --no-debug
 #
@@ -153,23 +155,30 @@ sandbox_pid_alive ()
 # SANDBOX_LAST_STATUS to its exit status (128+N when killed by signal N).
 sandbox_stop_pid ()
 {
-  local pid=$1 sig=${2:-TERM} timeout=${3:-10} i
+  local pid=$1 sig=${2:-TERM} timeout=${3:-10} i escalated=''
   SANDBOX_LAST_STATUS=
   [[ -n $pid ]] || return 0
-  if sandbox_pid_alive "$pid"; then
-    kill "-$sig" "$pid" 2>/dev/null || true
-    for ((i = 0; i < timeout * 20; i++)); do
-      sandbox_pid_alive "$pid" || break
-      sleep 0.05
-    done
+  # stderr off while the child dies: bash would print a job notice
+  # ("Killed ...") for every child we kill on purpose.
+  {
     if sandbox_pid_alive "$pid"; then
-      printf 'sandbox: pid %s did not exit %ss after SIG%s, killing it\n' \
-        "$pid" "$timeout" "$sig" >&2
-      kill -KILL "$pid" 2>/dev/null || true
+      kill "-$sig" "$pid" || true
+      for ((i = 0; i < timeout * 20; i++)); do
+        sandbox_pid_alive "$pid" || break
+        sleep 0.05
+      done
+      if sandbox_pid_alive "$pid"; then
+        escalated=1
+        kill -KILL "$pid" || true
+      fi
     fi
+    SANDBOX_LAST_STATUS=0
+    wait "$pid" || SANDBOX_LAST_STATUS=$?
+    : # the notice, if any, is printed before this command
+  } 2>/dev/null
+  if [[ -n $escalated ]]; then
+    printf 'sandbox: pid %s did not exit %ss after SIG%s, killed it\n' "$pid" "$timeout" "$sig" >&2
   fi
-  SANDBOX_LAST_STATUS=0
-  wait "$pid" 2>/dev/null || SANDBOX_LAST_STATUS=$?
   sandbox_untrack_pid "$pid"
 }
 
@@ -447,7 +456,9 @@ sandbox_clear_rules ()
 # --- refmountd ----------------------------------------------------------------
 
 # sandbox_write_config [EXTRA]: (re)write the test refmount.conf; EXTRA is
-# appended verbatim (more [Filesystem X] groups, overrides are not merged).
+# appended verbatim (more [Filesystem X] groups).  Variables:
+# SANDBOX_ALLOWED_FS, SANDBOX_MOUNT_TIMEOUT, SANDBOX_MAX_MOUNTS,
+# SANDBOX_MAX_ATTACH, SANDBOX_RAMFS_FORCED (ForcedOptions for ramfs).
 # shellcheck disable=SC2120
 sandbox_write_config ()
 {
@@ -456,7 +467,7 @@ sandbox_write_config ()
 # Written by tests/integration/sandbox.sh.
 [Daemon]
 MountRoots=$SANDBOX_ROOT;
-AllowedFilesystems=tmpfs;ramfs;nfs;cifs;
+AllowedFilesystems=${SANDBOX_ALLOWED_FS:-tmpfs;ramfs;nfs;cifs;}
 ForcedOptions=nosuid;nodev;
 MountTimeoutSec=${SANDBOX_MOUNT_TIMEOUT:-5}
 MaxMounts=${SANDBOX_MAX_MOUNTS:-64}
@@ -468,6 +479,7 @@ UseHelper=false
 
 [Filesystem ramfs]
 AllowedOptions=mode;
+${SANDBOX_RAMFS_FORCED:+ForcedOptions=$SANDBOX_RAMFS_FORCED}
 UseHelper=false
 
 [Filesystem nfs]
@@ -549,6 +561,11 @@ _sandbox_cleanup ()
     printf '\n----- refmount mounts in the sandbox -----\n' >&2
     grep -F " $SANDBOX_DIR/" /proc/self/mountinfo >&2
   fi
+  if [[ -n ${SANDBOX_SAVE_LOGS:-} && -n $SANDBOX_DIR ]]; then
+    mkdir -p "$SANDBOX_SAVE_LOGS" &&
+      cp "$SANDBOX_DIR"/*.log "$SANDBOX_SAVE_LOGS"/ 2>/dev/null &&
+      printf 'sandbox: logs saved in %s\n' "$SANDBOX_SAVE_LOGS" >&2
+  fi
   # Stop what we started, newest first: daemon, polkitd, probe, bus.
   for ((i = ${#SANDBOX_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${SANDBOX_PIDS[i]:-}
@@ -582,6 +599,11 @@ sandbox_init ()
   SANDBOX_BUILD_DIR=$(cd "$SANDBOX_BUILD_DIR" 2>/dev/null && pwd) ||
     fail "build directory ${1:-build} does not exist"
   REFMOUNTD=${REFMOUNTD:-$SANDBOX_BUILD_DIR/helper/refmountd}
+  # The tests run in the sandbox directory: make paths absolute.
+  [[ $REFMOUNTD == /* ]] || REFMOUNTD=$PWD/$REFMOUNTD
+  if [[ -n ${REFMOUNT_TEST_CLIENT:-} && $REFMOUNT_TEST_CLIENT != /* ]]; then
+    REFMOUNT_TEST_CLIENT=$PWD/$REFMOUNT_TEST_CLIENT
+  fi
   [[ -f $SANDBOX_SOURCE_DIR/polkit/org.refmount.policy ]] ||
     fail "$SANDBOX_SOURCE_DIR/polkit/org.refmount.policy not found"
 
@@ -816,6 +838,14 @@ mount_field ()
       else if (w == "options") r = $6
     }
     END { print r }' /proc/self/mountinfo
+}
+
+# Mountpoints of every mount whose source is SOURCE.
+mounts_of_source ()
+{
+  local source=$1
+  awk -v s="$source" '{ for (i = 7; $i != "-"; i++) ; if ($(i + 2) == s) print $5 }' \
+    /proc/self/mountinfo
 }
 
 assert_mounted ()

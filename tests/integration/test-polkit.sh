@@ -188,6 +188,20 @@ rm_mount -u nobody tmpfs nobody-src "$ALLOWED/k2" k2 size=1m
 assert_ok "nobody Mount after polkitd restarted"
 rm_unmount -u nobody "$ALLOWED/k2" k2
 assert_ok
+# ---------------------------------------------------------------------------
+tc "the example rules in polkit/examples load"
+sandbox_clear_rules
+for f in "$SANDBOX_SOURCE_DIR"/polkit/examples/*.rules; do
+  sandbox_set_rules "example-$(basename "$f" .rules)" <"$f"
+done
+if grep -E 'Error (compiling|evaluating)|SyntaxError|ReferenceError' "$SANDBOX_DIR/polkitd.log"; then
+  fail "polkitd rejected an example rule (see above)"
+fi
+# They grant nobody nothing (nobody is neither in "builders" nor "nova").
+rm_mount -u nobody tmpfs nobody-src "$ALLOWED/e1" e1 size=1m
+assert_error NotAuthorized
+sandbox_clear_rules
+
 sandbox_daemon_alive || fail "refmountd died during the test"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "mounts left beneath the root"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

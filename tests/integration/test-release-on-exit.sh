@@ -21,7 +21,7 @@ busctl_mount ()
   local flags=(0)
   [[ $3 == false ]] || flags=(1 release-on-exit b true)
   busctl --system call "$RM_BUS" "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount \
-    'sssassa{sv}' tmpfs roe-src "$1" 1 size=1m "$2" "${flags[@]}" ||
+    'sssassa{sv}' tmpfs roe-src "$1" 1 size=1m "$2" "${flags[@]}" >/dev/null ||
     fail "busctl Mount $1 $2 (release-on-exit=$3) failed"
 }
 
