@@ -10,20 +10,23 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autofree char *config_path = NULL;
-  g_autofree char *state_dir = NULL;
-  gboolean verbose = FALSE;
-  gboolean version = FALSE;
-  g_autoptr(GOptionContext) context = NULL;
-  g_autoptr(GError) error = NULL;
-  const GOptionEntry entries[] = {
-    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-      "Configuration file (default " "/etc/refmount/refmount.conf" ")", "FILE" },
-    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-      "Runtime state directory (default /run/refmount)", "DIR" },
-    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
-    { NULL }
+  g_autofree char           *config_path = NULL;
+  g_autofree char           *state_dir = NULL;
+  gboolean                   verbose = FALSE;
+  gboolean                   version = FALSE;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError)         error = NULL;
+  const GOptionEntry         entries[] = {
+            { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+              "Configuration file (default "
+                      "/etc/refmount/refmount.conf"
+                      ")",
+              "FILE" },
+            { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+              "Runtime state directory (default /run/refmount)", "DIR" },
+            { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
+            { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+            { NULL }
   };
   RefmountDaemonOptions options = { 0 };
 

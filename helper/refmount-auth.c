@@ -25,13 +25,13 @@ refmount_auth_check (GDBusMethodInvocation     *invocation,
                      const char                *message,
                      GError                   **error)
 {
-  g_autoptr(PolkitAuthority) authority = NULL;
-  g_autoptr(PolkitSubject) subject = NULL;
-  g_autoptr(PolkitDetails) details = NULL;
-  g_autoptr(PolkitAuthorizationResult) result = NULL;
-  g_autoptr(GError) local_error = NULL;
-  PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
-  GDBusMessage *dbus_message = g_dbus_method_invocation_get_message (invocation);
+  g_autoptr (PolkitAuthority)           authority = NULL;
+  g_autoptr (PolkitSubject)             subject = NULL;
+  g_autoptr (PolkitDetails)             details = NULL;
+  g_autoptr (PolkitAuthorizationResult) result = NULL;
+  g_autoptr (GError)                    local_error = NULL;
+  PolkitCheckAuthorizationFlags         flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
+  GDBusMessage                         *dbus_message = g_dbus_method_invocation_get_message (invocation);
 
   if (caller_uid == 0)
     return TRUE;
@@ -80,7 +80,8 @@ refmount_auth_check (GDBusMethodInvocation     *invocation,
   if (polkit_authorization_result_get_is_challenge (result))
     g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
                  "Not authorized to perform '%s': authentication is required and the call "
-                 "did not allow interactive authorization", action_id);
+                 "did not allow interactive authorization",
+                 action_id);
   else
     g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
                  "Not authorized to perform '%s'", action_id);

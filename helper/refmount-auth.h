@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /* What is being authorized, passed to polkit as details (SPEC §3) so that
  * rules can decide per filesystem, source, mountpoint and attachment. */
-typedef struct {
+typedef struct
+{
   const char        *fstype;
   const char        *source;
   const char        *mountpoint;

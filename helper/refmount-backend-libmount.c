@@ -14,8 +14,8 @@
 
 /* libmount declares only struct tags; g_autoptr needs type names. */
 typedef struct libmnt_context libmnt_context;
-typedef struct libmnt_table libmnt_table;
-typedef struct libmnt_iter libmnt_iter;
+typedef struct libmnt_table   libmnt_table;
+typedef struct libmnt_iter    libmnt_iter;
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_context, mnt_free_context)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_table, mnt_unref_table)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_iter, mnt_free_iter)
@@ -62,7 +62,7 @@ context_reason (struct libmnt_context *cxt,
                 int                    rc)
 {
   char buf[BUFSIZ] = "";
-  int syscall_errno = mnt_context_get_syscall_errno (cxt);
+  int  syscall_errno = mnt_context_get_syscall_errno (cxt);
 
   mnt_context_get_excode (cxt, rc, buf, sizeof buf);
   if (mnt_context_helper_executed (cxt))
@@ -83,11 +83,11 @@ libmount_mount (RefmountBackend *backend,
                 gboolean         use_helper,
                 GError         **error)
 {
-  g_autoptr(libmnt_context) cxt = new_context (use_helper);
+  g_autoptr (libmnt_context) cxt = new_context (use_helper);
   /* /proc/PID/fd/N rather than /proc/self: a helper is another process,
    * and for it /proc/self would name its own fd table. */
   g_autofree char *target = g_strdup_printf ("/proc/%d/fd/%d", (int) getpid (), dirfd);
-  int rc;
+  int              rc;
 
   mnt_context_set_fstype (cxt, fstype);
   mnt_context_set_source (cxt, source);
@@ -116,9 +116,9 @@ libmount_umount (RefmountBackend *backend,
                  gboolean         lazy,
                  GError         **error)
 {
-  g_autoptr(libmnt_context) cxt = new_context (FALSE);
-  g_autofree char *target = NULL;
-  int rc, err;
+  g_autoptr (libmnt_context) cxt = new_context (FALSE);
+  g_autofree char           *target = NULL;
+  int                        rc, err;
 
   if (name == NULL)
     {
@@ -130,7 +130,7 @@ libmount_umount (RefmountBackend *backend,
   else
     {
       struct open_how how = { 0 };
-      int fd;
+      int             fd;
 
       /* umount(2) follows a symlink in the last component.  Check that the
        * name is a directory with a mount on it first: a mounted-on
@@ -182,8 +182,8 @@ libmount_umount (RefmountBackend *backend,
 static libmnt_table *
 parse_mountinfo (GError **error)
 {
-  g_autoptr(libmnt_table) tb = mnt_new_table ();
-  int rc = mnt_table_parse_file (tb, MOUNTINFO);
+  g_autoptr (libmnt_table) tb = mnt_new_table ();
+  int                      rc = mnt_table_parse_file (tb, MOUNTINFO);
 
   if (rc != 0)
     {
@@ -208,10 +208,10 @@ static RefmountKernelMount *
 libmount_lookup (RefmountBackend *backend,
                  const char      *path)
 {
-  g_autoptr(libmnt_table) tb = NULL;
-  g_autoptr(libmnt_iter) iter = NULL;
-  struct libmnt_fs *fs, *found = NULL;
-  int fd;
+  g_autoptr (libmnt_table) tb = NULL;
+  g_autoptr (libmnt_iter)  iter = NULL;
+  struct libmnt_fs        *fs, *found = NULL;
+  int                      fd;
 
   /* Parsing mountinfo is O(mounts); statx tells in O(1) whether there is
    * anything to look up at all, which is the common case. */
@@ -248,10 +248,10 @@ static GHashTable *
 libmount_list (RefmountBackend *backend,
                GError         **error)
 {
-  g_autoptr(libmnt_table) tb = parse_mountinfo (error);
-  g_autoptr(libmnt_iter) iter = NULL;
-  GHashTable *all;
-  struct libmnt_fs *fs;
+  g_autoptr (libmnt_table) tb = parse_mountinfo (error);
+  g_autoptr (libmnt_iter)  iter = NULL;
+  GHashTable              *all;
+  struct libmnt_fs        *fs;
 
   if (tb == NULL)
     return NULL;

@@ -19,7 +19,8 @@ G_BEGIN_DECLS
 
 typedef struct _RefmountBackend RefmountBackend;
 
-typedef struct {
+typedef struct
+{
   char *source;
   char *fstype;
 } RefmountKernelMount;
@@ -27,44 +28,46 @@ typedef struct {
 void refmount_kernel_mount_free (RefmountKernelMount *km);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountKernelMount, refmount_kernel_mount_free)
 
-typedef struct {
+typedef struct
+{
   /* Mount onto the directory open as @dirfd (O_PATH); @path is the
    * canonical path, for messages only.  @options is comma-joined. */
-  gboolean    (*mount)  (RefmountBackend *self,
-                         int              dirfd,
-                         const char      *path,
-                         const char      *fstype,
-                         const char      *source,
-                         const char      *options,
-                         gboolean         use_helper,
-                         GError         **error);
+  gboolean (*mount) (RefmountBackend *self,
+                     int              dirfd,
+                     const char      *path,
+                     const char      *fstype,
+                     const char      *source,
+                     const char      *options,
+                     gboolean         use_helper,
+                     GError         **error);
   /* Unmount what is mounted on @name inside the directory @parentfd
    * (O_PATH); @path is the canonical path.  With @name NULL, @parentfd is
    * the directory that was mounted on (rollback of a mount whose
    * directory was moved away from @path). */
-  gboolean    (*umount) (RefmountBackend *self,
-                         int              parentfd,
-                         const char      *name,
-                         const char      *path,
-                         gboolean         force,
-                         gboolean         lazy,
-                         GError         **error);
+  gboolean (*umount) (RefmountBackend *self,
+                      int              parentfd,
+                      const char      *name,
+                      const char      *path,
+                      gboolean         force,
+                      gboolean         lazy,
+                      GError         **error);
   /* The topmost kernel mount whose target is exactly @path, or NULL. */
   RefmountKernelMount *(*lookup) (RefmountBackend *self,
                                   const char      *path);
   /* All mounts: target -> RefmountKernelMount* (topmost per target).
    * Used once at start-up to reconcile without O(n²) lookups. */
-  GHashTable *(*list)   (RefmountBackend *self,
-                         GError         **error);
-  void        (*free)   (RefmountBackend *self);
+  GHashTable *(*list) (RefmountBackend *self,
+                       GError         **error);
+  void (*free) (RefmountBackend *self);
 } RefmountBackendOps;
 
-struct _RefmountBackend {
+struct _RefmountBackend
+{
   const RefmountBackendOps *ops;
 };
 
 RefmountBackend *refmount_backend_libmount_new (void);
-void             refmount_backend_free         (RefmountBackend *backend);
+void             refmount_backend_free (RefmountBackend *backend);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountBackend, refmount_backend_free)
 

@@ -18,7 +18,8 @@
  * Built-in defaults, identical to the shipped data/refmount.conf (SPEC §7),
  * so that a missing or partial file behaves like the documented one.
  */
-typedef struct {
+typedef struct
+{
   const char        *fstype;
   const char *const *allowed_options;
   const char *const *forced_options;
@@ -60,13 +61,13 @@ static const char *const sshfs_forced_options[] = {
 };
 
 static const DefaultFs default_filesystems[] = {
-  { "nfs",        nfs_options,       no_options,           TRUE },
-  { "nfs4",       nfs4_options,      no_options,           TRUE },
-  { "cifs",       cifs_options,      no_options,           TRUE },
-  { "smb3",       cifs_options,      no_options,           TRUE },
-  { "glusterfs",  glusterfs_options, no_options,           TRUE },
-  { "tmpfs",      tmpfs_options,     no_options,           FALSE },
-  { "fuse.sshfs", sshfs_options,     sshfs_forced_options, TRUE },
+  { "nfs", nfs_options, no_options, TRUE },
+  { "nfs4", nfs4_options, no_options, TRUE },
+  { "cifs", cifs_options, no_options, TRUE },
+  { "smb3", cifs_options, no_options, TRUE },
+  { "glusterfs", glusterfs_options, no_options, TRUE },
+  { "tmpfs", tmpfs_options, no_options, FALSE },
+  { "fuse.sshfs", sshfs_options, sshfs_forced_options, TRUE },
 };
 
 static void
@@ -110,7 +111,7 @@ RefmountConfig *
 refmount_config_new_default (void)
 {
   RefmountConfig *config = g_atomic_rc_box_new0 (RefmountConfig);
-  gsize i;
+  gsize           i;
 
   config->mount_roots = g_strdupv ((GStrv) default_mount_roots);
   config->allowed_filesystems = g_strdupv ((GStrv) default_allowed_filesystems);
@@ -123,7 +124,7 @@ refmount_config_new_default (void)
 
   for (i = 0; i < G_N_ELEMENTS (default_filesystems); i++)
     {
-      const DefaultFs *d = &default_filesystems[i];
+      const DefaultFs  *d = &default_filesystems[i];
       RefmountFsConfig *fs = fs_config_new (d->fstype, d->allowed_options,
                                             d->forced_options, d->use_helper);
 
@@ -168,7 +169,8 @@ refmount_config_fs_allowed (const RefmountConfig *config,
 /* ---- loading ---------------------------------------------------------- */
 
 /* Where a value came from, for error messages. */
-typedef struct {
+typedef struct
+{
   const char *file;
   const char *group;
   const char *key;
@@ -215,9 +217,9 @@ get_list (GKeyFile     *keyfile,
           const Origin *origin,
           GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_auto(GStrv) list = g_key_file_get_string_list (keyfile, origin->group, origin->key,
-                                                   NULL, &local_error);
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) list = g_key_file_get_string_list (keyfile, origin->group, origin->key,
+                                                    NULL, &local_error);
 
   if (list == NULL)
     {
@@ -238,7 +240,7 @@ get_uint (GKeyFile     *keyfile,
 {
   g_autofree char *raw = g_key_file_get_value (keyfile, origin->group, origin->key, NULL);
   g_autofree char *stripped = g_strstrip (g_strdup (raw != NULL ? raw : ""));
-  guint64 value;
+  guint64          value;
 
   if (!g_ascii_string_to_unsigned (stripped, 10, min, max, &value, NULL))
     return FALSE;
@@ -296,7 +298,7 @@ set_mount_roots (RefmountConfig *config,
                  const Origin   *origin,
                  GError        **error)
 {
-  g_auto(GStrv) roots = get_list (keyfile, origin, error);
+  g_auto (GStrv) roots = get_list (keyfile, origin, error);
   gsize i, j;
 
   if (roots == NULL)
@@ -338,7 +340,7 @@ set_filesystems (RefmountConfig *config,
                  const Origin   *origin,
                  GError        **error)
 {
-  g_auto(GStrv) list = get_list (keyfile, origin, error);
+  g_auto (GStrv) list = get_list (keyfile, origin, error);
   gsize i;
 
   if (list == NULL)
@@ -360,13 +362,13 @@ set_filesystems (RefmountConfig *config,
  * never pass (credentials=, IdentityFile=, …) are fine here; each entry
  * must still be exactly one well-formed option. */
 static gboolean
-set_option_list (GStrv         *field,
-                 GKeyFile      *keyfile,
-                 const Origin  *origin,
-                 gboolean       names_only,
-                 GError       **error)
+set_option_list (GStrv        *field,
+                 GKeyFile     *keyfile,
+                 const Origin *origin,
+                 gboolean      names_only,
+                 GError      **error)
 {
-  g_auto(GStrv) list = get_list (keyfile, origin, error);
+  g_auto (GStrv) list = get_list (keyfile, origin, error);
   gsize i;
 
   if (list == NULL)
@@ -394,7 +396,7 @@ apply_daemon_group (RefmountConfig *config,
                     const char     *file,
                     GError        **error)
 {
-  g_auto(GStrv) keys = g_key_file_get_keys (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, NULL, error);
+  g_auto (GStrv) keys = g_key_file_get_keys (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, NULL, error);
   gsize i;
 
   if (keys == NULL)
@@ -403,8 +405,8 @@ apply_daemon_group (RefmountConfig *config,
   for (i = 0; keys[i] != NULL; i++)
     {
       const char *key = keys[i];
-      Origin origin = { file, REFMOUNT_CONFIG_GROUP_DAEMON, key };
-      gboolean ok;
+      Origin      origin = { file, REFMOUNT_CONFIG_GROUP_DAEMON, key };
+      gboolean    ok;
 
       if (strcmp (key, REFMOUNT_CONFIG_KEY_MOUNT_ROOTS) == 0)
         ok = set_mount_roots (config, keyfile, &origin, error);
@@ -437,10 +439,10 @@ apply_fs_group (RefmountConfig *config,
 {
   const char *fstype = group + strlen (REFMOUNT_CONFIG_GROUP_FS_PREFIX);
   const char *problem = fstype_name_problem (fstype);
-  Origin group_origin = { file, group, NULL };
-  g_auto(GStrv) keys = NULL;
+  Origin      group_origin = { file, group, NULL };
+  g_auto (GStrv) keys = NULL;
   RefmountFsConfig *fs;
-  gsize i;
+  gsize             i;
 
   if (problem != NULL)
     return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, problem);
@@ -461,8 +463,8 @@ apply_fs_group (RefmountConfig *config,
   for (i = 0; keys[i] != NULL; i++)
     {
       const char *key = keys[i];
-      Origin origin = { file, group, key };
-      gboolean ok;
+      Origin      origin = { file, group, key };
+      gboolean    ok;
 
       if (strcmp (key, REFMOUNT_CONFIG_KEY_ALLOWED_OPTS) == 0)
         ok = set_option_list (&fs->allowed_options, keyfile, &origin, TRUE, error);
@@ -470,8 +472,8 @@ apply_fs_group (RefmountConfig *config,
         ok = set_option_list (&fs->forced_options, keyfile, &origin, FALSE, error);
       else if (strcmp (key, REFMOUNT_CONFIG_KEY_USE_HELPER) == 0)
         {
-          g_autoptr(GError) local_error = NULL;
-          gboolean value = g_key_file_get_boolean (keyfile, group, key, &local_error);
+          g_autoptr (GError) local_error = NULL;
+          gboolean           value = g_key_file_get_boolean (keyfile, group, key, &local_error);
 
           ok = local_error == NULL;
           if (ok)
@@ -499,13 +501,13 @@ apply_keyfile (RefmountConfig *config,
                const char     *file,
                GError        **error)
 {
-  g_auto(GStrv) groups = g_key_file_get_groups (keyfile, NULL);
+  g_auto (GStrv) groups = g_key_file_get_groups (keyfile, NULL);
   gsize i;
 
   for (i = 0; groups[i] != NULL; i++)
     {
       const char *group = groups[i];
-      gboolean ok;
+      gboolean    ok;
 
       if (strcmp (group, REFMOUNT_CONFIG_GROUP_DAEMON) == 0)
         ok = apply_daemon_group (config, keyfile, file, error);
@@ -532,10 +534,10 @@ merge_file (RefmountConfig *config,
             gboolean        missing_ok,
             GError        **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char *contents = NULL;
-  gsize length = 0;
+  g_autoptr (GError)   local_error = NULL;
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+  g_autofree char     *contents = NULL;
+  gsize                length = 0;
 
   if (!g_file_get_contents (file, &contents, &length, &local_error))
     {
@@ -573,12 +575,12 @@ merge_dropins (RefmountConfig *config,
                const char     *path,
                GError        **error)
 {
-  g_autofree char *dir_path = g_strconcat (path, ".d", NULL);
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, &local_error);
-  const char *name;
-  guint i;
+  g_autofree char      *dir_path = g_strconcat (path, ".d", NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError)    local_error = NULL;
+  g_autoptr (GDir)      dir = g_dir_open (dir_path, 0, &local_error);
+  const char           *name;
+  guint                 i;
 
   if (dir == NULL)
     {
@@ -622,7 +624,7 @@ refmount_config_load (const char *path,
                       gboolean    missing_ok,
                       GError    **error)
 {
-  g_autoptr(RefmountConfig) config = NULL;
+  g_autoptr (RefmountConfig) config = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
 
@@ -719,10 +721,10 @@ check_one_root (const char *root,
                 gboolean    create,
                 GError    **error)
 {
-  g_auto(GStrv) components = g_strsplit (root + 1, "/", -1);
-  g_autoptr(GString) path = g_string_new ("");
-  struct stat st;
-  gsize i;
+  g_auto (GStrv) components = g_strsplit (root + 1, "/", -1);
+  g_autoptr (GString) path = g_string_new ("");
+  struct stat         st;
+  gsize               i;
 
   /* Ancestors are checked top-down before anything is created beneath
    * them, so every mkdir happens in a directory only root or the owner can

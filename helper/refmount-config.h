@@ -6,11 +6,12 @@
 G_BEGIN_DECLS
 
 /* Per-fstype settings from a "[Filesystem TYPE]" group. */
-typedef struct {
-  char     *fstype;
-  GStrv     allowed_options;  /* option names a caller may pass */
-  GStrv     forced_options;   /* full options ("name" or "name=value") always added */
-  gboolean  use_helper;       /* may libmount run /sbin/mount.TYPE */
+typedef struct
+{
+  char    *fstype;
+  GStrv    allowed_options; /* option names a caller may pass */
+  GStrv    forced_options;  /* full options ("name" or "name=value") always added */
+  gboolean use_helper;      /* may libmount run /sbin/mount.TYPE */
 } RefmountFsConfig;
 
 /*
@@ -18,18 +19,19 @@ typedef struct {
  * swaps the daemon's pointer; operations in flight keep the snapshot they
  * started with, so one request never sees two configurations.
  */
-typedef struct {
-  GStrv       mount_roots;          /* absolute, normalised, no trailing '/' */
+typedef struct
+{
+  GStrv       mount_roots; /* absolute, normalised, no trailing '/' */
   GStrv       allowed_filesystems;
-  GStrv       forced_options;       /* [Daemon] ForcedOptions, default nosuid;nodev */
-  guint       mount_timeout_sec;    /* default 90 */
-  guint       max_mounts;           /* default 4096 */
+  GStrv       forced_options;           /* [Daemon] ForcedOptions, default nosuid;nodev */
+  guint       mount_timeout_sec;        /* default 90 */
+  guint       max_mounts;               /* default 4096 */
   guint       max_attachments_per_user; /* default 1024 */
-  GHashTable *filesystems;          /* fstype -> RefmountFsConfig* */
+  GHashTable *filesystems;              /* fstype -> RefmountFsConfig* */
 } RefmountConfig;
 
 /* Built-in defaults: those of SPEC §7 (used when the main file is absent). */
-RefmountConfig         *refmount_config_new_default (void);
+RefmountConfig *refmount_config_new_default (void);
 
 /*
  * Load @path (a missing file is an error unless @missing_ok, in which case
@@ -37,28 +39,28 @@ RefmountConfig         *refmount_config_new_default (void);
  * lexical order.  Every malformed value is a G_KEY_FILE_ERROR or
  * G_IO_ERROR naming the file, group and key.
  */
-RefmountConfig         *refmount_config_load        (const char *path,
-                                                     gboolean    missing_ok,
-                                                     GError    **error);
-RefmountConfig         *refmount_config_ref         (RefmountConfig *config);
-void                    refmount_config_unref       (RefmountConfig *config);
+RefmountConfig *refmount_config_load (const char *path,
+                                      gboolean    missing_ok,
+                                      GError    **error);
+RefmountConfig *refmount_config_ref (RefmountConfig *config);
+void            refmount_config_unref (RefmountConfig *config);
 
 /* NULL when the fstype has no group (then: no options allowed beyond none,
  * UseHelper=false, no per-fs forced options). */
-const RefmountFsConfig *refmount_config_get_fs      (const RefmountConfig *config,
-                                                     const char           *fstype);
-gboolean                refmount_config_fs_allowed  (const RefmountConfig *config,
-                                                     const char           *fstype);
+const RefmountFsConfig *refmount_config_get_fs (const RefmountConfig *config,
+                                                const char           *fstype);
+gboolean                refmount_config_fs_allowed (const RefmountConfig *config,
+                                                    const char           *fstype);
 
 /*
  * Mount roots must exist (created 0755 when @create is TRUE and missing),
  * be directories owned by @owner_uid and not group/world writable, and
  * every ancestor likewise not writable by others.
  */
-gboolean                refmount_config_check_roots (const RefmountConfig *config,
-                                                     uid_t                 owner_uid,
-                                                     gboolean              create,
-                                                     GError              **error);
+gboolean refmount_config_check_roots (const RefmountConfig *config,
+                                      uid_t                 owner_uid,
+                                      gboolean              create,
+                                      GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountConfig, refmount_config_unref)
 

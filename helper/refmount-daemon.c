@@ -18,32 +18,34 @@
  * which runs on the table's own runner threads. */
 #define MAX_WORKERS 32
 
-typedef struct {
+typedef struct
+{
   GMainLoop                *loop;
   GDBusConnection          *connection;
   GDBusObjectManagerServer *object_manager;
   RefmountManager          *manager;
-  GHashTable               *exported;       /* mountpoint -> RefmountObjectSkeleton*; main thread */
+  GHashTable               *exported; /* mountpoint -> RefmountObjectSkeleton*; main thread */
   RefmountBackend          *backend;
   RefmountTable            *table;
   GThreadPool              *workers;
 
-  GMutex                    config_lock;
-  RefmountConfig           *config;
-  char                     *config_path;
-  gboolean                  config_missing_ok;
+  GMutex          config_lock;
+  RefmountConfig *config;
+  char           *config_path;
+  gboolean        config_missing_ok;
 
-  GMutex                    roe_lock;
-  GHashTable               *roe_names;      /* bus names holding release-on-exit attachments */
+  GMutex      roe_lock;
+  GHashTable *roe_names; /* bus names holding release-on-exit attachments */
 
-  gint                      inflight;       /* atomic */
-  gint                      shutting_down;  /* atomic */
-  guint                     name_id;
-  guint                     name_owner_sub;
-  int                       exit_code;
+  gint  inflight;      /* atomic */
+  gint  shutting_down; /* atomic */
+  guint name_id;
+  guint name_owner_sub;
+  int   exit_code;
 } Daemon;
 
-typedef enum {
+typedef enum
+{
   JOB_MOUNT,
   JOB_UNMOUNT,
   JOB_GET_MOUNT,
@@ -51,13 +53,15 @@ typedef enum {
   JOB_RELEASE,
 } JobKind;
 
-typedef struct {
+typedef struct
+{
   JobKind                kind;
-  GDBusMethodInvocation *invocation;  /* NULL for JOB_RELEASE */
-  char                  *bus_name;    /* JOB_RELEASE */
+  GDBusMethodInvocation *invocation; /* NULL for JOB_RELEASE */
+  char                  *bus_name;   /* JOB_RELEASE */
 } Job;
 
-typedef struct {
+typedef struct
+{
   guint32 uid;
   gint64  pid;
 } Caller;
@@ -65,7 +69,7 @@ typedef struct {
 static RefmountConfig *
 daemon_get_config (Daemon *daemon)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
 
   return refmount_config_ref (daemon->config);
 }
@@ -80,20 +84,21 @@ mount_object_path (const char *mountpoint)
 
 /* ---- exported mount objects (main thread) ------------------------------ */
 
-typedef struct {
+typedef struct
+{
   Daemon         *daemon;
   char           *mountpoint;
-  RefmountRecord *record;  /* NULL: removed */
+  RefmountRecord *record; /* NULL: removed */
 } Update;
 
 static gboolean
 apply_update (gpointer data)
 {
-  Update *update = data;
-  Daemon *daemon = update->daemon;
+  Update                 *update = data;
+  Daemon                 *daemon = update->daemon;
   RefmountObjectSkeleton *object = g_hash_table_lookup (daemon->exported, update->mountpoint);
-  g_autofree char *path = mount_object_path (update->mountpoint);
-  RefmountRecord *record = update->record;
+  g_autofree char        *path = mount_object_path (update->mountpoint);
+  RefmountRecord         *record = update->record;
 
   if (record == NULL)
     {
@@ -106,9 +111,9 @@ apply_update (gpointer data)
     }
 
   {
-    g_autoptr(RefmountMount) iface = NULL;
-    GVariantBuilder builder;
-    gboolean is_new = object == NULL;
+    g_autoptr (RefmountMount) iface = NULL;
+    GVariantBuilder           builder;
+    gboolean                  is_new = object == NULL;
 
     if (is_new)
       {
@@ -174,10 +179,11 @@ table_changed (const char           *mountpoint,
 
 /* ---- replies ------------------------------------------------------------ */
 
-typedef struct {
+typedef struct
+{
   Daemon                *daemon;
   GDBusMethodInvocation *invocation;
-  GVariant              *value;  /* NULL with error */
+  GVariant              *value; /* NULL with error */
   GError                *error;
 } Reply;
 
@@ -197,7 +203,7 @@ send_reply (gpointer data)
     g_dbus_method_invocation_return_gerror (reply->invocation, reply->error);
   else
     g_dbus_method_invocation_return_value (reply->invocation, reply->value);
-  reply->invocation = NULL;  /* the return calls consumed it */
+  reply->invocation = NULL; /* the return calls consumed it */
   reply->value = NULL;
   daemon_call_done (reply->daemon);
   return G_SOURCE_REMOVE;
@@ -235,9 +241,9 @@ get_caller (Daemon                *daemon,
             Caller                *caller,
             GError               **error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) creds = NULL;
-  guint32 value;
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) creds = NULL;
+  guint32              value;
 
   reply = g_dbus_connection_call_sync (daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "GetConnectionCredentials",
@@ -261,8 +267,8 @@ static gboolean
 name_has_owner (GDBusConnection *connection,
                 const char      *name)
 {
-  g_autoptr(GVariant) reply = NULL;
-  gboolean has_owner = FALSE;
+  g_autoptr (GVariant) reply = NULL;
+  gboolean             has_owner = FALSE;
 
   reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
@@ -305,15 +311,15 @@ do_mount (Daemon                *daemon,
           const Caller          *caller,
           GError               **error)
 {
-  g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
-  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-  const char *fstype, *source, *mountpoint_in, *attachment;
-  g_autofree const char **options = NULL;
-  g_autoptr(GVariant) flags = NULL;
-  g_autofree char *mountpoint = NULL;
-  gboolean release_on_exit = FALSE;
-  RefmountAttachRequest request = { 0 };
-  RefmountAuthDetails details = { 0 };
+  g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
+  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  const char                *fstype, *source, *mountpoint_in, *attachment;
+  g_autofree const char    **options = NULL;
+  g_autoptr (GVariant)       flags = NULL;
+  g_autofree char           *mountpoint = NULL;
+  gboolean                   release_on_exit = FALSE;
+  RefmountAttachRequest      request = { 0 };
+  RefmountAuthDetails        details = { 0 };
 
   g_variant_get (params, "(&s&s&s^a&s&s@a{sv})", &fstype, &source, &mountpoint_in, &options,
                  &attachment, &flags);
@@ -354,7 +360,7 @@ do_mount (Daemon                *daemon,
 
   if (release_on_exit)
     {
-      g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
+      g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
       g_hash_table_add (daemon->roe_names, g_strdup (request.bus_name));
     }
 
@@ -378,16 +384,16 @@ do_unmount (Daemon                *daemon,
             const Caller          *caller,
             GError               **error)
 {
-  g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
-  GVariant *params = g_dbus_method_invocation_get_parameters (invocation);
-  const char *mountpoint, *attachment;
-  g_autoptr(GVariant) flags = NULL;
-  g_autoptr(RefmountRecord) record = NULL;
-  g_autoptr(GError) local_error = NULL;
-  RefmountDetachRequest request = { 0 };
-  RefmountAuthDetails details = { 0 };
-  gboolean force = FALSE, lazy = FALSE, unmounted = FALSE;
-  guint32 owner = 0;
+  g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
+  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  const char                *mountpoint, *attachment;
+  g_autoptr (GVariant)       flags = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  g_autoptr (GError)         local_error = NULL;
+  RefmountDetachRequest      request = { 0 };
+  RefmountAuthDetails        details = { 0 };
+  gboolean                   force = FALSE, lazy = FALSE, unmounted = FALSE;
+  guint32                    owner = 0;
 
   g_variant_get (params, "(&s&s@a{sv})", &mountpoint, &attachment, &flags);
   if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error) ||
@@ -449,10 +455,10 @@ do_get_mount (Daemon                *daemon,
               GDBusMethodInvocation *invocation,
               GError               **error)
 {
-  g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
-  g_autoptr(RefmountRecord) record = NULL;
-  g_autofree char *path = NULL;
-  const char *mountpoint;
+  g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
+  g_autoptr (RefmountRecord) record = NULL;
+  g_autofree char           *path = NULL;
+  const char                *mountpoint;
 
   g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s)", &mountpoint);
   if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
@@ -480,8 +486,8 @@ publish_config (Daemon         *daemon,
 static gboolean
 publish_config_cb (gpointer data)
 {
-  Daemon *daemon = data;
-  g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
+  Daemon                    *daemon = data;
+  g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
 
   publish_config (daemon, config);
   return G_SOURCE_REMOVE;
@@ -491,8 +497,8 @@ static gboolean
 daemon_reload (Daemon  *daemon,
                GError **error)
 {
-  g_autoptr(RefmountConfig) config = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr (RefmountConfig) config = NULL;
+  g_autoptr (GError)         local_error = NULL;
 
   config = refmount_config_load (daemon->config_path, daemon->config_missing_ok, &local_error);
   if (config == NULL || !refmount_config_check_roots (config, 0, TRUE, &local_error))
@@ -505,7 +511,7 @@ daemon_reload (Daemon  *daemon,
     }
 
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
     g_clear_pointer (&daemon->config, refmount_config_unref);
     daemon->config = g_steal_pointer (&config);
   }
@@ -537,15 +543,15 @@ static void
 worker_func (gpointer data,
              gpointer user_data)
 {
-  Job *job = data;
-  Daemon *daemon = user_data;
-  g_autoptr(GError) error = NULL;
-  GVariant *value = NULL;
-  Caller caller = { 0, -1 };
+  Job               *job = data;
+  Daemon            *daemon = user_data;
+  g_autoptr (GError) error = NULL;
+  GVariant          *value = NULL;
+  Caller             caller = { 0, -1 };
 
   if (job->kind == JOB_RELEASE)
     {
-      g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
+      g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
 
       refmount_table_release_bus_name (daemon->table, config, job->bus_name);
       g_free (job->bus_name);
@@ -660,15 +666,15 @@ name_owner_changed (GDBusConnection *connection,
                     GVariant        *parameters,
                     gpointer         user_data)
 {
-  Daemon *daemon = user_data;
+  Daemon     *daemon = user_data;
   const char *name, *old_owner, *new_owner;
-  Job *job;
+  Job        *job;
 
   g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
   if (name[0] != ':' || new_owner[0] != '\0')
     return;
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
     if (!g_hash_table_remove (daemon->roe_names, name))
       return;
   }
@@ -692,8 +698,8 @@ drain_timeout_cb (gpointer data)
 static gboolean
 sigterm_cb (gpointer data)
 {
-  Daemon *daemon = data;
-  g_autoptr(RefmountConfig) config = daemon_get_config (daemon);
+  Daemon                    *daemon = data;
+  g_autoptr (RefmountConfig) config = daemon_get_config (daemon);
 
   if (g_atomic_int_get (&daemon->shutting_down))
     return G_SOURCE_CONTINUE;
@@ -746,8 +752,8 @@ daemon_setup (Daemon                      *daemon,
               const RefmountDaemonOptions *options,
               GError                     **error)
 {
-  const char *state_dir = options->state_dir ? options->state_dir : REFMOUNT_DEFAULT_STATE_DIR;
-  g_autoptr(GPtrArray) records = NULL;
+  const char           *state_dir = options->state_dir ? options->state_dir : REFMOUNT_DEFAULT_STATE_DIR;
+  g_autoptr (GPtrArray) records = NULL;
 
   daemon->config_path = g_strdup (options->config_path ? options->config_path : REFMOUNT_DEFAULT_CONFIG_FILE);
   daemon->config_missing_ok = options->config_path == NULL;
@@ -798,7 +804,7 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->object_manager = g_dbus_object_manager_server_new (REFMOUNT_OBJECT_MANAGER_PATH);
   {
-    g_autoptr(RefmountObjectSkeleton) object = refmount_object_skeleton_new (REFMOUNT_MANAGER_PATH);
+    g_autoptr (RefmountObjectSkeleton) object = refmount_object_skeleton_new (REFMOUNT_MANAGER_PATH);
 
     daemon->manager = refmount_manager_skeleton_new ();
     refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
@@ -814,7 +820,7 @@ daemon_setup (Daemon                      *daemon,
   for (guint i = 0; i < records->len; i++)
     {
       RefmountRecord *record = g_ptr_array_index (records, i);
-      Update update = { daemon, record->mountpoint, record };
+      Update          update = { daemon, record->mountpoint, record };
       apply_update (&update);
     }
   g_dbus_object_manager_server_set_connection (daemon->object_manager, daemon->connection);
@@ -837,9 +843,9 @@ daemon_setup (Daemon                      *daemon,
 int
 refmount_daemon_run (const RefmountDaemonOptions *options)
 {
-  g_autoptr(RefmountBackend) own_backend = NULL;
-  g_autoptr(GError) error = NULL;
-  Daemon daemon = { 0 };
+  g_autoptr (RefmountBackend) own_backend = NULL;
+  g_autoptr (GError)          error = NULL;
+  Daemon                      daemon = { 0 };
 
   g_mutex_init (&daemon.config_lock);
   g_mutex_init (&daemon.roe_lock);
@@ -866,7 +872,7 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
 
   if (daemon.workers != NULL && daemon.exit_code == 0)
     {
-      g_autoptr(GError) persist_error = NULL;
+      g_autoptr (GError) persist_error = NULL;
 
       if (!refmount_table_persist (daemon.table, &persist_error))
         {

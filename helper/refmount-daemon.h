@@ -7,10 +7,11 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  const char      *config_path;   /* NULL: the default, which may be missing */
-  const char      *state_dir;     /* NULL: REFMOUNT_DEFAULT_STATE_DIR */
-  RefmountBackend *backend;       /* borrowed; NULL: libmount */
+typedef struct
+{
+  const char      *config_path; /* NULL: the default, which may be missing */
+  const char      *state_dir;   /* NULL: REFMOUNT_DEFAULT_STATE_DIR */
+  RefmountBackend *backend;     /* borrowed; NULL: libmount */
 } RefmountDaemonOptions;
 
 /* Run the service until SIGTERM/SIGINT; returns the exit status. */

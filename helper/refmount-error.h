@@ -6,7 +6,8 @@
 G_BEGIN_DECLS
 
 /* Order matters: it indexes the D-Bus name table in refmount-error.c. */
-typedef enum {
+typedef enum
+{
   REFMOUNT_ERROR_FAILED,
   REFMOUNT_ERROR_INVALID_ARGUMENT,
   REFMOUNT_ERROR_NOT_AUTHORIZED,
@@ -21,7 +22,7 @@ typedef enum {
 } RefmountError;
 
 #define REFMOUNT_ERROR_N_ERRORS (REFMOUNT_ERROR_LIMIT_EXCEEDED + 1)
-#define REFMOUNT_ERROR (refmount_error_quark ())
+#define REFMOUNT_ERROR          (refmount_error_quark ())
 
 GQuark refmount_error_quark (void);
 

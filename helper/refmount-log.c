@@ -12,11 +12,11 @@ refmount_log_event (GLogLevelFlags            level,
                     const char               *format,
                     ...)
 {
-  va_list args;
-  g_autofree char *text = NULL;
-  g_autofree char *message = NULL;
-  g_autofree char *uid = NULL;
-  g_autofree char *pid = NULL;
+  va_list                  args;
+  g_autofree char         *text = NULL;
+  g_autofree char         *message = NULL;
+  g_autofree char         *uid = NULL;
+  g_autofree char         *pid = NULL;
   const RefmountLogContext empty = { NULL, NULL, NULL, NULL, -1, -1 };
 
   if (ctx == NULL)

@@ -6,13 +6,14 @@
 G_BEGIN_DECLS
 
 /* Who asked for what: the structured fields of every audit event. */
-typedef struct {
+typedef struct
+{
   const char *mountpoint;
   const char *source;
   const char *fstype;
   const char *attachment;
-  gint64      uid;   /* -1: the daemon itself */
-  gint64      pid;   /* -1: unknown */
+  gint64      uid; /* -1: the daemon itself */
+  gint64      pid; /* -1: unknown */
 } RefmountLogContext;
 
 /*

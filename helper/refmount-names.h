@@ -6,46 +6,46 @@
  */
 #pragma once
 
-#define REFMOUNT_BUS_NAME                 "org.refmount.Refmount1"
-#define REFMOUNT_OBJECT_MANAGER_PATH      "/org/refmount/Refmount1"
-#define REFMOUNT_MANAGER_PATH             "/org/refmount/Refmount1/Manager"
-#define REFMOUNT_MOUNTS_PATH              "/org/refmount/Refmount1/mounts"
-#define REFMOUNT_MANAGER_INTERFACE        "org.refmount.Refmount1.Manager"
-#define REFMOUNT_MOUNT_INTERFACE          "org.refmount.Refmount1.Mount"
-#define REFMOUNT_ERROR_PREFIX             "org.refmount.Refmount1.Error."
+#define REFMOUNT_BUS_NAME            "org.refmount.Refmount1"
+#define REFMOUNT_OBJECT_MANAGER_PATH "/org/refmount/Refmount1"
+#define REFMOUNT_MANAGER_PATH        "/org/refmount/Refmount1/Manager"
+#define REFMOUNT_MOUNTS_PATH         "/org/refmount/Refmount1/mounts"
+#define REFMOUNT_MANAGER_INTERFACE   "org.refmount.Refmount1.Manager"
+#define REFMOUNT_MOUNT_INTERFACE     "org.refmount.Refmount1.Mount"
+#define REFMOUNT_ERROR_PREFIX        "org.refmount.Refmount1.Error."
 
-#define REFMOUNT_ACTION_MOUNT             "org.refmount.mount"
-#define REFMOUNT_ACTION_UNMOUNT_OTHERS    "org.refmount.unmount-others"
-#define REFMOUNT_ACTION_MANAGE            "org.refmount.manage"
-#define REFMOUNT_GETTEXT_DOMAIN           "refmount"
+#define REFMOUNT_ACTION_MOUNT          "org.refmount.mount"
+#define REFMOUNT_ACTION_UNMOUNT_OTHERS "org.refmount.unmount-others"
+#define REFMOUNT_ACTION_MANAGE         "org.refmount.manage"
+#define REFMOUNT_GETTEXT_DOMAIN        "refmount"
 
-#define REFMOUNT_FLAG_RELEASE_ON_EXIT     "release-on-exit"
-#define REFMOUNT_FLAG_FORCE               "force"
-#define REFMOUNT_FLAG_LAZY                "lazy"
+#define REFMOUNT_FLAG_RELEASE_ON_EXIT "release-on-exit"
+#define REFMOUNT_FLAG_FORCE           "force"
+#define REFMOUNT_FLAG_LAZY            "lazy"
 
-#define REFMOUNT_STATE_MOUNTED            "mounted"
-#define REFMOUNT_STATE_BUSY               "busy"
-#define REFMOUNT_STATE_STALE              "stale"
+#define REFMOUNT_STATE_MOUNTED "mounted"
+#define REFMOUNT_STATE_BUSY    "busy"
+#define REFMOUNT_STATE_STALE   "stale"
 
-#define REFMOUNT_CONFIG_GROUP_DAEMON      "Daemon"
-#define REFMOUNT_CONFIG_GROUP_FS_PREFIX   "Filesystem "
-#define REFMOUNT_CONFIG_KEY_MOUNT_ROOTS   "MountRoots"
-#define REFMOUNT_CONFIG_KEY_ALLOWED_FS    "AllowedFilesystems"
-#define REFMOUNT_CONFIG_KEY_FORCED_OPTS   "ForcedOptions"
-#define REFMOUNT_CONFIG_KEY_TIMEOUT       "MountTimeoutSec"
-#define REFMOUNT_CONFIG_KEY_MAX_MOUNTS    "MaxMounts"
-#define REFMOUNT_CONFIG_KEY_MAX_ATTACH    "MaxAttachmentsPerUser"
-#define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS  "AllowedOptions"
-#define REFMOUNT_CONFIG_KEY_USE_HELPER    "UseHelper"
+#define REFMOUNT_CONFIG_GROUP_DAEMON     "Daemon"
+#define REFMOUNT_CONFIG_GROUP_FS_PREFIX  "Filesystem "
+#define REFMOUNT_CONFIG_KEY_MOUNT_ROOTS  "MountRoots"
+#define REFMOUNT_CONFIG_KEY_ALLOWED_FS   "AllowedFilesystems"
+#define REFMOUNT_CONFIG_KEY_FORCED_OPTS  "ForcedOptions"
+#define REFMOUNT_CONFIG_KEY_TIMEOUT      "MountTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_MAX_MOUNTS   "MaxMounts"
+#define REFMOUNT_CONFIG_KEY_MAX_ATTACH   "MaxAttachmentsPerUser"
+#define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS "AllowedOptions"
+#define REFMOUNT_CONFIG_KEY_USE_HELPER   "UseHelper"
 
-#define REFMOUNT_DEFAULT_CONFIG_FILE      "/etc/refmount/refmount.conf"
-#define REFMOUNT_DEFAULT_STATE_DIR        "/run/refmount"
-#define REFMOUNT_DEFAULT_MOUNT_ROOT       "/run/refmount/mounts"
-#define REFMOUNT_STATE_FILE_NAME          "state"
-#define REFMOUNT_STATE_CORRUPT_PREFIX     "state.corrupt-"
+#define REFMOUNT_DEFAULT_CONFIG_FILE  "/etc/refmount/refmount.conf"
+#define REFMOUNT_DEFAULT_STATE_DIR    "/run/refmount"
+#define REFMOUNT_DEFAULT_MOUNT_ROOT   "/run/refmount/mounts"
+#define REFMOUNT_STATE_FILE_NAME      "state"
+#define REFMOUNT_STATE_CORRUPT_PREFIX "state.corrupt-"
 
 /* Limits on caller-supplied strings (SPEC §2, §5). */
-#define REFMOUNT_ATTACHMENT_MAX_LEN       255
-#define REFMOUNT_SOURCE_MAX_LEN           1024
-#define REFMOUNT_OPTION_MAX_LEN           1024
-#define REFMOUNT_OPTIONS_MAX_COUNT        64
+#define REFMOUNT_ATTACHMENT_MAX_LEN 255
+#define REFMOUNT_SOURCE_MAX_LEN     1024
+#define REFMOUNT_OPTION_MAX_LEN     1024
+#define REFMOUNT_OPTIONS_MAX_COUNT  64

@@ -90,9 +90,9 @@ refmount_path_open_beneath (const char *root,
                             gboolean   *out_created,
                             GError    **error)
 {
-  g_auto(GStrv) components = g_strsplit (relative, "/", -1);
+  g_auto (GStrv) components = g_strsplit (relative, "/", -1);
   gboolean created = FALSE;
-  int fd;
+  int      fd;
 
   if (!check_components (components, root, relative, error))
     return -1;
@@ -150,12 +150,12 @@ refmount_path_open_parent (const char  *root,
                            const char **out_name,
                            GError     **error)
 {
-  const char *slash = strrchr (relative, '/');
+  const char      *slash = strrchr (relative, '/');
   g_autofree char *parent = NULL;
 
   if (slash == NULL)
     {
-      g_auto(GStrv) components = g_strsplit (relative, "/", -1);
+      g_auto (GStrv) components = g_strsplit (relative, "/", -1);
 
       if (!check_components (components, root, relative, error))
         return -1;
@@ -179,10 +179,10 @@ refmount_path_remove_dir (const char *root,
                           const char *relative,
                           GError    **error)
 {
-  g_autoptr(GError) local_error = NULL;
-  const char *name = NULL;
-  int parent = refmount_path_open_parent (root, relative, &name, &local_error);
-  int r;
+  g_autoptr (GError) local_error = NULL;
+  const char        *name = NULL;
+  int                parent = refmount_path_open_parent (root, relative, &name, &local_error);
+  int                r;
 
   if (parent < 0)
     {

@@ -18,24 +18,24 @@ G_BEGIN_DECLS
  * the final component was created by this call.  Returns -1 with a
  * G_IO_ERROR naming the path on failure (G_IO_ERROR_TOO_MANY_LINKS for a
  * symlink, G_IO_ERROR_NOT_DIRECTORY, G_IO_ERROR_NOT_FOUND …). */
-int      refmount_path_open_beneath  (const char *root,
-                                      const char *relative,
-                                      gboolean    create,
-                                      gboolean   *out_created,
-                                      GError    **error);
+int refmount_path_open_beneath (const char *root,
+                                const char *relative,
+                                gboolean    create,
+                                gboolean   *out_created,
+                                GError    **error);
 
 /* Open the parent directory of @relative beneath @root (same rules) and
  * return its fd; *out_name is the last component (points into @relative). */
-int      refmount_path_open_parent   (const char  *root,
-                                      const char  *relative,
-                                      const char **out_name,
-                                      GError     **error);
+int refmount_path_open_parent (const char  *root,
+                               const char  *relative,
+                               const char **out_name,
+                               GError     **error);
 
 /* rmdir the final component of @relative beneath @root (resolved through
  * its parent fd; never follows symlinks).  ENOENT is success. */
-gboolean refmount_path_remove_dir    (const char *root,
-                                      const char *relative,
-                                      GError    **error);
+gboolean refmount_path_remove_dir (const char *root,
+                                   const char *relative,
+                                   GError    **error);
 
 /* Is @fd (O_PATH) the root of a mount (statx STATX_ATTR_MOUNT_ROOT)? */
 gboolean refmount_path_fd_is_mount_root (int fd);

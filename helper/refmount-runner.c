@@ -3,24 +3,26 @@
 
 #include "refmount-runner.h"
 
-struct _RefmountRunner {
+struct _RefmountRunner
+{
   GThreadPool *pool;
-  gint         abandoned;   /* atomic */
+  gint         abandoned; /* atomic */
 };
 
-typedef struct {
-  gatomicrefcount         ref;
-  GMutex                  mutex;
-  GCond                   cond;
-  gboolean                done;
-  gboolean                abandoned;
-  RefmountRunner         *runner;
-  RefmountRunnerFunc      func;
-  RefmountRunnerLateFunc  late;
-  gpointer                data;
-  GDestroyNotify          destroy;
-  gboolean                ok;
-  GError                 *error;
+typedef struct
+{
+  gatomicrefcount        ref;
+  GMutex                 mutex;
+  GCond                  cond;
+  gboolean               done;
+  gboolean               abandoned;
+  RefmountRunner        *runner;
+  RefmountRunnerFunc     func;
+  RefmountRunnerLateFunc late;
+  gpointer               data;
+  GDestroyNotify         destroy;
+  gboolean               ok;
+  GError                *error;
 } RunnerCall;
 
 static void
@@ -38,10 +40,10 @@ static void
 runner_thread (gpointer item,
                gpointer user_data)
 {
-  RunnerCall *call = item;
-  g_autoptr(GError) error = NULL;
-  gboolean ok;
-  gboolean abandoned;
+  RunnerCall        *call = item;
+  g_autoptr (GError) error = NULL;
+  gboolean           ok;
+  gboolean           abandoned;
 
   ok = call->func (call->data, &error);
 
@@ -96,20 +98,20 @@ refmount_runner_get_abandoned (RefmountRunner *runner)
 }
 
 gboolean
-refmount_runner_run (RefmountRunner         *runner,
-                     RefmountRunnerFunc      func,
-                     RefmountRunnerLateFunc  late,
-                     gpointer                data,
-                     GDestroyNotify          destroy,
-                     gint64                  deadline,
-                     gboolean               *out_ok,
-                     GError                **error)
+refmount_runner_run (RefmountRunner        *runner,
+                     RefmountRunnerFunc     func,
+                     RefmountRunnerLateFunc late,
+                     gpointer               data,
+                     GDestroyNotify         destroy,
+                     gint64                 deadline,
+                     gboolean              *out_ok,
+                     GError               **error)
 {
   RunnerCall *call = g_new0 (RunnerCall, 1);
-  gboolean finished = TRUE;
+  gboolean    finished = TRUE;
 
   g_atomic_ref_count_init (&call->ref);
-  g_atomic_ref_count_inc (&call->ref);  /* one for the runner thread */
+  g_atomic_ref_count_inc (&call->ref); /* one for the runner thread */
   g_mutex_init (&call->mutex);
   g_cond_init (&call->cond);
   call->runner = runner;

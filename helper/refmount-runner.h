@@ -18,27 +18,27 @@ typedef struct _RefmountRunner RefmountRunner;
 typedef gboolean (*RefmountRunnerFunc) (gpointer data,
                                         GError **error);
 /* Runs on the runner thread after the waiter timed out; then @destroy. */
-typedef void     (*RefmountRunnerLateFunc) (gpointer      data,
-                                            gboolean      ok,
-                                            const GError *error);
+typedef void (*RefmountRunnerLateFunc) (gpointer      data,
+                                        gboolean      ok,
+                                        const GError *error);
 
-RefmountRunner *refmount_runner_new  (void);
+RefmountRunner *refmount_runner_new (void);
 void            refmount_runner_free (RefmountRunner *runner);
 
 /* Returns TRUE when @func finished before @deadline (monotonic µs):
  * *out_ok is its result and @error its error, and @destroy has been called
  * on @data.  Returns FALSE on timeout: @late and @destroy will run later on
  * the runner thread and own @data from now on. */
-gboolean        refmount_runner_run  (RefmountRunner         *runner,
-                                      RefmountRunnerFunc      func,
-                                      RefmountRunnerLateFunc  late,
-                                      gpointer                data,
-                                      GDestroyNotify          destroy,
-                                      gint64                  deadline,
-                                      gboolean               *out_ok,
-                                      GError                **error);
+gboolean refmount_runner_run (RefmountRunner        *runner,
+                              RefmountRunnerFunc     func,
+                              RefmountRunnerLateFunc late,
+                              gpointer               data,
+                              GDestroyNotify         destroy,
+                              gint64                 deadline,
+                              gboolean              *out_ok,
+                              GError               **error);
 
 /* Calls whose waiter gave up and that have not returned yet. */
-guint           refmount_runner_get_abandoned (RefmountRunner *runner);
+guint refmount_runner_get_abandoned (RefmountRunner *runner);
 
 G_END_DECLS

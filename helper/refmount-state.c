@@ -11,7 +11,7 @@
 #include "refmount-names.h"
 #include "refmount-state.h"
 
-#define STATE_FORMAT_TAG "refmount-state-1"
+#define STATE_FORMAT_TAG   "refmount-state-1"
 #define STATE_VARIANT_TYPE "(sta" REFMOUNT_RECORD_VARIANT_TYPE ")"
 
 RefmountAttachment *
@@ -92,7 +92,7 @@ refmount_record_free (RefmountRecord *r)
 GVariant *
 refmount_record_to_variant (const RefmountRecord *r)
 {
-  GVariantBuilder attachments;
+  GVariantBuilder   attachments;
   const char *const empty[] = { NULL };
 
   g_variant_builder_init (&attachments, G_VARIANT_TYPE ("a(sutbs)"));
@@ -121,12 +121,12 @@ RefmountRecord *
 refmount_record_from_variant (GVariant *v,
                               GError  **error)
 {
-  g_autoptr(RefmountRecord) r = refmount_record_new ();
-  g_autoptr(GVariantIter) iter = NULL;
-  const char *id, *bus_name;
-  guint32 uid;
-  guint64 attached_at;
-  gboolean roe;
+  g_autoptr (RefmountRecord) r = refmount_record_new ();
+  g_autoptr (GVariantIter)   iter = NULL;
+  const char                *id, *bus_name;
+  guint32                    uid;
+  guint64                    attached_at;
+  gboolean                   roe;
 
   if (!g_variant_is_of_type (v, G_VARIANT_TYPE (REFMOUNT_RECORD_VARIANT_TYPE)))
     {
@@ -185,13 +185,13 @@ refmount_state_write (const char *dir,
                       GVariant   *records,
                       GError    **error)
 {
-  g_autofree char *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
-  g_autofree char *tmp = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME ".XXXXXX", NULL);
-  g_autoptr(GVariant) state = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  const char *step;
-  int fd, dirfd;
-  int errsv;
+  g_autofree char     *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
+  g_autofree char     *tmp = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME ".XXXXXX", NULL);
+  g_autoptr (GVariant) state = NULL;
+  g_autoptr (GBytes)   bytes = NULL;
+  const char          *step;
+  int                  fd, dirfd;
+  int                  errsv;
 
   state = g_variant_ref_sink (g_variant_new ("(st@a" REFMOUNT_RECORD_VARIANT_TYPE ")",
                                              STATE_FORMAT_TAG, generation, records));
@@ -251,16 +251,16 @@ refmount_state_write (const char *dir,
 /* Parse untrusted bytes: type and normal form are checked before any
  * value is read, so a crafted file cannot make GVariant misbehave. */
 static gboolean
-parse_state (GBytes     *bytes,
-             guint64    *out_generation,
-             GPtrArray  *records,
-             GError    **error)
+parse_state (GBytes    *bytes,
+             guint64   *out_generation,
+             GPtrArray *records,
+             GError   **error)
 {
-  g_autoptr(GVariant) state = NULL;
-  g_autoptr(GVariant) array = NULL;
-  const char *tag;
-  GVariantIter iter;
-  GVariant *child;
+  g_autoptr (GVariant) state = NULL;
+  g_autoptr (GVariant) array = NULL;
+  const char          *tag;
+  GVariantIter         iter;
+  GVariant            *child;
 
   state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (STATE_VARIANT_TYPE), bytes, FALSE));
   if (!g_variant_is_normal_form (state))
@@ -277,8 +277,8 @@ parse_state (GBytes     *bytes,
   g_variant_iter_init (&iter, array);
   while ((child = g_variant_iter_next_value (&iter)) != NULL)
     {
-      g_autoptr(GVariant) owned = child;
-      RefmountRecord *record = refmount_record_from_variant (owned, error);
+      g_autoptr (GVariant) owned = child;
+      RefmountRecord      *record = refmount_record_from_variant (owned, error);
 
       if (record == NULL)
         return FALSE;
@@ -294,20 +294,20 @@ refmount_state_load (const char *dir,
                      char      **out_moved_aside,
                      GError    **error)
 {
-  g_autofree char *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
-  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *aside = NULL;
-  gsize length = 0;
-  guint64 generation = 0;
+  g_autofree char      *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
+  g_autoptr (GError)    local_error = NULL;
+  g_autofree char      *contents = NULL;
+  g_autofree char      *aside = NULL;
+  gsize                 length = 0;
+  guint64               generation = 0;
 
   *out_generation = 0;
   *out_moved_aside = NULL;
 
   if (g_file_get_contents (path, &contents, &length, &local_error))
     {
-      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
+      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
 
       if (parse_state (bytes, &generation, records, &local_error))
         {

@@ -5,43 +5,45 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
-  char     *id;
-  guint32   uid;
-  guint64   attached_at;      /* µs since the epoch */
-  gboolean  release_on_exit;
-  char     *bus_name;         /* unique name of the attaching connection */
+typedef struct
+{
+  char    *id;
+  guint32  uid;
+  guint64  attached_at; /* µs since the epoch */
+  gboolean release_on_exit;
+  char    *bus_name; /* unique name of the attaching connection */
 } RefmountAttachment;
 
 /* One managed mountpoint, as persisted and as exported on D-Bus. */
-typedef struct {
+typedef struct
+{
   char      *mountpoint;
   char      *source;
   char      *fstype;
-  GStrv      options;         /* effective options */
-  char      *state;           /* REFMOUNT_STATE_* */
-  gboolean   created_dir;     /* refmount created the directory */
-  guint64    mounted_at;      /* µs since the epoch, 0 if not mounted */
-  GPtrArray *attachments;     /* RefmountAttachment*, owned */
+  GStrv      options;     /* effective options */
+  char      *state;       /* REFMOUNT_STATE_* */
+  gboolean   created_dir; /* refmount created the directory */
+  guint64    mounted_at;  /* µs since the epoch, 0 if not mounted */
+  GPtrArray *attachments; /* RefmountAttachment*, owned */
 } RefmountRecord;
 
-RefmountAttachment *refmount_attachment_new  (const char *id,
-                                              guint32     uid,
-                                              guint64     attached_at,
-                                              gboolean    release_on_exit,
-                                              const char *bus_name);
+RefmountAttachment *refmount_attachment_new (const char *id,
+                                             guint32     uid,
+                                             guint64     attached_at,
+                                             gboolean    release_on_exit,
+                                             const char *bus_name);
 RefmountAttachment *refmount_attachment_copy (const RefmountAttachment *a);
 void                refmount_attachment_free (RefmountAttachment *a);
 
-RefmountRecord     *refmount_record_new      (void);
-RefmountRecord     *refmount_record_copy     (const RefmountRecord *r);
-void                refmount_record_free     (RefmountRecord *r);
+RefmountRecord *refmount_record_new (void);
+RefmountRecord *refmount_record_copy (const RefmountRecord *r);
+void            refmount_record_free (RefmountRecord *r);
 
 /* Type "(sssassbta(sutbs))". */
 #define REFMOUNT_RECORD_VARIANT_TYPE "(sssassbta(sutbs))"
-GVariant           *refmount_record_to_variant   (const RefmountRecord *r);
+GVariant *refmount_record_to_variant (const RefmountRecord *r);
 /* NULL (with error) for a record with bad fields, e.g. an unknown state. */
-RefmountRecord     *refmount_record_from_variant (GVariant *v, GError **error);
+RefmountRecord *refmount_record_from_variant (GVariant *v, GError **error);
 
 /*
  * State file: "<dir>/state", a GVariant of type "(sta(sssassbta(sutbs)))":
@@ -51,17 +53,17 @@ RefmountRecord     *refmount_record_from_variant (GVariant *v, GError **error);
  */
 gboolean refmount_state_write (const char *dir,
                                guint64     generation,
-                               GVariant   *records,   /* a(sssassbta(sutbs)) */
+                               GVariant   *records, /* a(sssassbta(sutbs)) */
                                GError    **error);
 
 /* A missing file is an empty state (generation 0).  A corrupt/unreadable
  * one is renamed to "state.corrupt-<unix time>", *out_moved_aside set to
  * that path, and an empty state returned: the caller must report it. */
-gboolean refmount_state_load  (const char *dir,
-                               guint64    *out_generation,
-                               GPtrArray **out_records, /* RefmountRecord* */
-                               char      **out_moved_aside,
-                               GError    **error);
+gboolean refmount_state_load (const char *dir,
+                              guint64    *out_generation,
+                              GPtrArray **out_records, /* RefmountRecord* */
+                              char      **out_moved_aside,
+                              GError    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountRecord, refmount_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountAttachment, refmount_attachment_free)

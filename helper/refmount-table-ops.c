@@ -10,19 +10,21 @@
 #include "refmount-table-private.h"
 #include "refmount-validate.h"
 
-typedef enum {
+typedef enum
+{
   CALL_MOUNT,
   CALL_UMOUNT,
 } CallKind;
 
 /* One blocking backend call, with what its late completion must finish
  * when the D-Bus caller has already been told Timeout. */
-typedef struct {
+typedef struct
+{
   RefmountTable      *table;
-  RefmountEntry      *entry;      /* locked; the lock passes to late_cb */
+  RefmountEntry      *entry; /* locked; the lock passes to late_cb */
   CallKind            kind;
-  int                 fd;         /* mount: target dir; umount: parent dir */
-  char               *name;       /* umount: last component */
+  int                 fd;   /* mount: target dir; umount: parent dir */
+  char               *name; /* umount: last component */
   char               *fstype;
   char               *source;
   char               *options;
@@ -30,7 +32,7 @@ typedef struct {
   gboolean            force;
   gboolean            lazy;
   gboolean            created_dir;
-  RefmountAttachment *restore;    /* umount: put back if the unmount fails */
+  RefmountAttachment *restore; /* umount: put back if the unmount fails */
 } BackendCall;
 
 static void
@@ -52,7 +54,7 @@ static gboolean
 backend_call_func (gpointer data,
                    GError **error)
 {
-  BackendCall *call = data;
+  BackendCall     *call = data;
   RefmountBackend *backend = call->table->backend;
 
   if (call->kind == CALL_MOUNT)
@@ -81,7 +83,7 @@ static void
 commit_and_write (RefmountTable *table,
                   RefmountEntry *entry)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   refmount_table_commit (table, entry);
   if (!refmount_table_write_state (table, &error))
@@ -111,8 +113,8 @@ undo_mount_by_fd (RefmountTable *table,
                   const char    *mountpoint,
                   GError       **error)
 {
-  RefmountBackend *backend = table->backend;
-  g_autoptr(GError) local_error = NULL;
+  RefmountBackend   *backend = table->backend;
+  g_autoptr (GError) local_error = NULL;
 
   if (backend->ops->umount (backend, dirfd, NULL, mountpoint, FALSE, FALSE, &local_error))
     return TRUE;
@@ -126,13 +128,13 @@ undo_mount_by_fd (RefmountTable *table,
 
 /* What a umount outcome means for the entry (lock held). */
 static gboolean
-finish_unmount (RefmountTable *table,
-                RefmountEntry *entry,
-                gboolean       ok,
-                const GError  *backend_error,
+finish_unmount (RefmountTable       *table,
+                RefmountEntry       *entry,
+                gboolean             ok,
+                const GError        *backend_error,
                 RefmountAttachment **restore,
-                gboolean      *out_unmounted,
-                GError       **error)
+                gboolean            *out_unmounted,
+                GError             **error)
 {
   RefmountLogContext ctx = entry_log_context (entry);
 
@@ -181,9 +183,9 @@ late_cb (gpointer      data,
          gboolean      ok,
          const GError *backend_error)
 {
-  BackendCall *call = data;
-  RefmountTable *table = call->table;
-  RefmountEntry *entry = call->entry;
+  BackendCall       *call = data;
+  RefmountTable     *table = call->table;
+  RefmountEntry     *entry = call->entry;
   RefmountLogContext ctx = entry_log_context (entry);
 
   if (call->kind == CALL_MOUNT)
@@ -196,14 +198,14 @@ late_cb (gpointer      data,
                               entry->mountpoint, ok ? "mounted" : backend_error->message);
           if (ok)
             {
-              g_autoptr(GError) error = NULL;
+              g_autoptr (GError) error = NULL;
 
               if (!undo_mount_by_fd (table, call->fd, entry->mountpoint, &error))
                 g_warning ("Could not undo late mount %s: %s", entry->mountpoint, error->message);
             }
           if (call->created_dir)
             {
-              g_autoptr(GError) error = NULL;
+              g_autoptr (GError) error = NULL;
               if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
                 g_warning ("%s", error->message);
             }
@@ -223,7 +225,7 @@ late_cb (gpointer      data,
     }
   else
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       if (!finish_unmount (table, entry, ok, backend_error, &call->restore, NULL, &error))
         commit_and_write (table, entry);
@@ -259,21 +261,21 @@ run_backend_call (RefmountTable *table,
 
 gboolean
 refmount_table_unmount_last (RefmountTable       *table,
-                                  RefmountEntry       *entry,
-                                  gboolean             force,
-                                  gboolean             lazy,
-                                  gint64               deadline,
-                                  RefmountAttachment **restore,
-                                  gboolean            *handed_off,
-                                  gboolean            *out_unmounted,
-                                  GError             **error)
+                             RefmountEntry       *entry,
+                             gboolean             force,
+                             gboolean             lazy,
+                             gint64               deadline,
+                             RefmountAttachment **restore,
+                             gboolean            *handed_off,
+                             gboolean            *out_unmounted,
+                             GError             **error)
 {
-  g_autoptr(GError) backend_error = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *name = NULL;
-  BackendCall *call;
-  gboolean ok = FALSE;
-  int parent;
+  g_autoptr (GError) backend_error = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char        *name = NULL;
+  BackendCall       *call;
+  gboolean           ok = FALSE;
+  int                parent;
 
   if (entry->root == NULL)
     {
@@ -370,24 +372,25 @@ mount_locked (RefmountTable               *table,
               gboolean                    *handed_off,
               GError                     **error)
 {
-  const RefmountFsConfig *fs = refmount_config_get_fs (config, request->fstype);
-  RefmountLogContext ctx = { entry->mountpoint, request->source, request->fstype,
-                             request->attachment, request->uid, request->pid };
-  g_autoptr(RefmountKernelMount) km = NULL;
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GError) backend_error = NULL;
-  gboolean created = FALSE;
-  gboolean ok = FALSE;
-  BackendCall *call;
-  int mounted_dir = -1;
-  int dirfd;
+  const RefmountFsConfig         *fs = refmount_config_get_fs (config, request->fstype);
+  RefmountLogContext              ctx = { entry->mountpoint, request->source, request->fstype,
+                                          request->attachment, request->uid, request->pid };
+  g_autoptr (RefmountKernelMount) km = NULL;
+  g_autoptr (GError)              local_error = NULL;
+  g_autoptr (GError)              backend_error = NULL;
+  gboolean                        created = FALSE;
+  gboolean                        ok = FALSE;
+  BackendCall                    *call;
+  int                             mounted_dir = -1;
+  int                             dirfd;
 
   dirfd = refmount_path_open_beneath (entry->root, entry->relative, TRUE, &created, &local_error);
   if (dirfd < 0)
     {
       int code = (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS) ||
                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
-                 ? REFMOUNT_ERROR_INVALID_ARGUMENT : REFMOUNT_ERROR_FAILED;
+                   ? REFMOUNT_ERROR_INVALID_ARGUMENT
+                   : REFMOUNT_ERROR_FAILED;
       g_set_error (error, REFMOUNT_ERROR, code, "Invalid mountpoint '%s': %s",
                    entry->mountpoint, local_error->message);
       return FALSE;
@@ -440,14 +443,14 @@ mount_locked (RefmountTable               *table,
 
       if (!ok)
         {
-          g_autoptr(RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
+          g_autoptr (RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
           if (!kernel_mount_matches (after, request->source, request->fstype))
             {
               refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx, "%s", backend_error->message);
               if (created)
                 {
-                  g_autoptr(GError) rm_error = NULL;
+                  g_autoptr (GError) rm_error = NULL;
                   if (!refmount_path_remove_dir (entry->root, entry->relative, &rm_error))
                     g_warning ("%s", rm_error->message);
                 }
@@ -464,14 +467,14 @@ mount_locked (RefmountTable               *table,
         }
       else
         {
-          g_autoptr(RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
+          g_autoptr (RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
           /* The directory was resolved safely, but someone may have renamed
            * it between resolution and mount(2): the mount then sits inside
            * the root under another name.  Undo it through the fd. */
           if (!kernel_mount_matches (after, request->source, request->fstype))
             {
-              g_autoptr(GError) undo_error = NULL;
+              g_autoptr (GError) undo_error = NULL;
 
               if (!undo_mount_by_fd (table, mounted_dir, entry->mountpoint, &undo_error))
                 refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
@@ -514,7 +517,7 @@ rollback_mount (RefmountTable *table,
                 RefmountEntry *entry,
                 gboolean       created)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (entry->mounted_fd < 0 || !undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &error))
     g_warning ("Rollback: could not unmount %s: %s", entry->mountpoint,
@@ -539,11 +542,11 @@ attach_locked (RefmountTable               *table,
 {
   RefmountLogContext ctx = { entry->mountpoint, request->source, request->fstype,
                              request->attachment, request->uid, request->pid };
-  g_auto(GStrv) effective = refmount_effective_options (config, request->fstype, request->options);
-  g_autoptr(RefmountRecord) previous = NULL;
-  g_autoptr(GError) write_error = NULL;
-  RefmountRecord *record = entry->record;
-  gboolean mounted_now = FALSE;
+  g_auto (GStrv) effective = refmount_effective_options (config, request->fstype, request->options);
+  g_autoptr (RefmountRecord) previous = NULL;
+  g_autoptr (GError)         write_error = NULL;
+  RefmountRecord            *record = entry->record;
+  gboolean                   mounted_now = FALSE;
 
   if (record != NULL)
     {
@@ -657,7 +660,7 @@ static gboolean
 set_entry_paths (RefmountConfig *config,
                  RefmountEntry  *entry)
 {
-  const char *root = NULL;
+  const char      *root = NULL;
   g_autofree char *relative = NULL;
 
   g_clear_pointer (&entry->root, g_free);
@@ -675,10 +678,10 @@ refmount_table_attach (RefmountTable               *table,
                        const RefmountAttachRequest *request,
                        GError                     **error)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
-  gboolean handed_off = FALSE;
+  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  gboolean       handed_off = FALSE;
   RefmountEntry *entry;
-  gboolean ok;
+  gboolean       ok;
 
   entry = refmount_table_lock_entry (table, request->mountpoint, TRUE, config->max_mounts, deadline, error);
   if (entry == NULL)
@@ -698,7 +701,7 @@ refmount_table_attach (RefmountTable               *table,
   if (handed_off)
     return FALSE;
   if (entry->record == NULL)
-    refmount_table_commit (table, entry);  /* a fresh entry that failed: drop it */
+    refmount_table_commit (table, entry); /* a fresh entry that failed: drop it */
   refmount_table_unlock_entry (table, entry);
   return ok;
 }
@@ -715,13 +718,13 @@ detach_locked (RefmountTable               *table,
                guint32                     *out_owner_uid,
                GError                     **error)
 {
-  RefmountRecord *record = entry->record;
-  RefmountLogContext ctx = { entry->mountpoint, record->source, record->fstype,
-                             request->attachment, request->uid, request->pid };
-  g_autoptr(RefmountAttachment) removed = NULL;
-  g_autoptr(GError) write_error = NULL;
-  RefmountAttachment *attachment;
-  guint index = 0;
+  RefmountRecord                *record = entry->record;
+  RefmountLogContext             ctx = { entry->mountpoint, record->source, record->fstype,
+                                         request->attachment, request->uid, request->pid };
+  g_autoptr (RefmountAttachment) removed = NULL;
+  g_autoptr (GError)             write_error = NULL;
+  RefmountAttachment            *attachment;
+  guint                          index = 0;
 
   attachment = find_attachment (record, request->attachment, &index);
   if (attachment == NULL)
@@ -767,7 +770,7 @@ detach_locked (RefmountTable               *table,
 
   if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
     {
-      g_autoptr(RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+      g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
       /* Nothing of ours is mounted: only the record goes. */
       if (!kernel_mount_matches (km, record->source, record->fstype))
@@ -792,11 +795,11 @@ refmount_table_detach (RefmountTable               *table,
                        guint32                     *out_owner_uid,
                        GError                     **error)
 {
-  gint64 deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
-  gboolean handed_off = FALSE;
-  gboolean unmounted = FALSE;
+  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  gboolean       handed_off = FALSE;
+  gboolean       unmounted = FALSE;
   RefmountEntry *entry;
-  gboolean ok;
+  gboolean       ok;
 
   entry = refmount_table_lock_entry (table, request->mountpoint, FALSE, 0, deadline, error);
   if (entry == NULL)
@@ -829,21 +832,21 @@ refmount_table_release_bus_name (RefmountTable  *table,
                                  RefmountConfig *config,
                                  const char     *bus_name)
 {
-  g_autoptr(GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
 
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter iter;
-    gpointer value;
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter           iter;
+    gpointer                 value;
 
     g_hash_table_iter_init (&iter, table->entries);
     while (g_hash_table_iter_next (&iter, NULL, &value))
       {
-        RefmountEntry *entry = value;
-        g_autoptr(GVariant) attachments = NULL;
-        GVariantIter aiter;
-        const char *name;
-        gboolean roe;
+        RefmountEntry       *entry = value;
+        g_autoptr (GVariant) attachments = NULL;
+        GVariantIter         aiter;
+        const char          *name;
+        gboolean             roe;
 
         if (entry->committed == NULL)
           continue;
@@ -861,21 +864,21 @@ refmount_table_release_bus_name (RefmountTable  *table,
   for (guint i = 0; i < mountpoints->len; i++)
     {
       const char *mountpoint = g_ptr_array_index (mountpoints, i);
-      gboolean again = TRUE;
+      gboolean    again = TRUE;
 
       /* Each release may drop the entry; look it up afresh every time. */
       while (again)
         {
-          g_autoptr(GError) error = NULL;
-          g_autofree char *id = NULL;
-          guint32 uid = 0;
-          RefmountRecord *record;
-          RefmountEntry *entry;
+          g_autoptr (GError) error = NULL;
+          g_autofree char   *id = NULL;
+          guint32            uid = 0;
+          RefmountRecord    *record;
+          RefmountEntry     *entry;
 
           again = FALSE;
           entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0,
                                              g_get_monotonic_time () +
-                                             (gint64) config->mount_timeout_sec * G_USEC_PER_SEC,
+                                               (gint64) config->mount_timeout_sec * G_USEC_PER_SEC,
                                              &error);
           if (entry == NULL)
             break;
@@ -896,7 +899,7 @@ refmount_table_release_bus_name (RefmountTable  *table,
           if (id != NULL)
             {
               RefmountDetachRequest request = { mountpoint, id, uid, -1, TRUE, FALSE, FALSE };
-              gboolean unmounted = FALSE;
+              gboolean              unmounted = FALSE;
 
               if (!refmount_table_detach (table, config, &request, &unmounted, NULL, &error))
                 g_warning ("Releasing attachment %s of %s on %s: %s", id, bus_name, mountpoint,

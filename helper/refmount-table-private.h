@@ -17,73 +17,75 @@ refmount_clear_fd (int *fd)
   *fd = -1;
 }
 
-typedef struct {
-  gatomicrefcount  ref;
-  char            *mountpoint;    /* hash key */
+typedef struct
+{
+  gatomicrefcount ref;
+  char           *mountpoint; /* hash key */
 
   /* The entry lock: a flag under lock_mutex so it can be waited for with a
    * deadline (refmount_entry_lock). */
-  GMutex           lock_mutex;
-  GCond            lock_cond;
-  gboolean         locked;
+  GMutex   lock_mutex;
+  GCond    lock_cond;
+  gboolean locked;
 
   /* Guarded by the table mutex. */
-  gboolean         removed;
-  GVariant        *committed;     /* what the next state write contains */
+  gboolean  removed;
+  GVariant *committed; /* what the next state write contains */
 
   /* Guarded by the entry lock. */
-  RefmountRecord  *record;        /* NULL until mounted/adopted */
-  char            *root;          /* mount root this mountpoint is beneath */
-  char            *relative;      /* path below that root */
-  guint            busy_attempt;
-  int              mounted_fd;    /* the directory this process mounted on, or -1 */
-  gint64           op_uid;        /* caller of the operation in progress, -1: the daemon */
-  gint64           op_pid;
+  RefmountRecord *record;   /* NULL until mounted/adopted */
+  char           *root;     /* mount root this mountpoint is beneath */
+  char           *relative; /* path below that root */
+  guint           busy_attempt;
+  int             mounted_fd; /* the directory this process mounted on, or -1 */
+  gint64          op_uid;     /* caller of the operation in progress, -1: the daemon */
+  gint64          op_pid;
 } RefmountEntry;
 
-struct _RefmountTable {
-  GMutex                    mutex;       /* entries, uid_counts, commit_seq */
-  GHashTable               *entries;     /* mountpoint -> RefmountEntry* */
-  GHashTable               *uid_counts;  /* uid -> attachments held */
-  guint64                   commit_seq;
+struct _RefmountTable
+{
+  GMutex      mutex;      /* entries, uid_counts, commit_seq */
+  GHashTable *entries;    /* mountpoint -> RefmountEntry* */
+  GHashTable *uid_counts; /* uid -> attachments held */
+  guint64     commit_seq;
 
-  GMutex                    persist_mutex;
-  guint64                   written_seq;
-  gboolean                  written_once;
+  GMutex   persist_mutex;
+  guint64  written_seq;
+  gboolean written_once;
 
-  RefmountBackend          *backend;
-  RefmountRunner           *runner;
-  char                     *state_dir;
-  guint64                   generation;
-  GMainContext             *context;
-  RefmountTableChangedFunc  changed;
-  gpointer                  changed_data;
-  GHashTable               *sources;       /* pending retry timers (table mutex) */
-  gint                      retry_threads; /* atomic */
+  RefmountBackend         *backend;
+  RefmountRunner          *runner;
+  char                    *state_dir;
+  guint64                  generation;
+  GMainContext            *context;
+  RefmountTableChangedFunc changed;
+  gpointer                 changed_data;
+  GHashTable              *sources;       /* pending retry timers (table mutex) */
+  gint                     retry_threads; /* atomic */
 };
 
-RefmountEntry *refmount_entry_ref   (RefmountEntry *entry);
+RefmountEntry *refmount_entry_ref (RefmountEntry *entry);
 void           refmount_entry_unref (RefmountEntry *entry);
-gboolean       refmount_entry_lock  (RefmountEntry *entry,
-                                     gint64         deadline);
+gboolean       refmount_entry_lock (RefmountEntry *entry,
+                                    gint64         deadline);
 void           refmount_entry_unlock (RefmountEntry *entry);
 
-RefmountEntry *refmount_table_lock_entry   (RefmountTable *table,
-                                            const char    *mountpoint,
-                                            gboolean       create,
-                                            guint          max_mounts,
-                                            gint64         deadline,
-                                            GError       **error);
+RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
+                                          const char    *mountpoint,
+                                          gboolean       create,
+                                          guint          max_mounts,
+                                          gint64         deadline,
+                                          GError       **error);
 void           refmount_table_unlock_entry (RefmountTable *table,
                                             RefmountEntry *entry);
-void           refmount_table_commit       (RefmountTable *table,
-                                            RefmountEntry *entry);
-gboolean       refmount_table_write_state  (RefmountTable *table,
-                                            GError       **error);
-void           refmount_table_notify       (RefmountTable *table,
-                                            RefmountEntry *entry);
-guint          refmount_table_count_uid    (RefmountTable *table,
-                                            guint32        uid);
+void           refmount_table_commit (RefmountTable *table,
+                                      RefmountEntry *entry);
+gboolean       refmount_table_write_state (RefmountTable *table,
+                                           GError       **error);
+void           refmount_table_notify (RefmountTable *table,
+                                      RefmountEntry *entry);
+guint          refmount_table_count_uid (RefmountTable *table,
+                                         guint32        uid);
 void           refmount_table_remove_created_dir (RefmountTable *table,
                                                   RefmountEntry *entry);
 void           refmount_table_schedule_busy_retry (RefmountTable *table,
@@ -97,14 +99,14 @@ void           refmount_table_schedule_busy_retry (RefmountTable *table,
  * for another reason (then *restore is put back and nothing changed), or
  * on timeout with *handed_off set (the entry lock passed to the late
  * completion; the caller must neither unlock nor touch the entry). */
-gboolean       refmount_table_unmount_last (RefmountTable       *table,
-                                            RefmountEntry       *entry,
-                                            gboolean             force,
-                                            gboolean             lazy,
-                                            gint64               deadline,
-                                            RefmountAttachment **restore,
-                                            gboolean            *handed_off,
-                                            gboolean            *out_unmounted,
-                                            GError             **error);
+gboolean refmount_table_unmount_last (RefmountTable       *table,
+                                      RefmountEntry       *entry,
+                                      gboolean             force,
+                                      gboolean             lazy,
+                                      gint64               deadline,
+                                      RefmountAttachment **restore,
+                                      gboolean            *handed_off,
+                                      gboolean            *out_unmounted,
+                                      GError             **error);
 
 G_END_DECLS

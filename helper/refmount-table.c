@@ -19,11 +19,11 @@
 #define RMDIR_RETRY_COUNT 5
 
 RefmountTable *
-refmount_table_new (RefmountBackend          *backend,
-                    const char               *state_dir,
-                    GMainContext             *context,
-                    RefmountTableChangedFunc  changed,
-                    gpointer                  user_data)
+refmount_table_new (RefmountBackend         *backend,
+                    const char              *state_dir,
+                    GMainContext            *context,
+                    RefmountTableChangedFunc changed,
+                    gpointer                 user_data)
 {
   RefmountTable *table = g_new0 (RefmountTable, 1);
 
@@ -46,7 +46,7 @@ void
 refmount_table_free (RefmountTable *table)
 {
   GHashTableIter iter;
-  gpointer source;
+  gpointer       source;
 
   if (table == NULL)
     return;
@@ -125,7 +125,7 @@ gboolean
 refmount_entry_lock (RefmountEntry *entry,
                      gint64         deadline)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
 
   while (entry->locked)
     {
@@ -139,7 +139,7 @@ refmount_entry_lock (RefmountEntry *entry,
 void
 refmount_entry_unlock (RefmountEntry *entry)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
 
   entry->locked = FALSE;
   g_cond_signal (&entry->lock_cond);
@@ -161,7 +161,7 @@ refmount_table_lock_entry (RefmountTable *table,
       RefmountEntry *entry;
 
       {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
         entry = g_hash_table_lookup (table->entries, mountpoint);
         if (entry == NULL)
@@ -195,8 +195,8 @@ refmount_table_lock_entry (RefmountTable *table,
         }
 
       {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-        gboolean removed = entry->removed;
+        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+        gboolean                 removed = entry->removed;
 
         if (!removed)
           return entry;
@@ -221,9 +221,9 @@ uid_counts_adjust (RefmountTable *table,
                    GVariant      *record,
                    int            delta)
 {
-  g_autoptr(GVariant) attachments = NULL;
-  GVariantIter iter;
-  guint32 uid;
+  g_autoptr (GVariant) attachments = NULL;
+  GVariantIter         iter;
+  guint32              uid;
 
   if (record == NULL)
     return;
@@ -232,7 +232,7 @@ uid_counts_adjust (RefmountTable *table,
   while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, &uid, NULL, NULL, NULL))
     {
       gpointer key = GUINT_TO_POINTER (uid);
-      int count = GPOINTER_TO_INT (g_hash_table_lookup (table->uid_counts, key)) + delta;
+      int      count = GPOINTER_TO_INT (g_hash_table_lookup (table->uid_counts, key)) + delta;
 
       if (count > 0)
         g_hash_table_insert (table->uid_counts, key, GINT_TO_POINTER (count));
@@ -247,8 +247,8 @@ void
 refmount_table_commit (RefmountTable *table,
                        RefmountEntry *entry)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  GVariant *next = NULL;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GVariant                *next = NULL;
 
   if (entry->record != NULL)
     next = g_variant_ref_sink (refmount_record_to_variant (entry->record));
@@ -270,7 +270,7 @@ guint
 refmount_table_count_uid (RefmountTable *table,
                           guint32        uid)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
   return GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_counts, GUINT_TO_POINTER (uid)));
 }
@@ -282,15 +282,15 @@ gboolean
 refmount_table_write_state (RefmountTable *table,
                             GError       **error)
 {
-  g_autoptr(GMutexLocker) persist_locker = g_mutex_locker_new (&table->persist_mutex);
-  g_autoptr(GVariantBuilder) builder = NULL;
-  g_autoptr(GVariant) records = NULL;
-  guint64 seq;
+  g_autoptr (GMutexLocker)    persist_locker = g_mutex_locker_new (&table->persist_mutex);
+  g_autoptr (GVariantBuilder) builder = NULL;
+  g_autoptr (GVariant)        records = NULL;
+  guint64                     seq;
 
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter iter;
-    gpointer value;
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter           iter;
+    gpointer                 value;
 
     seq = table->commit_seq;
     if (table->written_seq == seq && table->written_once)
@@ -321,7 +321,7 @@ refmount_table_persist (RefmountTable *table,
                         GError       **error)
 {
   {
-    g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     table->written_once = FALSE;
   }
   return refmount_table_write_state (table, error);
@@ -341,8 +341,8 @@ RefmountRecord *
 refmount_table_get_record (RefmountTable *table,
                            const char    *mountpoint)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  RefmountEntry *entry = g_hash_table_lookup (table->entries, mountpoint);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  RefmountEntry           *entry = g_hash_table_lookup (table->entries, mountpoint);
 
   if (entry == NULL || entry->committed == NULL)
     return NULL;
@@ -352,10 +352,10 @@ refmount_table_get_record (RefmountTable *table,
 GPtrArray *
 refmount_table_list_records (RefmountTable *table)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  GPtrArray *records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
-  GHashTableIter iter;
-  gpointer value;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GPtrArray               *records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
+  GHashTableIter           iter;
+  gpointer                 value;
 
   g_hash_table_iter_init (&iter, table->entries);
   while (g_hash_table_iter_next (&iter, NULL, &value))
@@ -370,7 +370,8 @@ refmount_table_list_records (RefmountTable *table)
 
 /* ---- directories -------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   RefmountTable *table;
   char          *root;
   char          *relative;
@@ -384,7 +385,7 @@ static void
 table_attach_source (RefmountTable *table,
                      GSource       *source)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
   g_hash_table_add (table->sources, g_source_ref (source));
   g_source_attach (source, table->context);
@@ -393,8 +394,8 @@ table_attach_source (RefmountTable *table,
 static void
 table_forget_current_source (RefmountTable *table)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  GSource *source = g_main_current_source ();
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GSource                 *source = g_main_current_source ();
 
   if (source != NULL)
     g_hash_table_remove (table->sources, source);
@@ -414,8 +415,8 @@ rmdir_retry_free (gpointer data)
 static gboolean
 rmdir_retry_cb (gpointer data)
 {
-  RmdirRetry *retry = data;
-  g_autoptr(GError) error = NULL;
+  RmdirRetry        *retry = data;
+  g_autoptr (GError) error = NULL;
 
   if (refmount_path_remove_dir (retry->root, retry->relative, &error))
     g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts);
@@ -434,9 +435,9 @@ void
 refmount_table_remove_created_dir (RefmountTable *table,
                                    RefmountEntry *entry)
 {
-  g_autoptr(GError) error = NULL;
-  RmdirRetry *retry;
-  g_autoptr(GSource) source = NULL;
+  g_autoptr (GError)  error = NULL;
+  RmdirRetry         *retry;
+  g_autoptr (GSource) source = NULL;
 
   if (refmount_path_remove_dir (entry->root, entry->relative, &error))
     return;
@@ -455,7 +456,8 @@ refmount_table_remove_created_dir (RefmountTable *table,
 
 /* ---- busy retries ------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   RefmountTable *table;
   char          *mountpoint;
 } BusyRetry;
@@ -472,9 +474,9 @@ busy_retry_free (gpointer data)
 static gpointer
 busy_retry_thread (gpointer data)
 {
-  BusyRetry *retry = data;
-  g_autoptr(GError) error = NULL;
-  RefmountEntry *entry;
+  BusyRetry         *retry = data;
+  g_autoptr (GError) error = NULL;
+  RefmountEntry     *entry;
 
   entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
                                      g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
@@ -519,9 +521,9 @@ refmount_table_schedule_busy_retry (RefmountTable *table,
                                     const char    *mountpoint,
                                     guint          attempt)
 {
-  g_autoptr(GSource) source = NULL;
-  BusyRetry *retry = g_new0 (BusyRetry, 1);
-  guint delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
+  g_autoptr (GSource) source = NULL;
+  BusyRetry          *retry = g_new0 (BusyRetry, 1);
+  guint               delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
 
   retry->table = table;
   retry->mountpoint = g_strdup (mountpoint);
@@ -533,14 +535,14 @@ refmount_table_schedule_busy_retry (RefmountTable *table,
 /* ---- start-up: load and reconcile -------------------------------------- */
 
 static void
-drop_dead_attachments (RefmountRecord             *record,
-                       RefmountTableNameAliveFunc  name_alive,
-                       gpointer                    user_data)
+drop_dead_attachments (RefmountRecord            *record,
+                       RefmountTableNameAliveFunc name_alive,
+                       gpointer                   user_data)
 {
   for (guint i = record->attachments->len; i > 0; i--)
     {
       RefmountAttachment *a = g_ptr_array_index (record->attachments, i - 1);
-      RefmountLogContext ctx = { record->mountpoint, record->source, record->fstype, a->id, a->uid, -1 };
+      RefmountLogContext  ctx = { record->mountpoint, record->source, record->fstype, a->id, a->uid, -1 };
 
       if (!a->release_on_exit || (name_alive != NULL && name_alive (a->bus_name, user_data)))
         continue;
@@ -560,24 +562,25 @@ set_state (RefmountRecord *record,
 }
 
 gboolean
-refmount_table_start (RefmountTable              *table,
-                      RefmountConfig             *config,
-                      RefmountTableNameAliveFunc  name_alive,
-                      gpointer                    user_data,
-                      GError                    **error)
+refmount_table_start (RefmountTable             *table,
+                      RefmountConfig            *config,
+                      RefmountTableNameAliveFunc name_alive,
+                      gpointer                   user_data,
+                      GError                   **error)
 {
-  g_autoptr(GPtrArray) records = NULL;
-  g_autoptr(GHashTable) kernel = NULL;
-  g_autofree char *moved_aside = NULL;
-  g_autoptr(GPtrArray) retries = g_ptr_array_new ();
-  guint64 generation = 0;
+  g_autoptr (GPtrArray)  records = NULL;
+  g_autoptr (GHashTable) kernel = NULL;
+  g_autofree char       *moved_aside = NULL;
+  g_autoptr (GPtrArray)  retries = g_ptr_array_new ();
+  guint64                generation = 0;
 
   if (!refmount_state_load (table->state_dir, &generation, &records, &moved_aside, error))
     return FALSE;
   if (moved_aside != NULL)
     refmount_log_event (G_LOG_LEVEL_WARNING, "state-corrupt", NULL,
                         "The state file was corrupt or unreadable and was moved aside to %s; "
-                        "starting with an empty table", moved_aside);
+                        "starting with an empty table",
+                        moved_aside);
 
   kernel = table->backend->ops->list (table->backend, error);
   if (kernel == NULL)
@@ -585,10 +588,10 @@ refmount_table_start (RefmountTable              *table,
 
   for (guint i = 0; i < records->len; i++)
     {
-      RefmountRecord *record = g_ptr_array_index (records, i);
+      RefmountRecord      *record = g_ptr_array_index (records, i);
       RefmountKernelMount *km = g_hash_table_lookup (kernel, record->mountpoint);
-      RefmountLogContext ctx = { record->mountpoint, record->source, record->fstype, NULL, -1, -1 };
-      gboolean ours = km != NULL && g_strcmp0 (km->source, record->source) == 0 &&
+      RefmountLogContext   ctx = { record->mountpoint, record->source, record->fstype, NULL, -1, -1 };
+      gboolean             ours = km != NULL && g_strcmp0 (km->source, record->source) == 0 &&
                       g_strcmp0 (km->fstype, record->fstype) == 0;
       RefmountEntry *entry;
 
@@ -608,9 +611,9 @@ refmount_table_start (RefmountTable              *table,
         }
       else if (record->attachments->len == 0)
         {
-          const char *root = NULL;
-          g_autofree char *relative = NULL;
-          g_autoptr(GError) rm_error = NULL;
+          const char        *root = NULL;
+          g_autofree char   *relative = NULL;
+          g_autoptr (GError) rm_error = NULL;
 
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
                               "Dropped %s: not mounted and no attachments left", record->mountpoint);
@@ -643,7 +646,7 @@ refmount_table_start (RefmountTable              *table,
       entry->record = g_ptr_array_steal_index_fast (records, i);
       i--;
       {
-        g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
         g_hash_table_insert (table->entries, entry->mountpoint, entry);
       }
       refmount_table_commit (table, entry);

@@ -32,11 +32,12 @@ typedef void (*RefmountTableChangedFunc) (const char           *mountpoint,
 typedef gboolean (*RefmountTableNameAliveFunc) (const char *bus_name,
                                                 gpointer    user_data);
 
-typedef struct {
+typedef struct
+{
   const char        *fstype;
   const char        *source;
-  const char        *mountpoint;   /* validated, canonical, non-empty */
-  const char *const *options;      /* validated caller options */
+  const char        *mountpoint; /* validated, canonical, non-empty */
+  const char *const *options;    /* validated caller options */
   const char        *attachment;
   guint32            uid;
   gint64             pid;
@@ -44,61 +45,62 @@ typedef struct {
   const char        *bus_name;
 } RefmountAttachRequest;
 
-typedef struct {
+typedef struct
+{
   const char *mountpoint;
   const char *attachment;
   guint32     uid;
   gint64      pid;
-  gboolean    others_allowed;  /* caller may release other uids' attachments */
+  gboolean    others_allowed; /* caller may release other uids' attachments */
   gboolean    force;
   gboolean    lazy;
 } RefmountDetachRequest;
 
-RefmountTable  *refmount_table_new        (RefmountBackend          *backend,
-                                           const char               *state_dir,
-                                           GMainContext             *context,
-                                           RefmountTableChangedFunc  changed,
-                                           gpointer                  user_data);
-void            refmount_table_free       (RefmountTable *table);
+RefmountTable *refmount_table_new (RefmountBackend         *backend,
+                                   const char              *state_dir,
+                                   GMainContext            *context,
+                                   RefmountTableChangedFunc changed,
+                                   gpointer                 user_data);
+void           refmount_table_free (RefmountTable *table);
 
 /* Load the state file, reconcile it with the kernel, drop dead
  * release-on-exit attachments, bump the generation and persist. */
-gboolean        refmount_table_start      (RefmountTable              *table,
-                                           RefmountConfig             *config,
-                                           RefmountTableNameAliveFunc  name_alive,
-                                           gpointer                    user_data,
-                                           GError                    **error);
-guint64         refmount_table_get_generation (RefmountTable *table);
+gboolean refmount_table_start (RefmountTable             *table,
+                               RefmountConfig            *config,
+                               RefmountTableNameAliveFunc name_alive,
+                               gpointer                   user_data,
+                               GError                   **error);
+guint64  refmount_table_get_generation (RefmountTable *table);
 
-gboolean        refmount_table_attach     (RefmountTable               *table,
-                                           RefmountConfig              *config,
-                                           const RefmountAttachRequest *request,
-                                           GError                     **error);
+gboolean refmount_table_attach (RefmountTable               *table,
+                                RefmountConfig              *config,
+                                const RefmountAttachRequest *request,
+                                GError                     **error);
 
 /* REFMOUNT_ERROR_NOT_AUTHORIZED with *out_owner_uid set when the attachment
  * belongs to another uid and !others_allowed; nothing changed then. */
-gboolean        refmount_table_detach     (RefmountTable               *table,
-                                           RefmountConfig              *config,
-                                           const RefmountDetachRequest *request,
-                                           gboolean                    *out_unmounted,
-                                           guint32                     *out_owner_uid,
-                                           GError                     **error);
+gboolean refmount_table_detach (RefmountTable               *table,
+                                RefmountConfig              *config,
+                                const RefmountDetachRequest *request,
+                                gboolean                    *out_unmounted,
+                                guint32                     *out_owner_uid,
+                                GError                     **error);
 
 /* Release every release-on-exit attachment made over @bus_name. */
-void            refmount_table_release_bus_name (RefmountTable  *table,
-                                                 RefmountConfig *config,
-                                                 const char     *bus_name);
+void refmount_table_release_bus_name (RefmountTable  *table,
+                                      RefmountConfig *config,
+                                      const char     *bus_name);
 
 /* Copies of the last persisted state. */
-RefmountRecord *refmount_table_get_record   (RefmountTable *table,
-                                             const char    *mountpoint);
+RefmountRecord *refmount_table_get_record (RefmountTable *table,
+                                           const char    *mountpoint);
 GPtrArray      *refmount_table_list_records (RefmountTable *table);
 
 /* Write the state file now (used at shutdown). */
-gboolean        refmount_table_persist      (RefmountTable *table,
-                                             GError       **error);
+gboolean refmount_table_persist (RefmountTable *table,
+                                 GError       **error);
 
 /* Number of backend calls still running after their caller timed out. */
-guint           refmount_table_get_abandoned (RefmountTable *table);
+guint refmount_table_get_abandoned (RefmountTable *table);
 
 G_END_DECLS

@@ -137,7 +137,7 @@ refmount_validate_path_problem (const char *path)
   while (TRUE)
     {
       const char *slash = strchr (component, '/');
-      gsize len = slash != NULL ? (gsize) (slash - component) : strlen (component);
+      gsize       len = slash != NULL ? (gsize) (slash - component) : strlen (component);
 
       if (len == 0 ||
           (len == 1 && component[0] == '.') ||
@@ -355,10 +355,10 @@ refmount_validate_mountpoint (const RefmountConfig *config,
                               char                **out_relative,
                               GError              **error)
 {
-  const char *problem = refmount_validate_path_problem (mountpoint);
+  const char      *problem = refmount_validate_path_problem (mountpoint);
   g_autofree char *roots = NULL;
   g_autofree char *reason = NULL;
-  gsize i;
+  gsize            i;
 
   if (problem != NULL)
     return invalid (error, "mountpoint", mountpoint != NULL ? mountpoint : "", problem);
@@ -366,7 +366,7 @@ refmount_validate_mountpoint (const RefmountConfig *config,
   for (i = 0; config->mount_roots != NULL && config->mount_roots[i] != NULL; i++)
     {
       const char *root = config->mount_roots[i];
-      gsize len = strlen (root);
+      gsize       len = strlen (root);
 
       if (strcmp (mountpoint, root) == 0)
         return invalid (error, "mountpoint", mountpoint,
@@ -430,8 +430,8 @@ refmount_validate_options (const RefmountConfig *config,
                            GError              **error)
 {
   const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
-  guint n = options != NULL ? g_strv_length ((GStrv) options) : 0;
-  guint i;
+  guint                   n = options != NULL ? g_strv_length ((GStrv) options) : 0;
+  guint                   i;
 
   if (n > REFMOUNT_OPTIONS_MAX_COUNT)
     {
@@ -443,8 +443,8 @@ refmount_validate_options (const RefmountConfig *config,
 
   for (i = 0; i < n; i++)
     {
-      const char *option = options[i];
-      const char *problem = refmount_validate_option_problem (option);
+      const char      *option = options[i];
+      const char      *problem = refmount_validate_option_problem (option);
       g_autofree char *name = NULL;
       g_autofree char *escaped = NULL;
 
@@ -479,7 +479,7 @@ refmount_validate_attachment (const char *attachment,
                               GError    **error)
 {
   const char *p;
-  gsize len = attachment != NULL ? strlen (attachment) : 0;
+  gsize       len = attachment != NULL ? strlen (attachment) : 0;
 
   if (len == 0)
     return invalid (error, "attachment", "", "must not be empty");
@@ -507,9 +507,9 @@ parse_flags (GVariant          *flags,
              GError           **error)
 {
   g_autofree gboolean *parsed = g_new0 (gboolean, n_keys);
-  GVariantIter iter;
-  const char *key;
-  GVariant *value_ref;
+  GVariantIter         iter;
+  const char          *key;
+  GVariant            *value_ref;
 
   if (flags == NULL)
     {
@@ -527,8 +527,8 @@ parse_flags (GVariant          *flags,
   g_variant_iter_init (&iter, flags);
   while (g_variant_iter_next (&iter, "{&sv}", &key, &value_ref))
     {
-      g_autoptr(GVariant) value = value_ref;
-      gsize i;
+      g_autoptr (GVariant) value = value_ref;
+      gsize                i;
 
       for (i = 0; i < n_keys; i++)
         if (strcmp (key, keys[i]) == 0)
@@ -555,7 +555,7 @@ refmount_validate_mount_flags (GVariant *flags,
                                GError  **error)
 {
   static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT };
-  gboolean values[G_N_ELEMENTS (keys)];
+  gboolean                 values[G_N_ELEMENTS (keys)];
 
   if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
     return FALSE;
@@ -572,7 +572,7 @@ refmount_validate_unmount_flags (GVariant *flags,
                                  GError  **error)
 {
   static const char *const keys[] = { REFMOUNT_FLAG_FORCE, REFMOUNT_FLAG_LAZY };
-  gboolean values[G_N_ELEMENTS (keys)];
+  gboolean                 values[G_N_ELEMENTS (keys)];
 
   if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
     return FALSE;
@@ -609,7 +609,7 @@ add_unique (GPtrArray         *array,
   for (i = 0; options != NULL && options[i] != NULL; i++)
     {
       gboolean seen = FALSE;
-      guint j;
+      guint    j;
 
       for (j = 0; j < array->len && !seen; j++)
         seen = strcmp (g_ptr_array_index (array, j), options[i]) == 0;
@@ -624,7 +624,7 @@ refmount_effective_options (const RefmountConfig *config,
                             const char *const    *options)
 {
   const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
-  g_autoptr(GPtrArray) array = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray)   array = g_ptr_array_new_with_free_func (g_free);
 
   /* Forced options come last: libmount lets a later option override an
    * earlier conflicting one, so they win over anything a caller passed. */

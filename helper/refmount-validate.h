@@ -13,53 +13,53 @@ G_BEGIN_DECLS
  * invalid UTF-8 are printable), and touches nothing.
  */
 
-gboolean  refmount_validate_fstype        (const RefmountConfig *config,
-                                           const char           *fstype,
-                                           GError              **error);
+gboolean refmount_validate_fstype (const RefmountConfig *config,
+                                   const char           *fstype,
+                                   GError              **error);
 /* Generic rules plus the per-fstype shape (nfs/nfs4 host:/path or [v6]:/path,
  * cifs/smb3 //host/share[/path], glusterfs/fuse.glusterfs host:/volume,
  * fuse.sshfs [user@]host:[path]). */
-gboolean  refmount_validate_source        (const char           *fstype,
-                                           const char           *source,
-                                           GError              **error);
+gboolean refmount_validate_source (const char *fstype,
+                                   const char *source,
+                                   GError    **error);
 /* Absolute, normalised, <= PATH_MAX, no control chars, strictly beneath a
  * mount root.  On success *out_root (may be NULL) points into
  * config->mount_roots and *out_relative (may be NULL) is the part below the
  * root (no leading '/'), newly allocated. */
-gboolean  refmount_validate_mountpoint    (const RefmountConfig *config,
-                                           const char           *mountpoint,
-                                           const char          **out_root,
-                                           char                **out_relative,
-                                           GError              **error);
-gboolean  refmount_validate_options       (const RefmountConfig *config,
-                                           const char           *fstype,
-                                           const char *const    *options,
-                                           GError              **error);
-gboolean  refmount_validate_attachment    (const char           *attachment,
-                                           GError              **error);
+gboolean refmount_validate_mountpoint (const RefmountConfig *config,
+                                       const char           *mountpoint,
+                                       const char          **out_root,
+                                       char                **out_relative,
+                                       GError              **error);
+gboolean refmount_validate_options (const RefmountConfig *config,
+                                    const char           *fstype,
+                                    const char *const    *options,
+                                    GError              **error);
+gboolean refmount_validate_attachment (const char *attachment,
+                                       GError    **error);
 /* @flags is an a{sv}; unknown keys and wrong value types are rejected. */
-gboolean  refmount_validate_mount_flags   (GVariant             *flags,
-                                           gboolean             *out_release_on_exit,
-                                           GError              **error);
-gboolean  refmount_validate_unmount_flags (GVariant             *flags,
-                                           gboolean             *out_force,
-                                           gboolean             *out_lazy,
-                                           GError              **error);
+gboolean refmount_validate_mount_flags (GVariant *flags,
+                                        gboolean *out_release_on_exit,
+                                        GError  **error);
+gboolean refmount_validate_unmount_flags (GVariant *flags,
+                                          gboolean *out_force,
+                                          gboolean *out_lazy,
+                                          GError  **error);
 
 /* <first mount root>/<fstype>-<first 16 hex of sha256(source)> */
-char     *refmount_derive_mountpoint      (const RefmountConfig *config,
-                                           const char           *fstype,
-                                           const char           *source);
+char *refmount_derive_mountpoint (const RefmountConfig *config,
+                                  const char           *fstype,
+                                  const char           *source);
 
 /* Caller options in order, then per-fs ForcedOptions, then [Daemon]
  * ForcedOptions, each added once (an exact duplicate is dropped). */
-GStrv     refmount_effective_options      (const RefmountConfig *config,
-                                           const char           *fstype,
-                                           const char *const    *options);
+GStrv refmount_effective_options (const RefmountConfig *config,
+                                  const char           *fstype,
+                                  const char *const    *options);
 
 /* Order-insensitive comparison of two effective option lists. */
-gboolean  refmount_options_equal          (const char *const *a,
-                                           const char *const *b);
+gboolean refmount_options_equal (const char *const *a,
+                                 const char *const *b);
 
 /*
  * Shared with refmount-config.c so that the daemon's own settings obey the
@@ -68,7 +68,7 @@ gboolean  refmount_options_equal          (const char *const *a,
 
 /* @value escaped with g_strescape and cut after 128 bytes ("…" appended),
  * for error and log messages. */
-char       *refmount_validate_escape_value (const char *value);
+char *refmount_validate_escape_value (const char *value);
 /* NULL when @path is absolute, normalised (no '.', '..', '//' or trailing
  * '/'; "/" itself counts as normalised), at most PATH_MAX bytes with
  * components of at most NAME_MAX, valid UTF-8 without control characters;

@@ -36,9 +36,9 @@ fake_mount (RefmountBackend *backend,
             gboolean         use_helper,
             GError         **error)
 {
-  FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-  RefmountKernelMount *km;
+  FakeBackend             *fake = (FakeBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  RefmountKernelMount     *km;
 
   g_assert_cmpint (dirfd, >=, 0);
   fake->mount_calls++;
@@ -78,8 +78,8 @@ fake_umount (RefmountBackend *backend,
              gboolean         lazy,
              GError         **error)
 {
-  FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  FakeBackend             *fake = (FakeBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_assert_cmpint (parentfd, >=, 0);
   g_assert_true (name == NULL || g_str_has_suffix (path, name));
@@ -121,9 +121,9 @@ static RefmountKernelMount *
 fake_lookup (RefmountBackend *backend,
              const char      *path)
 {
-  FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-  RefmountKernelMount *km = g_hash_table_lookup (fake->mounts, path);
+  FakeBackend             *fake = (FakeBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  RefmountKernelMount     *km = g_hash_table_lookup (fake->mounts, path);
 
   return km != NULL ? copy_km (km) : NULL;
 }
@@ -132,12 +132,12 @@ static GHashTable *
 fake_list (RefmountBackend *backend,
            GError         **error)
 {
-  FakeBackend *fake = (FakeBackend *) backend;
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-  GHashTable *all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                           (GDestroyNotify) refmount_kernel_mount_free);
-  GHashTableIter iter;
-  gpointer key, value;
+  FakeBackend             *fake = (FakeBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  GHashTable              *all = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                        (GDestroyNotify) refmount_kernel_mount_free);
+  GHashTableIter           iter;
+  gpointer                 key, value;
 
   g_hash_table_iter_init (&iter, fake->mounts);
   while (g_hash_table_iter_next (&iter, &key, &value))
@@ -159,7 +159,11 @@ fake_free (RefmountBackend *backend)
 }
 
 static const RefmountBackendOps fake_ops = {
-  fake_mount, fake_umount, fake_lookup, fake_list, fake_free,
+  fake_mount,
+  fake_umount,
+  fake_lookup,
+  fake_list,
+  fake_free,
 };
 
 FakeBackend *
@@ -181,8 +185,8 @@ fake_backend_set_mounted (FakeBackend *fake,
                           const char  *source,
                           const char  *fstype)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-  RefmountKernelMount *km = g_new0 (RefmountKernelMount, 1);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  RefmountKernelMount     *km = g_new0 (RefmountKernelMount, 1);
 
   km->source = g_strdup (source);
   km->fstype = g_strdup (fstype);
@@ -193,7 +197,7 @@ void
 fake_backend_set_unmounted (FakeBackend *fake,
                             const char  *path)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_hash_table_remove (fake->mounts, path);
 }
@@ -202,7 +206,7 @@ gboolean
 fake_backend_is_mounted (FakeBackend *fake,
                          const char  *path)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return g_hash_table_contains (fake->mounts, path);
 }
@@ -210,7 +214,7 @@ fake_backend_is_mounted (FakeBackend *fake,
 guint
 fake_backend_count (FakeBackend *fake)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   return g_hash_table_size (fake->mounts);
 }
@@ -218,7 +222,7 @@ fake_backend_count (FakeBackend *fake)
 void
 fake_backend_release_hang (FakeBackend *fake)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_clear_pointer (&fake->hang_path, g_free);
   g_clear_pointer (&fake->hang_source, g_free);

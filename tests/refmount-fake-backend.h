@@ -11,38 +11,39 @@ G_BEGIN_DECLS
  * the fake's lock; counters let tests assert how often the "kernel" was
  * asked to mount or unmount.
  */
-typedef struct {
+typedef struct
+{
   RefmountBackend parent;
   GMutex          lock;
   GCond           cond;
-  GHashTable     *mounts;            /* path -> RefmountKernelMount* */
+  GHashTable     *mounts; /* path -> RefmountKernelMount* */
   guint           mount_calls;
   guint           umount_calls;
-  guint           max_mounts_per_path_seen;  /* > 1 means a double mount */
+  guint           max_mounts_per_path_seen; /* > 1 means a double mount */
 
   /* Injections. */
-  int             fail_mounts;       /* fail this many next mounts (errno EIO) */
-  gboolean        fail_but_mounted;  /* next mount reports failure but mounts */
-  int             busy_umounts;      /* fail this many next umounts with EBUSY */
-  int             fail_umounts;      /* fail this many next umounts with EIO */
-  guint           mount_delay_ms;
-  guint           umount_delay_ms;
-  char           *hang_path;         /* block mount/umount of this path until released */
-  char           *hang_source;       /* block mounts of this source until released */
-  guint           in_call;           /* calls currently inside mount/umount */
-  guint           max_in_call;       /* most calls seen inside at once */
+  int      fail_mounts;      /* fail this many next mounts (errno EIO) */
+  gboolean fail_but_mounted; /* next mount reports failure but mounts */
+  int      busy_umounts;     /* fail this many next umounts with EBUSY */
+  int      fail_umounts;     /* fail this many next umounts with EIO */
+  guint    mount_delay_ms;
+  guint    umount_delay_ms;
+  char    *hang_path;   /* block mount/umount of this path until released */
+  char    *hang_source; /* block mounts of this source until released */
+  guint    in_call;     /* calls currently inside mount/umount */
+  guint    max_in_call; /* most calls seen inside at once */
 } FakeBackend;
 
-FakeBackend *fake_backend_new           (void);
-void         fake_backend_set_mounted   (FakeBackend *fake,
-                                         const char  *path,
-                                         const char  *source,
-                                         const char  *fstype);
+FakeBackend *fake_backend_new (void);
+void         fake_backend_set_mounted (FakeBackend *fake,
+                                       const char  *path,
+                                       const char  *source,
+                                       const char  *fstype);
 void         fake_backend_set_unmounted (FakeBackend *fake,
                                          const char  *path);
-gboolean     fake_backend_is_mounted    (FakeBackend *fake,
-                                         const char  *path);
-guint        fake_backend_count         (FakeBackend *fake);
-void         fake_backend_release_hang  (FakeBackend *fake);
+gboolean     fake_backend_is_mounted (FakeBackend *fake,
+                                      const char  *path);
+guint        fake_backend_count (FakeBackend *fake);
+void         fake_backend_release_hang (FakeBackend *fake);
 
 G_END_DECLS

@@ -15,8 +15,8 @@ main (int    argc,
       char **argv)
 {
   RefmountDaemonOptions options = { 0 };
-  FakeBackend *fake = fake_backend_new ();
-  const char *hang = g_getenv ("REFMOUNT_FAKE_HANG_SOURCE");
+  FakeBackend          *fake = fake_backend_new ();
+  const char           *hang = g_getenv ("REFMOUNT_FAKE_HANG_SOURCE");
 
   for (int i = 1; i < argc; i++)
     {

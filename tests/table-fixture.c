@@ -9,12 +9,11 @@
 #include "refmount-table-private.h"
 #include "table-fixture.h"
 
-
 void
-fixture_setup (Fixture       *fx,
-               gconstpointer  data)
+fixture_setup (Fixture      *fx,
+               gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fx->tmpdir = g_dir_make_tmp ("refmount-table-XXXXXX", &error);
   g_assert_no_error (error);
@@ -39,8 +38,8 @@ fixture_setup (Fixture       *fx,
 void
 rm_rf (const char *path)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const char      *name;
 
   if (dir != NULL)
     while ((name = g_dir_read_name (dir)) != NULL)
@@ -52,8 +51,8 @@ rm_rf (const char *path)
 }
 
 void
-fixture_teardown (Fixture       *fx,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fx,
+                  gconstpointer data)
 {
   refmount_table_free (fx->table);
   refmount_backend_free (&fx->fake->parent);
@@ -132,7 +131,7 @@ guint
 n_attachments (Fixture    *fx,
                const char *mountpoint)
 {
-  g_autoptr(RefmountRecord) record = refmount_table_get_record (fx->table, mountpoint);
+  g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, mountpoint);
 
   return record != NULL ? record->attachments->len : 0;
 }
@@ -141,13 +140,13 @@ char *
 record_state (Fixture    *fx,
               const char *mountpoint)
 {
-  g_autoptr(RefmountRecord) record = refmount_table_get_record (fx->table, mountpoint);
+  g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, mountpoint);
 
   return record != NULL ? g_strdup (record->state) : NULL;
 }
 
 void
-iterate_until (Fixture  *fx,
+iterate_until (Fixture *fx,
                gboolean (*cond) (Fixture *fx, const char *m),
                const char *m)
 {
@@ -164,8 +163,7 @@ gboolean
 is_unmounted (Fixture    *fx,
               const char *m)
 {
-  g_autoptr(RefmountRecord) record = refmount_table_get_record (fx->table, m);
+  g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, m);
 
   return !fake_backend_is_mounted (fx->fake, m) && record == NULL;
 }
-

@@ -14,7 +14,8 @@
 
 /* A private temporary directory, removed (without following symlinks)
  * when the fixture is torn down. */
-typedef struct {
+typedef struct
+{
   char *dir;
 } Fixture;
 
@@ -27,8 +28,8 @@ remove_tree (const char *path)
     return;
   if (S_ISDIR (st.st_mode))
     {
-      g_autoptr(GDir) dir = NULL;
-      const char *name;
+      g_autoptr (GDir) dir = NULL;
+      const char      *name;
 
       /* Undo modes a test set, so the walk below can enter it. */
       g_assert_cmpint (chmod (path, 0700), ==, 0);
@@ -47,18 +48,18 @@ remove_tree (const char *path)
 }
 
 static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
+fixture_setup (Fixture      *fixture,
+               gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fixture->dir = g_dir_make_tmp ("refmount-test-config-XXXXXX", &error);
   g_assert_no_error (error);
 }
 
 static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
+fixture_teardown (Fixture      *fixture,
+                  gconstpointer data)
 {
   remove_tree (fixture->dir);
   g_free (fixture->dir);
@@ -69,8 +70,8 @@ write_file (const char *dir,
             const char *name,
             const char *contents)
 {
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  char              *path = g_build_filename (dir, name, NULL);
 
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
@@ -113,7 +114,7 @@ assert_default_values (const RefmountConfig *config)
     "size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime", NULL
   };
   static const char *const helpers[] = { "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs" };
-  const RefmountFsConfig *fs;
+  const RefmountFsConfig  *fs;
 
   assert_strv_equal (config->mount_roots, roots);
   assert_strv_equal (config->allowed_filesystems, filesystems);
@@ -156,8 +157,8 @@ assert_default_values (const RefmountConfig *config)
 static void
 test_defaults (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  RefmountConfig *ref;
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  RefmountConfig            *ref;
 
   assert_default_values (config);
 
@@ -171,12 +172,12 @@ test_defaults (void)
 static void
 test_shipped_file (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "refmount.conf", NULL);
-  g_autoptr(RefmountConfig) config = NULL;
-  g_autoptr(RefmountConfig) defaults = refmount_config_new_default ();
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = g_test_build_filename (G_TEST_DIST, "..", "data", "refmount.conf", NULL);
+  g_autoptr (RefmountConfig) config = NULL;
+  g_autoptr (RefmountConfig) defaults = refmount_config_new_default ();
+  GHashTableIter             iter;
+  gpointer                   key, value;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -207,37 +208,37 @@ test_shipped_file (void)
 /* ---- loading ---------------------------------------------------------- */
 
 static void
-test_load_file (Fixture       *fixture,
-                gconstpointer  data)
+test_load_file (Fixture      *fixture,
+                gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
-    "# comment\n"
-    "[Daemon]\n"
-    "MountRoots=/srv/mounts;/run/other;\n"
-    "AllowedFilesystems=tmpfs;ext4;\n"
-    "ForcedOptions=nosuid;nodev;noexec;\n"
-    "MountTimeoutSec= 30 \n"
-    "MaxMounts=7\n"
-    "MaxAttachmentsPerUser=3\n"
-    "\n"
-    "[Filesystem tmpfs]\n"
-    "AllowedOptions=size;\n"
-    "\n"
-    "[Filesystem ext4]\n"
-    "AllowedOptions=ro;noatime;\n"
-    "\n"
-    "[Filesystem cifs]\n"
-    "ForcedOptions=credentials=/etc/refmount/cifs/credentials;vers=3.1.1;\n"
-    "UseHelper=false\n");
-  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
-  static const char *const roots[] = { "/srv/mounts", "/run/other", NULL };
-  static const char *const filesystems[] = { "tmpfs", "ext4", NULL };
-  static const char *const forced[] = { "nosuid", "nodev", "noexec", NULL };
-  static const char *const size[] = { "size", NULL };
-  static const char *const ext4[] = { "ro", "noatime", NULL };
-  static const char *const cifs_forced[] = {
-    "credentials=/etc/refmount/cifs/credentials", "vers=3.1.1", NULL
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = write_file (fixture->dir, "refmount.conf",
+                                                "# comment\n"
+                                                          "[Daemon]\n"
+                                                          "MountRoots=/srv/mounts;/run/other;\n"
+                                                          "AllowedFilesystems=tmpfs;ext4;\n"
+                                                          "ForcedOptions=nosuid;nodev;noexec;\n"
+                                                          "MountTimeoutSec= 30 \n"
+                                                          "MaxMounts=7\n"
+                                                          "MaxAttachmentsPerUser=3\n"
+                                                          "\n"
+                                                          "[Filesystem tmpfs]\n"
+                                                          "AllowedOptions=size;\n"
+                                                          "\n"
+                                                          "[Filesystem ext4]\n"
+                                                          "AllowedOptions=ro;noatime;\n"
+                                                          "\n"
+                                                          "[Filesystem cifs]\n"
+                                                          "ForcedOptions=credentials=/etc/refmount/cifs/credentials;vers=3.1.1;\n"
+                                                          "UseHelper=false\n");
+  g_autoptr (RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+  static const char *const   roots[] = { "/srv/mounts", "/run/other", NULL };
+  static const char *const   filesystems[] = { "tmpfs", "ext4", NULL };
+  static const char *const   forced[] = { "nosuid", "nodev", "noexec", NULL };
+  static const char *const   size[] = { "size", NULL };
+  static const char *const   ext4[] = { "ro", "noatime", NULL };
+  static const char *const   cifs_forced[] = {
+      "credentials=/etc/refmount/cifs/credentials", "vers=3.1.1", NULL
   };
   const RefmountFsConfig *fs;
 
@@ -273,14 +274,14 @@ test_load_file (Fixture       *fixture,
 }
 
 static void
-test_load_partial (Fixture       *fixture,
-                   gconstpointer  data)
+test_load_partial (Fixture      *fixture,
+                   gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
-                                      "[Daemon]\nMountTimeoutSec=30\n");
-  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
-  static const char *const roots[] = { REFMOUNT_DEFAULT_MOUNT_ROOT, NULL };
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = write_file (fixture->dir, "refmount.conf",
+                                                "[Daemon]\nMountTimeoutSec=30\n");
+  g_autoptr (RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+  static const char *const   roots[] = { REFMOUNT_DEFAULT_MOUNT_ROOT, NULL };
 
   g_assert_no_error (error);
   g_assert_cmpuint (config->mount_timeout_sec, ==, 30);
@@ -290,13 +291,13 @@ test_load_partial (Fixture       *fixture,
 }
 
 static void
-test_load_missing (Fixture       *fixture,
-                   gconstpointer  data)
+test_load_missing (Fixture      *fixture,
+                   gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_build_filename (fixture->dir, "absent.conf", NULL);
-  g_autoptr(RefmountConfig) config = refmount_config_load (path, TRUE, &error);
-  RefmountConfig *missing;
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = g_build_filename (fixture->dir, "absent.conf", NULL);
+  g_autoptr (RefmountConfig) config = refmount_config_load (path, TRUE, &error);
+  RefmountConfig            *missing;
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
@@ -309,17 +310,17 @@ test_load_missing (Fixture       *fixture,
 }
 
 static void
-test_load_dropins (Fixture       *fixture,
-                   gconstpointer  data)
+test_load_dropins (Fixture      *fixture,
+                   gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_file (fixture->dir, "refmount.conf",
-    "[Daemon]\nMountTimeoutSec=10\nMaxMounts=5\n"
-    "[Filesystem tmpfs]\nAllowedOptions=size;\n");
-  g_autofree char *dropins = make_dir (fixture->dir, "refmount.conf.d", 0755);
-  g_autofree char *b = NULL, *a = NULL, *hidden = NULL, *other = NULL;
-  g_autoptr(RefmountConfig) config = NULL;
-  static const char *const mode[] = { "mode", NULL };
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = write_file (fixture->dir, "refmount.conf",
+                                                "[Daemon]\nMountTimeoutSec=10\nMaxMounts=5\n"
+                                                          "[Filesystem tmpfs]\nAllowedOptions=size;\n");
+  g_autofree char           *dropins = make_dir (fixture->dir, "refmount.conf.d", 0755);
+  g_autofree char           *b = NULL, *a = NULL, *hidden = NULL, *other = NULL;
+  g_autoptr (RefmountConfig) config = NULL;
+  static const char *const   mode[] = { "mode", NULL };
 
   /* Created out of order, so directory order is unlikely to be sorted. */
   b = write_file (dropins, "20-b.conf", "[Daemon]\nMountTimeoutSec=30\n");
@@ -360,9 +361,10 @@ test_load_dropins (Fixture       *fixture,
   g_assert_nonnull (strstr (error->message, "50-bad.conf"));
 }
 
-typedef struct {
+typedef struct
+{
   const char *contents;
-  const char *expect[3];    /* substrings of the message besides the file name */
+  const char *expect[3]; /* substrings of the message besides the file name */
 } BadCase;
 
 static const BadCase bad_cases[] = {
@@ -405,17 +407,17 @@ static const BadCase bad_cases[] = {
 };
 
 static void
-test_load_malformed (Fixture       *fixture,
-                     gconstpointer  data)
+test_load_malformed (Fixture      *fixture,
+                     gconstpointer data)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++)
     {
-      const BadCase *c = &bad_cases[i];
-      g_autoptr(GError) error = NULL;
-      g_autofree char *name = g_strdup_printf ("bad-%" G_GSIZE_FORMAT ".conf", i);
-      g_autofree char *path = write_file (fixture->dir, name, c->contents);
-      g_autoptr(RefmountConfig) config = NULL;
-      g_autofree char *escaped = g_strescape (c->contents, NULL);
+      const BadCase             *c = &bad_cases[i];
+      g_autoptr (GError)         error = NULL;
+      g_autofree char           *name = g_strdup_printf ("bad-%" G_GSIZE_FORMAT ".conf", i);
+      g_autofree char           *path = write_file (fixture->dir, name, c->contents);
+      g_autoptr (RefmountConfig) config = NULL;
+      g_autofree char           *escaped = g_strescape (c->contents, NULL);
 
       g_test_message ("case %" G_GSIZE_FORMAT ": %s", i, escaped);
       config = refmount_config_load (path, FALSE, &error);
@@ -431,12 +433,12 @@ test_load_malformed (Fixture       *fixture,
 }
 
 static void
-test_load_syntax_error (Fixture       *fixture,
-                        gconstpointer  data)
+test_load_syntax_error (Fixture      *fixture,
+                        gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = write_file (fixture->dir, "refmount.conf", "this is not a key file\n");
-  g_autoptr(RefmountConfig) config = refmount_config_load (path, FALSE, &error);
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *path = write_file (fixture->dir, "refmount.conf", "this is not a key file\n");
+  g_autoptr (RefmountConfig) config = refmount_config_load (path, FALSE, &error);
 
   g_assert_null (config);
   g_assert_true (error->domain == G_KEY_FILE_ERROR);
@@ -449,10 +451,10 @@ static RefmountConfig *
 config_with_roots (const char *dir,
                    const char *roots)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = g_strdup_printf ("[Daemon]\nMountRoots=%s\n", roots);
-  g_autofree char *path = write_file (dir, "roots.conf", contents);
-  RefmountConfig *config = refmount_config_load (path, FALSE, &error);
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *contents = g_strdup_printf ("[Daemon]\nMountRoots=%s\n", roots);
+  g_autofree char   *path = write_file (dir, "roots.conf", contents);
+  RefmountConfig    *config = refmount_config_load (path, FALSE, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (config);
@@ -464,9 +466,9 @@ config_with_roots (const char *dir,
 static gboolean
 tmpdir_usable (const char *dir)
 {
-  g_autoptr(RefmountConfig) config = config_with_roots (dir, dir);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
+  g_autoptr (RefmountConfig) config = config_with_roots (dir, dir);
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *message = NULL;
 
   if (refmount_config_check_roots (config, getuid (), FALSE, &error))
     return TRUE;
@@ -482,9 +484,9 @@ assert_roots (const char *dir,
               GQuark      domain,
               gint        code)
 {
-  g_autoptr(RefmountConfig) config = config_with_roots (dir, root);
-  g_autoptr(GError) error = NULL;
-  gboolean ok = refmount_config_check_roots (config, getuid (), create, &error);
+  g_autoptr (RefmountConfig) config = config_with_roots (dir, root);
+  g_autoptr (GError)         error = NULL;
+  gboolean                   ok = refmount_config_check_roots (config, getuid (), create, &error);
 
   g_test_message ("root %s", root);
   if (domain == 0)
@@ -501,8 +503,8 @@ assert_roots (const char *dir,
 }
 
 static void
-test_roots_ok (Fixture       *fixture,
-               gconstpointer  data)
+test_roots_ok (Fixture      *fixture,
+               gconstpointer data)
 {
   g_autofree char *a = NULL, *b = NULL, *both = NULL;
 
@@ -524,14 +526,14 @@ test_roots_ok (Fixture       *fixture,
 }
 
 static void
-test_roots_rejected (Fixture       *fixture,
-                     gconstpointer  data)
+test_roots_rejected (Fixture      *fixture,
+                     gconstpointer data)
 {
-  static const mode_t bad_modes[] = { 0777, 0775, 0757, 0770, 01777 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(RefmountConfig) config = NULL;
-  g_autofree char *real = NULL, *link_path = NULL, *file = NULL, *open_dir = NULL, *beneath = NULL;
-  g_autofree char *link_dir = NULL, *through_link = NULL, *missing = NULL;
+  static const mode_t        bad_modes[] = { 0777, 0775, 0757, 0770, 01777 };
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountConfig) config = NULL;
+  g_autofree char           *real = NULL, *link_path = NULL, *file = NULL, *open_dir = NULL, *beneath = NULL;
+  g_autofree char           *link_dir = NULL, *through_link = NULL, *missing = NULL;
 
   if (!tmpdir_usable (fixture->dir))
     return;
@@ -580,12 +582,12 @@ test_roots_rejected (Fixture       *fixture,
 }
 
 static void
-test_roots_create (Fixture       *fixture,
-                   gconstpointer  data)
+test_roots_create (Fixture      *fixture,
+                   gconstpointer data)
 {
   g_autofree char *root = NULL, *parent = NULL;
-  struct stat st;
-  mode_t old_umask;
+  struct stat      st;
+  mode_t           old_umask;
 
   if (!tmpdir_usable (fixture->dir))
     return;

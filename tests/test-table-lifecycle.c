@@ -11,7 +11,7 @@ static void
 hang_path (FakeBackend *fake,
            const char  *path)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_free (fake->hang_path);
   fake->hang_path = g_strdup (path);
@@ -21,7 +21,7 @@ static gboolean
 is_gone (Fixture    *fx,
          const char *m)
 {
-  g_autoptr(RefmountRecord) record = refmount_table_get_record (fx->table, m);
+  g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, m);
 
   return record == NULL && !fake_backend_is_mounted (fx->fake, m) &&
          refmount_table_get_abandoned (fx->table) == 0;
@@ -31,12 +31,12 @@ is_gone (Fixture    *fx,
  * mountpoints nor later callers beyond the deadline, and is undone when
  * it finally returns. */
 static void
-test_timeout (Fixture       *fx,
-              gconstpointer  data)
+test_timeout (Fixture      *fx,
+              gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "hung");
-  g_autofree char *other = mp (fx, "fine");
-  g_autoptr(GError) error = NULL;
+  g_autofree char   *m = mp (fx, "hung");
+  g_autofree char   *other = mp (fx, "fine");
+  g_autoptr (GError) error = NULL;
 
   fx->config->mount_timeout_sec = 1;
   hang_path (fx->fake, m);
@@ -67,12 +67,12 @@ test_timeout (Fixture       *fx,
 }
 
 static void
-test_unmount_timeout (Fixture       *fx,
-                      gconstpointer  data)
+test_unmount_timeout (Fixture      *fx,
+                      gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "hung");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
+  g_autofree char   *m = mp (fx, "hung");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
 
   fx->config->mount_timeout_sec = 1;
   g_assert_true (attach (fx, m, "vol1", &error));
@@ -85,10 +85,10 @@ test_unmount_timeout (Fixture       *fx,
 }
 
 static RefmountTable *
-restart (Fixture                    *fx,
-         RefmountTableNameAliveFunc  alive)
+restart (Fixture                   *fx,
+         RefmountTableNameAliveFunc alive)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   refmount_table_free (fx->table);
   fx->table = refmount_table_new (&fx->fake->parent, fx->state_dir, fx->context, NULL, NULL);
@@ -105,18 +105,18 @@ nobody_alive (const char *name,
 }
 
 static void
-test_restart (Fixture       *fx,
-              gconstpointer  data)
+test_restart (Fixture      *fx,
+              gconstpointer data)
 {
-  g_autofree char *a = mp (fx, "a");
-  g_autofree char *b = mp (fx, "b");
-  g_autofree char *c = mp (fx, "c");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(RefmountRecord) ra = NULL;
-  g_autofree char *state_b = NULL;
-  guint64 generation = refmount_table_get_generation (fx->table);
-  RefmountAttachRequest roe = { "tmpfs", "src", NULL, NULL, "roe", 1000, 1, TRUE, ":1.99" };
-  gboolean unmounted = FALSE;
+  g_autofree char           *a = mp (fx, "a");
+  g_autofree char           *b = mp (fx, "b");
+  g_autofree char           *c = mp (fx, "c");
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountRecord) ra = NULL;
+  g_autofree char           *state_b = NULL;
+  guint64                    generation = refmount_table_get_generation (fx->table);
+  RefmountAttachRequest      roe = { "tmpfs", "src", NULL, NULL, "roe", 1000, 1, TRUE, ":1.99" };
+  gboolean                   unmounted = FALSE;
 
   g_assert_true (attach (fx, a, "v1", &error));
   g_assert_true (attach (fx, a, "v2", &error));
@@ -165,13 +165,13 @@ test_restart (Fixture       *fx,
 }
 
 static void
-test_corrupt_state (Fixture       *fx,
-                    gconstpointer  data)
+test_corrupt_state (Fixture      *fx,
+                    gconstpointer data)
 {
   g_autofree char *state = g_build_filename (fx->state_dir, REFMOUNT_STATE_FILE_NAME, NULL);
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-  gboolean moved = FALSE;
+  g_autoptr (GDir) dir = NULL;
+  const char      *name;
+  gboolean         moved = FALSE;
 
   g_assert_true (g_file_set_contents (state, "garbage", -1, NULL));
   restart (fx, NULL);
@@ -183,11 +183,11 @@ test_corrupt_state (Fixture       *fx,
 }
 
 static void
-test_release_bus_name (Fixture       *fx,
-                       gconstpointer  data)
+test_release_bus_name (Fixture      *fx,
+                       gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
+  g_autofree char      *m = mp (fx, "a");
+  g_autoptr (GError)    error = NULL;
   RefmountAttachRequest roe = { "tmpfs", "src", NULL, NULL, "roe", 1000, 1, TRUE, ":1.42" };
   RefmountAttachRequest other = { "tmpfs", "src", NULL, NULL, "plain", 1000, 1, FALSE, ":1.42" };
 
@@ -205,9 +205,10 @@ test_release_bus_name (Fixture       *fx,
 /* ---- hammer ---------------------------------------------------------------- */
 
 #define HAMMER_THREADS 8
-#define HAMMER_OPS 400
+#define HAMMER_OPS     400
 
-typedef struct {
+typedef struct
+{
   Fixture *fx;
   guint    n_mountpoints;
   int      seed;
@@ -217,16 +218,16 @@ typedef struct {
 static gpointer
 hammer_thread (gpointer data)
 {
-  HammerArgs *args = data;
-  g_autoptr(GRand) rand = g_rand_new_with_seed (args->seed);
+  HammerArgs       *args = data;
+  g_autoptr (GRand) rand = g_rand_new_with_seed (args->seed);
 
   for (int i = 0; i < HAMMER_OPS; i++)
     {
-      g_autofree char *m = g_strdup_printf ("%s/h%u", args->fx->root,
-                                            g_rand_int_range (rand, 0, args->n_mountpoints));
-      g_autofree char *id = g_strdup_printf ("t%d-a%d", args->seed, g_rand_int_range (rand, 0, 3));
-      g_autoptr(GError) error = NULL;
-      gboolean unmounted;
+      g_autofree char   *m = g_strdup_printf ("%s/h%u", args->fx->root,
+                                              g_rand_int_range (rand, 0, args->n_mountpoints));
+      g_autofree char   *id = g_strdup_printf ("t%d-a%d", args->seed, g_rand_int_range (rand, 0, 3));
+      g_autoptr (GError) error = NULL;
+      gboolean           unmounted;
 
       if (g_rand_boolean (rand))
         {
@@ -247,9 +248,9 @@ check_invariants (Fixture *fx,
 {
   for (guint i = 0; i < n_mountpoints; i++)
     {
-      g_autofree char *m = g_strdup_printf ("%s/h%u", fx->root, i);
-      g_autoptr(RefmountRecord) record = refmount_table_get_record (fx->table, m);
-      gboolean mounted = fake_backend_is_mounted (fx->fake, m);
+      g_autofree char           *m = g_strdup_printf ("%s/h%u", fx->root, i);
+      g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, m);
+      gboolean                   mounted = fake_backend_is_mounted (fx->fake, m);
 
       /* mounted ⇔ at least one attachment */
       if (record != NULL)
@@ -268,11 +269,11 @@ hammer (Fixture *fx,
         guint    n_mountpoints)
 {
   HammerArgs args[HAMMER_THREADS];
-  GThread *threads[HAMMER_THREADS];
+  GThread   *threads[HAMMER_THREADS];
 
   for (int i = 0; i < HAMMER_THREADS; i++)
     {
-      args[i] = (HammerArgs) { fx, n_mountpoints, i + 1, 0 };
+      args[i] = (HammerArgs){ fx, n_mountpoints, i + 1, 0 };
       threads[i] = g_thread_new ("hammer", hammer_thread, &args[i]);
     }
   for (int i = 0; i < HAMMER_THREADS; i++)
@@ -287,16 +288,16 @@ hammer (Fixture *fx,
 }
 
 static void
-test_hammer_one (Fixture       *fx,
-                 gconstpointer  data)
+test_hammer_one (Fixture      *fx,
+                 gconstpointer data)
 {
   hammer (fx, 1);
   g_assert_cmpuint (fx->fake->max_mounts_per_path_seen, <=, 1);
 }
 
 static void
-test_hammer_many (Fixture       *fx,
-                  gconstpointer  data)
+test_hammer_many (Fixture      *fx,
+                  gconstpointer data)
 {
   hammer (fx, 16);
 }

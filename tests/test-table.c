@@ -9,12 +9,12 @@
 
 /* Two attachments mount once; the filesystem goes after the last one. */
 static void
-test_refcount (Fixture       *fx,
-               gconstpointer  data)
+test_refcount (Fixture      *fx,
+               gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = TRUE;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = TRUE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_no_error (error);
@@ -42,12 +42,12 @@ test_refcount (Fixture       *fx,
 }
 
 static void
-test_existing_dir_kept (Fixture       *fx,
-                        gconstpointer  data)
+test_existing_dir_kept (Fixture      *fx,
+                        gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "pre");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
+  g_autofree char   *m = mp (fx, "pre");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
 
   g_assert_cmpint (g_mkdir (m, 0755), ==, 0);
   g_assert_true (attach (fx, m, "a", &error));
@@ -58,12 +58,12 @@ test_existing_dir_kept (Fixture       *fx,
 }
 
 static void
-test_same_attachment_twice (Fixture       *fx,
-                            gconstpointer  data)
+test_same_attachment_twice (Fixture      *fx,
+                            gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_true (attach (fx, m, "vol1", &error));
@@ -81,11 +81,11 @@ test_same_attachment_twice (Fixture       *fx,
 }
 
 static void
-test_mount_failure (Fixture       *fx,
-                    gconstpointer  data)
+test_mount_failure (Fixture      *fx,
+                    gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
 
   fx->fake->fail_mounts = 1;
   g_assert_false (attach (fx, m, "vol1", &error));
@@ -102,12 +102,12 @@ test_mount_failure (Fixture       *fx,
 }
 
 static void
-test_mount_error_but_mounted (Fixture       *fx,
-                              gconstpointer  data)
+test_mount_error_but_mounted (Fixture      *fx,
+                              gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *state = NULL;
 
   fx->fake->fail_but_mounted = TRUE;
   g_assert_true (attach (fx, m, "vol1", &error));
@@ -118,14 +118,14 @@ test_mount_error_but_mounted (Fixture       *fx,
 }
 
 static void
-test_not_attached (Fixture       *fx,
-                   gconstpointer  data)
+test_not_attached (Fixture      *fx,
+                   gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autofree char *other = mp (fx, "b");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
-  guint32 owner = 0;
+  g_autofree char   *m = mp (fx, "a");
+  g_autofree char   *other = mp (fx, "b");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
+  guint32            owner = 0;
 
   g_assert_false (detach (fx, other, "vol1", &unmounted, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND);
@@ -151,13 +151,13 @@ test_not_attached (Fixture       *fx,
 }
 
 static void
-test_busy (Fixture       *fx,
-           gconstpointer  data)
+test_busy (Fixture      *fx,
+           gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
-  gboolean unmounted = TRUE;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *state = NULL;
+  gboolean           unmounted = TRUE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   fx->fake->busy_umounts = 1;
@@ -176,13 +176,13 @@ test_busy (Fixture       *fx,
 }
 
 static void
-test_busy_reused (Fixture       *fx,
-                  gconstpointer  data)
+test_busy_reused (Fixture      *fx,
+                  gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *state = NULL;
-  gboolean unmounted = TRUE;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *state = NULL;
+  gboolean           unmounted = TRUE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   fx->fake->busy_umounts = 1;
@@ -206,13 +206,13 @@ test_busy_reused (Fixture       *fx,
 }
 
 static void
-test_conflict (Fixture       *fx,
-               gconstpointer  data)
+test_conflict (Fixture      *fx,
+               gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autofree char *foreign = mp (fx, "foreign");
-  g_autoptr(GError) error = NULL;
-  const char *ro[] = { "ro", NULL };
+  g_autofree char   *m = mp (fx, "a");
+  g_autofree char   *foreign = mp (fx, "foreign");
+  g_autoptr (GError) error = NULL;
+  const char        *ro[] = { "ro", NULL };
 
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_false (attach_full (fx, m, "other-src", "vol2", 1000, NULL, &error));
@@ -234,12 +234,12 @@ test_conflict (Fixture       *fx,
 }
 
 static void
-test_adopt (Fixture       *fx,
-            gconstpointer  data)
+test_adopt (Fixture      *fx,
+            gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "crashed");
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
+  g_autofree char   *m = mp (fx, "crashed");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
 
   /* A crash between mount(2) and the state write. */
   g_assert_cmpint (g_mkdir (m, 0755), ==, 0);
@@ -252,7 +252,8 @@ test_adopt (Fixture       *fx,
   g_assert_false (fake_backend_is_mounted (fx->fake, m));
 }
 
-typedef struct {
+typedef struct
+{
   Fixture    *fx;
   const char *mountpoint;
   const char *attachment;
@@ -273,24 +274,24 @@ static gpointer
 detach_thread (gpointer data)
 {
   ThreadArgs *args = data;
-  gboolean unmounted;
+  gboolean    unmounted;
 
   args->ok = detach (args->fx, args->mountpoint, args->attachment, &unmounted, &args->error);
   return NULL;
 }
 
 static void
-test_serialized (Fixture       *fx,
-                 gconstpointer  data)
+test_serialized (Fixture      *fx,
+                 gconstpointer data)
 {
   g_autofree char *m = mp (fx, "a");
-  ThreadArgs args[4];
-  GThread *threads[4];
+  ThreadArgs       args[4];
+  GThread         *threads[4];
 
   fx->fake->mount_delay_ms = 100;
   for (int i = 0; i < 4; i++)
     {
-      args[i] = (ThreadArgs) { fx, m, NULL, FALSE, NULL };
+      args[i] = (ThreadArgs){ fx, m, NULL, FALSE, NULL };
       args[i].attachment = g_strdup_printf ("vol%d", i);
       threads[i] = g_thread_new ("attach", attach_thread, &args[i]);
     }
@@ -307,16 +308,16 @@ test_serialized (Fixture       *fx,
 }
 
 static void
-test_parallel (Fixture       *fx,
-               gconstpointer  data)
+test_parallel (Fixture      *fx,
+               gconstpointer data)
 {
   ThreadArgs args[4];
-  GThread *threads[4];
+  GThread   *threads[4];
 
   fx->fake->mount_delay_ms = 200;
   for (int i = 0; i < 4; i++)
     {
-      args[i] = (ThreadArgs) { fx, NULL, "vol", FALSE, NULL };
+      args[i] = (ThreadArgs){ fx, NULL, "vol", FALSE, NULL };
       args[i].mountpoint = g_strdup_printf ("%s/p%d", fx->root, i);
       threads[i] = g_thread_new ("attach", attach_thread, &args[i]);
     }
@@ -333,14 +334,14 @@ test_parallel (Fixture       *fx,
 
 /* An entry deleted while a caller waited for its lock is never used. */
 static void
-test_deleted_while_waiting (Fixture       *fx,
-                            gconstpointer  data)
+test_deleted_while_waiting (Fixture      *fx,
+                            gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autoptr(GError) error = NULL;
-  ThreadArgs detacher = { fx, NULL, "vol1", FALSE, NULL };
-  ThreadArgs attacher = { fx, NULL, "vol2", FALSE, NULL };
-  GThread *t1, *t2;
+  g_autofree char   *m = mp (fx, "a");
+  g_autoptr (GError) error = NULL;
+  ThreadArgs         detacher = { fx, NULL, "vol1", FALSE, NULL };
+  ThreadArgs         attacher = { fx, NULL, "vol2", FALSE, NULL };
+  GThread           *t1, *t2;
 
   detacher.mountpoint = m;
   attacher.mountpoint = m;
@@ -372,12 +373,12 @@ test_deleted_while_waiting (Fixture       *fx,
 }
 
 static void
-test_limits (Fixture       *fx,
-             gconstpointer  data)
+test_limits (Fixture      *fx,
+             gconstpointer data)
 {
-  g_autofree char *a = mp (fx, "a");
-  g_autofree char *b = mp (fx, "b");
-  g_autoptr(GError) error = NULL;
+  g_autofree char   *a = mp (fx, "a");
+  g_autofree char   *b = mp (fx, "b");
+  g_autoptr (GError) error = NULL;
 
   fx->config->max_mounts = 1;
   fx->config->max_attachments_per_user = 2;
@@ -398,12 +399,12 @@ test_limits (Fixture       *fx,
 }
 
 static void
-test_persist_failure_rolls_back (Fixture       *fx,
-                                 gconstpointer  data)
+test_persist_failure_rolls_back (Fixture      *fx,
+                                 gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autofree char *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
-  g_autoptr(GError) error = NULL;
+  g_autofree char   *m = mp (fx, "a");
+  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
+  g_autoptr (GError) error = NULL;
 
   /* A state "directory" that is a file: every write fails. */
   g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
@@ -418,13 +419,13 @@ test_persist_failure_rolls_back (Fixture       *fx,
 }
 
 static void
-test_persist_failure_detach (Fixture       *fx,
-                             gconstpointer  data)
+test_persist_failure_detach (Fixture      *fx,
+                             gconstpointer data)
 {
-  g_autofree char *m = mp (fx, "a");
-  g_autofree char *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
-  g_autoptr(GError) error = NULL;
-  gboolean unmounted = FALSE;
+  g_autofree char   *m = mp (fx, "a");
+  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_true (attach (fx, m, "vol2", &error));

@@ -77,10 +77,10 @@ long_path (gsize len)
 static RefmountConfig *
 config_from_data (const char *data)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_dir_make_tmp ("refmount-test-validate-XXXXXX", &error);
-  g_autofree char *path = NULL;
-  RefmountConfig *config;
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *dir = g_dir_make_tmp ("refmount-test-validate-XXXXXX", &error);
+  g_autofree char   *path = NULL;
+  RefmountConfig    *config;
 
   g_assert_no_error (error);
   path = g_build_filename (dir, "refmount.conf", NULL);
@@ -96,10 +96,11 @@ config_from_data (const char *data)
 
 /* ---- mountpoint ------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   const char *mountpoint;
-  const char *reason;       /* NULL: accepted */
-  const char *relative;     /* when accepted */
+  const char *reason;   /* NULL: accepted */
+  const char *relative; /* when accepted */
 } MountpointCase;
 
 static const MountpointCase mountpoint_cases[] = {
@@ -140,15 +141,15 @@ static const MountpointCase mountpoint_cases[] = {
 static void
 test_mountpoint_table (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (mountpoint_cases); i++)
     {
       const MountpointCase *c = &mountpoint_cases[i];
-      g_autoptr(GError) error = NULL;
-      g_autofree char *relative = NULL;
-      const char *root = NULL;
-      gboolean ok;
+      g_autoptr (GError)    error = NULL;
+      g_autofree char      *relative = NULL;
+      const char           *root = NULL;
+      gboolean              ok;
 
       note ("mountpoint", c->mountpoint);
       ok = refmount_validate_mountpoint (config, c->mountpoint, &root, &relative, &error);
@@ -174,14 +175,14 @@ test_mountpoint_table (void)
 static void
 test_mountpoint_length (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *at_max = long_path (PATH_MAX);
-  g_autofree char *over = long_path (PATH_MAX + 1);
-  g_autofree char *name_max = repeat ('n', NAME_MAX);
-  g_autofree char *name_over = repeat ('n', NAME_MAX + 1);
-  g_autofree char *ok_component = g_strconcat (ROOT "/", name_max, NULL);
-  g_autofree char *long_component = g_strconcat (ROOT "/", name_over, NULL);
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (GError)         error = NULL;
+  g_autofree char           *at_max = long_path (PATH_MAX);
+  g_autofree char           *over = long_path (PATH_MAX + 1);
+  g_autofree char           *name_max = repeat ('n', NAME_MAX);
+  g_autofree char           *name_over = repeat ('n', NAME_MAX + 1);
+  g_autofree char           *ok_component = g_strconcat (ROOT "/", name_max, NULL);
+  g_autofree char           *long_component = g_strconcat (ROOT "/", name_over, NULL);
 
   g_assert_true (refmount_validate_mountpoint (config, at_max, NULL, NULL, &error));
   g_assert_no_error (error);
@@ -202,11 +203,11 @@ test_mountpoint_length (void)
 static void
 test_mountpoint_roots (void)
 {
-  g_autoptr(RefmountConfig) config =
+  g_autoptr (RefmountConfig) config =
     config_from_data ("[Daemon]\nMountRoots=/srv/mnt;/run/refmount/mounts;\n");
-  g_autoptr(GError) error = NULL;
-  g_autofree char *relative = NULL;
-  const char *root = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *relative = NULL;
+  const char        *root = NULL;
 
   g_assert_true (refmount_validate_mountpoint (config, ROOT "/x/y", &root, &relative, &error));
   g_assert_no_error (error);
@@ -230,24 +231,38 @@ test_mountpoint_roots (void)
 static void
 test_fstype (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  static const char *const good[] = {
-    "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs", "tmpfs",
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  static const char *const   good[] = {
+      "nfs",
+      "nfs4",
+      "cifs",
+      "smb3",
+      "glusterfs",
+      "fuse.sshfs",
+      "tmpfs",
   };
   static const char *const bad[] = {
-    "", "ext4", "NFS", "nfs,ro", "tmp fs", "tmpfs\n", "../tmpfs", "\xff", "fuse.glusterfs",
+    "",
+    "ext4",
+    "NFS",
+    "nfs,ro",
+    "tmp fs",
+    "tmpfs\n",
+    "../tmpfs",
+    "\xff",
+    "fuse.glusterfs",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (refmount_validate_fstype (config, good[i], &error));
       g_assert_no_error (error);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       note ("fstype", bad[i]);
       g_assert_false (refmount_validate_fstype (config, bad[i], &error));
@@ -257,7 +272,8 @@ test_fstype (void)
 
 /* ---- source ----------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   const char *fstype;
   const char *source;
   gboolean    ok;
@@ -277,7 +293,9 @@ static const SourceCase source_cases[] = {
   { "tmpfs", "a\nb", FALSE },
   { "tmpfs", "a\x01", FALSE },
   { "tmpfs", "a\x7f", FALSE },
-  { "tmpfs", "a\xc2\xa0" "b", FALSE },
+  { "tmpfs", "a\xc2\xa0"
+             "b",
+    FALSE },
   { "tmpfs", "a,b", FALSE },
   { "tmpfs", "\xff", FALSE },
   /* nfs */
@@ -347,9 +365,9 @@ test_source_table (void)
 {
   for (gsize i = 0; i < G_N_ELEMENTS (source_cases); i++)
     {
-      const SourceCase *c = &source_cases[i];
-      g_autoptr(GError) error = NULL;
-      gboolean ok;
+      const SourceCase  *c = &source_cases[i];
+      g_autoptr (GError) error = NULL;
+      gboolean           ok;
 
       note (c->fstype, c->source);
       ok = refmount_validate_source (c->fstype, c->source, &error);
@@ -369,9 +387,9 @@ test_source_table (void)
 static void
 test_source_length (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *at_max = repeat ('s', REFMOUNT_SOURCE_MAX_LEN);
-  g_autofree char *over = repeat ('s', REFMOUNT_SOURCE_MAX_LEN + 1);
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *at_max = repeat ('s', REFMOUNT_SOURCE_MAX_LEN);
+  g_autofree char   *over = repeat ('s', REFMOUNT_SOURCE_MAX_LEN + 1);
 
   g_assert_true (refmount_validate_source ("tmpfs", at_max, &error));
   g_assert_no_error (error);
@@ -382,10 +400,11 @@ test_source_length (void)
 
 /* ---- options ---------------------------------------------------------- */
 
-typedef struct {
+typedef struct
+{
   const char *fstype;
   const char *options[4];
-  const char *reason;       /* NULL: accepted */
+  const char *reason; /* NULL: accepted */
 } OptionsCase;
 
 static const OptionsCase options_cases[] = {
@@ -438,13 +457,13 @@ static const OptionsCase options_cases[] = {
 static void
 test_options_table (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
 
   for (gsize i = 0; i < G_N_ELEMENTS (options_cases); i++)
     {
       const OptionsCase *c = &options_cases[i];
-      g_autoptr(GError) error = NULL;
-      gboolean ok;
+      g_autoptr (GError) error = NULL;
+      gboolean           ok;
 
       note (c->fstype, c->options[0]);
       ok = refmount_validate_options (config, c->fstype, c->options, &error);
@@ -464,13 +483,13 @@ test_options_table (void)
 static void
 test_options_limits (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) many = g_ptr_array_new ();
-  g_autofree char *value = repeat ('1', REFMOUNT_OPTION_MAX_LEN - strlen ("size="));
-  g_autofree char *at_max = g_strconcat ("size=", value, NULL);
-  g_autofree char *over = g_strconcat (at_max, "1", NULL);
-  const char *one[2] = { NULL, NULL };
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (GPtrArray)      many = g_ptr_array_new ();
+  g_autofree char           *value = repeat ('1', REFMOUNT_OPTION_MAX_LEN - strlen ("size="));
+  g_autofree char           *at_max = g_strconcat ("size=", value, NULL);
+  g_autofree char           *over = g_strconcat (at_max, "1", NULL);
+  const char                *one[2] = { NULL, NULL };
 
   g_assert_true (refmount_validate_options (config, "tmpfs", NULL, &error));
   g_assert_no_error (error);
@@ -500,11 +519,11 @@ test_options_limits (void)
 static void
 test_options_denied_despite_allowlist (void)
 {
-  g_autoptr(RefmountConfig) config =
+  g_autoptr (RefmountConfig) config =
     config_from_data ("[Filesystem tmpfs]\nAllowedOptions=size;suid;helper;x-mount.mkdir;credentials;\n");
   static const char *const denied[] = { "suid", "helper=/bin/sh", "x-mount.mkdir", "credentials=/x" };
-  const char *size[] = { "size=1M", NULL };
-  g_autoptr(GError) error = NULL;
+  const char              *size[] = { "size=1M", NULL };
+  g_autoptr (GError)       error = NULL;
 
   g_assert_true (refmount_validate_options (config, "tmpfs", size, &error));
   g_assert_no_error (error);
@@ -526,23 +545,39 @@ test_attachment (void)
 {
   g_autofree char *max = repeat ('a', REFMOUNT_ATTACHMENT_MAX_LEN);
   g_autofree char *over = repeat ('a', REFMOUNT_ATTACHMENT_MAX_LEN + 1);
-  const char *good[] = {
-    "a", "0", "vol-1:inst-2", "A.b_c:d@e+f=g-h", "volume=3f2a", max,
+  const char      *good[] = {
+         "a",
+         "0",
+         "vol-1:inst-2",
+         "A.b_c:d@e+f=g-h",
+         "volume=3f2a",
+         max,
   };
   const char *bad[] = {
-    "", over, "-a", "--force", "a/b", "/", "a b", "\xc3\xbc", "a\n", "a,b", "a;b", "a\\b",
+    "",
+    over,
+    "-a",
+    "--force",
+    "a/b",
+    "/",
+    "a b",
+    "\xc3\xbc",
+    "a\n",
+    "a,b",
+    "a;b",
+    "a\\b",
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (good); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       g_assert_true (refmount_validate_attachment (good[i], &error));
       g_assert_no_error (error);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
     {
-      g_autoptr(GError) error = NULL;
+      g_autoptr (GError) error = NULL;
 
       note ("attachment", bad[i]);
       g_assert_false (refmount_validate_attachment (bad[i], &error));
@@ -555,7 +590,7 @@ test_attachment (void)
 static GVariant *
 parse_variant (const char *text)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   /* g_variant_parse returns a full (non-floating) reference. */
   GVariant *v = g_variant_parse (NULL, text, NULL, NULL, &error);
 
@@ -566,7 +601,8 @@ parse_variant (const char *text)
 static void
 test_mount_flags (void)
 {
-  static const struct {
+  static const struct
+  {
     const char *flags;
     gboolean    ok;
     gboolean    release;
@@ -581,9 +617,9 @@ test_mount_flags (void)
     { "{'foo': <true>}", FALSE, FALSE, "unknown flag" },
     { "{'release-on-exit': <true>, 'Release-On-Exit': <true>}", FALSE, FALSE, "Release-On-Exit" },
   };
-  gboolean release = TRUE;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("release-on-exit"));
+  gboolean             release = TRUE;
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("release-on-exit"));
 
   g_assert_true (refmount_validate_mount_flags (NULL, &release, &error));
   g_assert_no_error (error);
@@ -591,8 +627,8 @@ test_mount_flags (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GVariant) flags = parse_variant (cases[i].flags);
-      gboolean ok;
+      g_autoptr (GVariant) flags = parse_variant (cases[i].flags);
+      gboolean             ok;
 
       g_test_message ("mount flags %s", cases[i].flags);
       release = 42;
@@ -619,7 +655,8 @@ test_mount_flags (void)
 static void
 test_unmount_flags (void)
 {
-  static const struct {
+  static const struct
+  {
     const char *flags;
     gboolean    ok;
     gboolean    force;
@@ -637,13 +674,13 @@ test_unmount_flags (void)
     { "{'lazy': <'true'>}", FALSE, FALSE, FALSE, "lazy" },
     { "{'lazy': <@mb true>}", FALSE, FALSE, FALSE, "boolean" },
   };
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(GVariant) flags = parse_variant (cases[i].flags);
-      gboolean force = 42, lazy = 42;
-      gboolean ok;
+      g_autoptr (GVariant) flags = parse_variant (cases[i].flags);
+      gboolean             force = 42, lazy = 42;
+      gboolean             ok;
 
       g_test_message ("unmount flags %s", cases[i].flags);
       ok = refmount_validate_unmount_flags (flags, &force, &lazy, &error);
@@ -670,13 +707,13 @@ test_unmount_flags (void)
 static void
 test_derive_mountpoint (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  g_autoptr(RefmountConfig) two =
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (RefmountConfig) two =
     config_from_data ("[Daemon]\nMountRoots=/srv/first;/srv/second;\n");
-  g_autofree char *nfs = refmount_derive_mountpoint (config, "nfs", "srv:/export");
-  g_autofree char *cifs = refmount_derive_mountpoint (config, "cifs", "//fs/share");
-  g_autofree char *first = refmount_derive_mountpoint (two, "nfs", "srv:/export");
-  g_autoptr(GError) error = NULL;
+  g_autofree char   *nfs = refmount_derive_mountpoint (config, "nfs", "srv:/export");
+  g_autofree char   *cifs = refmount_derive_mountpoint (config, "cifs", "//fs/share");
+  g_autofree char   *first = refmount_derive_mountpoint (two, "nfs", "srv:/export");
+  g_autoptr (GError) error = NULL;
 
   /* printf %s srv:/export | sha256sum  -> f387f2b0d58b4657… */
   g_assert_cmpstr (nfs, ==, ROOT "/nfs-f387f2b0d58b4657");
@@ -689,8 +726,8 @@ test_derive_mountpoint (void)
 }
 
 static void
-assert_strv (char *const        *actual,
-             const char *const  *expected)
+assert_strv (char *const       *actual,
+             const char *const *expected)
 {
   g_autofree char *a = g_strjoinv (",", (GStrv) actual);
   g_autofree char *e = g_strjoinv (",", (GStrv) expected);
@@ -702,8 +739,8 @@ assert_strv (char *const        *actual,
 static void
 test_effective_options (void)
 {
-  g_autoptr(RefmountConfig) config = refmount_config_new_default ();
-  g_autoptr(RefmountConfig) custom =
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (RefmountConfig) custom =
     config_from_data ("[Filesystem tmpfs]\nForcedOptions=nosuid;noexec;\n");
   const char *caller[] = { "size=1M", "ro", NULL };
   const char *caller_forced[] = { "nosuid", "size=1M", NULL };
@@ -718,13 +755,13 @@ test_effective_options (void)
     "nosuid", "nodev", NULL
   };
   const char *exp6[] = { "size=1M", "ro", "nosuid", "noexec", "nodev", NULL };
-  g_auto(GStrv) e1 = refmount_effective_options (config, "tmpfs", caller);
-  g_auto(GStrv) e2 = refmount_effective_options (config, "tmpfs", caller_forced);
-  g_auto(GStrv) e3 = refmount_effective_options (config, "tmpfs", dups);
-  g_auto(GStrv) e4 = refmount_effective_options (config, "tmpfs", NULL);
-  g_auto(GStrv) e5 = refmount_effective_options (config, "fuse.sshfs", NULL);
-  g_auto(GStrv) e6 = refmount_effective_options (custom, "tmpfs", caller);
-  g_auto(GStrv) e7 = refmount_effective_options (config, "ext4", dups);
+  g_auto (GStrv) e1 = refmount_effective_options (config, "tmpfs", caller);
+  g_auto (GStrv) e2 = refmount_effective_options (config, "tmpfs", caller_forced);
+  g_auto (GStrv) e3 = refmount_effective_options (config, "tmpfs", dups);
+  g_auto (GStrv) e4 = refmount_effective_options (config, "tmpfs", NULL);
+  g_auto (GStrv) e5 = refmount_effective_options (config, "fuse.sshfs", NULL);
+  g_auto (GStrv) e6 = refmount_effective_options (custom, "tmpfs", caller);
+  g_auto (GStrv) e7 = refmount_effective_options (config, "ext4", dups);
 
   assert_strv (e1, exp1);
   assert_strv (e2, exp2);
