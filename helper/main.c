@@ -16,19 +16,17 @@ main (int    argc,
   gboolean                   version = FALSE;
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError)         error = NULL;
-  const GOptionEntry         entries[] = {
-            { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
-              "Configuration file (default "
-                      "/etc/refmount/refmount.conf"
-                      ")",
-              "FILE" },
-            { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
-              "Runtime state directory (default /run/refmount)", "DIR" },
-            { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
-            { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
-            { NULL }
+  RefmountDaemonOptions      options = { 0 };
+
+  const GOptionEntry entries[] = {
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &config_path,
+      "Configuration file (default /etc/refmount/refmount.conf)", "FILE" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "Runtime state directory (default /run/refmount)", "DIR" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
   };
-  RefmountDaemonOptions options = { 0 };
 
   setlocale (LC_ALL, "");
   context = g_option_context_new ("- refmount mount service");
