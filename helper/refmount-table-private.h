@@ -109,4 +109,29 @@ gboolean refmount_table_unmount_last (RefmountTable       *table,
                                       gboolean            *out_unmounted,
                                       GError             **error);
 
+/* The entry is gone (unmounted or never mounted): forget it, persist, and
+ * remove the directory refmount created. */
+void refmount_table_drop_entry (RefmountTable *table,
+                                RefmountEntry *entry);
+/* Unmount what this process mounted on the directory open as @dirfd. */
+gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
+                                          int            dirfd,
+                                          const char    *mountpoint,
+                                          GError       **error);
+/* mount(2) onto @dirfd (owned: closed when the call ends) on a runner
+ * thread with @deadline.  FALSE with *handed_off on timeout (the entry lock
+ * passes to the late completion, which undoes a late mount). */
+gboolean refmount_table_run_mount (RefmountTable *table,
+                                   RefmountEntry *entry,
+                                   int            dirfd,
+                                   const char    *fstype,
+                                   const char    *source,
+                                   const char    *options,
+                                   gboolean       use_helper,
+                                   gboolean       created_dir,
+                                   gint64         deadline,
+                                   gboolean      *out_ok,
+                                   gboolean      *handed_off,
+                                   GError       **error);
+
 G_END_DECLS

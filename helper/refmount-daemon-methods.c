@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include "refmount-auth.h"
+#include "refmount-daemon.h"
+#include "refmount-daemon-private.h"
+#include "refmount-error.h"
+#include "refmount-generated.h"
+#include "refmount-log.h"
+#include "refmount-names.h"
+#include "refmount-table.h"
+#include "refmount-validate.h"
+
+/* ---- replies ------------------------------------------------------------ */
+
+typedef struct
+{
+  Daemon                *daemon;
+  GDBusMethodInvocation *invocation;
+  GVariant              *value; /* NULL with error */
+  GError                *error;
+} Reply;
+
+void
+refmount_daemon_call_done (Daemon *daemon)
+{
+  if (g_atomic_int_dec_and_test (&daemon->inflight) && g_atomic_int_get (&daemon->shutting_down))
+    g_main_loop_quit (daemon->loop);
+}
+
+static gboolean
+send_reply (gpointer data)
+{
+  Reply *reply = data;
+
+  if (reply->error != NULL)
+    g_dbus_method_invocation_return_gerror (reply->invocation, reply->error);
+  else
+    g_dbus_method_invocation_return_value (reply->invocation, reply->value);
+  reply->invocation = NULL; /* the return calls consumed it */
+  reply->value = NULL;
+  refmount_daemon_call_done (reply->daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reply_free (gpointer data)
+{
+  Reply *reply = data;
+
+  g_clear_error (&reply->error);
+  g_free (reply);
+}
+
+static void
+queue_reply (Daemon                *daemon,
+             GDBusMethodInvocation *invocation,
+             GVariant              *value,
+             GError                *error)
+{
+  Reply *reply = g_new0 (Reply, 1);
+
+  reply->daemon = daemon;
+  reply->invocation = invocation;
+  reply->value = value;
+  reply->error = error;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, send_reply, reply, reply_free);
+}
+
+/* ---- callers ------------------------------------------------------------ */
+
+static gboolean
+get_caller (Daemon                *daemon,
+            GDBusMethodInvocation *invocation,
+            Caller                *caller,
+            GError               **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GVariant) creds = NULL;
+  guint32              value;
+
+  reply = g_dbus_connection_call_sync (daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetConnectionCredentials",
+                                       g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  if (reply == NULL)
+    return FALSE;
+  creds = g_variant_get_child_value (reply, 0);
+  if (!g_variant_lookup (creds, "UnixUserID", "u", &value))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                   "Cannot determine the uid of caller %s", g_dbus_method_invocation_get_sender (invocation));
+      return FALSE;
+    }
+  caller->uid = value;
+  caller->pid = g_variant_lookup (creds, "ProcessID", "u", &value) ? (gint64) value : -1;
+  return TRUE;
+}
+
+static gboolean
+name_has_owner (GDBusConnection *connection,
+                const char      *name)
+{
+  g_autoptr (GVariant) reply = NULL;
+  gboolean             has_owner = FALSE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner", g_variant_new ("(s)", name),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  /* If the bus cannot answer, keep the attachment: never drop on doubt. */
+  if (reply == NULL)
+    return TRUE;
+  g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+gboolean
+refmount_daemon_name_alive (const char *bus_name,
+                            gpointer    user_data)
+{
+  Daemon *daemon = user_data;
+
+  return bus_name != NULL && bus_name[0] != '\0' && name_has_owner (daemon->connection, bus_name);
+}
+
+/* ---- method bodies (worker threads) ------------------------------------ */
+
+static void
+log_denied (const char   *method,
+            const Caller *caller,
+            const char   *mountpoint,
+            const char   *source,
+            const char   *fstype,
+            const char   *attachment,
+            const GError *error)
+{
+  RefmountLogContext ctx = { mountpoint, source, fstype, attachment, caller->uid, caller->pid };
+
+  refmount_log_event (G_LOG_LEVEL_MESSAGE, "denied", &ctx, "%s denied: %s", method, error->message);
+}
+
+static GVariant *
+do_mount (Daemon                *daemon,
+          GDBusMethodInvocation *invocation,
+          const Caller          *caller,
+          GError               **error)
+{
+  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  const char                *fstype, *source, *mountpoint_in, *attachment;
+  g_autofree const char    **options = NULL;
+  g_autoptr (GVariant)       flags = NULL;
+  g_autofree char           *mountpoint = NULL;
+  gboolean                   release_on_exit = FALSE;
+  RefmountAttachRequest      request = { 0 };
+  RefmountAuthDetails        details = { 0 };
+
+  g_variant_get (params, "(&s&s&s^a&s&s@a{sv})", &fstype, &source, &mountpoint_in, &options,
+                 &attachment, &flags);
+
+  if (!refmount_validate_fstype (config, fstype, error) ||
+      !refmount_validate_source (fstype, source, error) ||
+      !refmount_validate_options (config, fstype, (const char *const *) options, error) ||
+      !refmount_validate_attachment (attachment, error) ||
+      !refmount_validate_mount_flags (flags, &release_on_exit, error))
+    return NULL;
+
+  mountpoint = mountpoint_in[0] == '\0' ? refmount_derive_mountpoint (config, fstype, source)
+                                        : g_strdup (mountpoint_in);
+  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
+    return NULL;
+
+  details.fstype = fstype;
+  details.source = source;
+  details.mountpoint = mountpoint;
+  details.attachment = attachment;
+  details.options = (const char *const *) options;
+  if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MOUNT, &details,
+                            "Authentication is required to mount a filesystem", error))
+    {
+      log_denied ("Mount", caller, mountpoint, source, fstype, attachment, *error);
+      return NULL;
+    }
+
+  request.fstype = fstype;
+  request.source = source;
+  request.mountpoint = mountpoint;
+  request.options = (const char *const *) options;
+  request.attachment = attachment;
+  request.uid = caller->uid;
+  request.pid = caller->pid;
+  request.release_on_exit = release_on_exit;
+  request.bus_name = g_dbus_method_invocation_get_sender (invocation);
+
+  if (release_on_exit)
+    {
+      g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
+      g_hash_table_add (daemon->roe_names, g_strdup (request.bus_name));
+    }
+
+  if (!refmount_table_attach (daemon->table, config, &request, error))
+    return NULL;
+
+  /* The client may have gone before we recorded the attachment: its
+   * NameOwnerChanged then came too early to release it. */
+  if (release_on_exit && !name_has_owner (daemon->connection, request.bus_name))
+    refmount_table_release_bus_name (daemon->table, config, request.bus_name);
+
+  {
+    g_autofree char *path = refmount_daemon_object_path (mountpoint);
+    return g_variant_new ("(os)", path, mountpoint);
+  }
+}
+
+static GVariant *
+do_unmount (Daemon                *daemon,
+            GDBusMethodInvocation *invocation,
+            const Caller          *caller,
+            GError               **error)
+{
+  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  const char                *mountpoint, *attachment;
+  g_autoptr (GVariant)       flags = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  g_autoptr (GError)         local_error = NULL;
+  RefmountDetachRequest      request = { 0 };
+  RefmountAuthDetails        details = { 0 };
+  gboolean                   force = FALSE, lazy = FALSE, unmounted = FALSE;
+  guint32                    owner = 0;
+
+  g_variant_get (params, "(&s&s@a{sv})", &mountpoint, &attachment, &flags);
+  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error) ||
+      !refmount_validate_attachment (attachment, error) ||
+      !refmount_validate_unmount_flags (flags, &force, &lazy, error))
+    return NULL;
+
+  record = refmount_table_get_record (daemon->table, mountpoint);
+  details.mountpoint = mountpoint;
+  details.attachment = attachment;
+  if (record != NULL)
+    {
+      details.fstype = record->fstype;
+      details.source = record->source;
+      details.options = (const char *const *) record->options;
+    }
+
+  if ((force || lazy) &&
+      !refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
+                            "Authentication is required to force an unmount", error))
+    {
+      log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
+      return NULL;
+    }
+
+  request.mountpoint = mountpoint;
+  request.attachment = attachment;
+  request.uid = caller->uid;
+  request.pid = caller->pid;
+  request.others_allowed = caller->uid == 0;
+  request.force = force;
+  request.lazy = lazy;
+
+  if (!refmount_table_detach (daemon->table, config, &request, &unmounted, &owner, &local_error))
+    {
+      if (!g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      /* Someone else's attachment: only now is there something to ask
+       * polkit about, and nothing has changed yet. */
+      if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details,
+                                "Authentication is required to release another user's mount", error))
+        {
+          log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
+          return NULL;
+        }
+      request.others_allowed = TRUE;
+      if (!refmount_table_detach (daemon->table, config, &request, &unmounted, &owner, error))
+        return NULL;
+    }
+
+  return g_variant_new ("(b)", unmounted);
+}
+
+static GVariant *
+do_get_mount (Daemon                *daemon,
+              GDBusMethodInvocation *invocation,
+              GError               **error)
+{
+  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+  g_autoptr (RefmountRecord) record = NULL;
+  g_autofree char           *path = NULL;
+  const char                *mountpoint;
+
+  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s)", &mountpoint);
+  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
+    return NULL;
+  record = refmount_table_get_record (daemon->table, mountpoint);
+  if (record == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                   "No managed mount at mountpoint '%s'", mountpoint);
+      return NULL;
+    }
+  path = refmount_daemon_object_path (mountpoint);
+  return g_variant_new ("(o)", path);
+}
+
+void
+refmount_daemon_publish_config (Daemon         *daemon,
+                                RefmountConfig *config)
+{
+  refmount_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
+  refmount_manager_set_supported_filesystems (daemon->manager,
+                                              (const char *const *) config->allowed_filesystems);
+}
+
+static gboolean
+publish_config_cb (gpointer data)
+{
+  Daemon                    *daemon = data;
+  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+
+  refmount_daemon_publish_config (daemon, config);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean
+refmount_daemon_reload (Daemon  *daemon,
+                        GError **error)
+{
+  g_autoptr (RefmountConfig) config = NULL;
+  g_autoptr (GError)         local_error = NULL;
+
+  config = refmount_config_load (daemon->config_path, daemon->config_missing_ok, &local_error);
+  if (config == NULL || !refmount_config_check_roots (config, 0, TRUE, &local_error))
+    {
+      refmount_log_event (G_LOG_LEVEL_WARNING, "reload-failed", NULL,
+                          "Configuration not reloaded, keeping the old one: %s", local_error->message);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Configuration file '%s' not reloaded: %s", daemon->config_path, local_error->message);
+      return FALSE;
+    }
+
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
+    g_clear_pointer (&daemon->config, refmount_config_unref);
+    daemon->config = g_steal_pointer (&config);
+  }
+  g_main_context_invoke (NULL, publish_config_cb, daemon);
+  refmount_log_event (G_LOG_LEVEL_MESSAGE, "reloaded", NULL, "Configuration reloaded from %s",
+                      daemon->config_path);
+  return TRUE;
+}
+
+static GVariant *
+do_reload (Daemon                *daemon,
+           GDBusMethodInvocation *invocation,
+           const Caller          *caller,
+           GError               **error)
+{
+  if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MANAGE, NULL,
+                            "Authentication is required to reload the mount service configuration",
+                            error))
+    {
+      log_denied ("Reload", caller, NULL, NULL, NULL, NULL, *error);
+      return NULL;
+    }
+  if (!refmount_daemon_reload (daemon, error))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+void
+refmount_daemon_worker (gpointer data,
+                        gpointer user_data)
+{
+  Job               *job = data;
+  Daemon            *daemon = user_data;
+  g_autoptr (GError) error = NULL;
+  GVariant          *value = NULL;
+  Caller             caller = { 0, -1 };
+
+  if (job->kind == JOB_RELEASE)
+    {
+      g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+
+      refmount_table_release_bus_name (daemon->table, config, job->bus_name);
+      g_free (job->bus_name);
+      g_free (job);
+      refmount_daemon_call_done (daemon);
+      return;
+    }
+
+  if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->invocation, &caller, &error))
+    {
+      queue_reply (daemon, job->invocation, NULL, g_steal_pointer (&error));
+      g_free (job);
+      return;
+    }
+
+  switch (job->kind)
+    {
+    case JOB_MOUNT:
+      value = do_mount (daemon, job->invocation, &caller, &error);
+      break;
+    case JOB_UNMOUNT:
+      value = do_unmount (daemon, job->invocation, &caller, &error);
+      break;
+    case JOB_GET_MOUNT:
+      value = do_get_mount (daemon, job->invocation, &error);
+      break;
+    case JOB_RELOAD:
+      value = do_reload (daemon, job->invocation, &caller, &error);
+      break;
+    case JOB_RELEASE:
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (value == NULL && error == NULL)
+    g_set_error (&error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Internal error");
+  queue_reply (daemon, job->invocation, value, g_steal_pointer (&error));
+  g_free (job);
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "refmount-config.h"
+#include "refmount-generated.h"
+#include "refmount-table.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GMainLoop                *loop;
+  GDBusConnection          *connection;
+  GDBusObjectManagerServer *object_manager;
+  RefmountManager          *manager;
+  GHashTable               *exported; /* mountpoint -> RefmountObjectSkeleton*; main thread */
+  RefmountBackend          *backend;
+  RefmountTable            *table;
+  GThreadPool              *workers;
+
+  GMutex          config_lock;
+  RefmountConfig *config;
+  char           *config_path;
+  gboolean        config_missing_ok;
+
+  GMutex      roe_lock;
+  GHashTable *roe_names; /* bus names holding release-on-exit attachments */
+
+  gint  inflight;      /* atomic */
+  gint  shutting_down; /* atomic */
+  guint name_id;
+  guint name_owner_sub;
+  int   exit_code;
+} Daemon;
+
+typedef enum
+{
+  JOB_MOUNT,
+  JOB_UNMOUNT,
+  JOB_GET_MOUNT,
+  JOB_RELOAD,
+  JOB_RELEASE,
+} JobKind;
+
+typedef struct
+{
+  JobKind                kind;
+  GDBusMethodInvocation *invocation; /* NULL for JOB_RELEASE */
+  char                  *bus_name;   /* JOB_RELEASE */
+} Job;
+
+typedef struct
+{
+  guint32 uid;
+  gint64  pid;
+} Caller;
+
+RefmountConfig *refmount_daemon_get_config (Daemon *daemon);
+char           *refmount_daemon_object_path (const char *mountpoint);
+
+/* refmount-daemon-methods.c: the bodies of the D-Bus methods, run on the
+ * worker pool. */
+void     refmount_daemon_worker (gpointer data,
+                                 gpointer user_data);
+void     refmount_daemon_call_done (Daemon *daemon);
+gboolean refmount_daemon_name_alive (const char *bus_name,
+                                     gpointer    user_data);
+gboolean refmount_daemon_reload (Daemon  *daemon,
+                                 GError **error);
+void     refmount_daemon_publish_config (Daemon         *daemon,
+                                         RefmountConfig *config);
+
+G_END_DECLS

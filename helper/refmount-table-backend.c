@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include "refmount-error.h"
+#include "refmount-log.h"
+#include "refmount-names.h"
+#include "refmount-path.h"
+#include "refmount-table-private.h"
+#include "refmount-validate.h"
+
+typedef enum
+{
+  CALL_MOUNT,
+  CALL_UMOUNT,
+} CallKind;
+
+/* One blocking backend call, with what its late completion must finish
+ * when the D-Bus caller has already been told Timeout. */
+typedef struct
+{
+  RefmountTable      *table;
+  RefmountEntry      *entry; /* locked; the lock passes to late_cb */
+  CallKind            kind;
+  int                 fd;   /* mount: target dir; umount: parent dir */
+  char               *name; /* umount: last component */
+  char               *fstype;
+  char               *source;
+  char               *options;
+  gboolean            use_helper;
+  gboolean            force;
+  gboolean            lazy;
+  gboolean            created_dir;
+  RefmountAttachment *restore; /* umount: put back if the unmount fails */
+} BackendCall;
+
+static void
+backend_call_free (gpointer data)
+{
+  BackendCall *call = data;
+
+  if (call->fd >= 0)
+    close (call->fd);
+  g_free (call->name);
+  g_free (call->fstype);
+  g_free (call->source);
+  g_free (call->options);
+  g_clear_pointer (&call->restore, refmount_attachment_free);
+  g_free (call);
+}
+
+static gboolean
+backend_call_func (gpointer data,
+                   GError **error)
+{
+  BackendCall     *call = data;
+  RefmountBackend *backend = call->table->backend;
+
+  if (call->kind == CALL_MOUNT)
+    return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
+                                call->source, call->options, call->use_helper, error);
+  return backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
+                               call->force, call->lazy, error);
+}
+
+static RefmountLogContext
+entry_log_context (RefmountEntry *entry)
+{
+  RefmountLogContext ctx = { entry->mountpoint, NULL, NULL, NULL, entry->op_uid, entry->op_pid };
+
+  if (entry->record != NULL)
+    {
+      ctx.source = entry->record->source;
+      ctx.fstype = entry->record->fstype;
+    }
+  return ctx;
+}
+
+/* Persist after a change made by the daemon itself (no caller to report a
+ * failure to): log it; the next successful write catches up. */
+static void
+commit_and_write (RefmountTable *table,
+                  RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
+void
+refmount_table_drop_entry (RefmountTable *table,
+                           RefmountEntry *entry)
+{
+  gboolean created = entry->record != NULL && entry->record->created_dir;
+
+  refmount_clear_fd (&entry->mounted_fd);
+  g_clear_pointer (&entry->record, refmount_record_free);
+  commit_and_write (table, entry);
+  if (created && entry->root != NULL)
+    refmount_table_remove_created_dir (table, entry);
+}
+
+/* Unmount what this daemon mounted on the directory open as @dirfd,
+ * wherever that directory has been renamed to since.  Lazily if busy:
+ * nobody holds this mount, so nothing may keep it alive. */
+gboolean
+refmount_table_undo_mount_by_fd (RefmountTable *table,
+                                 int            dirfd,
+                                 const char    *mountpoint,
+                                 GError       **error)
+{
+  RefmountBackend   *backend = table->backend;
+  g_autoptr (GError) local_error = NULL;
+
+  if (backend->ops->umount (backend, dirfd, NULL, mountpoint, FALSE, FALSE, &local_error))
+    return TRUE;
+  if (!g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return backend->ops->umount (backend, dirfd, NULL, mountpoint, FALSE, TRUE, error);
+}
+
+/* What a umount outcome means for the entry (lock held). */
+static gboolean
+finish_unmount (RefmountTable       *table,
+                RefmountEntry       *entry,
+                gboolean             ok,
+                const GError        *backend_error,
+                RefmountAttachment **restore,
+                gboolean            *out_unmounted,
+                GError             **error)
+{
+  RefmountLogContext ctx = entry_log_context (entry);
+
+  if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
+    {
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
+      refmount_table_drop_entry (table, entry);
+      if (out_unmounted)
+        *out_unmounted = TRUE;
+      return TRUE;
+    }
+
+  if (g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY))
+    {
+      gboolean was_busy = g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0;
+
+      g_free (entry->record->state);
+      entry->record->state = g_strdup (REFMOUNT_STATE_BUSY);
+      if (!was_busy)
+        refmount_log_event (G_LOG_LEVEL_MESSAGE, "busy", &ctx,
+                            "%s is busy; unmount deferred and retried", entry->mountpoint);
+      commit_and_write (table, entry);
+      refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
+      if (out_unmounted)
+        *out_unmounted = FALSE;
+      return TRUE;
+    }
+
+  /* Any other failure: nothing changes, the attachment is put back.  A
+   * deferred unmount (nothing to put back) keeps being retried. */
+  if (restore != NULL && *restore != NULL)
+    g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+  else if (entry->record->attachments->len == 0 &&
+           g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+    refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
+  refmount_log_event (G_LOG_LEVEL_WARNING, "unmount-failed", &ctx, "Unmounting %s failed: %s",
+                      entry->mountpoint, backend_error ? backend_error->message : "unknown error");
+  if (backend_error != NULL)
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Unmounting mountpoint '%s' failed: %s",
+                 entry->mountpoint, backend_error->message);
+  return FALSE;
+}
+
+static void
+late_cb (gpointer      data,
+         gboolean      ok,
+         const GError *backend_error)
+{
+  BackendCall       *call = data;
+  RefmountTable     *table = call->table;
+  RefmountEntry     *entry = call->entry;
+  RefmountLogContext ctx = entry_log_context (entry);
+
+  if (call->kind == CALL_MOUNT)
+    {
+      if (entry->record == NULL)
+        {
+          /* The caller was told Timeout, so nobody holds this mount. */
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                              "Mount of %s finished after its caller timed out (%s); undoing it",
+                              entry->mountpoint, ok ? "mounted" : backend_error->message);
+          if (ok)
+            {
+              g_autoptr (GError) error = NULL;
+
+              if (!refmount_table_undo_mount_by_fd (table, call->fd, entry->mountpoint, &error))
+                g_warning ("Could not undo late mount %s: %s", entry->mountpoint, error->message);
+            }
+          if (call->created_dir)
+            {
+              g_autoptr (GError) error = NULL;
+              if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
+                g_warning ("%s", error->message);
+            }
+          refmount_table_commit (table, entry);
+        }
+      else if (ok)
+        {
+          refmount_clear_fd (&entry->mounted_fd);
+          entry->mounted_fd = dup (call->fd);
+          g_free (entry->record->state);
+          entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+          entry->record->mounted_at = g_get_real_time ();
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
+                              "Stale %s remounted after its caller timed out", entry->mountpoint);
+          commit_and_write (table, entry);
+        }
+    }
+  else
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, NULL, &error))
+        commit_and_write (table, entry);
+    }
+
+  refmount_table_unlock_entry (table, entry);
+}
+
+/* Run one backend call with the request's deadline.  Returns FALSE with
+ * *handed_off when it timed out: the entry lock now belongs to late_cb. */
+static gboolean
+run_backend_call (RefmountTable *table,
+                  BackendCall   *call,
+                  gint64         deadline,
+                  gboolean      *out_ok,
+                  gboolean      *handed_off,
+                  GError       **error)
+{
+  if (deadline == 0)
+    {
+      *out_ok = backend_call_func (call, error);
+      backend_call_free (call);
+      return TRUE;
+    }
+
+  if (refmount_runner_run (table->runner, backend_call_func, late_cb, call,
+                           backend_call_free, deadline, out_ok, error))
+    return TRUE;
+
+  *handed_off = TRUE;
+  return FALSE;
+}
+
+gboolean
+refmount_table_unmount_last (RefmountTable       *table,
+                             RefmountEntry       *entry,
+                             gboolean             force,
+                             gboolean             lazy,
+                             gint64               deadline,
+                             RefmountAttachment **restore,
+                             gboolean            *handed_off,
+                             gboolean            *out_unmounted,
+                             GError             **error)
+{
+  g_autoptr (GError) backend_error = NULL;
+  g_autoptr (GError) local_error = NULL;
+  const char        *name = NULL;
+  BackendCall       *call;
+  gboolean           ok = FALSE;
+  int                parent;
+
+  if (entry->root == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Mountpoint '%s' is no longer beneath a configured mount root", entry->mountpoint);
+      if (restore != NULL && *restore != NULL)
+        g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+      return FALSE;
+    }
+
+  if (entry->mounted_fd >= 0)
+    {
+      /* Mounted by this process: unmount through the directory it was
+       * mounted on, even if a parent has been renamed since. */
+      parent = dup (entry->mounted_fd);
+      name = NULL;
+    }
+  else
+    {
+      /* Adopted, or mounted before a restart: only the path is known. */
+      parent = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
+      if (parent < 0)
+        {
+          /* A component was renamed or replaced: the mount may well still
+           * exist elsewhere, so it is not "gone".  Nothing changes. */
+          if (restore != NULL && *restore != NULL)
+            g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                       "Cannot reach mountpoint '%s' to unmount it: %s",
+                       entry->mountpoint, local_error->message);
+          return FALSE;
+        }
+    }
+
+  call = g_new0 (BackendCall, 1);
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_UMOUNT;
+  call->fd = parent;
+  call->name = g_strdup (name);
+  call->force = force;
+  call->lazy = lazy;
+  /* late_cb gets its own copy: on a timeout the caller drops its own. */
+  if (restore != NULL && *restore != NULL)
+    call->restore = refmount_attachment_copy (*restore);
+
+  if (!run_backend_call (table, call, deadline, &ok, handed_off, &backend_error))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
+      return FALSE;
+    }
+  return finish_unmount (table, entry, ok, backend_error, restore, out_unmounted, error);
+}
+
+gboolean
+refmount_table_run_mount (RefmountTable *table,
+                          RefmountEntry *entry,
+                          int            dirfd,
+                          const char    *fstype,
+                          const char    *source,
+                          const char    *options,
+                          gboolean       use_helper,
+                          gboolean       created_dir,
+                          gint64         deadline,
+                          gboolean      *out_ok,
+                          gboolean      *handed_off,
+                          GError       **error)
+{
+  BackendCall *call = g_new0 (BackendCall, 1);
+
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_MOUNT;
+  call->fd = dirfd;
+  call->fstype = g_strdup (fstype);
+  call->source = g_strdup (source);
+  call->options = g_strdup (options);
+  call->use_helper = use_helper;
+  call->created_dir = created_dir;
+  return run_backend_call (table, call, deadline, out_ok, handed_off, error);
+}
