@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib-unix.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "refmount-auth.h"
@@ -285,6 +287,22 @@ name_acquired (GDBusConnection *connection,
                       PACKAGE_VERSION, name, refmount_table_get_generation (daemon->table));
 }
 
+/* The table keeps an fd on every directory it mounted on (so it can
+ * unmount it even after a parent was renamed): lift the soft fd limit to
+ * the hard one, as 1024 would cap the number of managed mounts. */
+static void
+raise_fd_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) < 0)
+        g_debug ("Could not raise RLIMIT_NOFILE: %s", g_strerror (errno));
+    }
+}
+
 static gboolean
 daemon_setup (Daemon                      *daemon,
               const RefmountDaemonOptions *options,
@@ -293,6 +311,7 @@ daemon_setup (Daemon                      *daemon,
   const char           *state_dir = options->state_dir ? options->state_dir : REFMOUNT_DEFAULT_STATE_DIR;
   g_autoptr (GPtrArray) records = NULL;
 
+  raise_fd_limit ();
   daemon->config_path = g_strdup (options->config_path ? options->config_path : REFMOUNT_DEFAULT_CONFIG_FILE);
   daemon->config_missing_ok = options->config_path == NULL;
   daemon->config = refmount_config_load (daemon->config_path, daemon->config_missing_ok, error);
