@@ -8,8 +8,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "refmount-backend-libmount.h"
 #include "refmount-backend.h"
 #include "refmount-error.h"
+#include "refmount-helper-child.h"
 #include "refmount-path.h"
 
 /* libmount declares only struct tags; g_autoptr needs type names. */
@@ -73,6 +75,42 @@ context_reason (struct libmnt_context *cxt,
   return g_strdup (buf);
 }
 
+struct libmnt_context *
+refmount_backend_libmount_mount_context (const char *fstype,
+                                         const char *source,
+                                         const char *target,
+                                         const char *options,
+                                         gboolean    use_helper)
+{
+  struct libmnt_context *cxt = new_context (use_helper);
+
+  mnt_context_set_fstype (cxt, fstype);
+  mnt_context_set_source (cxt, source);
+  mnt_context_set_target (cxt, target);
+  mnt_context_set_options (cxt, options);
+  return cxt;
+}
+
+/* Why a helper mount failed, for MountFailed: the helper's own words
+ * first (libmount's summary of a helper's exit status says little). */
+static char *
+helper_reason (const char                 *fstype,
+               const RefmountHelperResult *result)
+{
+  const char *output = result->output != NULL ? result->output : "";
+  const char *message = result->message != NULL ? result->message : "";
+
+  if (result->timed_out)
+    return g_strdup_printf ("mount.%s did not finish within MountTimeoutSec and was killed%s%s",
+                            fstype, output[0] ? ": " : "", output);
+  if (result->helper_executed)
+    return g_strdup_printf ("mount.%s exited with status %d: %s", fstype, result->helper_status,
+                            output[0] ? output : (message[0] ? message : "no message"));
+  if (message[0] != '\0')
+    return g_strdup (message);
+  return g_strdup (g_strerror (result->syscall_errno ? result->syscall_errno : EIO));
+}
+
 static gboolean
 libmount_mount (RefmountBackend *backend,
                 int              dirfd,
@@ -81,30 +119,51 @@ libmount_mount (RefmountBackend *backend,
                 const char      *source,
                 const char      *options,
                 gboolean         use_helper,
+                gint64           deadline,
                 GError         **error)
 {
-  g_autoptr (libmnt_context) cxt = new_context (use_helper);
   /* /proc/PID/fd/N rather than /proc/self: a helper is another process,
    * and for it /proc/self would name its own fd table. */
-  g_autofree char *target = g_strdup_printf ("/proc/%d/fd/%d", (int) getpid (), dirfd);
-  int              rc;
+  g_autofree char           *target = g_strdup_printf ("/proc/%d/fd/%d", (int) getpid (), dirfd);
+  g_autoptr (libmnt_context) cxt = refmount_backend_libmount_mount_context (fstype, source, target,
+                                                                            options, use_helper);
+  g_autofree char           *reason = NULL;
 
-  mnt_context_set_fstype (cxt, fstype);
-  mnt_context_set_source (cxt, source);
-  mnt_context_set_target (cxt, target);
-  mnt_context_set_options (cxt, options);
-
-  rc = mnt_context_mount (cxt);
-  if (rc != 0 || mnt_context_get_status (cxt) != 1)
+  if (use_helper)
     {
-      g_autofree char *reason = context_reason (cxt, rc);
+      /* See refmount-helper-child.h: clean environment, output captured,
+       * killed at the deadline. */
+      RefmountHelperResult result;
+      g_autoptr (GError)   local_error = NULL;
 
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
-                   "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
-                   source, fstype, path, reason);
-      return FALSE;
+      if (!refmount_helper_child_mount (cxt, deadline, &result, &local_error))
+        reason = g_strdup (local_error->message);
+      else
+        {
+          if (result.mounted)
+            {
+              if (result.output[0] != '\0')
+                g_message ("mount.%s for %s said: %s", fstype, path, result.output);
+              refmount_helper_result_clear (&result);
+              return TRUE;
+            }
+          reason = helper_reason (fstype, &result);
+          refmount_helper_result_clear (&result);
+        }
     }
-  return TRUE;
+  else
+    {
+      int rc = mnt_context_mount (cxt);
+
+      if (rc == 0 && mnt_context_get_status (cxt) == 1)
+        return TRUE;
+      reason = context_reason (cxt, rc);
+    }
+
+  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
+               "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
+               source, fstype, path, reason);
+  return FALSE;
 }
 
 static gboolean
@@ -164,6 +223,22 @@ libmount_umount (RefmountBackend *backend,
     return TRUE;
 
   err = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : (rc < 0 ? -rc : 0);
+  if (err == ENOTCONN && !lazy)
+    {
+      /* A FUSE (sshfs, glusterfs) mount whose server process died answers
+       * ENOTCONN to everything: there is nothing left to flush, and only a
+       * lazy unmount gets rid of it. */
+      g_message ("Unmounting %s: %s; unmounting it lazily", path, g_strerror (err));
+      g_clear_pointer (&cxt, mnt_free_context);
+      cxt = new_context (FALSE);
+      mnt_context_set_target (cxt, target);
+      mnt_context_enable_force (cxt, force);
+      mnt_context_enable_lazy (cxt, TRUE);
+      rc = mnt_context_umount (cxt);
+      if (rc == 0 && mnt_context_get_status (cxt) == 1)
+        return TRUE;
+      err = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : (rc < 0 ? -rc : 0);
+    }
   if (err == EBUSY)
     g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY,
                  "Mountpoint '%s' is busy", path);

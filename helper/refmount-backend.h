@@ -31,7 +31,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountKernelMount, refmount_kernel_mount_free)
 typedef struct
 {
   /* Mount onto the directory open as @dirfd (O_PATH); @path is the
-   * canonical path, for messages only.  @options is comma-joined. */
+   * canonical path, for messages only.  @options is comma-joined.  With
+   * @use_helper a mount helper may run; it is killed at @deadline
+   * (monotonic µs, 0 = none). */
   gboolean (*mount) (RefmountBackend *self,
                      int              dirfd,
                      const char      *path,
@@ -39,6 +41,7 @@ typedef struct
                      const char      *source,
                      const char      *options,
                      gboolean         use_helper,
+                     gint64           deadline,
                      GError         **error);
   /* Unmount what is mounted on @name inside the directory @parentfd
    * (O_PATH); @path is the canonical path.  With @name NULL, @parentfd is

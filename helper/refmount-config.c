@@ -34,29 +34,45 @@ static const char *const default_forced_options[] = { "nosuid", "nodev", NULL };
 static const char *const no_options[] = { NULL };
 
 static const char *const nfs_options[] = {
-  "vers", "nfsvers", "proto", "port", "ro", "rw", "soft", "hard", "timeo", "retrans",
-  "rsize", "wsize", "sec", "noatime", "noexec", "nolock", "actimeo", NULL
+  "vers", "nfsvers", "proto", "port", "ro", "rw", "soft", "hard", "softerr", "timeo",
+  "retrans", "rsize", "wsize", "sec", "noatime", "nodiratime", "relatime", "noexec",
+  "lock", "nolock", "local_lock", "ac", "noac", "actimeo", "acregmin", "acregmax",
+  "acdirmin", "acdirmax", "cto", "nocto", "lookupcache", "nconnect", "resvport",
+  "noresvport", "sharecache", "nosharecache", NULL
 };
 static const char *const nfs4_options[] = {
-  "vers", "minorversion", "proto", "port", "ro", "rw", "soft", "hard", "timeo", "retrans",
-  "rsize", "wsize", "sec", "noatime", "noexec", "actimeo", NULL
+  "vers", "minorversion", "proto", "port", "ro", "rw", "soft", "hard", "softerr", "timeo",
+  "retrans", "rsize", "wsize", "sec", "noatime", "nodiratime", "relatime", "noexec", "ac",
+  "noac", "actimeo", "acregmin", "acregmax", "acdirmin", "acdirmax", "cto", "nocto",
+  "lookupcache", "nconnect", "max_connect", "sharecache", "nosharecache", NULL
 };
 static const char *const cifs_options[] = {
-  "vers", "ro", "rw", "uid", "gid", "file_mode", "dir_mode", "sec", "cache", "noatime",
-  "noexec", NULL
+  "vers", "ro", "rw", "uid", "gid", "forceuid", "forcegid", "file_mode", "dir_mode",
+  "seal", "cache", "actimeo", "rsize", "wsize", "noatime", "noexec", "nobrl", "mfsymlinks",
+  "iocharset", "echo_interval", "soft", "hard", "serverino", "noserverino", "mapposix",
+  "nocase", "port", NULL
 };
 static const char *const glusterfs_options[] = {
-  "ro", "rw", "backup-volfile-servers", "log-level", "noatime", "noexec", NULL
+  "ro", "rw", "acl", "noatime", "noexec", "backup-volfile-servers", "log-level",
+  "transport", "direct-io-mode", "use-readdirp", "attribute-timeout", "entry-timeout",
+  "negative-timeout", "gid-timeout", "background-qlen", "congestion-threshold",
+  "reader-thread-count", "fopen-keep-cache", "lru-limit", NULL
 };
 static const char *const tmpfs_options[] = {
   "size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime", NULL
 };
-static const char *const sshfs_options[] = { "port", "ro", "rw", "reconnect", NULL };
+static const char *const sshfs_options[] = {
+  "port", "ro", "rw", "reconnect", "ServerAliveInterval", "ServerAliveCountMax",
+  "ConnectTimeout", "Compression", "follow_symlinks", "transform_symlinks", "idmap",
+  "noatime", "noexec", "max_conns", "dir_cache", "dcache_timeout", NULL
+};
 /* Without these, ssh running as root would use root's own keys and
- * known_hosts for a caller-chosen host. */
+ * known_hosts for a caller-chosen host; BatchMode: never wait for a
+ * passphrase or host-key prompt nobody can answer. */
 static const char *const sshfs_forced_options[] = {
   "IdentityFile=/etc/refmount/ssh/id_ed25519",
   "UserKnownHostsFile=/etc/refmount/ssh/known_hosts",
+  "BatchMode=yes",
   NULL
 };
 
@@ -66,6 +82,7 @@ static const DefaultFs default_filesystems[] = {
   { "cifs", cifs_options, no_options, TRUE },
   { "smb3", cifs_options, no_options, TRUE },
   { "glusterfs", glusterfs_options, no_options, TRUE },
+  { "fuse.glusterfs", glusterfs_options, no_options, TRUE },
   { "tmpfs", tmpfs_options, no_options, FALSE },
   { "fuse.sshfs", sshfs_options, sshfs_forced_options, TRUE },
 };

@@ -211,7 +211,10 @@ refmount_path_fd_is_mount_root (int fd)
 {
   struct statx stx = { 0 };
 
-  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+  /* DONT_SYNC: the mount-root attribute comes from the VFS, and a FUSE
+   * filesystem whose server died would fail a synced stat with ENOTCONN,
+   * making its mount look like no mount at all. */
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_BASIC_STATS, &stx) < 0)
     return FALSE;
   return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) &&
          (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);

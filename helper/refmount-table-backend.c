@@ -31,6 +31,7 @@ typedef struct
   gboolean            use_helper;
   gboolean            force;
   gboolean            lazy;
+  gint64              deadline;
   gboolean            created_dir;
   RefmountAttachment *restore; /* umount: put back if the unmount fails */
 } BackendCall;
@@ -59,7 +60,8 @@ backend_call_func (gpointer data,
 
   if (call->kind == CALL_MOUNT)
     return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
-                                call->source, call->options, call->use_helper, error);
+                                call->source, call->options, call->use_helper, call->deadline,
+                                error);
   return backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
                                call->force, call->lazy, error);
 }
@@ -355,6 +357,7 @@ refmount_table_run_mount (RefmountTable *table,
   call->source = g_strdup (source);
   call->options = g_strdup (options);
   call->use_helper = use_helper;
+  call->deadline = deadline;
   call->created_dir = created_dir;
   return run_backend_call (table, call, deadline, out_ok, handed_off, error);
 }

@@ -39,9 +39,16 @@ static const char *const denied_options[] = {
   "logfile",
   "volfile",
   "dump-fuse",
-  /* sshfs: its own command options ... */
+  /* glusterfs: arbitrary translator settings, file paths among them */
+  "xlator-option",
+  /* sshfs: its own command and file options ("F" is its -F ssh_config;
+   * directport talks SFTP over plain TCP, past ssh's host-key checks) ... */
   "ssh-command",
   "sftp-server",
+  "F",
+  "uidfile",
+  "gidfile",
+  "directport",
   /* ... and ssh -o options it passes through that name files or commands */
   "identityfile",
   "identityagent",
@@ -53,6 +60,10 @@ static const char *const denied_options[] = {
   "proxycommand",
   "localcommand",
   "knownhostscommand",
+  "remotecommand",
+  "localforward",
+  "remoteforward",
+  "dynamicforward",
   "pkcs11provider",
   "securitykeyprovider",
   "xauthlocation",

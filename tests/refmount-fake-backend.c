@@ -34,6 +34,7 @@ fake_mount (RefmountBackend *backend,
             const char      *source,
             const char      *options,
             gboolean         use_helper,
+            gint64           deadline,
             GError         **error)
 {
   FakeBackend             *fake = (FakeBackend *) backend;
@@ -42,6 +43,14 @@ fake_mount (RefmountBackend *backend,
 
   g_assert_cmpint (dirfd, >=, 0);
   fake->mount_calls++;
+  g_free (fake->last_fstype);
+  g_free (fake->last_source);
+  g_free (fake->last_options);
+  fake->last_fstype = g_strdup (fstype);
+  fake->last_source = g_strdup (source);
+  fake->last_options = g_strdup (options);
+  fake->last_use_helper = use_helper;
+  fake->last_deadline = deadline;
   enter_call (fake, path, source, fake->mount_delay_ms);
 
   if (fake->fail_mounts > 0)
@@ -153,6 +162,9 @@ fake_free (RefmountBackend *backend)
   g_hash_table_unref (fake->mounts);
   g_free (fake->hang_path);
   g_free (fake->hang_source);
+  g_free (fake->last_fstype);
+  g_free (fake->last_source);
+  g_free (fake->last_options);
   g_mutex_clear (&fake->lock);
   g_cond_clear (&fake->cond);
   g_free (fake);

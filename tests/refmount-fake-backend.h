@@ -21,6 +21,13 @@ typedef struct
   guint           umount_calls;
   guint           max_mounts_per_path_seen; /* > 1 means a double mount */
 
+  /* The last mount request exactly as the table built it. */
+  char    *last_fstype;
+  char    *last_source;
+  char    *last_options; /* comma-joined, as handed to libmount */
+  gboolean last_use_helper;
+  gint64   last_deadline;
+
   /* Injections. */
   int      fail_mounts;      /* fail this many next mounts (errno EIO) */
   gboolean fail_but_mounted; /* next mount reports failure but mounts */

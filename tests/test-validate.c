@@ -752,6 +752,7 @@ test_effective_options (void)
   const char *exp5[] = {
     "IdentityFile=/etc/refmount/ssh/id_ed25519",
     "UserKnownHostsFile=/etc/refmount/ssh/known_hosts",
+    "BatchMode=yes",
     "nosuid", "nodev", NULL
   };
   const char *exp6[] = { "size=1M", "ro", "nosuid", "noexec", "nodev", NULL };

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
+
+#include "refmount-helper-child.h"
+
+/* How much helper output is read back; the rest is not worth a message. */
+#define OUTPUT_READ_MAX 8192
+
+extern char **environ;
+
+/*
+ * No caller can influence the daemon's environment, but the daemon's is
+ * still not the helper's business (systemd's NOTIFY_SOCKET, a debugging
+ * LIBMOUNT_DEBUG or G_MESSAGES_DEBUG, the bus address...).  A fixed PATH
+ * matters: helpers run other programs by name (sshfs runs "ssh",
+ * mount.glusterfs is a shell script).
+ */
+const char *const refmount_helper_environment[] = {
+  "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+  "LANG=C",
+  NULL,
+};
+
+/* What the child reports back over a pipe; plain data, fixed size. */
+typedef struct
+{
+  int  rc;
+  int  status;
+  int  helper_executed;
+  int  helper_status;
+  int  syscall_errno;
+  char message[512];
+} ChildReport;
+
+void
+refmount_helper_result_clear (RefmountHelperResult *result)
+{
+  g_clear_pointer (&result->message, g_free);
+  g_clear_pointer (&result->output, g_free);
+}
+
+static void
+write_all (int         fd,
+           const void *buf,
+           size_t      len)
+{
+  const char *p = buf;
+
+  while (len > 0)
+    {
+      ssize_t n = write (fd, p, len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return;
+      p += n;
+      len -= (size_t) n;
+    }
+}
+
+/*
+ * The child of a multithreaded process: it only uses libmount (which
+ * builds on malloc and stdio, both kept usable after fork by glibc) and
+ * async-signal-safe calls, never GLib.  The context was built by the
+ * parent; the child only runs it.
+ */
+G_GNUC_NORETURN static void
+child_main (struct libmnt_context *cxt,
+            int                    report_fd,
+            int                    output_fd,
+            int                    null_fd)
+{
+  ChildReport      report;
+  struct sigaction dfl;
+  sigset_t         none;
+  int              sig;
+
+  memset (&report, 0, sizeof report);
+  memset (&dfl, 0, sizeof dfl);
+  dfl.sa_handler = SIG_DFL;
+
+  /* A process group of its own, so that a timeout kills the helper and
+   * everything it started (the parent calls setpgid too, against races). */
+  setpgid (0, 0);
+
+  /* fork() keeps the calling thread's signal mask (GLib threads block
+   * every signal) and ignored signals (GDBus ignores SIGPIPE), and exec
+   * keeps both: a helper must start with the defaults. */
+  for (sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      sigaction (sig, &dfl, NULL);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+
+  if (dup2 (null_fd, STDIN_FILENO) < 0 ||
+      dup2 (output_fd, STDOUT_FILENO) < 0 ||
+      dup2 (output_fd, STDERR_FILENO) < 0)
+    _exit (127);
+
+  /* exec_helper() in libmount uses execv(), i.e. this environment. */
+  environ = (char **) refmount_helper_environment;
+
+  report.rc = mnt_context_mount (cxt);
+  report.status = mnt_context_get_status (cxt);
+  report.helper_executed = mnt_context_helper_executed (cxt);
+  report.helper_status = report.helper_executed ? mnt_context_get_helper_status (cxt) : 0;
+  report.syscall_errno = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : 0;
+  mnt_context_get_excode (cxt, report.rc, report.message, sizeof report.message);
+  report.message[sizeof report.message - 1] = '\0';
+
+  write_all (report_fd, &report, sizeof report);
+  _exit (0);
+}
+
+/* Read the report until @deadline.  Returns the number of bytes read;
+ * *timed_out when the deadline passed first. */
+static gsize
+read_report (int          fd,
+             ChildReport *report,
+             gint64       deadline,
+             gboolean    *timed_out)
+{
+  char *buf = (char *) report;
+  gsize got = 0;
+
+  *timed_out = FALSE;
+  while (got < sizeof *report)
+    {
+      struct pollfd pfd = { fd, POLLIN, 0 };
+      int           timeout_ms = -1;
+      int           n;
+      ssize_t       r;
+
+      if (deadline > 0)
+        {
+          gint64 left = deadline - g_get_monotonic_time ();
+
+          if (left <= 0)
+            {
+              *timed_out = TRUE;
+              break;
+            }
+          timeout_ms = (int) MIN ((left + 999) / 1000, G_MAXINT);
+        }
+
+      n = poll (&pfd, 1, timeout_ms);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        break;
+      if (n == 0)
+        continue; /* the deadline check above decides */
+
+      r = read (fd, buf + got, sizeof *report - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break; /* EOF: the child died without a report */
+      got += (gsize) r;
+    }
+
+  return got;
+}
+
+char *
+refmount_helper_clean_output (const char *raw,
+                              gsize       len,
+                              gsize       max_len)
+{
+  g_autofree char    *valid = g_utf8_make_valid (raw != NULL ? raw : "", raw != NULL ? (gssize) len : 0);
+  g_autoptr (GString) out = g_string_new ("");
+  g_auto (GStrv) lines = g_strsplit (valid, "\n", -1);
+  gsize i;
+
+  for (i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (GString) line = g_string_new ("");
+      const char         *p;
+
+      for (p = lines[i]; *p != '\0'; p = g_utf8_next_char (p))
+        {
+          gunichar c = g_utf8_get_char (p);
+
+          g_string_append_unichar (line, g_unichar_iscntrl (c) ? ' ' : c);
+        }
+      g_strstrip (line->str);
+      if (line->str[0] == '\0')
+        continue;
+      if (out->len > 0)
+        g_string_append (out, "; ");
+      g_string_append (out, line->str);
+    }
+
+  if (out->len > max_len)
+    {
+      const char *end = g_utf8_find_prev_char (out->str, out->str + max_len + 1);
+
+      g_string_truncate (out, end != NULL ? (gsize) (end - out->str) : 0);
+      g_string_append (out, "…");
+    }
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static void
+close_fd (int *fd)
+{
+  if (*fd >= 0)
+    close (*fd);
+  *fd = -1;
+}
+
+gboolean
+refmount_helper_child_mount (struct libmnt_context *cxt,
+                             gint64                 deadline,
+                             RefmountHelperResult  *result,
+                             GError               **error)
+{
+  ChildReport      report;
+  int              report_pipe[2] = { -1, -1 };
+  int              output_fd, null_fd, wstatus = 0;
+  pid_t            pid;
+  gsize            got;
+  gboolean         timed_out = FALSE;
+  g_autofree char *raw = NULL;
+  ssize_t          raw_len;
+
+  memset (result, 0, sizeof *result);
+  memset (&report, 0, sizeof report);
+
+  /* The helper's output goes to an anonymous file, not a pipe: whatever a
+   * helper leaves running (sshfs's ssh) may keep writing to it without
+   * ever blocking or dying of SIGPIPE once the daemon has read it. */
+  output_fd = memfd_create ("refmount-helper-output", MFD_CLOEXEC);
+  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  if (output_fd < 0 || null_fd < 0 || pipe2 (report_pipe, O_CLOEXEC) < 0)
+    {
+      int errsv = errno;
+
+      close_fd (&output_fd);
+      close_fd (&null_fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot prepare the mount helper's process: %s", g_strerror (errsv));
+      return FALSE;
+    }
+
+  pid = fork ();
+  if (pid < 0)
+    {
+      int errsv = errno;
+
+      close_fd (&output_fd);
+      close_fd (&null_fd);
+      close_fd (&report_pipe[0]);
+      close_fd (&report_pipe[1]);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   "Cannot start the mount helper's process: %s", g_strerror (errsv));
+      return FALSE;
+    }
+  if (pid == 0)
+    child_main (cxt, report_pipe[1], output_fd, null_fd);
+
+  setpgid (pid, pid);
+  close_fd (&report_pipe[1]);
+  close_fd (&null_fd);
+
+  got = read_report (report_pipe[0], &report, deadline, &timed_out);
+  close_fd (&report_pipe[0]);
+  if (timed_out)
+    {
+      /* The whole group: the child, the helper and e.g. its ssh. */
+      kill (-pid, SIGKILL);
+      kill (pid, SIGKILL);
+    }
+  while (waitpid (pid, &wstatus, 0) < 0 && errno == EINTR)
+    ;
+
+  raw = g_malloc (OUTPUT_READ_MAX);
+  raw_len = pread (output_fd, raw, OUTPUT_READ_MAX, 0);
+  close_fd (&output_fd);
+  result->output = refmount_helper_clean_output (raw, raw_len > 0 ? (gsize) raw_len : 0, 1024);
+  result->timed_out = timed_out;
+
+  if (got == sizeof report)
+    {
+      report.message[sizeof report.message - 1] = '\0';
+      result->mounted = report.rc == 0 && report.status == 1;
+      result->helper_executed = report.helper_executed != 0;
+      result->helper_status = report.helper_status;
+      result->syscall_errno = report.syscall_errno;
+      result->message = g_strdup (report.message);
+    }
+  else if (timed_out)
+    result->message = g_strdup ("killed when MountTimeoutSec passed");
+  else if (WIFSIGNALED (wstatus))
+    result->message = g_strdup_printf ("the mount process was killed by signal %d",
+                                       WTERMSIG (wstatus));
+  else
+    result->message = g_strdup_printf ("the mount process exited with status %d without a result",
+                                       WIFEXITED (wstatus) ? WEXITSTATUS (wstatus) : -1);
+
+  return TRUE;
+}
