@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <linux/openat2.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -147,6 +148,14 @@ libmount_mount (RefmountBackend *backend,
               refmount_helper_result_clear (&result);
               return TRUE;
             }
+          /* A FUSE helper (sshfs) mounts before it has finished talking to
+           * its server; killed at that point, it leaves a dead mount that
+           * nobody will ever unmount.  umount(2) on the magic link reaches
+           * a mount on top of the directory, and fails with EINVAL when
+           * there is none. */
+          if (result.timed_out && umount2 (target, MNT_DETACH) == 0)
+            g_message ("mount.%s was killed after it had mounted %s; detached that mount",
+                       fstype, path);
           reason = helper_reason (fstype, &result);
           refmount_helper_result_clear (&result);
         }

@@ -295,7 +295,10 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
   if (got == sizeof report)
     {
       report.message[sizeof report.message - 1] = '\0';
-      result->mounted = report.rc == 0 && report.status == 1;
+      /* For a helper, status 1 only means that exec() worked; its exit
+       * status says whether it mounted. */
+      result->mounted = report.rc == 0 && report.status == 1 &&
+                        (!report.helper_executed || report.helper_status == 0);
       result->helper_executed = report.helper_executed != 0;
       result->helper_status = report.helper_status;
       result->syscall_errno = report.syscall_errno;
