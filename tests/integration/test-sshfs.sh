@@ -236,6 +236,24 @@ sandbox_wait_until 10 "sshfs and ssh to exit after the unmount" no_client_left
 [[ ! -e $MP ]] || fail "the mountpoint directory $MP should be removed"
 
 # ---------------------------------------------------------------------------
+tc "the README's busctl calls: derived mountpoint, attach, detach"
+out=$(busctl --system call org.refmount.Refmount1 /org/refmount/Refmount1/Manager \
+  org.refmount.Refmount1.Manager Mount 'sssassa{sv}' \
+  fuse.sshfs "$SRC" '' 1 "port=$SSH_PORT" vol-1a2b:inst-77ff 0 2>&1) ||
+  fail "busctl Mount: $out"
+derived=$(sed -nE 's/^os "[^"]*" "(.*)"$/\1/p' <<<"$out")
+[[ $derived == "$SANDBOX_ROOT"/fuse.sshfs-[0-9a-f]* && ${#derived} == $((${#SANDBOX_ROOT} + 28)) ]] ||
+  fail "derived mountpoint should be $SANDBOX_ROOT/fuse.sshfs-<16 hex>: $out"
+assert_mounted "$derived" "busctl Mount"
+assert_eq "$(cat "$derived/hello.txt")" "$CONTENT" "file content through the derived mountpoint"
+out=$(busctl --system call org.refmount.Refmount1 /org/refmount/Refmount1/Manager \
+  org.refmount.Refmount1.Manager Unmount 'ssa{sv}' "$derived" vol-1a2b:inst-77ff 0 2>&1) ||
+  fail "busctl Unmount: $out"
+assert_eq "$out" "b true" "busctl Unmount reply"
+assert_not_mounted "$derived" "busctl Unmount"
+sandbox_wait_until 10 "sshfs and ssh to exit" no_client_left
+
+# ---------------------------------------------------------------------------
 tc "server down: MountFailed with sshfs's reason"
 kill_sshd TERM
 port_open "$SSH_PORT" && fail "port $SSH_PORT still open after stopping sshd"
