@@ -368,6 +368,7 @@ test_backend_request (Fixture      *fx,
       g_autofree char      *name = g_strdup_printf ("mp-%" G_GSIZE_FORMAT, i);
       g_autofree char      *mountpoint = mp (fx, name);
       RefmountAttachRequest request = { 0 };
+      gboolean              ok;
 
       g_test_message ("%s %s", c->fstype, c->source);
       g_assert_true (refmount_validate_fstype (fx->config, c->fstype, &error));
@@ -383,8 +384,9 @@ test_backend_request (Fixture      *fx,
       request.uid = 1000;
       request.pid = 1;
       request.bus_name = ":1.1";
-      g_assert_true (refmount_table_attach (fx->table, fx->config, &request, &error));
+      ok = refmount_table_attach (fx->table, fx->config, &request, &error);
       g_assert_no_error (error);
+      g_assert_true (ok);
 
       g_assert_cmpstr (fx->fake->last_fstype, ==, c->fstype);
       g_assert_cmpstr (fx->fake->last_source, ==, c->source);

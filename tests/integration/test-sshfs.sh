@@ -254,11 +254,27 @@ assert_not_mounted "$derived" "busctl Unmount"
 sandbox_wait_until 10 "sshfs and ssh to exit" no_client_left
 
 # ---------------------------------------------------------------------------
+tc "callers cannot name files or commands for ssh"
+for opt in "IdentityFile=/root/.ssh/id_ed25519" "ssh_command=/bin/sh" "ProxyCommand=sh" \
+  "UserKnownHostsFile=/dev/null" "F=/tmp/ssh_config" "StrictHostKeyChecking=no"; do
+  rm_mount fuse.sshfs "$SRC" "$MP" volume-x:instance-1 "port=$SSH_PORT" "$opt"
+  assert_error InvalidArgument "${opt%%=*}"
+done
+rm_mount fuse.sshfs "-oProxyCommand=sh:/" "$MP" volume-x:instance-1
+assert_error InvalidArgument "source"
+assert_not_mounted "$MP" "after rejected requests"
+[[ ! -e $MP ]] || fail "a rejected request must not create $MP"
+
+# ---------------------------------------------------------------------------
 tc "server down: MountFailed with sshfs's reason"
 kill_sshd TERM
 port_open "$SSH_PORT" && fail "port $SSH_PORT still open after stopping sshd"
 rm_mount fuse.sshfs "$SRC" "$MP" volume-2:instance-1 "port=$SSH_PORT"
-assert_error MountFailed "mount.fuse.sshfs exited with status 1" "Connection reset by peer" "$MP"
+assert_error MountFailed "mount.fuse.sshfs exited with status 1: " "$MP"
+# sshfs's own words, which depend on whether it was reading or writing
+# when ssh gave up.
+[[ $RM_OUT =~ "exited with status 1: "(read: Connection reset by peer|write: Broken pipe) ]] ||
+  fail "MountFailed should carry sshfs's reason: $RM_OUT"
 assert_not_mounted "$MP" "after a failed mount"
 [[ ! -e $MP ]] || fail "the mountpoint directory of a failed mount should be removed"
 rm_gdbus GetMount "$(gv_str "$MP")"
