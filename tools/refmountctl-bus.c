@@ -23,6 +23,9 @@ refmountctl_connect (RefmountCtl *ctl,
       g_prefix_error (error, "Cannot connect to the system bus: ");
       return FALSE;
     }
+  /* monitor and mount --release-on-exit notice a lost bus themselves and
+   * say so; GDBus would just raise SIGTERM. */
+  g_dbus_connection_set_exit_on_close (ctl->connection, FALSE);
   return TRUE;
 }
 
@@ -76,8 +79,8 @@ refmountctl_call_manager (RefmountCtl        *ctl,
       flags |= G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
       timeout = G_MAXINT;
     }
-  reply = g_dbus_proxy_call_with_unix_fd_list_sync (G_DBUS_PROXY (manager), method, parameters,
-                                                    flags, timeout, NULL, NULL, NULL, error);
+  reply = g_dbus_proxy_call_sync (G_DBUS_PROXY (manager), method, parameters, flags, timeout,
+                                  NULL, error);
   refmountctl_agent_stop (agent);
   g_variant_unref (parameters);
 

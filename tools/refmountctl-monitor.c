@@ -15,6 +15,7 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
+#include "refmount-names.h"
 #include "refmountctl.h"
 
 typedef struct
@@ -29,6 +30,8 @@ typedef struct
   RefmountCtlOutput output;
   GHashTable       *seen; /* object path → Seen */
   GMainLoop        *loop;
+  gboolean          daemon_present;
+  gboolean          lost_bus;
 } Monitor;
 
 static void
@@ -53,6 +56,15 @@ fields_begin (void)
   return builder;
 }
 
+static void
+copy_member (JsonObject *from,
+             const char *name,
+             JsonNode   *node,
+             gpointer    user_data)
+{
+  json_object_set_member (user_data, name, json_node_copy (node));
+}
+
 /* An event: its JSON form is built by the caller (fields besides
  * "time_usec", "event" and "mountpoint"; NULL for none), its human form is
  * "TIME EVENT MOUNTPOINT DETAIL". */
@@ -67,21 +79,21 @@ emit (Monitor     *monitor,
 
   if (monitor->output == REFMOUNTCTL_OUTPUT_JSON)
     {
-      g_autoptr (JsonBuilder) empty = NULL;
-      g_autoptr (JsonNode)    root = NULL;
-      JsonObject             *object;
+      g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+      g_autoptr (JsonNode) extra = NULL;
+      JsonObject          *object = json_object_new ();
 
-      if (fields == NULL)
-        {
-          fields = empty = fields_begin ();
-          json_builder_end_object (empty);
-        }
-      root = json_builder_get_root (fields);
-      object = json_node_get_object (root);
+      /* The common members first, then the event's own. */
       json_object_set_int_member (object, "time_usec", now);
       json_object_set_string_member (object, "event", event);
       if (mountpoint != NULL)
         json_object_set_string_member (object, "mountpoint", mountpoint);
+      if (fields != NULL)
+        {
+          extra = json_builder_get_root (fields);
+          json_object_foreach_member (json_node_get_object (extra), copy_member, object);
+        }
+      json_node_take_object (root, object);
       refmountctl_print_json (root, FALSE);
       return;
     }
@@ -284,14 +296,30 @@ on_name_owner (GObject    *object,
                GParamSpec *pspec,
                gpointer    user_data)
 {
+  Monitor         *monitor = user_data;
   g_autofree char *owner = NULL;
 
   owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object));
-
+  /* GDBus may notify more than once for one change of owner. */
+  if ((owner != NULL) == monitor->daemon_present)
+    return;
+  monitor->daemon_present = owner != NULL;
   if (owner == NULL)
-    emit (user_data, "daemon-left", NULL, "refmountd left the bus", NULL);
+    emit (monitor, "daemon-left", NULL, REFMOUNT_BUS_NAME, NULL);
   else
-    emit (user_data, "daemon-appeared", NULL, "refmountd is on the bus", NULL);
+    emit (monitor, "daemon-appeared", NULL, REFMOUNT_BUS_NAME, NULL);
+}
+
+static void
+on_bus_closed (GDBusConnection *connection,
+               gboolean         remote_peer_vanished,
+               GError          *error,
+               gpointer         user_data)
+{
+  Monitor *monitor = user_data;
+
+  monitor->lost_bus = TRUE;
+  g_main_loop_quit (monitor->loop);
 }
 
 static gboolean
@@ -308,7 +336,7 @@ refmountctl_monitor (RefmountCtl      *ctl,
   g_autoptr (GError)             error = NULL;
   g_autoptr (GDBusObjectManager) manager = NULL;
   g_autoptr (GPtrArray)          mounts = NULL;
-  Monitor                        monitor = { output, NULL, NULL };
+  Monitor                        monitor = { output, NULL, NULL, TRUE, FALSE };
   guint                          sigint_id, sigterm_id;
 
   manager = refmountctl_object_manager_new (ctl, &error);
@@ -326,6 +354,7 @@ refmountctl_monitor (RefmountCtl      *ctl,
   g_signal_connect (manager, "interface-proxy-properties-changed",
                     G_CALLBACK (on_properties_changed), &monitor);
   g_signal_connect (manager, "notify::name-owner", G_CALLBACK (on_name_owner), &monitor);
+  g_signal_connect (ctl->connection, "closed", G_CALLBACK (on_bus_closed), &monitor);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, monitor.loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, monitor.loop);
 
@@ -336,7 +365,13 @@ refmountctl_monitor (RefmountCtl      *ctl,
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
   g_signal_handlers_disconnect_by_data (manager, &monitor);
+  g_signal_handlers_disconnect_by_data (ctl->connection, &monitor);
   g_main_loop_unref (monitor.loop);
   g_hash_table_unref (monitor.seen);
+  if (monitor.lost_bus)
+    {
+      fprintf (stderr, "refmountctl monitor: lost the connection to the system bus\n");
+      return REFMOUNTCTL_EXIT_ERROR;
+    }
   return REFMOUNTCTL_EXIT_OK;
 }

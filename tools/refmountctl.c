@@ -136,27 +136,58 @@ connect_or_fail (RefmountCtl *ctl)
 
 /* ---- mount ------------------------------------------------------------- */
 
+typedef struct
+{
+  GMainLoop *loop;
+  gboolean   lost_bus;
+} Hold;
+
 static gboolean
 hold_until_signal (gpointer user_data)
 {
-  g_main_loop_quit (user_data);
+  Hold *hold = user_data;
+
+  g_main_loop_quit (hold->loop);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+hold_bus_closed (GDBusConnection *connection,
+                 gboolean         remote_peer_vanished,
+                 GError          *error,
+                 gpointer         user_data)
+{
+  Hold *hold = user_data;
+
+  hold->lost_bus = TRUE;
+  g_main_loop_quit (hold->loop);
 }
 
 /* --release-on-exit: the attachment lives as long as our bus connection,
  * so keep it (and the process) until we are told to stop. */
-static void
-hold_attachment (void)
+static int
+hold_attachment (RefmountCtl *ctl)
 {
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  guint                 ids[3];
+  Hold   hold = { g_main_loop_new (NULL, FALSE), FALSE };
+  guint  ids[3];
+  gulong closed_id;
 
-  ids[0] = g_unix_signal_add (SIGINT, hold_until_signal, loop);
-  ids[1] = g_unix_signal_add (SIGTERM, hold_until_signal, loop);
-  ids[2] = g_unix_signal_add (SIGHUP, hold_until_signal, loop);
-  g_main_loop_run (loop);
+  ids[0] = g_unix_signal_add (SIGINT, hold_until_signal, &hold);
+  ids[1] = g_unix_signal_add (SIGTERM, hold_until_signal, &hold);
+  ids[2] = g_unix_signal_add (SIGHUP, hold_until_signal, &hold);
+  closed_id = g_signal_connect (ctl->connection, "closed", G_CALLBACK (hold_bus_closed), &hold);
+  g_main_loop_run (hold.loop);
+  g_signal_handler_disconnect (ctl->connection, closed_id);
   for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
     g_source_remove (ids[i]);
+  g_main_loop_unref (hold.loop);
+  if (hold.lost_bus)
+    {
+      fprintf (stderr, "refmountctl mount: lost the connection to the system bus; "
+                       "refmountd releases the attachment\n");
+      return REFMOUNTCTL_EXIT_ERROR;
+    }
+  return REFMOUNTCTL_EXIT_OK;
 }
 
 static int
@@ -225,7 +256,7 @@ cmd_mount (RefmountCtl   *ctl,
   printf ("%s\n", mountpoint_out);
   fflush (stdout);
   if (release_on_exit)
-    hold_attachment ();
+    return hold_attachment (ctl);
   return REFMOUNTCTL_EXIT_OK;
 }
 
