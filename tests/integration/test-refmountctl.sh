@@ -11,6 +11,9 @@
 set -euo pipefail
 CTL=${REFMOUNTCTL:-}
 [[ -z $CTL || $CTL == /* ]] || CTL=$PWD/$CTL
+# The real system bus policy plus data/org.refmount.Refmount1.conf, as
+# refmountctl meets it on a real system.
+export SANDBOX_BUS_POLICY=strict
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 sandbox_init "$@"
@@ -355,12 +358,15 @@ sandbox_wait_unmounted "$R" 10
 # monitor_start [ARG...]: refmountctl monitor in the background, ready.
 monitor_start ()
 {
+  # Not the previous monitor's files: the shell goes on before the child
+  # has opened (and truncated) them.
+  rm -f "$SANDBOX_DIR/monitor.out" "$SANDBOX_DIR/monitor.err"
   "$CTL" monitor "$@" </dev/null >"$SANDBOX_DIR/monitor.out" 2>"$SANDBOX_DIR/monitor.err" &
   MON_PID=$!
   sandbox_track_pid "$MON_PID"
   _monitor_ready ()
   {
-    grep -q '^Monitoring refmountd' "$SANDBOX_DIR/monitor.err" && return 0
+    grep -q '^Monitoring refmountd' "$SANDBOX_DIR/monitor.err" 2>/dev/null && return 0
     sandbox_pid_alive "$MON_PID" || fail "monitor exited: $(cat "$SANDBOX_DIR/monitor.err")"
     return 1
   }
@@ -369,7 +375,7 @@ monitor_start ()
 
 _monitor_saw ()
 {
-  grep -q -- "$1" "$SANDBOX_DIR/monitor.out"
+  grep -q -- "$1" "$SANDBOX_DIR/monitor.out" 2>/dev/null
 }
 
 monitor_stop ()
@@ -415,6 +421,23 @@ assert events[0]["fstype"] == "tmpfs" and events[0]["source"] == "mon-src", even
 assert all(isinstance(e["time_usec"], int) for e in events), events
 ' || fail "monitor --json events: $CTL_OUT"
 
+tc "monitor across a daemon restart: no detach for mounts that stay"
+K=$SANDBOX_ROOT/keep
+ctl_ok mount -t tmpfs -o size=1m --attachment keep-1 keep-src "$K"
+monitor_start
+sandbox_stop_daemon
+sandbox_start_daemon
+ctl_ok mount -t tmpfs -o size=1m --attachment keep-2 keep-src "$K"
+sandbox_wait_until 20 "monitor to report keep-2" _monitor_saw "keep-2"
+monitor_stop
+EVENTS=$(awk '{ $1 = ""; sub(/^ +/, ""); print }' "$SANDBOX_DIR/monitor.out")
+assert_eq "$(tr -s ' ' <<<"$EVENTS")" "daemon-left $RM_BUS
+daemon-appeared $RM_BUS
+attached $K keep-2 (uid 0)" "monitor events across a restart"
+ctl_ok unmount --attachment keep-1 "$K"
+ctl_ok unmount --attachment keep-2 "$K"
+assert_not_mounted "$K"
+
 # ---------------------------------------------------------------------------
 tc "bash completion offers managed mountpoints"
 if [[ -f /usr/share/bash-completion/bash_completion ]]; then
@@ -451,5 +474,28 @@ tc "the daemon gone: exit 1 with words"
 sandbox_stop_daemon
 ctl_fails 1 "refmountd is not available on the system bus" list
 ctl_fails 1 "refmountd is not available on the system bus" unmount "$D"
+
+tc "the bus gone: monitor and mount --release-on-exit exit 1 and say why"
+sandbox_start_daemon
+rm -f "$SANDBOX_DIR/roe.out" "$SANDBOX_DIR/roe.err"
+"$CTL" mount --release-on-exit -t tmpfs -o size=1m roe-src "$R" \
+  </dev/null >"$SANDBOX_DIR/roe.out" 2>"$SANDBOX_DIR/roe.err" &
+ROE_PID=$!
+sandbox_track_pid "$ROE_PID"
+sandbox_wait_until 30 "refmountctl --release-on-exit to print the mountpoint" _roe_ready
+monitor_start
+_both_exited ()
+{
+  ! sandbox_pid_alive "$ROE_PID" && ! sandbox_pid_alive "$MON_PID"
+}
+# The last case: without a bus the sandbox's own helpers cannot work.
+sandbox_stop_pid "$SANDBOX_DBUS_PID" TERM 10
+sandbox_wait_until 20 "refmountctl to notice the lost bus" _both_exited
+sandbox_stop_pid "$ROE_PID"
+assert_eq "$SANDBOX_LAST_STATUS" 1 "mount --release-on-exit after losing the bus"
+assert_contains "$(cat "$SANDBOX_DIR/roe.err")" "refmountctl mount: lost the connection to the system bus"
+sandbox_stop_pid "$MON_PID"
+assert_eq "$SANDBOX_LAST_STATUS" 1 "monitor after losing the bus"
+assert_contains "$(cat "$SANDBOX_DIR/monitor.err")" "refmountctl monitor: lost the connection to the system bus"
 
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN" >&2
