@@ -421,6 +421,36 @@ assert events[0]["fstype"] == "tmpfs" and events[0]["source"] == "mon-src", even
 assert all(isinstance(e["time_usec"], int) for e in events), events
 ' || fail "monitor --json events: $CTL_OUT"
 
+tc "unmount of a busy filesystem: deferred; list, status and monitor show it"
+BZ=$SANDBOX_ROOT/busy
+ctl_ok mount -t tmpfs -o size=1m busy-src "$BZ"
+monitor_start
+# A process with its working directory there makes umount(2) fail EBUSY.
+(cd "$BZ" && exec sleep 120) &
+BUSY_PID=$!
+sandbox_track_pid "$BUSY_PID"
+_busy_holder_in ()
+{
+  [[ $(readlink "/proc/$BUSY_PID/cwd") == "$BZ" ]]
+}
+sandbox_wait_until 10 "the holder to enter $BZ" _busy_holder_in
+ctl_ok unmount "$BZ"
+assert_eq "$CTL_OUT" "Released attachment refmountctl:0; $BZ is busy: its unmount is deferred and retried."
+assert_mounted "$BZ"
+ctl_ok list --no-legend
+assert_eq "$(awk -v p="$BZ" '$1 == p { print $3, $4, $5 }' <<<"$CTL_OUT")" "busy-src busy 0" \
+  "list shows the busy state"
+ctl_ok status --json
+py 'assert j["states"]["busy"] == 1 and j["attachments"] == 1, j'
+sandbox_stop_pid "$BUSY_PID" TERM 10
+sandbox_wait_unmounted "$BZ" 30
+sandbox_wait_until 20 "monitor to report the removal" _monitor_saw "removed"
+monitor_stop
+EVENTS=$(awk '{ $1 = ""; sub(/^ +/, ""); print }' "$SANDBOX_DIR/monitor.out" | tr -s ' ')
+assert_contains "$EVENTS" "state $BZ mounted -> busy" "monitor: state change"
+assert_contains "$EVENTS" "detached $BZ refmountctl:0 (uid 0)" "monitor: detach"
+assert_contains "$EVENTS" "removed $BZ" "monitor: removal after the retry"
+
 tc "monitor across a daemon restart: no detach for mounts that stay"
 K=$SANDBOX_ROOT/keep
 ctl_ok mount -t tmpfs -o size=1m --attachment keep-1 keep-src "$K"
