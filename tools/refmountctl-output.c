@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * refmountctl's output: aligned tables and "key: value" blocks for
+ * humans, JSON (json-glib) for programs.  The JSON field names are an
+ * interface; doc/refmountctl.1.scd documents them.
+ */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "refmount-names.h"
+#include "refmountctl.h"
+
+guint
+refmountctl_attachment_count (RefmountMount *mount)
+{
+  GVariant *attachments = refmount_mount_get_attachments (mount);
+
+  return attachments != NULL ? (guint) g_variant_n_children (attachments) : 0;
+}
+
+/* Whitespace, control characters and backslashes as \xNN (as findmnt
+ * does), so that every table cell is one word and columns stay aligned. */
+char *
+refmountctl_escape (const char *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = s != NULL ? s : ""; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+
+      if (c <= ' ' || c == 0x7f || c == '\\')
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+refmountctl_format_time (guint64 usec)
+{
+  g_autoptr (GDateTime) utc = NULL;
+  g_autoptr (GDateTime) local = NULL;
+
+  if (usec == 0)
+    return g_strdup ("-");
+  utc = g_date_time_new_from_unix_utc ((gint64) (usec / G_USEC_PER_SEC));
+  if (utc == NULL)
+    return g_strdup_printf ("@%" G_GUINT64_FORMAT, usec);
+  local = g_date_time_to_local (utc);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S %Z");
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+static void
+add_strv (JsonBuilder       *builder,
+          const char        *member,
+          const char *const *strv)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (gsize i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value != NULL ? value : "");
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *member,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
+}
+
+static void
+build_mount (JsonBuilder   *builder,
+             RefmountMount *mount)
+{
+  GVariant    *attachments = refmount_mount_get_attachments (mount);
+  GVariantIter iter;
+  const char  *id;
+  guint32      uid;
+  guint64      since;
+
+  json_builder_begin_object (builder);
+  add_string (builder, "mountpoint", refmount_mount_get_mountpoint (mount));
+  add_string (builder, "fstype", refmount_mount_get_filesystem_type (mount));
+  add_string (builder, "source", refmount_mount_get_source (mount));
+  add_strv (builder, "options", refmount_mount_get_options (mount));
+  add_string (builder, "state", refmount_mount_get_state (mount));
+  add_int (builder, "mounted_at_usec", (gint64) refmount_mount_get_mounted_at (mount));
+  add_string (builder, "object_path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
+  json_builder_set_member_name (builder, "attachments");
+  json_builder_begin_array (builder);
+  if (attachments != NULL)
+    {
+      g_variant_iter_init (&iter, attachments);
+      while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
+        {
+          json_builder_begin_object (builder);
+          add_string (builder, "id", id);
+          add_int (builder, "uid", uid);
+          add_int (builder, "attached_at_usec", (gint64) since);
+          json_builder_end_object (builder);
+        }
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+}
+
+JsonNode *
+refmountctl_mount_to_json (RefmountMount *mount)
+{
+  g_autoptr (JsonBuilder) builder = json_builder_new ();
+
+  build_mount (builder, mount);
+  return json_builder_get_root (builder);
+}
+
+void
+refmountctl_print_json (JsonNode *node,
+                        gboolean  pretty)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree char          *text = NULL;
+
+  json_generator_set_pretty (generator, pretty);
+  json_generator_set_indent (generator, 2);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  printf ("%s\n", text);
+  fflush (stdout);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+#define LIST_COLUMNS 5
+
+static void
+print_row (char *const *cells,
+           const gsize *widths,
+           guint        n_columns)
+{
+  GString *line = g_string_new (NULL);
+
+  for (guint c = 0; c < n_columns; c++)
+    {
+      g_string_append (line, cells[c]);
+      if (c + 1 < n_columns)
+        for (gsize pad = g_utf8_strlen (cells[c], -1); pad < widths[c] + 2; pad++)
+          g_string_append_c (line, ' ');
+    }
+  printf ("%s\n", line->str);
+  g_string_free (line, TRUE);
+}
+
+void
+refmountctl_print_list (GPtrArray        *mounts,
+                        RefmountCtlOutput output,
+                        gboolean          legend)
+{
+  static const char *const headers[LIST_COLUMNS] = {
+    "MOUNTPOINT", "FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"
+  };
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  gsize                 widths[LIST_COLUMNS] = { 0 };
+
+  if (output == REFMOUNTCTL_OUTPUT_JSON)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode)    root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "mounts");
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < mounts->len; i++)
+        build_mount (builder, g_ptr_array_index (mounts, i));
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      refmountctl_print_json (root, TRUE);
+      return;
+    }
+
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      RefmountMount *mount = g_ptr_array_index (mounts, i);
+      char         **row = g_new0 (char *, LIST_COLUMNS + 1);
+
+      row[0] = refmountctl_escape (refmount_mount_get_mountpoint (mount));
+      row[1] = refmountctl_escape (refmount_mount_get_filesystem_type (mount));
+      row[2] = refmountctl_escape (refmount_mount_get_source (mount));
+      row[3] = refmountctl_escape (refmount_mount_get_state (mount));
+      row[4] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
+      g_ptr_array_add (rows, row);
+    }
+  for (guint c = 0; c < LIST_COLUMNS; c++)
+    {
+      widths[c] = legend ? strlen (headers[c]) : 0;
+      for (guint i = 0; i < rows->len; i++)
+        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (((char **) rows->pdata[i])[c], -1));
+    }
+
+  if (legend)
+    print_row ((char *const *) headers, widths, LIST_COLUMNS);
+  for (guint i = 0; i < rows->len; i++)
+    print_row (rows->pdata[i], widths, LIST_COLUMNS);
+  if (legend)
+    printf ("\n%u mount%s listed.\n", mounts->len, mounts->len == 1 ? "" : "s");
+}
+
+/* ---- show -------------------------------------------------------------- */
+
+static void
+print_field (const char *label,
+             const char *value)
+{
+  printf ("%12s: %s\n", label, value != NULL && value[0] != '\0' ? value : "-");
+}
+
+static char *
+join_strv (const char *const *strv,
+           const char        *separator)
+{
+  return strv != NULL ? g_strjoinv (separator, (char **) strv) : g_strdup ("");
+}
+
+void
+refmountctl_print_show (RefmountMount    *mount,
+                        RefmountCtlOutput output)
+{
+  GVariant        *attachments = refmount_mount_get_attachments (mount);
+  g_autofree char *options = NULL;
+  g_autofree char *mounted_at = NULL;
+  GVariantIter     iter;
+  const char      *id;
+  guint32          uid;
+  guint64          since;
+
+  if (output == REFMOUNTCTL_OUTPUT_JSON)
+    {
+      g_autoptr (JsonNode) node = refmountctl_mount_to_json (mount);
+
+      refmountctl_print_json (node, TRUE);
+      return;
+    }
+
+  options = join_strv (refmount_mount_get_options (mount), ",");
+  mounted_at = refmountctl_format_time (refmount_mount_get_mounted_at (mount));
+  print_field ("Mountpoint", refmount_mount_get_mountpoint (mount));
+  print_field ("Source", refmount_mount_get_source (mount));
+  print_field ("Type", refmount_mount_get_filesystem_type (mount));
+  print_field ("Options", options);
+  print_field ("State", refmount_mount_get_state (mount));
+  print_field ("Mounted at", mounted_at);
+  printf ("%12s: %u\n", "Attachments", refmountctl_attachment_count (mount));
+  if (attachments != NULL)
+    {
+      g_variant_iter_init (&iter, attachments);
+      while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
+        {
+          g_autofree char *when = refmountctl_format_time (since);
+          g_autofree char *shown = refmountctl_escape (id);
+
+          printf ("%12s  %s (uid %u, since %s)\n", "", shown, uid, when);
+        }
+    }
+  print_field ("Object", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
+}
+
+/* ---- status ------------------------------------------------------------ */
+
+typedef struct
+{
+  guint mounts;
+  guint attachments;
+  guint mounted;
+  guint busy;
+  guint stale;
+} Counts;
+
+static Counts
+count_mounts (GPtrArray *mounts)
+{
+  Counts counts = { 0 };
+
+  for (guint i = 0; i < mounts->len; i++)
+    {
+      RefmountMount *mount = g_ptr_array_index (mounts, i);
+      const char    *state = refmount_mount_get_state (mount);
+
+      counts.mounts++;
+      counts.attachments += refmountctl_attachment_count (mount);
+      if (g_strcmp0 (state, REFMOUNT_STATE_MOUNTED) == 0)
+        counts.mounted++;
+      else if (g_strcmp0 (state, REFMOUNT_STATE_BUSY) == 0)
+        counts.busy++;
+      else if (g_strcmp0 (state, REFMOUNT_STATE_STALE) == 0)
+        counts.stale++;
+    }
+  return counts;
+}
+
+void
+refmountctl_print_status (RefmountManager  *manager,
+                          GPtrArray        *mounts,
+                          RefmountCtlOutput output)
+{
+  Counts           counts = count_mounts (mounts);
+  g_autofree char *roots = NULL;
+  g_autofree char *filesystems = NULL;
+
+  if (output == REFMOUNTCTL_OUTPUT_JSON)
+    {
+      g_autoptr (JsonBuilder) builder = json_builder_new ();
+      g_autoptr (JsonNode)    root = NULL;
+
+      json_builder_begin_object (builder);
+      add_string (builder, "version", refmount_manager_get_version (manager));
+      add_int (builder, "generation", (gint64) refmount_manager_get_generation (manager));
+      add_strv (builder, "mount_roots", refmount_manager_get_mount_roots (manager));
+      add_strv (builder, "supported_filesystems",
+                refmount_manager_get_supported_filesystems (manager));
+      add_int (builder, "mounts", counts.mounts);
+      add_int (builder, "attachments", counts.attachments);
+      json_builder_set_member_name (builder, "states");
+      json_builder_begin_object (builder);
+      add_int (builder, REFMOUNT_STATE_MOUNTED, counts.mounted);
+      add_int (builder, REFMOUNT_STATE_BUSY, counts.busy);
+      add_int (builder, REFMOUNT_STATE_STALE, counts.stale);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      refmountctl_print_json (root, TRUE);
+      return;
+    }
+
+  roots = join_strv (refmount_manager_get_mount_roots (manager), " ");
+  filesystems = join_strv (refmount_manager_get_supported_filesystems (manager), " ");
+  print_field ("Version", refmount_manager_get_version (manager));
+  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_manager_get_generation (manager));
+  print_field ("Mount roots", roots);
+  print_field ("Filesystems", filesystems);
+  printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,
+          counts.busy, counts.stale);
+  printf ("%12s: %u\n", "Attachments", counts.attachments);
+}
