@@ -14,7 +14,8 @@
 #   * a private system bus (dbus-daemon, permissive policy, or with
 #     SANDBOX_BUS_POLICY=strict the real system bus policy plus the
 #     project's data/org.refmount.Refmount1.conf);
-#   * the real polkitd, seeing only polkit/org.refmount.policy as actions
+#   * the real polkitd, seeing only the built BUILD/polkit/org.refmount.policy
+#     (translations merged) as actions
 #     and only the sandbox's rules (bind mounts over the polkit directories,
 #     visible in this namespace only);
 #   * a tmpfs mount root, a refmount.conf pointing at it and a state dir.
@@ -25,7 +26,7 @@
 #
 # Inputs (environment or positional arguments of the test script):
 #   $1 / REFMOUNT_BUILD_DIR    build directory (holds helper/refmountd)
-#   $2 / REFMOUNT_SOURCE_DIR   source directory (holds polkit/, data/)
+#   $2 / REFMOUNT_SOURCE_DIR   source directory (holds data/)
 #   REFMOUNTD                  daemon binary (default BUILD/helper/refmountd)
 #   SANDBOX_BUS_POLICY         "permissive" (default) or "strict"
 #   SANDBOX_KEEP=1             keep the (then empty) temporary directory
@@ -604,8 +605,9 @@ sandbox_init ()
   if [[ -n ${REFMOUNT_TEST_CLIENT:-} && $REFMOUNT_TEST_CLIENT != /* ]]; then
     REFMOUNT_TEST_CLIENT=$PWD/$REFMOUNT_TEST_CLIENT
   fi
-  [[ -f $SANDBOX_SOURCE_DIR/polkit/org.refmount.policy ]] ||
-    fail "$SANDBOX_SOURCE_DIR/polkit/org.refmount.policy not found"
+  SANDBOX_POLKIT_POLICY=$SANDBOX_BUILD_DIR/polkit/org.refmount.policy
+  [[ -f $SANDBOX_POLKIT_POLICY ]] ||
+    fail "$SANDBOX_POLKIT_POLICY not found (build the project first: ninja -C $SANDBOX_BUILD_DIR)"
 
   sandbox_enter "$@"
 
@@ -634,7 +636,7 @@ sandbox_init ()
   SANDBOX_STATE_FILE=$SANDBOX_STATE_DIR/state
 
   # polkit sees only our action file and only our rules.
-  install -m 0644 "$SANDBOX_SOURCE_DIR/polkit/org.refmount.policy" "$SANDBOX_DIR/polkit/actions/"
+  install -m 0644 "$SANDBOX_POLKIT_POLICY" "$SANDBOX_DIR/polkit/actions/"
   mount --bind "$SANDBOX_DIR/polkit/actions" /usr/share/polkit-1/actions
   mount --bind "$SANDBOX_DIR/polkit/rules.d" /etc/polkit-1/rules.d
   mount --bind "$SANDBOX_DIR/polkit/empty" /usr/share/polkit-1/rules.d
