@@ -149,7 +149,9 @@ dispatch (Daemon                *daemon,
     }
   job = g_new0 (Job, 1);
   job->kind = kind;
-  job->invocation = g_object_ref (invocation);
+  /* The handler owns @invocation and the reply's return call consumes
+   * it: an extra reference here would leak every call's messages. */
+  job->invocation = invocation;
   g_atomic_int_inc (&daemon->inflight);
   g_thread_pool_push (daemon->workers, job, NULL);
   return TRUE;

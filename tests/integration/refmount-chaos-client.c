@@ -324,6 +324,13 @@ object_info_free (gpointer data)
   g_free (o);
 }
 
+static gint
+compare_lines (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
+}
+
 /* mountpoint -> ObjectInfo; *text gets a canonical dump for comparison. */
 static GHashTable *
 read_objects (GDBusConnection *bus,
@@ -376,7 +383,7 @@ read_objects (GDBusConnection *bus,
       g_ptr_array_add (lines, g_string_free (line, FALSE));
       g_hash_table_insert (result, g_strdup (mountpoint), o);
     }
-  g_ptr_array_sort (lines, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (lines, compare_lines);
   for (guint i = 0; i < lines->len; i++)
     g_string_append_printf (text, "%s\n", (char *) g_ptr_array_index (lines, i));
   return g_steal_pointer (&result);
@@ -492,9 +499,10 @@ cmd_check (int    argc,
         }
       if (previous != NULL && g_str_equal (previous->str, text->str))
         break;
-      if (tries == 100)
+      if (tries == 100 && previous != NULL)
         {
-          g_printerr ("the daemon's objects and the mount table did not settle within 10 s\n");
+          g_printerr ("the daemon's objects and the mount table did not settle within 10 s:\n%s\n---\n%s",
+                      previous->str, text->str);
           return 1;
         }
       if (previous != NULL)
