@@ -67,12 +67,26 @@ mark_stale_if_vanished (RefmountTable *table,
   km = table->backend->ops->lookup (table->backend, entry->mountpoint);
   if (kernel_mount_matches (km, record->source, record->fstype))
     return FALSE;
+  if (entry->mounted_fd >= 0)
+    {
+      g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", entry->mounted_fd);
+      g_autofree char *now = g_file_read_link (link, NULL);
+
+      /* Not gone but moved: the directory it sits on was renamed (the
+       * symlink-race test does that).  The unmount goes through the fd. */
+      g_clear_pointer (&km, refmount_kernel_mount_free);
+      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0)
+        km = table->backend->ops->lookup (table->backend, now);
+      if (kernel_mount_matches (km, record->source, record->fstype))
+        return FALSE;
+    }
   ctx.source = record->source;
   ctx.fstype = record->fstype;
   refmount_log_event (G_LOG_LEVEL_WARNING, "vanished", &ctx,
                       "%s was unmounted behind refmount's back; marked stale until the next Mount",
                       entry->mountpoint);
-  refmount_clear_fd (&entry->mounted_fd);
+  /* mounted_fd is kept: if the mount merely moved after all, the remount
+   * or the last Unmount undoes it through the fd. */
   g_free (record->state);
   record->state = g_strdup (REFMOUNT_STATE_STALE);
   write_best_effort (table, entry);
@@ -138,6 +152,16 @@ mount_locked (RefmountTable               *table,
     {
       g_autofree char *options = g_strjoinv (",", (char **) effective);
 
+      if (entry->mounted_fd >= 0)
+        {
+          g_autoptr (GError) undo_error = NULL;
+
+          /* A stale entry whose earlier mount may still exist elsewhere
+           * (moved with its directory): never leave it behind. */
+          if (refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
+            g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
+          refmount_clear_fd (&entry->mounted_fd);
+        }
       mounted_dir = dup (dirfd);
       if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
                                      fs != NULL && fs->use_helper, created, deadline, &ok,
@@ -492,8 +516,10 @@ detach_locked (RefmountTable               *table,
     {
       g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
-      /* Nothing of ours is mounted: only the record goes. */
-      if (!kernel_mount_matches (km, record->source, record->fstype))
+      /* Nothing of ours is mounted: only the record goes.  A mount made
+       * by this process is undone through its fd instead (below): it may
+       * have moved rather than vanished. */
+      if (entry->mounted_fd < 0 && !kernel_mount_matches (km, record->source, record->fstype))
         {
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx,
                               "Dropped stale record %s", entry->mountpoint);
