@@ -79,9 +79,9 @@ run_clients ()
     signal_clients STOP
     check || fail "$name: invariants: $(cat "$SANDBOX_DIR/check.out")"
     CHECKS=$((CHECKS + 1))
-    LAST_CHECK=$(cat "$SANDBOX_DIR/check.out")
     if ((CHECKS == 1)); then
       MID_FDS=$(fd_count) MID_RSS=$(rss_kib)
+      FIRST_CHECK=$(cat "$SANDBOX_DIR/check.out")
     fi
     signal_clients CONT
   done
@@ -112,7 +112,7 @@ sleep 1
 FDS1=$(fd_count) RSS1=$(rss_kib)
 printf 'stress: %d clients, %d mountpoints, %d acknowledged operations in %d s, %d invariant checks\n' \
   "$NCLIENTS" "$NMP" "$TOTAL" "$ELAPSED" "$CHECKS"
-printf 'stress: last check under load: %s\n' "${LAST_CHECK:-none}"
+printf 'stress: first check under load: %s\n' "${FIRST_CHECK:-none}"
 printf 'stress: daemon fds %s idle after warm-up, %s under load, %s idle after the run\n' "$FDS0" "$MID_FDS" "$FDS1"
 printf 'stress: daemon VmRSS %s KiB idle after warm-up, %s KiB under load, %s KiB idle after the run\n' \
   "$RSS0" "$MID_RSS" "$RSS1"
