@@ -573,6 +573,15 @@ _sandbox_cleanup ()
     [[ -n $pid ]] || continue
     sandbox_stop_pid "$pid" TERM 5
   done
+  # In a sanitizer build (.ci/run) a report from the daemon, e.g. a leak
+  # found when it exits, fails the test even when every call succeeded.
+  if [[ -n $SANDBOX_DIR ]] && ((status != 77)) &&
+    grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$SANDBOX_DIR"/*.log >/dev/null 2>&1; then
+    printf '\n----- sanitizer reports -----\n' >&2
+    grep -h -A 40 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$SANDBOX_DIR"/*.log >&2
+    printf 'FAIL: a sanitizer report in the logs above\n' >&2
+    status=1
+  fi
   if [[ -n $SANDBOX_DIR ]]; then
     # The mounts die with the namespace anyway; unmount so that the
     # directory on the host can be removed.
