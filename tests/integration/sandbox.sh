@@ -34,6 +34,9 @@
 #                              logs to DIR on exit
 #   SANDBOX_QUIET=1            no progress messages
 #   SANDBOX_POLKIT_NO_DEBUG=1  start polkitd with --no-debug
+#   SANDBOX_BUS_ACTIVATION=1   the bus activates services from
+#                              SANDBOX_DIR/bus/services (no launch helper:
+#                              started as the bus's user, root)
 #
 # Exit status 77 (meson's "skipped") with a one-line reason when not root
 # or when the machine cannot provide a sandbox.
@@ -274,6 +277,11 @@ sandbox_enter ()
 _sandbox_write_bus_config ()
 {
   local conf=$SANDBOX_DIR/bus/system.conf
+  local servicedir=
+  if [[ -n ${SANDBOX_BUS_ACTIVATION:-} ]]; then
+    mkdir -p -m 0755 "$SANDBOX_DIR/bus/services"
+    servicedir="<servicedir>$SANDBOX_DIR/bus/services</servicedir>"
+  fi
   if [[ ${SANDBOX_BUS_POLICY:-permissive} == strict ]]; then
     # The real system bus default policy (deny own and method calls), plus
     # the project's and polkit's busconfig snippets.
@@ -283,6 +291,7 @@ _sandbox_write_bus_config ()
 <busconfig>
   <type>system</type>
   <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  $servicedir
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -314,6 +323,7 @@ EOF
 <busconfig>
   <type>system</type>
   <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  $servicedir
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
