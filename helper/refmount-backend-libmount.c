@@ -129,6 +129,7 @@ libmount_mount (RefmountBackend *backend,
   g_autoptr (libmnt_context) cxt = refmount_backend_libmount_mount_context (fstype, source, target,
                                                                             options, use_helper);
   g_autofree char           *reason = NULL;
+  RefmountError              code = REFMOUNT_ERROR_MOUNT_FAILED;
 
   if (use_helper)
     {
@@ -157,6 +158,10 @@ libmount_mount (RefmountBackend *backend,
             g_message ("mount.%s was killed after it had mounted %s; detached that mount",
                        fstype, path);
           reason = helper_reason (fstype, &result);
+          /* The helper's deadline is the caller's: whichever of the two
+           * notices first, the caller must see Timeout, not MountFailed. */
+          if (result.timed_out)
+            code = REFMOUNT_ERROR_TIMEOUT;
           refmount_helper_result_clear (&result);
         }
     }
@@ -169,7 +174,7 @@ libmount_mount (RefmountBackend *backend,
       reason = context_reason (cxt, rc);
     }
 
-  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
+  g_set_error (error, REFMOUNT_ERROR, code,
                "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
                source, fstype, path, reason);
   return FALSE;
