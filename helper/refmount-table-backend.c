@@ -145,13 +145,12 @@ finish_unmount (RefmountTable       *table,
   /* The last attachment is released only now that the unmount did not
    * fail: on failure it is put back, and the audit log must not claim a
    * detach that did not happen. */
-  if (released && restore != NULL && *restore != NULL)
+  if (restore != NULL && *restore != NULL)
     {
-      RefmountLogContext detached = ctx;
-
-      detached.attachment = (*restore)->id;
-      refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &detached, "Last attachment %s released",
-                          (*restore)->id);
+      ctx.attachment = (*restore)->id;
+      if (released)
+        refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
+                            (*restore)->id);
     }
 
   if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
