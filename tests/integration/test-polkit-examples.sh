@@ -5,11 +5,12 @@
 # into the real polkitd, and every claim of its comment is proven with
 # real calls by real (test) users:
 #   50-refmount-nfs-group.rules     group nfs-users: NFS beneath .../nfs/
-#   60-refmount-nova-compute.rules  user nova: anything beneath .../nova/
+#   60-refmount-nova-compute.rules  user nova: anything in /var/lib/nova/mnt
 #   70-refmount-admin-group.rules   group refmount-admins: org.refmount.manage
 #
 # The examples name real paths, so this namespace gets its own tmpfs on
-# /run and the mount root is /run/refmount/mounts, as on a real system.
+# /run and the mount roots are /run/refmount/mounts and (for nova)
+# /var/lib/nova/mnt, as on a real system.
 # polkitd resolves users and groups through NSS: /etc/passwd and
 # /etc/group are replaced, in this namespace only, by copies with the test
 # users added.  No NFS here (no kernel module, no server): an allowed NFS
@@ -29,6 +30,28 @@ ETC=/run/refmount-examples-etc
 mkdir -m 0755 "$ETC"
 cp /etc/passwd "$ETC/passwd"
 cp /etc/group "$ETC/group"
+
+# /var/lib/nova/mnt: a tmpfs on /var/lib with the host's entries bound
+# back into it, plus nova/mnt (root-owned, 0755, as a mount root must be).
+mkdir -m 0755 "$ETC/var-lib"
+mount --rbind /var/lib "$ETC/var-lib"
+mount -t tmpfs -o mode=0755,size=16m refmount-examples-var-lib /var/lib
+for entry in "$ETC/var-lib"/* "$ETC/var-lib"/.[!.]*; do
+  [[ -e $entry || -L $entry ]] || continue
+  name=${entry##*/}
+  [[ $name != nova ]] || continue
+  if [[ -L $entry ]]; then
+    cp -P "$entry" "/var/lib/$name"
+  elif [[ -d $entry ]]; then
+    mkdir "/var/lib/$name"
+    mount --rbind "$entry" "/var/lib/$name"
+  else
+    touch "/var/lib/$name"
+    mount --bind "$entry" "/var/lib/$name"
+  fi
+done
+NOVA_ROOT=/var/lib/nova/mnt
+mkdir -m 0755 /var/lib/nova "$NOVA_ROOT"
 
 # Test users (name uid) and groups (name gid members).  Fail rather than
 # shadow an existing name or id.
@@ -190,7 +213,12 @@ assert_ok "root Unmount"
 
 # ---------------------------------------------------------------------------
 load_example 60-refmount-nova-compute.rules
-NOVA=$SANDBOX_ROOT/nova
+NOVA=$NOVA_ROOT
+# Nova's mount root first, as in README.md: derived mountpoints go there.
+sed -i "s|^MountRoots=.*|MountRoots=$NOVA_ROOT;$SANDBOX_ROOT;|" "$SANDBOX_CONFIG"
+rm_gdbus Reload
+assert_ok "Reload with $NOVA_ROOT as a mount root"
+assert_eq "$(rm_manager_property MountRoots)" "as 2 \"$NOVA_ROOT\" \"$SANDBOX_ROOT\"" "MountRoots"
 
 tc "nova: may mount any allowed filesystem beneath $NOVA/ (real tmpfs and ramfs)"
 pe_mount nova tmpfs nova-src "$NOVA/t1" att-nova
@@ -201,23 +229,29 @@ pe_mount nova ramfs nova-ramfs "$NOVA/deeper/r1" att-nova
 assert_ok "nova ramfs Mount"
 assert_mounted "$NOVA/deeper/r1"
 
+tc "nova: may mount at the mountpoint refmountd derives in $NOVA"
+pe_mount nova tmpfs nova-derived "" att-nova
+assert_ok "nova tmpfs Mount at the derived mountpoint"
+DERIVED=$(derived_mountpoint tmpfs nova-derived)
+DERIVED=$NOVA/${DERIVED##*/}
+assert_contains "$RM_OUT" "'$DERIVED'" "the derived mountpoint"
+assert_mounted "$DERIVED"
+
 tc "nova: nfs beneath $NOVA/ gets past polkit"
 pe_mount nova nfs 127.0.0.1:/export/n "$NOVA/n1" att-nova
 assert_past_polkit_nfs "nova's nfs Mount beneath $NOVA/"
+pe_mount nova nfs 127.0.0.1:/export/n "" att-nova
+assert_past_polkit_nfs "nova's nfs Mount at the derived mountpoint"
 
 tc "nova: refmountd's own limits still apply (a filesystem it does not allow)"
 pe_mount nova ext4 /dev/null "$NOVA/e1" att-nova
 assert_error InvalidArgument ext4
 
-tc "nova: may not mount elsewhere, not even the derived mountpoint"
+tc "nova: may not mount elsewhere"
 pe_mount nova tmpfs nova-src "$SANDBOX_ROOT/elsewhere" att-nova
 assert_error NotAuthorized
 assert_not_mounted "$SANDBOX_ROOT/elsewhere"
-pe_mount nova nfs 127.0.0.1:/export/n "$SANDBOX_ROOT/elsewhere" att-nova
-assert_error NotAuthorized
-pe_mount nova tmpfs nova-src "$NOVA" att-nova
-assert_error NotAuthorized
-pe_mount nova tmpfs nova-src "" att-nova
+pe_mount nova nfs 127.0.0.1:/export/n "$SANDBOX_ROOT/nova/n1" att-nova
 assert_error NotAuthorized
 
 tc "nova: may release other users' attachments beneath $NOVA/"
@@ -248,6 +282,8 @@ assert_ok "nova releases its own attachment"
 assert_not_mounted "$NOVA/t1"
 pe_unmount nova "$NOVA/deeper/r1" att-nova
 assert_ok "nova releases its ramfs"
+pe_unmount nova "$DERIVED" att-nova
+assert_ok "nova releases the derived mount"
 
 tc "nova: other users are not affected"
 pe_mount rmex-other tmpfs other-src "$NOVA/o1" att-other
