@@ -2,13 +2,23 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Integration test: the audit log (doc/audit-log.md).  refmountd's stderr
-# is not the journal here, so every audit event must be exactly one plain
-# line "refmountd: EVENT: ... [mountpoint=... uid=... pid=...]" naming the
-# caller's uid and pid (gdbus calls): Mount/Unmount as root and as nobody, denials, a
-# failed mount, and the reconciliation after a restart.
+# is not the journal at first, so every audit event must be exactly one
+# plain line "refmountd: EVENT: ... [mountpoint=... uid=... pid=...]"
+# naming the caller's uid and pid (gdbus calls): Mount/Unmount as root and
+# as nobody, denials, a failed mount, and the reconciliation after a
+# restart.  Then refmountd runs with stderr connected to a fake journald
+# (sockets in /run/systemd/journal/ of this namespace): the same events
+# must arrive as native journal entries with the MESSAGE_IDs of
+# doc/audit-log.md and every REFMOUNT_* field, and nothing on the stream.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+
+# A private /run (SANDBOX_BASE), so that the journal test at the end can
+# put a fake journald's sockets where GLib looks for them.
+sandbox_enter "$@"
+mount -t tmpfs -o mode=0755,size=64m refmount-audit-run /run || fail "cannot mount a private /run"
+export SANDBOX_BASE=/run
 sandbox_init "$@"
 sandbox_start_daemon
 
@@ -213,5 +223,164 @@ tc "every audit line is a single line"
 # Each "refmountd: EVENT:" line ends with the field list.
 bad=$(grep -E '^refmountd: [a-z-]+: ' "$SANDBOX_DAEMON_LOG" | grep -vE ' pid=[0-9-]+\]$' || true)
 [[ -z $bad ]] || fail "audit lines without their field list: $bad"
+
+# ---------------------------------------------------------------------------
+# Under journald.
+
+JOURNAL_DIR=/run/systemd/journal
+JOURNAL_ENTRIES=$SANDBOX_DIR/journal-entries.jsonl
+JOURNAL_STREAM=$SANDBOX_DIR/journal-stream.txt
+mkdir -m 0755 /run/systemd "$JOURNAL_DIR"
+: >"$JOURNAL_ENTRIES"
+: >"$JOURNAL_STREAM"
+# The fake journald: native protocol datagrams on .../socket become JSON
+# lines in JOURNAL_ENTRIES; whatever arrives on the stdout stream socket
+# is appended to JOURNAL_STREAM.
+python3 - "$JOURNAL_DIR" "$JOURNAL_ENTRIES" "$JOURNAL_STREAM" <<'EOF' &
+import json, os, select, socket, struct, sys
+
+jdir, entries_path, stream_path = sys.argv[1:4]
+dgram = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+dgram.bind(os.path.join(jdir, "socket"))
+listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+listener.bind(os.path.join(jdir, "stdout"))
+listener.listen(8)
+entries = open(entries_path, "a")
+stream = open(stream_path, "ab")
+conns = []
+
+
+def parse(data):
+    fields = {}
+    while data:
+        nl = data.index(b"\n")
+        line = data[:nl]
+        if b"=" in line:
+            key, value = line.split(b"=", 1)
+            data = data[nl + 1:]
+        else:
+            key = line
+            size = struct.unpack("<Q", data[nl + 1:nl + 9])[0]
+            value = data[nl + 9:nl + 9 + size]
+            data = data[nl + 9 + size + 1:]
+        fields[key.decode()] = value.decode(errors="replace")
+    return fields
+
+
+while True:
+    ready, _, _ = select.select([dgram, listener] + conns, [], [])
+    for s in ready:
+        if s is dgram:
+            entries.write(json.dumps(parse(dgram.recv(1 << 20))) + "\n")
+            entries.flush()
+        elif s is listener:
+            conns.append(listener.accept()[0])
+        else:
+            chunk = s.recv(65536)
+            if chunk:
+                stream.write(chunk)
+                stream.flush()
+            else:
+                conns.remove(s)
+                s.close()
+EOF
+sandbox_track_pid $!
+sandbox_wait_until 10 "the fake journald" test -S "$JOURNAL_DIR/stdout"
+
+# refmountd with stdout and stderr connected to the journal's stream
+# socket, as systemd starts it (python execs refmountd: same pid).
+REAL_REFMOUNTD=$REFMOUNTD
+REFMOUNTD=$SANDBOX_DIR/refmountd-under-journald
+cat >"$REFMOUNTD" <<EOF
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("$JOURNAL_DIR/stdout")
+s.sendall(b"refmountd\n\n6\n0\n0\n0\n0\n")
+os.dup2(s.fileno(), 1)
+os.dup2(s.fileno(), 2)
+os.execv("$REAL_REFMOUNTD", ["$REAL_REFMOUNTD"] + sys.argv[1:])
+EOF
+chmod 0755 "$REFMOUNTD"
+
+# journal_count KEY=VALUE...: the number of entries matching every pair.
+journal_count ()
+{
+  python3 - "$JOURNAL_ENTRIES" "$@" <<'EOF'
+import json, sys
+
+path, *conditions = sys.argv[1:]
+wanted = [c.split("=", 1) for c in conditions]
+print(sum(1 for line in open(path) if all(json.loads(line).get(k) == v for k, v in wanted)))
+EOF
+}
+
+_journal_has ()
+{
+  (($(journal_count "$@") > 0))
+}
+
+# The id documented for KIND in doc/audit-log.md.
+doc_id ()
+{
+  sed -nE "s/^\| $1 \| \`([0-9a-f]{32})\` \|.*/\1/p" "$SANDBOX_SOURCE_DIR/doc/audit-log.md"
+}
+
+for kind in mounted unmounted attached detached denied reconciled failed; do
+  [[ $(doc_id "$kind") =~ ^[0-9a-f]{32}$ ]] || fail "doc/audit-log.md documents no MESSAGE_ID for $kind"
+done
+
+tc "under journald: the restart's reconciliation, as native entries"
+sandbox_stop_daemon
+sandbox_start_daemon
+sandbox_wait_until 10 "the reconciled entry" _journal_has REFMOUNT_EVENT=reconciled
+assert_eq "$(journal_count REFMOUNT_EVENT=reconciled MESSAGE_ID="$(doc_id reconciled)" \
+  REFMOUNT_MOUNTPOINT="$SANDBOX_ROOT/stale" REFMOUNT_SOURCE=stale-src REFMOUNT_FSTYPE=tmpfs \
+  REFMOUNT_UID= REFMOUNT_PID= PRIORITY=4 SYSLOG_IDENTIFIER=refmountd)" 1 \
+  "one reconciled entry for the stale record, priority warning"
+
+J=$SANDBOX_ROOT/journal
+tc "under journald: nobody's Mount is one mounted and one attached entry"
+audit_mount nobody tmpfs j-src "$J" att-j
+assert_ok "nobody Mount under journald"
+common=(REFMOUNT_MOUNTPOINT="$J" REFMOUNT_SOURCE=j-src REFMOUNT_FSTYPE=tmpfs REFMOUNT_ATTACHMENT=att-j
+  REFMOUNT_UID="$NOBODY_UID" REFMOUNT_PID="$CALL_PID" SYSLOG_IDENTIFIER=refmountd)
+sandbox_wait_until 10 "the attached entry" _journal_has REFMOUNT_EVENT=attached REFMOUNT_MOUNTPOINT="$J"
+assert_eq "$(journal_count REFMOUNT_EVENT=mounted MESSAGE_ID="$(doc_id mounted)" PRIORITY=5 "${common[@]}")" 1 \
+  "one mounted entry with every field"
+assert_eq "$(journal_count REFMOUNT_EVENT=attached MESSAGE_ID="$(doc_id attached)" PRIORITY=5 "${common[@]}")" 1 \
+  "one attached entry with every field"
+assert_eq "$(journal_count REFMOUNT_MOUNTPOINT="$J")" 2 "entries for $J"
+
+tc "under journald: a denial has priority warning"
+audit_call nobody Reload
+assert_error NotAuthorized
+sandbox_wait_until 10 "the denied entry" _journal_has REFMOUNT_EVENT=denied
+assert_eq "$(journal_count REFMOUNT_EVENT=denied MESSAGE_ID="$(doc_id denied)" PRIORITY=4 \
+  REFMOUNT_UID="$NOBODY_UID" REFMOUNT_PID="$CALL_PID")" 1 "one denied entry"
+
+tc "under journald: a failed mount has the failed id"
+audit_mount root nfs 127.0.0.1:/journal "$SANDBOX_ROOT/nfs-j" att-nfs-j
+((RM_RC != 0)) || fail "an NFS mount succeeded in the sandbox: $RM_OUT"
+sandbox_wait_until 10 "the failed entry" _journal_has MESSAGE_ID="$(doc_id failed)"
+assert_eq "$(journal_count MESSAGE_ID="$(doc_id failed)" PRIORITY=4 REFMOUNT_ATTACHMENT=att-nfs-j \
+  REFMOUNT_UID=0 REFMOUNT_PID="$CALL_PID")" 1 "one failed entry"
+
+tc "under journald: the last Unmount is one detached and one unmounted entry"
+audit_unmount nobody "$J" att-j
+assert_ok "nobody Unmount under journald"
+common=(REFMOUNT_MOUNTPOINT="$J" REFMOUNT_SOURCE=j-src REFMOUNT_FSTYPE=tmpfs REFMOUNT_ATTACHMENT=att-j
+  REFMOUNT_UID="$NOBODY_UID" REFMOUNT_PID="$CALL_PID" SYSLOG_IDENTIFIER=refmountd)
+sandbox_wait_until 10 "the unmounted entry" _journal_has REFMOUNT_EVENT=unmounted REFMOUNT_MOUNTPOINT="$J"
+assert_eq "$(journal_count REFMOUNT_EVENT=detached MESSAGE_ID="$(doc_id detached)" "${common[@]}")" 1 \
+  "one detached entry"
+assert_eq "$(journal_count REFMOUNT_EVENT=unmounted MESSAGE_ID="$(doc_id unmounted)" "${common[@]}")" 1 \
+  "one unmounted entry"
+
+tc "under journald: nothing of it on the stream (stderr)"
+if grep -E "^refmountd: $AUDIT_KINDS: " "$JOURNAL_STREAM"; then
+  fail "audit events were also written to stderr under journald"
+fi
 
 sandbox_log "test-audit: $SANDBOX_CASES_RUN cases passed"
