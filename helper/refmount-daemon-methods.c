@@ -396,6 +396,16 @@ refmount_daemon_worker (gpointer data,
       return;
     }
 
+  if (job->kind == JOB_RECHECK)
+    {
+      /* Cleared first: a change during the check queues another one. */
+      g_atomic_int_set (&daemon->recheck_pending, 0);
+      refmount_table_check_vanished (daemon->table);
+      g_free (job);
+      refmount_daemon_call_done (daemon);
+      return;
+    }
+
   if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->invocation, &caller, &error))
     {
       queue_reply (daemon, job->invocation, NULL, g_steal_pointer (&error));
@@ -418,6 +428,7 @@ refmount_daemon_worker (gpointer data,
       value = do_reload (daemon, job->invocation, &caller, &error);
       break;
     case JOB_RELEASE:
+    case JOB_RECHECK:
     default:
       g_assert_not_reached ();
     }

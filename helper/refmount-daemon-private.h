@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gio/gunixmounts.h>
 
 #include "refmount-config.h"
 #include "refmount-generated.h"
@@ -28,6 +29,9 @@ typedef struct
   GMutex      roe_lock;
   GHashTable *roe_names; /* bus names holding release-on-exit attachments */
 
+  GUnixMountMonitor *mount_monitor;
+  gint               recheck_pending; /* atomic */
+
   gint  inflight;      /* atomic */
   gint  shutting_down; /* atomic */
   guint name_id;
@@ -42,12 +46,13 @@ typedef enum
   JOB_GET_MOUNT,
   JOB_RELOAD,
   JOB_RELEASE,
+  JOB_RECHECK, /* the kernel's mount table changed */
 } JobKind;
 
 typedef struct
 {
   JobKind                kind;
-  GDBusMethodInvocation *invocation; /* NULL for JOB_RELEASE */
+  GDBusMethodInvocation *invocation; /* NULL for JOB_RELEASE, JOB_RECHECK */
   char                  *bus_name;   /* JOB_RELEASE */
 } Job;
 

@@ -149,7 +149,9 @@ dispatch (Daemon                *daemon,
     }
   job = g_new0 (Job, 1);
   job->kind = kind;
-  job->invocation = g_object_ref (invocation);
+  /* The handler owns @invocation and the reply's return call consumes
+   * it: an extra reference here would leak every call's messages. */
+  job->invocation = invocation;
   g_atomic_int_inc (&daemon->inflight);
   g_thread_pool_push (daemon->workers, job, NULL);
   return TRUE;
@@ -221,6 +223,24 @@ name_owner_changed (GDBusConnection *connection,
   job = g_new0 (Job, 1);
   job->kind = JOB_RELEASE;
   job->bus_name = g_strdup (name);
+  g_atomic_int_inc (&daemon->inflight);
+  g_thread_pool_push (daemon->workers, job, NULL);
+}
+
+/* Someone may have unmounted a managed mount behind our back: have a
+ * worker look (one pending check at a time; a burst of changes needs one). */
+static void
+mounts_changed (GUnixMountMonitor *monitor,
+                gpointer           user_data)
+{
+  Daemon *daemon = user_data;
+  Job    *job;
+
+  if (g_atomic_int_get (&daemon->shutting_down) ||
+      !g_atomic_int_compare_and_exchange (&daemon->recheck_pending, 0, 1))
+    return;
+  job = g_new0 (Job, 1);
+  job->kind = JOB_RECHECK;
   g_atomic_int_inc (&daemon->inflight);
   g_thread_pool_push (daemon->workers, job, NULL);
 }
@@ -389,6 +409,9 @@ daemon_setup (Daemon                      *daemon,
   g_unix_signal_add (SIGTERM, sigterm_cb, daemon);
   g_unix_signal_add (SIGINT, sigterm_cb, daemon);
   g_unix_signal_add (SIGHUP, sighup_cb, daemon);
+
+  daemon->mount_monitor = g_unix_mount_monitor_get ();
+  g_signal_connect (daemon->mount_monitor, "mounts-changed", G_CALLBACK (mounts_changed), daemon);
 
   /* The name last: clients only see a daemon that has reconciled. */
   daemon->name_id = g_bus_own_name_on_connection (daemon->connection, REFMOUNT_BUS_NAME,

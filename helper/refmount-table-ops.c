@@ -37,6 +37,63 @@ kernel_mount_matches (const RefmountKernelMount *km,
   return km != NULL && g_strcmp0 (km->source, source) == 0 && g_strcmp0 (km->fstype, fstype) == 0;
 }
 
+/* Persist a change the caller cannot report (a rollback, a state the
+ * daemon noticed by itself): a failure is logged and caught up by the
+ * next successful write. */
+static void
+write_best_effort (RefmountTable *table,
+                   RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+}
+
+/* A recorded mount that is no longer in the kernel (unmounted behind
+ * refmount's back) becomes "stale", so that the next Mount remounts it
+ * instead of handing out an attachment to an empty directory. */
+static gboolean
+mark_stale_if_vanished (RefmountTable *table,
+                        RefmountEntry *entry)
+{
+  RefmountRecord                 *record = entry->record;
+  g_autoptr (RefmountKernelMount) km = NULL;
+  RefmountLogContext              ctx = { entry->mountpoint, NULL, NULL, NULL, -1, -1 };
+
+  if (record == NULL || g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+    return FALSE;
+  km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  if (kernel_mount_matches (km, record->source, record->fstype))
+    return FALSE;
+  if (entry->mounted_fd >= 0)
+    {
+      g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", entry->mounted_fd);
+      g_autofree char *now = g_file_read_link (link, NULL);
+
+      /* Not gone but moved: the directory it sits on was renamed (the
+       * symlink-race test does that).  The unmount goes through the fd. */
+      g_clear_pointer (&km, refmount_kernel_mount_free);
+      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0)
+        km = table->backend->ops->lookup (table->backend, now);
+      if (kernel_mount_matches (km, record->source, record->fstype))
+        return FALSE;
+    }
+  ctx.source = record->source;
+  ctx.fstype = record->fstype;
+  refmount_log_event (G_LOG_LEVEL_WARNING, "vanished", &ctx,
+                      "%s was unmounted behind refmount's back; marked stale until the next Mount",
+                      entry->mountpoint);
+  /* mounted_fd is kept: if the mount merely moved after all, the remount
+   * or the last Unmount undoes it through the fd. */
+  g_free (record->state);
+  record->state = g_strdup (REFMOUNT_STATE_STALE);
+  write_best_effort (table, entry);
+  refmount_table_notify (table, entry);
+  return TRUE;
+}
+
 /* Mount (or remount a stale record) with the entry locked.  On success the
  * entry has a record in state "mounted".  A fresh entry that fails keeps
  * record == NULL; the caller drops it. */
@@ -95,6 +152,16 @@ mount_locked (RefmountTable               *table,
     {
       g_autofree char *options = g_strjoinv (",", (char **) effective);
 
+      if (entry->mounted_fd >= 0)
+        {
+          g_autoptr (GError) undo_error = NULL;
+
+          /* A stale entry whose earlier mount may still exist elsewhere
+           * (moved with its directory): never leave it behind. */
+          if (refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
+            g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
+          refmount_clear_fd (&entry->mounted_fd);
+        }
       mounted_dir = dup (dirfd);
       if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
                                      fs != NULL && fs->use_helper, created, deadline, &ok,
@@ -235,6 +302,7 @@ attach_locked (RefmountTable               *table,
           return FALSE;
         }
 
+      mark_stale_if_vanished (table, entry);
       existing = find_attachment (record, request->attachment, NULL);
       if (existing != NULL && existing->uid != request->uid)
         {
@@ -311,7 +379,9 @@ attach_locked (RefmountTable               *table,
           g_free (entry->record->state);
           entry->record->state = g_strdup (REFMOUNT_STATE_STALE);
         }
-      refmount_table_commit (table, entry);
+      /* Another caller's group commit may have written the change before
+       * it was undone: write the undone state too. */
+      write_best_effort (table, entry);
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
                    "Could not record attachment '%s' on mountpoint '%s': %s",
                    request->attachment, entry->mountpoint, write_error->message);
@@ -414,18 +484,23 @@ detach_locked (RefmountTable               *table,
 
   removed = g_ptr_array_steal_index (record->attachments, index);
 
+  /* The release is durable before anything is unmounted, also for the
+   * last attachment: a detach acknowledged and then lost to a crash would
+   * come back as a stale attachment.  A record left with no attachments
+   * is unmounted or dropped at the next start. */
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &write_error))
+    {
+      g_ptr_array_insert (record->attachments, index, g_steal_pointer (&removed));
+      write_best_effort (table, entry);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                   "Could not record the release of attachment '%s' on mountpoint '%s': %s",
+                   request->attachment, entry->mountpoint, write_error->message);
+      return FALSE;
+    }
+
   if (record->attachments->len > 0)
     {
-      refmount_table_commit (table, entry);
-      if (!refmount_table_write_state (table, &write_error))
-        {
-          g_ptr_array_insert (record->attachments, index, g_steal_pointer (&removed));
-          refmount_table_commit (table, entry);
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
-                       "Could not record the release of attachment '%s' on mountpoint '%s': %s",
-                       request->attachment, entry->mountpoint, write_error->message);
-          return FALSE;
-        }
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Attachment %s released (%u left)",
                           request->attachment, record->attachments->len);
       refmount_table_notify (table, entry);
@@ -437,8 +512,10 @@ detach_locked (RefmountTable               *table,
     {
       g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
-      /* Nothing of ours is mounted: only the record goes. */
-      if (!kernel_mount_matches (km, record->source, record->fstype))
+      /* Nothing of ours is mounted: only the record goes.  A mount made
+       * by this process is undone through its fd instead (below): it may
+       * have moved rather than vanished. */
+      if (entry->mounted_fd < 0 && !kernel_mount_matches (km, record->source, record->fstype))
         {
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
                               request->attachment);
@@ -450,8 +527,14 @@ detach_locked (RefmountTable               *table,
         }
     }
 
-  return refmount_table_unmount_last (table, entry, request->force, request->lazy, deadline,
-                                      &removed, handed_off, out_unmounted, error);
+  if (refmount_table_unmount_last (table, entry, request->force, request->lazy, deadline,
+                                   &removed, handed_off, out_unmounted, error))
+    return TRUE;
+  /* The attachment was put back: make that durable too, since its
+   * release was already written. */
+  if (!*handed_off && entry->record != NULL)
+    write_best_effort (table, entry);
+  return FALSE;
 }
 
 gboolean
@@ -575,5 +658,36 @@ refmount_table_release_bus_name (RefmountTable  *table,
                 again = TRUE;
             }
         }
+    }
+}
+
+void
+refmount_table_check_vanished (RefmountTable *table)
+{
+  g_autoptr (GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter           iter;
+    gpointer                 key;
+
+    g_hash_table_iter_init (&iter, table->entries);
+    while (g_hash_table_iter_next (&iter, &key, NULL))
+      g_ptr_array_add (mountpoints, g_strdup (key));
+  }
+
+  for (guint i = 0; i < mountpoints->len; i++)
+    {
+      RefmountEntry *entry;
+
+      /* An entry that is busy with a call is skipped: that call leaves a
+       * consistent state itself, and the next Mount checks again. */
+      entry = refmount_table_lock_entry (table, g_ptr_array_index (mountpoints, i), FALSE, 0,
+                                         g_get_monotonic_time (), NULL);
+      if (entry == NULL)
+        continue;
+      if (entry->record != NULL && g_strcmp0 (entry->record->state, REFMOUNT_STATE_MOUNTED) == 0)
+        mark_stale_if_vanished (table, entry);
+      refmount_table_unlock_entry (table, entry);
     }
 }

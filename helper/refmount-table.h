@@ -87,6 +87,10 @@ gboolean refmount_table_detach (RefmountTable               *table,
                                 GError                     **error);
 
 /* Release every release-on-exit attachment made over @bus_name. */
+/* Mark recorded mounts that were unmounted behind refmount's back as
+ * "stale" (entries locked by a call are skipped). */
+void refmount_table_check_vanished (RefmountTable *table);
+
 void refmount_table_release_bus_name (RefmountTable  *table,
                                       RefmountConfig *config,
                                       const char     *bus_name);

@@ -438,6 +438,51 @@ test_persist_failure_detach (Fixture      *fx,
   g_assert_cmpuint (n_attachments (fx, m), ==, 2);
 }
 
+/* The last release is durable before the unmount: when it cannot be
+ * written, nothing is unmounted and the attachment stays. */
+static void
+test_persist_failure_last_detach (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autofree char   *m = mp (fx, "a");
+  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
+
+  g_assert_true (attach (fx, m, "vol1", &error));
+  g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
+  g_free (fx->table->state_dir);
+  fx->table->state_dir = g_strdup (bad);
+  g_assert_false (detach (fx, m, "vol1", &unmounted, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_assert_cmpuint (n_attachments (fx, m), ==, 1);
+  g_assert_true (fake_backend_is_mounted (fx->fake, m));
+}
+
+/* A mount that vanished behind refmount's back is marked stale and the
+ * next attach (even a re-attach) mounts it again. */
+static void
+test_vanished_remounted (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autofree char           *m = mp (fx, "a");
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+
+  g_assert_true (attach (fx, m, "vol1", &error));
+  fake_backend_set_unmounted (fx->fake, m);
+  refmount_table_check_vanished (fx->table);
+  record = refmount_table_get_record (fx->table, m);
+  g_assert_nonnull (record);
+  g_assert_cmpstr (record->state, ==, "stale");
+  g_assert_true (attach (fx, m, "vol1", &error));
+  g_assert_no_error (error);
+  g_assert_true (fake_backend_is_mounted (fx->fake, m));
+  g_clear_pointer (&record, refmount_record_free);
+  record = refmount_table_get_record (fx->table, m);
+  g_assert_cmpstr (record->state, ==, "mounted");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -462,6 +507,8 @@ main (int    argc,
   ADD ("/table/limits", test_limits);
   ADD ("/table/persist-failure-rolls-back", test_persist_failure_rolls_back);
   ADD ("/table/persist-failure-detach", test_persist_failure_detach);
+  ADD ("/table/persist-failure-last-detach", test_persist_failure_last_detach);
+  ADD ("/table/vanished-remounted", test_vanished_remounted);
 
   return g_test_run ();
 }

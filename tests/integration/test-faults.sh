@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test: faults (SPEC §4, §6).  A full or read-only state
+# directory fails the call with Failed and rolls it back (nothing mounted
+# that is not recorded, nothing acknowledged lost), the daemon keeps
+# serving and recovers when the directory is writable again; polkitd
+# killed in the middle of a CheckAuthorization → NotAuthorized for
+# non-root, and recovery when it returns; a caller that disconnects
+# mid-call; a mount unmounted behind refmount's back is reported "stale"
+# and remounted by the next Mount; a busy unmount is deferred ("busy"),
+# retried, and done once the holder lets go.  (A mount that hangs is
+# test-hang.sh, over the fake backend.)
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+sandbox_init "$@"
+
+# The state directory on its own tiny tmpfs, so it can be filled.
+SMALL=$SANDBOX_DIR/small
+mkdir -m 0700 "$SMALL"
+mount -t tmpfs -o size=64k,mode=0700 refmount-small-state "$SMALL"
+SANDBOX_STATE_DIR=$SMALL
+sandbox_start_daemon
+
+A=$SANDBOX_ROOT/fault-a
+B=$SANDBOX_ROOT/fault-b
+
+state_of ()
+{
+  rm_mount_property "$(rm_object_path_for "$1")" State
+}
+
+attachments_of ()
+{
+  rm_mount_property "$(rm_object_path_for "$1")" Attachments | grep -o '"[^"]*"' | tr -d '"' | sort | tr '\n' ' '
+}
+
+# The writes refused; what was acknowledged before is what is recorded.
+check_refused ()
+{
+  local why=$1
+  rm_mount tmpfs src-b "$B" b1 size=1m
+  assert_error Failed "$B"
+  assert_not_mounted "$B" "$why: a refused first Mount must not leave a mount"
+  rm_gdbus GetMount "$(gv_str "$B")"
+  assert_error NotFound
+  rm_mount tmpfs src-a "$A" a2 size=1m
+  assert_error Failed "a2"
+  assert_eq "$(attachments_of "$A")" "a1 " "$why: attachments of A after a refused Mount"
+  rm_unmount "$A" a1
+  assert_error Failed "a1"
+  assert_mounted "$A" "$why: a refused last Unmount must not unmount"
+  assert_eq "$(attachments_of "$A")" "a1 " "$why: attachments of A after a refused Unmount"
+  sandbox_daemon_alive || fail "$why: refmountd died"
+  # kill -9 now: what comes back is what was acknowledged.
+  sandbox_kill9_daemon
+}
+
+recovered ()
+{
+  local why=$1
+  sandbox_start_daemon
+  assert_eq "$(attachments_of "$A")" "a1 " "$why: attachments of A after kill -9"
+  assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "$A" "$why: mounts after kill -9"
+  rm_mount tmpfs src-b "$B" b1 size=1m
+  assert_ok "$why: Mount once the state directory is writable"
+  assert_mounted "$B"
+  rm_unmount "$B" b1
+  assert_ok
+  assert_eq "$RM_UNMOUNTED" true
+}
+
+# ---------------------------------------------------------------------------
+tc "state directory full: Failed, rolled back, daemon serving, recovers"
+rm_mount tmpfs src-a "$A" a1 size=1m
+assert_ok
+dd if=/dev/zero of="$SMALL/filler" bs=4k 2>/dev/null || true
+check_refused "full"
+rm -f "$SMALL/filler"
+recovered "full"
+
+tc "state directory read-only: Failed, rolled back, recovers"
+mount -o remount,ro "$SMALL"
+check_refused "read-only"
+mount -o remount,rw "$SMALL"
+recovered "read-only"
+rm_unmount "$A" a1
+assert_ok
+assert_eq "$RM_UNMOUNTED" true
+assert_not_mounted "$A"
+
+# ---------------------------------------------------------------------------
+# A rule that makes an authorization take 3 s (polkit.spawn), so that
+# something can happen in the middle of it.
+sandbox_set_rules slow-nobody <<'RULES'
+// SPDX-License-Identifier: GPL-2.0-or-later
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.mount" && subject.user == "nobody") {
+        if (action.lookup("attachment").indexOf("slow") == 0)
+            polkit.spawn(["/bin/sleep", "3"]);
+        return polkit.Result.YES;
+    }
+    return polkit.Result.NOT_HANDLED;
+});
+RULES
+
+# slow_mount OUTFILE ATTACHMENT [FLAGS]: a nobody Mount of C in the background.
+C=$SANDBOX_ROOT/fault-c
+slow_mount ()
+{
+  "${AS_NOBODY[@]}" gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+    --method "$RM_MANAGER_IFACE.Mount" tmpfs src-c "$C" '["size=1m"]' "$2" "${3:-@a{sv\} {\}}" \
+    >"$1" 2>&1 &
+  SLOW_PID=$!
+  sandbox_track_pid "$SLOW_PID"
+}
+
+tc "polkitd killed in the middle of a request: NotAuthorized, nothing mounted"
+slow_mount "$SANDBOX_DIR/slow-1.out" slow-1
+sleep 1
+sandbox_pid_alive "$SLOW_PID" || fail "the slow Mount returned at once: $(cat "$SANDBOX_DIR/slow-1.out")"
+sandbox_kill9_polkitd
+sandbox_wait_until 30 "the interrupted Mount to return" eval '! sandbox_pid_alive "$SLOW_PID"'
+sandbox_stop_pid "$SLOW_PID"
+assert_contains "$(cat "$SANDBOX_DIR/slow-1.out")" "${RM_ERROR_PREFIX}NotAuthorized" "Mount when polkitd died mid-request"
+assert_not_mounted "$C"
+rm_mount -u nobody tmpfs src-c "$C" fast-1 size=1m
+assert_error NotAuthorized
+sandbox_daemon_alive || fail "refmountd died with polkitd"
+
+tc "polkitd back: authorization works again"
+sandbox_start_polkitd
+rm_mount -u nobody tmpfs src-c "$C" fast-1 size=1m
+assert_ok "nobody Mount after polkitd restarted"
+rm_unmount -u nobody "$C" fast-1
+assert_ok
+assert_eq "$RM_UNMOUNTED" true
+
+# ---------------------------------------------------------------------------
+tc "a caller that disconnects mid-call: its release-on-exit attachment is released"
+slow_mount "$SANDBOX_DIR/slow-2.out" slow-2 "{'release-on-exit': <true>}"
+sleep 1
+sandbox_pid_alive "$SLOW_PID" || fail "the slow Mount returned at once: $(cat "$SANDBOX_DIR/slow-2.out")"
+sandbox_stop_pid "$SLOW_PID" KILL
+# The authorization still completes; the attachment must not outlive it.
+sleep 3
+sandbox_wait_until 20 "the orphaned attachment to be released" eval '! [[ $(state_of "$C") ]]'
+assert_not_mounted "$C" "nothing mounted for a caller that went away"
+
+tc "a caller that disconnects mid-call: a plain attachment is recorded consistently"
+slow_mount "$SANDBOX_DIR/slow-3.out" slow-3
+sleep 1
+sandbox_stop_pid "$SLOW_PID" KILL
+sandbox_wait_until 20 "the Mount to complete" eval '[[ $(state_of "$C") == "s \"mounted\"" ]]'
+assert_eq "$(attachments_of "$C")" "slow-3 " "attachments of C"
+assert_mounted "$C"
+rm_unmount -u nobody "$C" slow-3
+assert_ok "its owner can release it"
+assert_eq "$RM_UNMOUNTED" true
+sandbox_remove_rules slow-nobody
+
+# ---------------------------------------------------------------------------
+S=$SANDBOX_ROOT/fault-stale
+tc "unmounted behind refmount's back: reported stale, the next Mount remounts"
+rm_mount tmpfs src-s "$S" s1 size=1m
+assert_ok
+umount "$S"
+sandbox_wait_until 10 "State stale" eval '[[ $(state_of "$S") == "s \"stale\"" ]]'
+assert_eq "$(attachments_of "$S")" "s1 " "a stale mount keeps its attachments"
+rm_mount tmpfs src-s "$S" s2 size=1m
+assert_ok "Mount of a stale mountpoint"
+assert_mounted "$S" "remounted"
+assert_eq "$(mount_field "$S" source)" src-s
+assert_eq "$(state_of "$S")" 's "mounted"'
+assert_eq "$(attachments_of "$S")" "s1 s2 "
+
+tc "... and a re-attach of a present attachment remounts too"
+umount "$S"
+rm_mount tmpfs src-s "$S" s1 size=1m
+assert_ok
+assert_mounted "$S" "remounted by a re-attach"
+rm_unmount "$S" s1
+assert_ok
+rm_unmount "$S" s2
+assert_ok
+assert_eq "$RM_UNMOUNTED" true
+assert_not_mounted "$S"
+
+# ---------------------------------------------------------------------------
+U=$SANDBOX_ROOT/fault-busy
+tc "busy unmount: deferred, retried, unmounted once released"
+rm_mount tmpfs src-u "$U" u1 size=1m
+assert_ok
+(cd "$U" && exec sleep 1000) &
+HOLDER=$!
+sandbox_track_pid "$HOLDER"
+sandbox_wait_until 10 "the holder to enter $U" eval '[[ $(readlink "/proc/$HOLDER/cwd") == "$U" ]]'
+rm_unmount "$U" u1
+assert_ok "Unmount of a busy mount"
+assert_eq "$RM_UNMOUNTED" false "a deferred unmount reports false"
+assert_eq "$(state_of "$U")" 's "busy"'
+assert_mounted "$U" "still mounted while busy"
+sleep 1.5
+assert_mounted "$U" "still mounted while the holder is there (retried)"
+grep -q "busy" "$SANDBOX_DAEMON_LOG" || fail "no busy message in the log"
+sandbox_stop_pid "$HOLDER" KILL
+sandbox_wait_until 30 "the busy mount to be unmounted" _sandbox_not_mounted "$U"
+sandbox_wait_until 10 "the record to go" eval '! [[ $(state_of "$U") ]]'
+rm_gdbus GetMount "$(gv_str "$U")"
+assert_error NotFound
+
+tc "daemon still healthy, nothing left"
+sandbox_daemon_alive || fail "refmountd died"
+assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "mounts left beneath the root"
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test: a real mount helper that hangs (SPEC §4).  A test-only
+# filesystem type "refmounthang" has a helper /sbin/mount.refmounthang
+# that never returns, as mount.nfs does against a server that went away.
+# The helper appears only in this test's mount namespace, through a
+# read-only overlay over /usr/sbin (the host's /sbin is never written).
+# The real refmountd must answer Timeout after MountTimeoutSec, keep
+# serving other mountpoints, and still exit promptly on SIGTERM.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+export SANDBOX_MOUNT_TIMEOUT=2
+export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
+sandbox_init "$@"
+
+SBIN=$(readlink -f /sbin)
+EXTRA=$SANDBOX_DIR/sbin-extra
+mkdir -m 0755 "$EXTRA"
+cat >"$EXTRA/mount.refmounthang" <<HELPER
+#!/bin/sh
+# Written by test-hang-helper.sh: hang like a mount of an unreachable server.
+echo \$\$ >>"$SANDBOX_DIR/helper.pids"
+exec sleep 100000
+HELPER
+chmod 0755 "$EXTRA/mount.refmounthang"
+mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
+  skip "cannot mount an overlay over $SBIN here"
+[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
+
+kill_helpers ()
+{
+  local pid
+  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
+  while read -r pid; do
+    kill -KILL "$pid" 2>/dev/null || true
+  done <"$SANDBOX_DIR/helper.pids"
+}
+trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
+
+sandbox_write_config "
+[Filesystem refmounthang]
+AllowedOptions=ro;
+UseHelper=true
+"
+sandbox_start_daemon
+
+HUNG=$SANDBOX_ROOT/hung
+OTHER=$SANDBOX_ROOT/other
+
+tc "a hanging helper: Timeout, other mountpoints unaffected"
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
+  >"$SANDBOX_DIR/hung.out" 2>&1 &
+HUNG_PID=$!
+sandbox_track_pid "$HUNG_PID"
+sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+rm_mount tmpfs fine "$OTHER" att size=1m
+assert_ok "Mount of another mountpoint while the helper hangs"
+assert_mounted "$OTHER"
+sandbox_wait_until 30 "the hanging Mount to return" eval '! sandbox_pid_alive "$HUNG_PID"'
+sandbox_stop_pid "$HUNG_PID"
+assert_contains "$(cat "$SANDBOX_DIR/hung.out")" "${RM_ERROR_PREFIX}Timeout" "Mount through a hanging helper"
+assert_not_mounted "$HUNG"
+rm_unmount "$OTHER" att
+assert_ok
+assert_eq "$RM_UNMOUNTED" true
+
+tc "SIGTERM exits promptly while a helper hangs"
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export2 "$SANDBOX_ROOT/hung-2" '@as []' hung2 '@a{sv} {}' \
+  >"$SANDBOX_DIR/hung-2.out" 2>&1 &
+HUNG_PID=$!
+sandbox_track_pid "$HUNG_PID"
+sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 2))'
+start=$SECONDS
+sandbox_stop_daemon
+assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after SIGTERM with a hanging helper"
+printf 'hang-helper: refmountd exited %d s after SIGTERM (MountTimeoutSec=%s)\n' \
+  "$((SECONDS - start))" "$SANDBOX_MOUNT_TIMEOUT"
+sandbox_wait_until 10 "the second hanging Mount to return" eval '! sandbox_pid_alive "$HUNG_PID"'
+sandbox_stop_pid "$HUNG_PID"
+assert_contains "$(cat "$SANDBOX_DIR/hung-2.out")" "${RM_ERROR_PREFIX}" "the in-flight Mount got an answer"
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
