@@ -20,6 +20,8 @@ static const struct
   { "detached", REFMOUNT_LOG_ID_DETACHED },
   { "denied", REFMOUNT_LOG_ID_DENIED },
   { "reconciled", REFMOUNT_LOG_ID_RECONCILED },
+  /* Found unmounted while running: the table follows the kernel. */
+  { "vanished", REFMOUNT_LOG_ID_RECONCILED },
   { "mount-failed", REFMOUNT_LOG_ID_FAILED },
   { "mount-timeout", REFMOUNT_LOG_ID_FAILED },
   { "attach-failed", REFMOUNT_LOG_ID_FAILED },

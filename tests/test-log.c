@@ -91,6 +91,7 @@ static const struct
   { "detached", REFMOUNT_LOG_ID_DETACHED },
   { "denied", REFMOUNT_LOG_ID_DENIED },
   { "reconciled", REFMOUNT_LOG_ID_RECONCILED },
+  { "vanished", REFMOUNT_LOG_ID_RECONCILED },
   { "mount-failed", REFMOUNT_LOG_ID_FAILED },
   { "mount-timeout", REFMOUNT_LOG_ID_FAILED },
   { "attach-failed", REFMOUNT_LOG_ID_FAILED },
@@ -379,6 +380,33 @@ test_table_adopt (Fixture      *fx,
   assert_events ("reconciled attached");
 }
 
+static void
+test_table_vanished (Fixture      *fx,
+                     gconstpointer data)
+{
+  g_autofree char      *m = mp (fx, "a");
+  g_autoptr (GError)    error = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autofree char      *names = NULL;
+
+  g_assert_true (attach (fx, m, "vol1", &error));
+  fake_backend_set_unmounted (fx->fake, m);
+  take_events ();
+  refmount_table_check_vanished (fx->table);
+  /* The table follows the kernel, as at start-up: a reconciliation. */
+  names = take_event_names (&events);
+  g_assert_cmpstr (names, ==, "vanished");
+  g_assert_cmpstr (field (events, 0, "MESSAGE_ID"), ==, REFMOUNT_LOG_ID_RECONCILED);
+  g_assert_cmpstr (field (events, 0, "PRIORITY"), ==, "4");
+  g_assert_cmpstr (field (events, 0, "REFMOUNT_MOUNTPOINT"), ==, m);
+  refmount_table_check_vanished (fx->table);
+  assert_events ("");
+  /* The next Mount remounts it. */
+  g_assert_true (attach (fx, m, "vol1", &error));
+  g_assert_no_error (error);
+  assert_events ("mounted attached");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -400,5 +428,6 @@ main (int    argc,
   ADD ("/log/table/busy", test_table_busy);
   ADD ("/log/table/stale", test_table_stale);
   ADD ("/log/table/adopt", test_table_adopt);
+  ADD ("/log/table/vanished", test_table_vanished);
   return g_test_run ();
 }

@@ -67,7 +67,7 @@ log_mark ()
 
 # The audit event kinds (doc/audit-log.md); "started", "stopped" and the
 # like are plain lines too, but not audit events.
-AUDIT_KINDS='(mounted|unmounted|attached|detached|denied|reconciled|mount-failed|mount-timeout|attach-failed|unmount-failed)'
+AUDIT_KINDS='(mounted|unmounted|attached|detached|denied|reconciled|vanished|mount-failed|mount-timeout|attach-failed|unmount-failed)'
 
 new_audit_lines ()
 {
