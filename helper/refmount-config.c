@@ -546,15 +546,38 @@ apply_keyfile (RefmountConfig *config,
 }
 
 static gboolean
+merge_data (RefmountConfig *config,
+            const char     *data,
+            gsize           length,
+            const char     *file,
+            GError        **error)
+{
+  g_autoptr (GError)   local_error = NULL;
+  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
+
+  /* Without KEEP_TRANSLATIONS GKeyFile would silently drop "Key[xx]"
+   * lines for other locales; keeping them gets them rejected as unknown
+   * keys whatever the daemon's locale. */
+  if (!g_key_file_load_from_data (keyfile, data, length, G_KEY_FILE_KEEP_TRANSLATIONS,
+                                  &local_error))
+    {
+      g_set_error (error, G_KEY_FILE_ERROR, local_error->code, "%s: %s",
+                   file, local_error->message);
+      return FALSE;
+    }
+
+  return apply_keyfile (config, keyfile, file, error);
+}
+
+static gboolean
 merge_file (RefmountConfig *config,
             const char     *file,
             gboolean        missing_ok,
             GError        **error)
 {
-  g_autoptr (GError)   local_error = NULL;
-  g_autoptr (GKeyFile) keyfile = g_key_file_new ();
-  g_autofree char     *contents = NULL;
-  gsize                length = 0;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char   *contents = NULL;
+  gsize              length = 0;
 
   if (!g_file_get_contents (file, &contents, &length, &local_error))
     {
@@ -566,18 +589,7 @@ merge_file (RefmountConfig *config,
       return FALSE;
     }
 
-  /* Without KEEP_TRANSLATIONS GKeyFile would silently drop "Key[xx]"
-   * lines for other locales; keeping them gets them rejected as unknown
-   * keys whatever the daemon's locale. */
-  if (!g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_KEEP_TRANSLATIONS,
-                                  &local_error))
-    {
-      g_set_error (error, G_KEY_FILE_ERROR, local_error->code, "%s: %s",
-                   file, local_error->message);
-      return FALSE;
-    }
-
-  return apply_keyfile (config, keyfile, file, error);
+  return merge_data (config, contents, length, file, error);
 }
 
 static gint
@@ -650,6 +662,19 @@ refmount_config_load (const char *path,
       !merge_dropins (config, path, error))
     return NULL;
 
+  return g_steal_pointer (&config);
+}
+
+RefmountConfig *
+refmount_config_load_from_data (const char *data,
+                                gsize       length,
+                                const char *name,
+                                GError    **error)
+{
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+
+  if (!merge_data (config, data, length, name, error))
+    return NULL;
   return g_steal_pointer (&config);
 }
 

@@ -42,6 +42,12 @@ RefmountConfig *refmount_config_new_default (void);
 RefmountConfig *refmount_config_load (const char *path,
                                       gboolean    missing_ok,
                                       GError    **error);
+/* The defaults, then one file's contents (@name only labels errors); no
+ * drop-ins.  For the fuzzer and for tests. */
+RefmountConfig *refmount_config_load_from_data (const char *data,
+                                                gsize       length,
+                                                const char *name,
+                                                GError    **error);
 RefmountConfig *refmount_config_ref (RefmountConfig *config);
 void            refmount_config_unref (RefmountConfig *config);
 

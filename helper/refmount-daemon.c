@@ -423,9 +423,12 @@ daemon_setup (Daemon                      *daemon,
 int
 refmount_daemon_run (const RefmountDaemonOptions *options)
 {
-  g_autoptr (RefmountBackend) own_backend = NULL;
-  g_autoptr (GError)          error = NULL;
-  Daemon                      daemon = { 0 };
+  g_autoptr (GError) error = NULL;
+  /* Static: the daemon's state is deliberately never torn down (see the
+   * end), and must stay reachable until exit rather than look leaked to
+   * LeakSanitizer and valgrind when this frame returns. */
+  static RefmountBackend *own_backend;
+  static Daemon           daemon;
 
   g_mutex_init (&daemon.config_lock);
   g_mutex_init (&daemon.roe_lock);

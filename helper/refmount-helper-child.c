@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -78,6 +79,7 @@ write_all (int         fd,
  */
 G_GNUC_NORETURN static void
 child_main (struct libmnt_context *cxt,
+            pid_t                  parent,
             int                    report_fd,
             int                    output_fd,
             int                    null_fd)
@@ -94,6 +96,13 @@ child_main (struct libmnt_context *cxt,
   /* A process group of its own, so that a timeout kills the helper and
    * everything it started (the parent calls setpgid too, against races). */
   setpgid (0, 0);
+
+  /* Until it execs the helper, this process holds a copy of every fd of
+   * the daemon, the bus socket included: were refmountd to exit while a
+   * helper hangs, the bus would never see its connection close and the
+   * name would stay owned.  So it dies with the thread that forked it. */
+  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
+    _exit (127);
 
   /* fork() keeps the calling thread's signal mask (GLib threads block
    * every signal) and ignored signals (GDBus ignores SIGPIPE), and exec
@@ -230,7 +239,7 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
   ChildReport      report;
   int              report_pipe[2] = { -1, -1 };
   int              output_fd, null_fd, wstatus = 0;
-  pid_t            pid;
+  pid_t            pid, parent;
   gsize            got;
   gboolean         timed_out = FALSE;
   g_autofree char *raw = NULL;
@@ -255,6 +264,7 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
       return FALSE;
     }
 
+  parent = getpid ();
   pid = fork ();
   if (pid < 0)
     {
@@ -269,7 +279,7 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
       return FALSE;
     }
   if (pid == 0)
-    child_main (cxt, report_pipe[1], output_fd, null_fd);
+    child_main (cxt, parent, report_pipe[1], output_fd, null_fd);
 
   setpgid (pid, pid);
   close_fd (&report_pipe[1]);

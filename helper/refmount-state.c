@@ -288,6 +288,22 @@ parse_state (GBytes    *bytes,
 }
 
 gboolean
+refmount_state_parse (GBytes     *bytes,
+                      guint64    *out_generation,
+                      GPtrArray **out_records,
+                      GError    **error)
+{
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
+  guint64               generation = 0;
+
+  if (!parse_state (bytes, &generation, records, error))
+    return FALSE;
+  *out_generation = generation;
+  *out_records = g_steal_pointer (&records);
+  return TRUE;
+}
+
+gboolean
 refmount_state_load (const char *dir,
                      guint64    *out_generation,
                      GPtrArray **out_records,

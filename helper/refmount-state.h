@@ -65,6 +65,13 @@ gboolean refmount_state_load (const char *dir,
                               char      **out_moved_aside,
                               GError    **error);
 
+/* The state file's contents, untrusted: FALSE with G_IO_ERROR_INVALID_DATA
+ * (or a record's error) when they are not a valid state. */
+gboolean refmount_state_parse (GBytes     *bytes,
+                               guint64    *out_generation,
+                               GPtrArray **out_records, /* RefmountRecord* */
+                               GError    **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountRecord, refmount_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountAttachment, refmount_attachment_free)
 

@@ -235,6 +235,7 @@ mount_locked (RefmountTable               *table,
       entry->record->mountpoint = g_strdup (entry->mountpoint);
       entry->record->source = g_strdup (request->source);
       entry->record->fstype = g_strdup (request->fstype);
+      g_strfreev (entry->record->options);
       entry->record->options = g_strdupv ((char **) effective);
       entry->record->created_dir = created;
     }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "refmount-path.h"
+#include "test-openat2.h"
 
 typedef struct
 {
@@ -416,6 +417,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  test_require_openat2 ();
 
 #define ADD(name, fn) g_test_add ("/path/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("open-existing", test_open_existing);

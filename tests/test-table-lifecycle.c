@@ -6,6 +6,7 @@
 #include "refmount-error.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
+#include "test-openat2.h"
 
 static void
 hang_path (FakeBackend *fake,
@@ -307,6 +308,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  test_require_openat2 ();
   /* Failure paths log warnings on purpose; only criticals are bugs. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 

@@ -341,6 +341,14 @@ cmd_race (GDBusConnection *bus,
   return 0;
 }
 
+static volatile sig_atomic_t swap_stopped;
+
+static void
+swap_stop (int signo)
+{
+  swap_stopped = 1;
+}
+
 static int
 cmd_swap (int    argc,
           char **argv)
@@ -352,7 +360,11 @@ cmd_swap (int    argc,
       g_printerr ("usage: swap PATH1 PATH2 STOPFILE\n");
       return 64;
     }
-  while (access (argv[2], F_OK) != 0)
+  /* The test sends SIGTERM right after creating STOPFILE: stop on either
+   * and still print the count (under ASan, exit takes long enough for a
+   * SIGTERM to arrive before stdout is flushed). */
+  signal (SIGTERM, swap_stop);
+  while (!swap_stopped && access (argv[2], F_OK) != 0)
     {
       if (syscall (SYS_renameat2, AT_FDCWD, argv[0], AT_FDCWD, argv[1], RENAME_EXCHANGE) == 0)
         swaps++;
@@ -363,6 +375,7 @@ cmd_swap (int    argc,
       g_usleep (20);
     }
   printf ("swaps=%lu failures=%lu\n", swaps, failures);
+  fflush (stdout);
   return 0;
 }
 

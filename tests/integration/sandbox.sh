@@ -34,6 +34,9 @@
 #                              logs to DIR on exit
 #   SANDBOX_QUIET=1            no progress messages
 #   SANDBOX_POLKIT_NO_DEBUG=1  start polkitd with --no-debug
+#   SANDBOX_BUS_ACTIVATION=1   the bus activates services from
+#                              SANDBOX_DIR/bus/services (no launch helper:
+#                              started as the bus's user, root)
 #
 # Exit status 77 (meson's "skipped") with a one-line reason when not root
 # or when the machine cannot provide a sandbox.
@@ -274,6 +277,11 @@ sandbox_enter ()
 _sandbox_write_bus_config ()
 {
   local conf=$SANDBOX_DIR/bus/system.conf
+  local servicedir=
+  if [[ -n ${SANDBOX_BUS_ACTIVATION:-} ]]; then
+    mkdir -p -m 0755 "$SANDBOX_DIR/bus/services"
+    servicedir="<servicedir>$SANDBOX_DIR/bus/services</servicedir>"
+  fi
   if [[ ${SANDBOX_BUS_POLICY:-permissive} == strict ]]; then
     # The real system bus default policy (deny own and method calls), plus
     # the project's and polkit's busconfig snippets.
@@ -283,6 +291,7 @@ _sandbox_write_bus_config ()
 <busconfig>
   <type>system</type>
   <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  $servicedir
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -314,6 +323,7 @@ EOF
 <busconfig>
   <type>system</type>
   <listen>unix:path=$SANDBOX_DIR/bus/system_bus_socket</listen>
+  $servicedir
   <auth>EXTERNAL</auth>
   <policy context="default">
     <allow user="*"/>
@@ -573,6 +583,15 @@ _sandbox_cleanup ()
     [[ -n $pid ]] || continue
     sandbox_stop_pid "$pid" TERM 5
   done
+  # In a sanitizer build (.ci/run) a report from the daemon, e.g. a leak
+  # found when it exits, fails the test even when every call succeeded.
+  if [[ -n $SANDBOX_DIR ]] && ((status != 77)) &&
+    grep -l -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$SANDBOX_DIR"/*.log >/dev/null 2>&1; then
+    printf '\n----- sanitizer reports -----\n' >&2
+    grep -h -A 40 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error: ' "$SANDBOX_DIR"/*.log >&2
+    printf 'FAIL: a sanitizer report in the logs above\n' >&2
+    status=1
+  fi
   if [[ -n $SANDBOX_DIR ]]; then
     # The mounts die with the namespace anyway; unmount so that the
     # directory on the host can be removed.
