@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "refmount-daemon.h"
+#include "refmount-log.h"
 
 int
 main (int    argc,
@@ -49,6 +50,7 @@ main (int    argc,
       printf ("refmountd %s\n", PACKAGE_VERSION);
       return 0;
     }
+  g_log_set_writer_func (refmount_log_writer, NULL, NULL);
   if (verbose)
     g_log_set_debug_enabled (TRUE);
 

@@ -138,7 +138,7 @@ log_denied (const char   *method,
 {
   RefmountLogContext ctx = { mountpoint, source, fstype, attachment, caller->uid, caller->pid };
 
-  refmount_log_event (G_LOG_LEVEL_MESSAGE, "denied", &ctx, "%s denied: %s", method, error->message);
+  refmount_log_event (G_LOG_LEVEL_WARNING, "denied", &ctx, "%s denied: %s", method, error->message);
 }
 
 static GVariant *

@@ -1,16 +1,69 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "refmount-log.h"
 
+static const struct
+{
+  const char *event;
+  const char *message_id;
+} message_ids[] = {
+  { "mounted", REFMOUNT_LOG_ID_MOUNTED },
+  { "unmounted", REFMOUNT_LOG_ID_UNMOUNTED },
+  { "attached", REFMOUNT_LOG_ID_ATTACHED },
+  { "detached", REFMOUNT_LOG_ID_DETACHED },
+  { "denied", REFMOUNT_LOG_ID_DENIED },
+  { "reconciled", REFMOUNT_LOG_ID_RECONCILED },
+  /* Found unmounted while running: the table follows the kernel. */
+  { "vanished", REFMOUNT_LOG_ID_RECONCILED },
+  { "mount-failed", REFMOUNT_LOG_ID_FAILED },
+  { "mount-timeout", REFMOUNT_LOG_ID_FAILED },
+  { "attach-failed", REFMOUNT_LOG_ID_FAILED },
+  { "unmount-failed", REFMOUNT_LOG_ID_FAILED },
+};
+
+const char *
+refmount_log_message_id (const char *event)
+{
+  for (gsize i = 0; event != NULL && i < G_N_ELEMENTS (message_ids); i++)
+    if (strcmp (message_ids[i].event, event) == 0)
+      return message_ids[i].message_id;
+  return NULL;
+}
+
+/* g_log_structured_array() expects the caller to supply PRIORITY; these
+ * are the values GLib's own g_log_structured() uses. */
+static const char *
+level_to_priority (GLogLevelFlags level)
+{
+  if (level & G_LOG_LEVEL_ERROR)
+    return "3";
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return "4";
+  if (level & G_LOG_LEVEL_MESSAGE)
+    return "5";
+  if (level & G_LOG_LEVEL_INFO)
+    return "6";
+  if (level & G_LOG_LEVEL_DEBUG)
+    return "7";
+  return "5";
+}
+
 void
-refmount_log_event (GLogLevelFlags            level,
-                    const char               *event,
-                    const RefmountLogContext *ctx,
-                    const char               *format,
-                    ...)
+refmount_log_event_full (const char               *file,
+                         const char               *line,
+                         const char               *func,
+                         GLogLevelFlags            level,
+                         const char               *event,
+                         const RefmountLogContext *ctx,
+                         const char               *format,
+                         ...)
 {
   va_list                  args;
   g_autofree char         *text = NULL;
@@ -18,6 +71,10 @@ refmount_log_event (GLogLevelFlags            level,
   g_autofree char         *uid = NULL;
   g_autofree char         *pid = NULL;
   const RefmountLogContext empty = { NULL, NULL, NULL, NULL, -1, -1 };
+  const char              *message_id = refmount_log_message_id (event);
+  const char              *prgname = g_get_prgname ();
+  GLogField                fields[16];
+  gsize                    n = 0;
 
   if (ctx == NULL)
     ctx = &empty;
@@ -36,18 +93,101 @@ refmount_log_event (GLogLevelFlags            level,
                              ctx->attachment ? ctx->attachment : "-",
                              ctx->uid >= 0 ? uid : "-",
                              ctx->pid >= 0 ? pid : "-");
-  {
-    const GLogField fields[] = {
-      { "GLIB_DOMAIN", G_LOG_DOMAIN, -1 },
-      { "MESSAGE", message, -1 },
-      { "REFMOUNT_EVENT", event, -1 },
-      { "REFMOUNT_MOUNTPOINT", ctx->mountpoint ? ctx->mountpoint : "", -1 },
-      { "REFMOUNT_SOURCE", ctx->source ? ctx->source : "", -1 },
-      { "REFMOUNT_FSTYPE", ctx->fstype ? ctx->fstype : "", -1 },
-      { "REFMOUNT_ATTACHMENT", ctx->attachment ? ctx->attachment : "", -1 },
-      { "REFMOUNT_UID", uid, -1 },
-      { "REFMOUNT_PID", pid, -1 },
-    };
-    g_log_structured_array (level, fields, G_N_ELEMENTS (fields));
-  }
+
+#define ADD_FIELD(k, v) fields[n++] = (GLogField){ (k), (v), -1 }
+  ADD_FIELD ("PRIORITY", level_to_priority (level));
+  ADD_FIELD ("GLIB_DOMAIN", G_LOG_DOMAIN);
+  if (prgname != NULL)
+    ADD_FIELD ("SYSLOG_IDENTIFIER", prgname);
+  if (message_id != NULL)
+    ADD_FIELD ("MESSAGE_ID", message_id);
+  ADD_FIELD ("MESSAGE", message);
+  ADD_FIELD ("CODE_FILE", file);
+  ADD_FIELD ("CODE_LINE", line);
+  ADD_FIELD ("CODE_FUNC", func);
+  ADD_FIELD ("REFMOUNT_EVENT", event);
+  ADD_FIELD ("REFMOUNT_MOUNTPOINT", ctx->mountpoint ? ctx->mountpoint : "");
+  ADD_FIELD ("REFMOUNT_SOURCE", ctx->source ? ctx->source : "");
+  ADD_FIELD ("REFMOUNT_FSTYPE", ctx->fstype ? ctx->fstype : "");
+  ADD_FIELD ("REFMOUNT_ATTACHMENT", ctx->attachment ? ctx->attachment : "");
+  ADD_FIELD ("REFMOUNT_UID", uid);
+  ADD_FIELD ("REFMOUNT_PID", pid);
+#undef ADD_FIELD
+  g_assert (n <= G_N_ELEMENTS (fields));
+  g_log_structured_array (level, fields, n);
+}
+
+static const char *
+field_value (const GLogField *fields,
+             gsize            n_fields,
+             const char      *key)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, key) == 0)
+      return fields[i].value;
+  return NULL;
+}
+
+char *
+refmount_log_format_line (const GLogField *fields,
+                          gsize            n_fields)
+{
+  const char *message = field_value (fields, n_fields, "MESSAGE");
+  const char *prgname = g_get_prgname ();
+  GString    *line = g_string_new (prgname != NULL ? prgname : "refmountd");
+
+  g_string_append (line, ": ");
+  /* One event, one line: a newline inside a value (a mount helper's
+   * message) must not forge a second entry. */
+  for (const char *p = message != NULL ? message : ""; *p != '\0'; p++)
+    g_string_append_c (line, (*p == '\n' || *p == '\r') ? ' ' : *p);
+  return g_string_free (line, FALSE);
+}
+
+static gboolean
+stderr_is_journal (void)
+{
+  static gsize journal = 0;
+
+  if (g_once_init_enter (&journal))
+    g_once_init_leave (&journal, g_log_writer_is_journald (fileno (stderr)) ? 2 : 1);
+  return journal == 2;
+}
+
+GLogWriterOutput
+refmount_log_writer (GLogLevelFlags   level,
+                     const GLogField *fields,
+                     gsize            n_fields,
+                     gpointer         user_data)
+{
+  g_autofree char *line = NULL;
+  g_autofree char *out = NULL;
+  const char      *p;
+  gsize            left;
+
+  if (field_value (fields, n_fields, "REFMOUNT_EVENT") == NULL)
+    return g_log_writer_default (level, fields, n_fields, user_data);
+
+  if (stderr_is_journal () &&
+      g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)
+    return G_LOG_WRITER_HANDLED;
+
+  /* A single write(2) per line: worker threads log concurrently and
+   * their lines must not interleave. */
+  line = refmount_log_format_line (fields, n_fields);
+  out = g_strconcat (line, "\n", NULL);
+  p = out;
+  left = strlen (out);
+  while (left > 0)
+    {
+      ssize_t written = write (STDERR_FILENO, p, left);
+
+      if (written < 0 && errno == EINTR)
+        continue;
+      if (written <= 0)
+        return G_LOG_WRITER_UNHANDLED;
+      p += written;
+      left -= (gsize) written;
+    }
+  return G_LOG_WRITER_HANDLED;
 }

@@ -139,6 +139,19 @@ finish_unmount (RefmountTable       *table,
                 GError             **error)
 {
   RefmountLogContext ctx = entry_log_context (entry);
+  gboolean           released = ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND) ||
+                      g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY);
+
+  /* The last attachment is released only now that the unmount did not
+   * fail: on failure it is put back, and the audit log must not claim a
+   * detach that did not happen. */
+  if (restore != NULL && *restore != NULL)
+    {
+      ctx.attachment = (*restore)->id;
+      if (released)
+        refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
+                            (*restore)->id);
+    }
 
   if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
     {
@@ -195,7 +208,7 @@ late_cb (gpointer      data,
       if (entry->record == NULL)
         {
           /* The caller was told Timeout, so nobody holds this mount. */
-          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-undone", &ctx,
                               "Mount of %s finished after its caller timed out (%s); undoing it",
                               entry->mountpoint, ok ? "mounted" : backend_error->message);
           if (ok)

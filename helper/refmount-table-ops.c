@@ -144,7 +144,7 @@ mount_locked (RefmountTable               *table,
         }
       /* A crash between mount(2) and the state write leaves exactly this:
        * the kernel has our mount, the state file does not. */
-      refmount_log_event (G_LOG_LEVEL_MESSAGE, "adopted", &ctx,
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
                           "Adopted existing mount of %s on %s", request->source, entry->mountpoint);
       created = FALSE;
     }
@@ -197,7 +197,7 @@ mount_locked (RefmountTable               *table,
           /* mount(8) helpers in particular report failures after the
            * kernel mount succeeded (e.g. utab updates); the mount is what
            * was asked for, so it is used, not leaked. */
-          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-error-ignored", &ctx,
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mounted", &ctx,
                               "Mount reported an error but %s is mounted from %s: %s",
                               entry->mountpoint, request->source, backend_error->message);
         }
@@ -213,8 +213,7 @@ mount_locked (RefmountTable               *table,
               g_autoptr (GError) undo_error = NULL;
 
               if (!refmount_table_undo_mount_by_fd (table, mounted_dir, entry->mountpoint, &undo_error))
-                refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
-                                    "Could not undo the mount of a moved directory: %s", undo_error->message);
+                g_warning ("Could not undo the mount of a moved directory: %s", undo_error->message);
               refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
                                   "%s was replaced while it was being mounted", entry->mountpoint);
               g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
@@ -510,9 +509,6 @@ detach_locked (RefmountTable               *table,
       return TRUE;
     }
 
-  refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
-                      request->attachment);
-
   if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
     {
       g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
@@ -522,6 +518,8 @@ detach_locked (RefmountTable               *table,
        * have moved rather than vanished. */
       if (entry->mounted_fd < 0 && !kernel_mount_matches (km, record->source, record->fstype))
         {
+          refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
+                              request->attachment);
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx,
                               "Dropped stale record %s", entry->mountpoint);
           refmount_table_drop_entry (table, entry);

@@ -279,7 +279,8 @@ _sandbox_write_bus_config ()
   local conf=$SANDBOX_DIR/bus/system.conf
   local servicedir=
   if [[ -n ${SANDBOX_BUS_ACTIVATION:-} ]]; then
-    mkdir -p -m 0755 "$SANDBOX_DIR/bus/services"
+    mkdir -p "$SANDBOX_DIR/bus/services"
+    chmod 0755 "$SANDBOX_DIR/bus/services"
     servicedir="<servicedir>$SANDBOX_DIR/bus/services</servicedir>"
   fi
   if [[ ${SANDBOX_BUS_POLICY:-permissive} == strict ]]; then
