@@ -77,7 +77,15 @@ refmount_auth_check (GDBusMethodInvocation     *invocation,
   if (polkit_authorization_result_get_is_authorized (result))
     return TRUE;
 
-  if (polkit_authorization_result_get_is_challenge (result))
+  /* With interaction allowed, a challenge means no authentication agent
+   * of the caller's session took it up. */
+  if (polkit_authorization_result_get_is_challenge (result) &&
+      (flags & POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION))
+    g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                 "Not authorized to perform '%s': authentication is required and no "
+                 "authentication agent completed it",
+                 action_id);
+  else if (polkit_authorization_result_get_is_challenge (result))
     g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
                  "Not authorized to perform '%s': authentication is required and the call "
                  "did not allow interactive authorization",

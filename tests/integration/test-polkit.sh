@@ -39,6 +39,7 @@ EOF
 tc "no rule: nobody is not authorized and nothing happens"
 rm_mount -u nobody tmpfs nobody-src "$ALLOWED/n1" n1 size=1m
 assert_error NotAuthorized
+assert_contains "$RM_OUT" "did not allow interactive authorization" "the error of a non-interactive call"
 assert_not_mounted "$ALLOWED/n1"
 [[ ! -e $ALLOWED/n1 ]] || fail "an unauthorized Mount created $ALLOWED/n1"
 # busctl asks for interactive authorization by default; without an agent
@@ -47,6 +48,7 @@ rc=0
 out=$(as_nobody busctl --system call "$RM_BUS" "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount \
   'sssassa{sv}' tmpfs nobody-src "$ALLOWED/n1" 0 n1 0 2>&1) || rc=$?
 ((rc != 0)) || fail "interactive Mount by nobody succeeded without a rule: $out"
+assert_contains "$out" "no authentication agent completed it" "the error of a call that allowed interaction"
 assert_not_mounted "$ALLOWED/n1"
 
 tc "root needs no rule"
