@@ -399,18 +399,25 @@ test_limits (Fixture      *fx,
   g_assert_no_error (error);
 }
 
+/* A state "directory" that is a file: every state write fails. */
+static void
+break_state_dir (Fixture *fx)
+{
+  g_autofree char *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
+
+  g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
+  g_free (fx->table->state_dir);
+  fx->table->state_dir = g_steal_pointer (&bad);
+}
+
 static void
 test_persist_failure_rolls_back (Fixture      *fx,
                                  gconstpointer data)
 {
   g_autofree char   *m = mp (fx, "a");
-  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
   g_autoptr (GError) error = NULL;
 
-  /* A state "directory" that is a file: every write fails. */
-  g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
-  g_free (fx->table->state_dir);
-  fx->table->state_dir = g_strdup (bad);
+  break_state_dir (fx);
   g_assert_false (attach (fx, m, "vol1", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
   g_clear_error (&error);
@@ -424,15 +431,12 @@ test_persist_failure_detach (Fixture      *fx,
                              gconstpointer data)
 {
   g_autofree char   *m = mp (fx, "a");
-  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
   g_autoptr (GError) error = NULL;
   gboolean           unmounted = FALSE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_true (attach (fx, m, "vol2", &error));
-  g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
-  g_free (fx->table->state_dir);
-  fx->table->state_dir = g_strdup (bad);
+  break_state_dir (fx);
   g_assert_false (detach (fx, m, "vol1", &unmounted, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
   /* Nothing acknowledged changed: both attachments remain. */
@@ -446,14 +450,11 @@ test_persist_failure_last_detach (Fixture      *fx,
                                   gconstpointer data)
 {
   g_autofree char   *m = mp (fx, "a");
-  g_autofree char   *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
   g_autoptr (GError) error = NULL;
   gboolean           unmounted = FALSE;
 
   g_assert_true (attach (fx, m, "vol1", &error));
-  g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
-  g_free (fx->table->state_dir);
-  fx->table->state_dir = g_strdup (bad);
+  break_state_dir (fx);
   g_assert_false (detach (fx, m, "vol1", &unmounted, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
   g_assert_cmpuint (n_attachments (fx, m), ==, 1);
