@@ -292,11 +292,12 @@ fstype_name_problem (const char *fstype)
 
   if (fstype[0] == '\0')
     return "filesystem type must not be empty";
-  if (!g_utf8_validate (fstype, -1, NULL))
-    return "filesystem type must be valid UTF-8";
+  /* Kernel filesystem names are plain ASCII ("nfs4", "fuse.sshfs"); the
+   * name also ends up in derived mountpoints, helper names and logs, so
+   * nothing else (not even a C1 control as UTF-8) is accepted. */
   for (p = fstype; *p != '\0'; p++)
-    if (g_ascii_iscntrl (*p) || g_ascii_isspace (*p) || *p == ',' || *p == '/')
-      return "filesystem type must not contain whitespace, control characters, ',' or '/'";
+    if (!g_ascii_isalnum (*p) && strchr ("._+-", *p) == NULL)
+      return "filesystem type may only contain ASCII letters, digits, '.', '_', '+' and '-'";
   return NULL;
 }
 

@@ -404,6 +404,10 @@ static const BadCase bad_cases[] = {
   { "[Filesystem tmpfs]\nAllowOptions=size;\n", { "Filesystem tmpfs", "AllowOptions", "unknown key" } },
   { "[Filesystem ]\nUseHelper=true\n", { "Filesystem ", "empty", NULL } },
   { "[Filesystem a/b]\nUseHelper=true\n", { "Filesystem a/b", NULL, NULL } },
+  /* Found by fuzz-config: a C1 control (U+008A) in a name was accepted,
+   * and the mountpoint derived from it failed validation. */
+  { "[Daemon]\nAllowedFilesystems=t\xc2\x8aoexec;\n", { "AllowedFilesystems", "ASCII letters", NULL } },
+  { "[Filesystem t\xc3\xa9mpfs]\nUseHelper=true\n", { "ASCII letters", NULL, NULL } },
 };
 
 static void
