@@ -100,10 +100,14 @@ refmount_table_drop_entry (RefmountTable *table,
   gboolean created = entry->record != NULL && entry->record->created_dir;
 
   refmount_clear_fd (&entry->mounted_fd);
-  g_clear_pointer (&entry->record, refmount_record_free);
-  commit_and_write (table, entry);
+  /* Remove the directory while the entry is still in the table and its
+   * lock held: once committed away, a new caller for the same mountpoint
+   * opens the (still existing) directory, and an rmdir after that would
+   * leave it mounting onto a deleted directory (ENOENT). */
   if (created && entry->root != NULL)
     refmount_table_remove_created_dir (table, entry);
+  g_clear_pointer (&entry->record, refmount_record_free);
+  commit_and_write (table, entry);
 }
 
 /* Unmount what this daemon mounted on the directory open as @dirfd,
