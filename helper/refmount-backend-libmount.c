@@ -14,6 +14,7 @@
 #include "refmount-error.h"
 #include "refmount-helper-child.h"
 #include "refmount-path.h"
+#include "refmount-statmount.h"
 
 /* libmount declares only struct tags; g_autoptr needs type names. */
 typedef struct libmnt_context libmnt_context;
@@ -231,6 +232,13 @@ libmount_umount (RefmountBackend *backend,
   mnt_context_set_target (cxt, target);
   mnt_context_enable_force (cxt, force);
   mnt_context_enable_lazy (cxt, lazy);
+  /* libmount only takes its statfs(2) shortcut when canonicalization is
+   * on; otherwise it reads all of mountinfo to find the target (O(mounts))
+   * and then unmounts the path string it found there instead of our
+   * /proc/PID/fd link.  An umount never canonicalizes the target itself,
+   * only utab entries it compares against. */
+  if (!force && !lazy)
+    mnt_context_disable_canonicalize (cxt, FALSE);
 
   rc = mnt_context_umount (cxt);
   if (rc == 0 && mnt_context_get_status (cxt) == 1)
@@ -320,6 +328,21 @@ libmount_lookup (RefmountBackend *backend,
       close (fd);
       return NULL;
     }
+  /* The fd is on the topmost mount at @path: exactly the one wanted. */
+  {
+    g_autofree char *source = NULL;
+    g_autofree char *fstype = NULL;
+
+    if (refmount_statmount_lookup (fd, &source, &fstype))
+      {
+        RefmountKernelMount *km = g_new0 (RefmountKernelMount, 1);
+
+        close (fd);
+        km->source = g_steal_pointer (&source);
+        km->fstype = g_steal_pointer (&fstype);
+        return km;
+      }
+  }
   close (fd);
 
   tb = parse_mountinfo (NULL);

@@ -71,19 +71,44 @@ queue_reply (Daemon                *daemon,
 
 /* ---- callers ------------------------------------------------------------ */
 
+/* Entries are dropped when their connection goes (NameOwnerChanged); a
+ * call that races with that can re-add one, so the cache is also bounded. */
+#define CALLERS_MAX 4096
+
+void
+refmount_daemon_forget_caller (Daemon     *daemon,
+                               const char *bus_name)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->callers_lock);
+
+  g_hash_table_remove (daemon->callers, bus_name);
+}
+
 static gboolean
 get_caller (Daemon                *daemon,
             GDBusMethodInvocation *invocation,
             Caller                *caller,
             GError               **error)
 {
+  const char          *sender = g_dbus_method_invocation_get_sender (invocation);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) creds = NULL;
   guint32              value;
 
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->callers_lock);
+    Caller                  *cached = g_hash_table_lookup (daemon->callers, sender);
+
+    if (cached != NULL)
+      {
+        *caller = *cached;
+        return TRUE;
+      }
+  }
+
   reply = g_dbus_connection_call_sync (daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
                                        "org.freedesktop.DBus", "GetConnectionCredentials",
-                                       g_variant_new ("(s)", g_dbus_method_invocation_get_sender (invocation)),
+                                       g_variant_new ("(s)", sender),
                                        G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
   if (reply == NULL)
     return FALSE;
@@ -91,11 +116,19 @@ get_caller (Daemon                *daemon,
   if (!g_variant_lookup (creds, "UnixUserID", "u", &value))
     {
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
-                   "Cannot determine the uid of caller %s", g_dbus_method_invocation_get_sender (invocation));
+                   "Cannot determine the uid of caller %s", sender);
       return FALSE;
     }
   caller->uid = value;
   caller->pid = g_variant_lookup (creds, "ProcessID", "u", &value) ? (gint64) value : -1;
+
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->callers_lock);
+
+    if (g_hash_table_size (daemon->callers) >= CALLERS_MAX)
+      g_hash_table_remove_all (daemon->callers);
+    g_hash_table_insert (daemon->callers, g_strdup (sender), g_memdup2 (caller, sizeof *caller));
+  }
   return TRUE;
 }
 

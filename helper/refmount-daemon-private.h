@@ -12,14 +12,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GMainLoop                *loop;
-  GDBusConnection          *connection;
-  GDBusObjectManagerServer *object_manager;
-  RefmountManager          *manager;
-  GHashTable               *exported; /* mountpoint -> RefmountObjectSkeleton*; main thread */
-  RefmountBackend          *backend;
-  RefmountTable            *table;
-  GThreadPool              *workers;
+  GMainLoop       *loop;
+  GDBusConnection *connection;
+  RefmountManager *manager;
+  RefmountBackend *backend;
+  RefmountTable   *table;
+  GThreadPool     *workers;
 
   GMutex          config_lock;
   RefmountConfig *config;
@@ -28,6 +26,11 @@ typedef struct
 
   GMutex      roe_lock;
   GHashTable *roe_names; /* bus names holding release-on-exit attachments */
+
+  /* Unique bus name -> Caller.  The bus fixes a connection's credentials
+   * when it connects, so they can be asked once per connection. */
+  GMutex      callers_lock;
+  GHashTable *callers;
 
   GUnixMountMonitor *mount_monitor;
   gint               recheck_pending; /* atomic */
@@ -70,11 +73,21 @@ char           *refmount_daemon_object_path (const char *mountpoint);
 void     refmount_daemon_worker (gpointer data,
                                  gpointer user_data);
 void     refmount_daemon_call_done (Daemon *daemon);
+void     refmount_daemon_forget_caller (Daemon     *daemon,
+                                        const char *bus_name);
 gboolean refmount_daemon_name_alive (const char *bus_name,
                                      gpointer    user_data);
 gboolean refmount_daemon_reload (Daemon  *daemon,
                                  GError **error);
 void     refmount_daemon_publish_config (Daemon         *daemon,
                                          RefmountConfig *config);
+
+/* refmount-daemon-objects.c: the mount objects and the ObjectManager. */
+gboolean refmount_daemon_objects_export (Daemon  *daemon,
+                                         GError **error);
+void     refmount_daemon_objects_changed (const char *mountpoint,
+                                          GVariant   *old_record,
+                                          GVariant   *new_record,
+                                          gpointer    user_data);
 
 G_END_DECLS

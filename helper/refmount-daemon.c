@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib-unix.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -35,101 +36,6 @@ refmount_daemon_object_path (const char *mountpoint)
   g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
 
   return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
-}
-
-/* ---- exported mount objects (main thread) ------------------------------ */
-
-typedef struct
-{
-  Daemon         *daemon;
-  char           *mountpoint;
-  RefmountRecord *record; /* NULL: removed */
-} Update;
-
-static gboolean
-apply_update (gpointer data)
-{
-  Update                 *update = data;
-  Daemon                 *daemon = update->daemon;
-  RefmountObjectSkeleton *object = g_hash_table_lookup (daemon->exported, update->mountpoint);
-  g_autofree char        *path = refmount_daemon_object_path (update->mountpoint);
-  RefmountRecord         *record = update->record;
-
-  if (record == NULL)
-    {
-      if (object != NULL)
-        {
-          g_dbus_object_manager_server_unexport (daemon->object_manager, path);
-          g_hash_table_remove (daemon->exported, update->mountpoint);
-        }
-      return G_SOURCE_REMOVE;
-    }
-
-  {
-    g_autoptr (RefmountMount) iface = NULL;
-    GVariantBuilder           builder;
-    gboolean                  is_new = object == NULL;
-
-    if (is_new)
-      {
-        object = refmount_object_skeleton_new (path);
-        iface = refmount_mount_skeleton_new ();
-        refmount_object_skeleton_set_mount (object, iface);
-      }
-    else
-      iface = refmount_object_get_mount (REFMOUNT_OBJECT (object));
-
-    g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sut)"));
-    for (guint i = 0; i < record->attachments->len; i++)
-      {
-        RefmountAttachment *a = g_ptr_array_index (record->attachments, i);
-        g_variant_builder_add (&builder, "(sut)", a->id, a->uid, a->attached_at);
-      }
-
-    /* The skeleton batches these into one PropertiesChanged. */
-    g_object_freeze_notify (G_OBJECT (iface));
-    refmount_mount_set_mountpoint (iface, record->mountpoint);
-    refmount_mount_set_source (iface, record->source);
-    refmount_mount_set_filesystem_type (iface, record->fstype);
-    refmount_mount_set_options (iface, (const char *const *) record->options);
-    refmount_mount_set_state (iface, record->state);
-    refmount_mount_set_attachments (iface, g_variant_builder_end (&builder));
-    refmount_mount_set_mounted_at (iface, record->mounted_at);
-    g_object_thaw_notify (G_OBJECT (iface));
-
-    if (is_new)
-      {
-        g_dbus_object_manager_server_export (daemon->object_manager, G_DBUS_OBJECT_SKELETON (object));
-        g_hash_table_insert (daemon->exported, g_strdup (update->mountpoint), object);
-      }
-  }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-update_free (gpointer data)
-{
-  Update *update = data;
-
-  g_free (update->mountpoint);
-  g_clear_pointer (&update->record, refmount_record_free);
-  g_free (update);
-}
-
-/* Called by the table with the entry locked, so updates for one
- * mountpoint are queued in order; replies are queued after them, so a
- * client that got its reply finds the object already exported. */
-static void
-table_changed (const char           *mountpoint,
-               const RefmountRecord *record,
-               gpointer              user_data)
-{
-  Update *update = g_new0 (Update, 1);
-
-  update->daemon = user_data;
-  update->mountpoint = g_strdup (mountpoint);
-  update->record = record != NULL ? refmount_record_copy (record) : NULL;
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, apply_update, update, update_free);
 }
 
 /* ---- D-Bus plumbing (main thread) --------------------------------------- */
@@ -215,6 +121,7 @@ name_owner_changed (GDBusConnection *connection,
   g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
   if (name[0] != ':' || new_owner[0] != '\0')
     return;
+  refmount_daemon_forget_caller (daemon, name);
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
     if (!g_hash_table_remove (daemon->roe_names, name))
@@ -227,22 +134,39 @@ name_owner_changed (GDBusConnection *connection,
   g_thread_pool_push (daemon->workers, job, NULL);
 }
 
+static gboolean
+recheck_cb (gpointer data)
+{
+  Daemon *daemon = data;
+  Job    *job;
+
+  if (g_atomic_int_get (&daemon->shutting_down))
+    return G_SOURCE_REMOVE;
+  job = g_new0 (Job, 1);
+  job->kind = JOB_RECHECK;
+  g_atomic_int_inc (&daemon->inflight);
+  g_thread_pool_push (daemon->workers, job, NULL);
+  return G_SOURCE_REMOVE;
+}
+
 /* Someone may have unmounted a managed mount behind our back: have a
- * worker look (one pending check at a time; a burst of changes needs one). */
+ * worker look.  Every mount and unmount on the host changes the table, and
+ * a check visits every managed mount, so changes are batched into one
+ * check per RECHECK_DELAY_MS: a busy host then costs O(mounts) per
+ * interval, not per change.  A Mount that finds its mountpoint gone does
+ * not wait for this; it checks that mountpoint itself. */
+#define RECHECK_DELAY_MS 1000
+
 static void
 mounts_changed (GUnixMountMonitor *monitor,
                 gpointer           user_data)
 {
   Daemon *daemon = user_data;
-  Job    *job;
 
   if (g_atomic_int_get (&daemon->shutting_down) ||
       !g_atomic_int_compare_and_exchange (&daemon->recheck_pending, 0, 1))
     return;
-  job = g_new0 (Job, 1);
-  job->kind = JOB_RECHECK;
-  g_atomic_int_inc (&daemon->inflight);
-  g_thread_pool_push (daemon->workers, job, NULL);
+  g_timeout_add (RECHECK_DELAY_MS, recheck_cb, daemon);
 }
 
 static gboolean
@@ -352,9 +276,9 @@ daemon_setup (Daemon                      *daemon,
     return FALSE;
   g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
 
-  daemon->exported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   daemon->roe_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  daemon->table = refmount_table_new (daemon->backend, state_dir, NULL, table_changed, daemon);
+  daemon->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  daemon->table = refmount_table_new (daemon->backend, state_dir, NULL, refmount_daemon_objects_changed, daemon);
 
   /* Subscribe before reconciling, so no disconnect between the check and
    * the subscription goes unseen. */
@@ -366,41 +290,30 @@ daemon_setup (Daemon                      *daemon,
   if (!refmount_table_start (daemon->table, daemon->config, refmount_daemon_name_alive, daemon, error))
     return FALSE;
 
-  records = refmount_table_list_records (daemon->table);
+  records = refmount_table_list_published (daemon->table);
   for (guint i = 0; i < records->len; i++)
     {
-      RefmountRecord *record = g_ptr_array_index (records, i);
+      g_autoptr (GVariant) attachments = g_variant_get_child_value (g_ptr_array_index (records, i), 7);
+      GVariantIter         iter;
+      gboolean             release_on_exit;
+      const char          *bus_name;
 
-      for (guint j = 0; j < record->attachments->len; j++)
-        {
-          RefmountAttachment *a = g_ptr_array_index (record->attachments, j);
-          if (a->release_on_exit && a->bus_name != NULL)
-            g_hash_table_add (daemon->roe_names, g_strdup (a->bus_name));
-        }
+      g_variant_iter_init (&iter, attachments);
+      while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, NULL, NULL, &release_on_exit, &bus_name))
+        if (release_on_exit && bus_name[0] != '\0')
+          g_hash_table_add (daemon->roe_names, g_strdup (bus_name));
     }
 
-  daemon->object_manager = g_dbus_object_manager_server_new (REFMOUNT_OBJECT_MANAGER_PATH);
-  {
-    g_autoptr (RefmountObjectSkeleton) object = refmount_object_skeleton_new (REFMOUNT_MANAGER_PATH);
-
-    daemon->manager = refmount_manager_skeleton_new ();
-    refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
-    refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
-    refmount_daemon_publish_config (daemon, daemon->config);
-    g_signal_connect (daemon->manager, "handle-mount", G_CALLBACK (handle_mount), daemon);
-    g_signal_connect (daemon->manager, "handle-unmount", G_CALLBACK (handle_unmount), daemon);
-    g_signal_connect (daemon->manager, "handle-get-mount", G_CALLBACK (handle_get_mount), daemon);
-    g_signal_connect (daemon->manager, "handle-reload", G_CALLBACK (handle_reload), daemon);
-    refmount_object_skeleton_set_manager (object, daemon->manager);
-    g_dbus_object_manager_server_export (daemon->object_manager, G_DBUS_OBJECT_SKELETON (object));
-  }
-  for (guint i = 0; i < records->len; i++)
-    {
-      RefmountRecord *record = g_ptr_array_index (records, i);
-      Update          update = { daemon, record->mountpoint, record };
-      apply_update (&update);
-    }
-  g_dbus_object_manager_server_set_connection (daemon->object_manager, daemon->connection);
+  daemon->manager = refmount_manager_skeleton_new ();
+  refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
+  refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
+  refmount_daemon_publish_config (daemon, daemon->config);
+  g_signal_connect (daemon->manager, "handle-mount", G_CALLBACK (handle_mount), daemon);
+  g_signal_connect (daemon->manager, "handle-unmount", G_CALLBACK (handle_unmount), daemon);
+  g_signal_connect (daemon->manager, "handle-get-mount", G_CALLBACK (handle_get_mount), daemon);
+  g_signal_connect (daemon->manager, "handle-reload", G_CALLBACK (handle_reload), daemon);
+  if (!refmount_daemon_objects_export (daemon, error))
+    return FALSE;
 
   daemon->workers = g_thread_pool_new (refmount_daemon_worker, daemon, MAX_WORKERS, FALSE, error);
   if (daemon->workers == NULL)
@@ -432,6 +345,7 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
 
   g_mutex_init (&daemon.config_lock);
   g_mutex_init (&daemon.roe_lock);
+  g_mutex_init (&daemon.callers_lock);
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.backend = options->backend;
   if (daemon.backend == NULL)
@@ -445,6 +359,11 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
       refmount_log_event (G_LOG_LEVEL_CRITICAL, "start-failed", NULL, "Cannot start: %s", error->message);
       return 1;
     }
+
+  /* Loading and reconciling a large state file leaves megabytes of freed
+   * parse buffers in the heap; give them back rather than keep them
+   * resident for the daemon's lifetime. */
+  malloc_trim (0);
 
   g_main_loop_run (daemon.loop);
 

@@ -31,6 +31,7 @@ typedef struct
   /* Guarded by the table mutex. */
   gboolean  removed;
   GVariant *committed; /* what the next state write contains */
+  GVariant *published; /* what clients were last told (usually == committed) */
 
   /* Guarded by the entry lock. */
   RefmountRecord *record;   /* NULL until mounted/adopted */

@@ -96,6 +96,7 @@ refmount_entry_unref (RefmountEntry *entry)
   refmount_clear_fd (&entry->mounted_fd);
   g_clear_pointer (&entry->record, refmount_record_free);
   g_clear_pointer (&entry->committed, g_variant_unref);
+  g_clear_pointer (&entry->published, g_variant_unref);
   g_free (entry->mountpoint);
   g_free (entry->root);
   g_free (entry->relative);
@@ -199,17 +200,40 @@ refmount_table_lock_entry (RefmountTable *table,
         gboolean                 removed = entry->removed;
 
         if (!removed)
-          return entry;
+          {
+            if (entry->record == NULL && entry->committed != NULL)
+              entry->record = refmount_record_from_variant (entry->committed, NULL);
+            return entry;
+          }
       }
       refmount_entry_unlock (entry);
       refmount_entry_unref (entry);
     }
 }
 
+/* An idle entry keeps only its committed record, one flat GVariant: the
+ * unpacked RefmountRecord (a struct and two strings per attachment) would
+ * more than double the memory of every managed mount, and unpacking it
+ * again under the lock costs a few µs.  A record that differs from what
+ * was committed (a change in progress that the holder did not commit) is
+ * kept as it is.  Called with the entry lock held. */
+static void
+entry_shed_record (RefmountEntry *entry)
+{
+  g_autoptr (GVariant) unpacked = NULL;
+
+  if (entry->record == NULL || entry->committed == NULL)
+    return;
+  unpacked = g_variant_ref_sink (refmount_record_to_variant (entry->record));
+  if (g_variant_equal (unpacked, entry->committed))
+    g_clear_pointer (&entry->record, refmount_record_free);
+}
+
 void
 refmount_table_unlock_entry (RefmountTable *table,
                              RefmountEntry *entry)
 {
+  entry_shed_record (entry);
   refmount_entry_unlock (entry);
   refmount_entry_unref (entry);
 }
@@ -251,7 +275,14 @@ refmount_table_commit (RefmountTable *table,
   GVariant                *next = NULL;
 
   if (entry->record != NULL)
-    next = g_variant_ref_sink (refmount_record_to_variant (entry->record));
+    {
+      next = g_variant_ref_sink (refmount_record_to_variant (entry->record));
+      /* A built GVariant is a tree of one instance per value (~100 bytes
+       * each, 60 for a record with 10 attachments); serializing it now
+       * frees the tree and leaves one flat buffer, since this one is kept
+       * for the entry's lifetime. */
+      (void) g_variant_get_data (next);
+    }
 
   uid_counts_adjust (table, entry->committed, -1);
   uid_counts_adjust (table, next, +1);
@@ -327,12 +358,24 @@ refmount_table_persist (RefmountTable *table,
   return refmount_table_write_state (table, error);
 }
 
+/* Called with the entry lock held after a change was persisted. */
 void
 refmount_table_notify (RefmountTable *table,
                        RefmountEntry *entry)
 {
-  if (table->changed != NULL)
-    table->changed (entry->mountpoint, entry->record, table->changed_data);
+  g_autoptr (GVariant) old = NULL;
+  g_autoptr (GVariant) now = NULL;
+
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+    old = g_steal_pointer (&entry->published);
+    if (entry->committed != NULL)
+      entry->published = g_variant_ref (entry->committed);
+    now = entry->published != NULL ? g_variant_ref (entry->published) : NULL;
+  }
+  if (table->changed != NULL && (old != NULL || now != NULL))
+    table->changed (entry->mountpoint, old, now, table->changed_data);
 }
 
 /* ---- queries ------------------------------------------------------------ */
@@ -366,6 +409,38 @@ refmount_table_list_records (RefmountTable *table)
         g_ptr_array_add (records, refmount_record_from_variant (entry->committed, NULL));
     }
   return records;
+}
+
+GVariant *
+refmount_table_lookup_published (RefmountTable *table,
+                                 const char    *mountpoint)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  RefmountEntry           *entry = g_hash_table_lookup (table->entries, mountpoint);
+
+  if (entry == NULL || entry->published == NULL)
+    return NULL;
+  return g_variant_ref (entry->published);
+}
+
+GPtrArray *
+refmount_table_list_published (RefmountTable *table)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  GPtrArray               *list = g_ptr_array_new_full (g_hash_table_size (table->entries),
+                                                        (GDestroyNotify) g_variant_unref);
+  GHashTableIter           iter;
+  gpointer                 value;
+
+  g_hash_table_iter_init (&iter, table->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RefmountEntry *entry = value;
+
+      if (entry->published != NULL)
+        g_ptr_array_add (list, g_variant_ref (entry->published));
+    }
+  return list;
 }
 
 /* ---- directories -------------------------------------------------------- */
@@ -657,6 +732,33 @@ refmount_table_start (RefmountTable             *table,
   table->generation = generation + 1;
   if (!refmount_table_persist (table, error))
     return FALSE;
+
+  /* Before the bus name is owned, so there is nobody to signal. */
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter           iter;
+    gpointer                 value;
+
+    g_hash_table_iter_init (&iter, table->entries);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      {
+        RefmountEntry *entry = value;
+
+        if (entry->committed != NULL && entry->published == NULL)
+          entry->published = g_variant_ref (entry->committed);
+      }
+  }
+
+  /* Nobody else can lock an entry yet. */
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+    GHashTableIter           iter;
+    gpointer                 value;
+
+    g_hash_table_iter_init (&iter, table->entries);
+    while (g_hash_table_iter_next (&iter, NULL, &value))
+      entry_shed_record (value);
+  }
 
   for (guint i = 0; i < retries->len; i++)
     refmount_table_schedule_busy_retry (table, g_ptr_array_index (retries, i), 0);

@@ -21,11 +21,14 @@ G_BEGIN_DECLS
 typedef struct _RefmountTable RefmountTable;
 
 /* Called (from any thread, with the entry's lock held, so in order per
- * mountpoint) after a change has been persisted.  @record is NULL when the
- * entry is gone. */
-typedef void (*RefmountTableChangedFunc) (const char           *mountpoint,
-                                          const RefmountRecord *record,
-                                          gpointer              user_data);
+ * mountpoint) after a change has been persisted.  @old_record is what the
+ * previous call published (NULL: the mountpoint is new), @new_record what
+ * is published now (NULL: the entry is gone); both of type
+ * REFMOUNT_RECORD_VARIANT_TYPE. */
+typedef void (*RefmountTableChangedFunc) (const char *mountpoint,
+                                          GVariant   *old_record,
+                                          GVariant   *new_record,
+                                          gpointer    user_data);
 
 /* Is the unique bus name still connected?  Used at start-up to drop
  * release-on-exit attachments of clients that went away. */
@@ -99,6 +102,14 @@ void refmount_table_release_bus_name (RefmountTable  *table,
 RefmountRecord *refmount_table_get_record (RefmountTable *table,
                                            const char    *mountpoint);
 GPtrArray      *refmount_table_list_records (RefmountTable *table);
+
+/* What was last published through the changed callback (a new reference
+ * of type REFMOUNT_RECORD_VARIANT_TYPE), or NULL; these are what clients
+ * see, so they never show a change that is not durable yet.  The list
+ * holds GVariant references. */
+GVariant  *refmount_table_lookup_published (RefmountTable *table,
+                                            const char    *mountpoint);
+GPtrArray *refmount_table_list_published (RefmountTable *table);
 
 /* Write the state file now (used at shutdown). */
 gboolean refmount_table_persist (RefmountTable *table,
