@@ -54,19 +54,34 @@ reply_free (gpointer data)
   g_free (reply);
 }
 
+/* Mount, Unmount and GetMount reply from the worker: GDBus sends from any
+ * thread, and the change signals these calls cause were already queued
+ * by the table, so the reply still follows them.  A Reload's reply goes
+ * through the main loop, behind the Manager's PropertiesChanged that the
+ * skeleton emits from there. */
 static void
-queue_reply (Daemon                *daemon,
-             GDBusMethodInvocation *invocation,
-             GVariant              *value,
-             GError                *error)
+reply (Daemon                *daemon,
+       JobKind                kind,
+       GDBusMethodInvocation *invocation,
+       GVariant              *value,
+       GError                *error)
 {
-  Reply *reply = g_new0 (Reply, 1);
+  Reply *r;
 
-  reply->daemon = daemon;
-  reply->invocation = invocation;
-  reply->value = value;
-  reply->error = error;
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, send_reply, reply, reply_free);
+  if (kind != JOB_RELOAD)
+    {
+      Reply now = { daemon, invocation, value, error };
+
+      send_reply (&now);
+      g_clear_error (&now.error);
+      return;
+    }
+  r = g_new0 (Reply, 1);
+  r->daemon = daemon;
+  r->invocation = invocation;
+  r->value = value;
+  r->error = error;
+  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, send_reply, r, reply_free);
 }
 
 /* ---- callers ------------------------------------------------------------ */
@@ -441,7 +456,7 @@ refmount_daemon_worker (gpointer data,
 
   if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->invocation, &caller, &error))
     {
-      queue_reply (daemon, job->invocation, NULL, g_steal_pointer (&error));
+      reply (daemon, job->kind, job->invocation, NULL, g_steal_pointer (&error));
       g_free (job);
       return;
     }
@@ -468,6 +483,6 @@ refmount_daemon_worker (gpointer data,
 
   if (value == NULL && error == NULL)
     g_set_error (&error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Internal error");
-  queue_reply (daemon, job->invocation, value, g_steal_pointer (&error));
+  reply (daemon, job->kind, job->invocation, value, g_steal_pointer (&error));
   g_free (job);
 }

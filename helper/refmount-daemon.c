@@ -343,6 +343,12 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
   static RefmountBackend *own_backend;
   static Daemon           daemon;
 
+  /* Calls run on up to MAX_WORKERS threads, and glibc gives each its own
+   * heap arena (up to 8 per core): a burst of concurrent calls would leave
+   * memory spread over many arenas for good.  Two arenas are plenty for
+   * a daemon that spends its time waiting on the bus and the kernel. */
+  mallopt (M_ARENA_MAX, 2);
+
   g_mutex_init (&daemon.config_lock);
   g_mutex_init (&daemon.roe_lock);
   g_mutex_init (&daemon.callers_lock);
