@@ -485,6 +485,49 @@ test_vanished_remounted (Fixture      *fx,
   g_assert_cmpstr (record->state, ==, "mounted");
 }
 
+/* What clients see (the published record) follows each change, and an
+ * idle entry keeps only its flat committed record, not an unpacked copy. */
+static void
+test_published_and_shed (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autofree char     *m = mp (fx, "a");
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) published = NULL;
+  g_autoptr (GVariant) attachments = NULL;
+  RefmountEntry       *entry;
+  gboolean             unmounted = FALSE;
+
+  g_assert_null (refmount_table_lookup_published (fx->table, m));
+  g_assert_true (attach (fx, m, "vol1", &error));
+  g_assert_true (attach (fx, m, "vol2", &error));
+  g_assert_no_error (error);
+
+  published = refmount_table_lookup_published (fx->table, m);
+  g_assert_nonnull (published);
+  g_assert_cmpstr (g_variant_get_type_string (published), ==, REFMOUNT_RECORD_VARIANT_TYPE);
+  attachments = g_variant_get_child_value (published, 7);
+  g_assert_cmpuint (g_variant_n_children (attachments), ==, 2);
+
+  entry = g_hash_table_lookup (fx->table->entries, m);
+  g_assert_nonnull (entry);
+  g_assert_null (entry->record);
+  g_assert_true (entry->committed == entry->published);
+  {
+    g_autoptr (GPtrArray) all = refmount_table_list_published (fx->table);
+    g_assert_cmpuint (all->len, ==, 1);
+  }
+
+  /* The next operation unpacks it again and works on the right data. */
+  g_assert_true (detach (fx, m, "vol1", &unmounted, &error));
+  g_assert_no_error (error);
+  g_assert_false (unmounted);
+  g_assert_cmpuint (n_attachments (fx, m), ==, 1);
+  g_assert_true (detach (fx, m, "vol2", &unmounted, &error));
+  g_assert_true (unmounted);
+  g_assert_null (refmount_table_lookup_published (fx->table, m));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -495,6 +538,7 @@ main (int    argc,
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
 
   ADD ("/table/refcount", test_refcount);
+  ADD ("/table/published-and-shed", test_published_and_shed);
   ADD ("/table/existing-dir-kept", test_existing_dir_kept);
   ADD ("/table/same-attachment-twice", test_same_attachment_twice);
   ADD ("/table/mount-failure", test_mount_failure);
