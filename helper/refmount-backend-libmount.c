@@ -233,10 +233,9 @@ libmount_umount (RefmountBackend *backend,
   mnt_context_enable_force (cxt, force);
   mnt_context_enable_lazy (cxt, lazy);
   /* libmount only takes its statfs(2) shortcut when canonicalization is
-   * on; otherwise it reads all of mountinfo to find the target (O(mounts))
-   * and then unmounts the path string it found there instead of our
-   * /proc/PID/fd link.  An umount never canonicalizes the target itself,
-   * only utab entries it compares against. */
+   * on; otherwise it reads all of mountinfo to find the target, O(mounts)
+   * per unmount.  umount(2) still gets our /proc/PID/fd link: libmount
+   * canonicalizes only the utab entries it compares it with. */
   if (!force && !lazy)
     mnt_context_disable_canonicalize (cxt, FALSE);
 
