@@ -749,7 +749,8 @@ refmount_table_start (RefmountTable             *table,
       }
   }
 
-  /* Nobody else can lock an entry yet. */
+  /* Nobody else can lock an entry yet, and each record was committed as
+   * it is: the unpacked copies can go without comparing them. */
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     GHashTableIter           iter;
@@ -757,7 +758,12 @@ refmount_table_start (RefmountTable             *table,
 
     g_hash_table_iter_init (&iter, table->entries);
     while (g_hash_table_iter_next (&iter, NULL, &value))
-      entry_shed_record (value);
+      {
+        RefmountEntry *entry = value;
+
+        if (entry->committed != NULL)
+          g_clear_pointer (&entry->record, refmount_record_free);
+      }
   }
 
   for (guint i = 0; i < retries->len; i++)
