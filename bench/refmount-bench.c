@@ -22,7 +22,7 @@
 #include <gio/gio.h>
 
 #include "refmount-names.h"
-#include "refmount-state.h"
+#include "refmount-state-journal.h"
 
 static int    opt_iters = 200;
 static int    opt_batches = 5;
@@ -369,11 +369,13 @@ run_populate (void)
   g_autoptr (GPtrArray)       records = NULL;
   g_autoptr (GError)          error = NULL;
   g_autoptr (GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a" REFMOUNT_RECORD_VARIANT_TYPE));
+  g_autoptr (RefmountJournal) journal = refmount_journal_new (opt_state_dir);
+  g_autoptr (GVariant)        all = NULL;
   g_autofree char            *aside = NULL;
   guint64                     generation = 0;
   gint64                      now = g_get_real_time ();
 
-  if (!refmount_state_load (opt_state_dir, &generation, &records, &aside, &error))
+  if (!refmount_journal_load (journal, &generation, &records, &aside, &error))
     {
       g_printerr ("refmount-bench: %s\n", error->message);
       return 1;
@@ -410,7 +412,9 @@ run_populate (void)
         }
       g_variant_builder_add_value (builder, refmount_record_to_variant (r));
     }
-  if (!refmount_state_write (opt_state_dir, generation, g_variant_builder_end (builder), &error))
+  /* A snapshot of a new epoch: the daemon's journal is folded into it. */
+  all = g_variant_ref_sink (g_variant_builder_end (builder));
+  if (!refmount_journal_compact (journal, generation, all, &error))
     {
       g_printerr ("refmount-bench: %s\n", error->message);
       return 1;

@@ -38,11 +38,13 @@
 #define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS "AllowedOptions"
 #define REFMOUNT_CONFIG_KEY_USE_HELPER   "UseHelper"
 
-#define REFMOUNT_DEFAULT_CONFIG_FILE  "/etc/refmount/refmount.conf"
-#define REFMOUNT_DEFAULT_STATE_DIR    "/run/refmount"
-#define REFMOUNT_DEFAULT_MOUNT_ROOT   "/run/refmount/mounts"
-#define REFMOUNT_STATE_FILE_NAME      "state"
-#define REFMOUNT_STATE_CORRUPT_PREFIX "state.corrupt-"
+#define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
+#define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"
+#define REFMOUNT_DEFAULT_MOUNT_ROOT     "/run/refmount/mounts"
+#define REFMOUNT_STATE_FILE_NAME        "state"
+#define REFMOUNT_STATE_CORRUPT_PREFIX   "state.corrupt-"
+#define REFMOUNT_JOURNAL_FILE_NAME      "journal"
+#define REFMOUNT_JOURNAL_CORRUPT_PREFIX "journal.corrupt-"
 
 /* Limits on caller-supplied strings (SPEC §2, §5). */
 #define REFMOUNT_ATTACHMENT_MAX_LEN 255

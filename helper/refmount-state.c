@@ -11,8 +11,11 @@
 #include "refmount-names.h"
 #include "refmount-state.h"
 
-#define STATE_FORMAT_TAG   "refmount-state-1"
-#define STATE_VARIANT_TYPE "(sta" REFMOUNT_RECORD_VARIANT_TYPE ")"
+/* v1 had no journal; v2 adds the epoch of the journal that goes with it. */
+#define STATE_FORMAT_TAG_1   "refmount-state-1"
+#define STATE_VARIANT_TYPE_1 "(sta" REFMOUNT_RECORD_VARIANT_TYPE ")"
+#define STATE_FORMAT_TAG_2   "refmount-state-2"
+#define STATE_VARIANT_TYPE_2 "(stta" REFMOUNT_RECORD_VARIANT_TYPE ")"
 
 RefmountAttachment *
 refmount_attachment_new (const char *id,
@@ -156,10 +159,10 @@ refmount_record_from_variant (GVariant *v,
   return g_steal_pointer (&r);
 }
 
-static gboolean
-write_all (int           fd,
-           const guint8 *data,
-           gsize         len)
+gboolean
+refmount_write_all (int           fd,
+                    const guint8 *data,
+                    gsize         len)
 {
   while (len > 0)
     {
@@ -179,37 +182,46 @@ write_all (int           fd,
   return TRUE;
 }
 
-gboolean
-refmount_state_write (const char *dir,
-                      guint64     generation,
-                      GVariant   *records,
-                      GError    **error)
+GBytes *
+refmount_state_serialize (guint64   generation,
+                          guint64   epoch,
+                          GVariant *records)
 {
-  g_autofree char     *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
-  g_autofree char     *tmp = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME ".XXXXXX", NULL);
   g_autoptr (GVariant) state = NULL;
-  g_autoptr (GBytes)   bytes = NULL;
-  const char          *step;
-  int                  fd, dirfd;
-  int                  errsv;
 
-  state = g_variant_ref_sink (g_variant_new ("(st@a" REFMOUNT_RECORD_VARIANT_TYPE ")",
-                                             STATE_FORMAT_TAG, generation, records));
-  bytes = g_variant_get_data_as_bytes (state);
+  state = g_variant_ref_sink (g_variant_new ("(stt@a" REFMOUNT_RECORD_VARIANT_TYPE ")",
+                                             STATE_FORMAT_TAG_2, generation, epoch, records));
+  return g_variant_get_data_as_bytes (state);
+}
 
+gboolean
+refmount_state_replace_file (const char *dir,
+                             const char *name,
+                             GBytes     *contents,
+                             gboolean   *out_replaced,
+                             GError    **error)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  const char      *step;
+  int              fd, dirfd;
+  int              errsv;
+
+  if (out_replaced != NULL)
+    *out_replaced = FALSE;
   fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "Cannot create a temporary state file in %s: %s", dir, g_strerror (errsv));
+                   "Cannot create a temporary file for %s: %s", path, g_strerror (errsv));
       return FALSE;
     }
 
   /* Data durable before the rename makes it visible, and the rename
    * durable (directory fsync) before we acknowledge anything: after a
-   * crash the file is either the old state or the new, never torn. */
-  if (!write_all (fd, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes)))
+   * crash the file is either the old one or the new, never torn. */
+  if (!refmount_write_all (fd, g_bytes_get_data (contents, NULL), g_bytes_get_size (contents)))
     step = "write";
   else if (fsync (fd) < 0)
     step = "fsync";
@@ -230,9 +242,11 @@ refmount_state_write (const char *dir,
     {
       (void) unlink (tmp);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "Cannot %s state file %s: %s", step, path, g_strerror (errsv));
+                   "Cannot %s %s: %s", step, path, g_strerror (errsv));
       return FALSE;
     }
+  if (out_replaced != NULL)
+    *out_replaced = TRUE;
 
   dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0 || fsync (dirfd) < 0)
@@ -248,32 +262,76 @@ refmount_state_write (const char *dir,
   return TRUE;
 }
 
+gboolean
+refmount_state_write (const char *dir,
+                      guint64     generation,
+                      guint64     epoch,
+                      GVariant   *records,
+                      GError    **error)
+{
+  g_autoptr (GVariant) sunk = g_variant_ref_sink (records);
+  g_autoptr (GBytes)   bytes = refmount_state_serialize (generation, epoch, sunk);
+
+  return refmount_state_replace_file (dir, REFMOUNT_STATE_FILE_NAME, bytes, NULL, error);
+}
+
+/* @bytes as a state of @type whose tag is @tag: NULL when it is not in
+ * normal form (then nothing of it may be read) or the tag differs, with
+ * the tag in *out_tag when there was one. */
+static GVariant *
+state_variant (GBytes     *bytes,
+               const char *type,
+               const char *tag,
+               char      **out_tag)
+{
+  g_autoptr (GVariant) state = NULL;
+  g_autoptr (GVariant) child = NULL;
+
+  state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), bytes, FALSE));
+  if (!g_variant_is_normal_form (state))
+    return NULL;
+  child = g_variant_get_child_value (state, 0);
+  if (!g_str_equal (g_variant_get_string (child, NULL), tag))
+    {
+      if (*out_tag == NULL)
+        *out_tag = g_variant_dup_string (child, NULL);
+      return NULL;
+    }
+  return g_steal_pointer (&state);
+}
+
 /* Parse untrusted bytes: type and normal form are checked before any
  * value is read, so a crafted file cannot make GVariant misbehave. */
-static gboolean
-parse_state (GBytes    *bytes,
-             guint64   *out_generation,
-             GPtrArray *records,
-             GError   **error)
+gboolean
+refmount_state_parse_snapshot (GBytes    *bytes,
+                               guint64   *out_generation,
+                               guint64   *out_epoch,
+                               GPtrArray *records,
+                               GError   **error)
 {
   g_autoptr (GVariant) state = NULL;
   g_autoptr (GVariant) array = NULL;
-  const char          *tag;
+  g_autofree char     *tag = NULL;
   GVariantIter         iter;
   GVariant            *child;
 
-  state = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (STATE_VARIANT_TYPE), bytes, FALSE));
-  if (!g_variant_is_normal_form (state))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a refmount state file");
-      return FALSE;
-    }
-  g_variant_get (state, "(&st@a" REFMOUNT_RECORD_VARIANT_TYPE ")", &tag, out_generation, &array);
-  if (!g_str_equal (tag, STATE_FORMAT_TAG))
+  *out_epoch = 0;
+  if ((state = state_variant (bytes, STATE_VARIANT_TYPE_2, STATE_FORMAT_TAG_2, &tag)) != NULL)
+    g_variant_get (state, "(&stt@a" REFMOUNT_RECORD_VARIANT_TYPE ")", NULL, out_generation,
+                   out_epoch, &array);
+  else if ((state = state_variant (bytes, STATE_VARIANT_TYPE_1, STATE_FORMAT_TAG_1, &tag)) != NULL)
+    g_variant_get (state, "(&st@a" REFMOUNT_RECORD_VARIANT_TYPE ")", NULL, out_generation, &array);
+  else if (tag != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "unknown format tag '%s'", tag);
       return FALSE;
     }
+  else
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "not a refmount state file");
+      return FALSE;
+    }
+
   g_variant_iter_init (&iter, array);
   while ((child = g_variant_iter_next_value (&iter)) != NULL)
     {
@@ -295,69 +353,37 @@ refmount_state_parse (GBytes     *bytes,
 {
   g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
   guint64               generation = 0;
+  guint64               epoch = 0;
 
-  if (!parse_state (bytes, &generation, records, error))
+  if (!refmount_state_parse_snapshot (bytes, &generation, &epoch, records, error))
     return FALSE;
   *out_generation = generation;
   *out_records = g_steal_pointer (&records);
   return TRUE;
 }
 
-gboolean
-refmount_state_load (const char *dir,
-                     guint64    *out_generation,
-                     GPtrArray **out_records,
-                     char      **out_moved_aside,
-                     GError    **error)
+char *
+refmount_state_move_aside (const char *dir,
+                           const char *name,
+                           const char *prefix,
+                           gint64      now,
+                           GError    **error)
 {
-  g_autofree char      *path = g_build_filename (dir, REFMOUNT_STATE_FILE_NAME, NULL);
-  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
-  g_autoptr (GError)    local_error = NULL;
-  g_autofree char      *contents = NULL;
-  g_autofree char      *aside = NULL;
-  gsize                 length = 0;
-  guint64               generation = 0;
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *aside = g_strdup_printf ("%s/%s%" G_GINT64_FORMAT, dir, prefix, now);
 
-  *out_generation = 0;
-  *out_moved_aside = NULL;
-
-  if (g_file_get_contents (path, &contents, &length, &local_error))
-    {
-      g_autoptr (GBytes) bytes = g_bytes_new_take (g_steal_pointer (&contents), length);
-
-      if (parse_state (bytes, &generation, records, &local_error))
-        {
-          *out_generation = generation;
-          *out_records = g_steal_pointer (&records);
-          return TRUE;
-        }
-    }
-  else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-    {
-      *out_records = g_steal_pointer (&records);
-      return TRUE;
-    }
-
-  /* Corrupt or unreadable: keep the evidence, never drop it silently. */
-  g_ptr_array_set_size (records, 0);
-  aside = g_strdup_printf ("%s/" REFMOUNT_STATE_CORRUPT_PREFIX "%" G_GINT64_FORMAT, dir,
-                           g_get_real_time () / G_USEC_PER_SEC);
+  /* Two in the same second must not overwrite the earlier evidence. */
   for (guint n = 1; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
     {
       g_free (aside);
-      aside = g_strdup_printf ("%s/" REFMOUNT_STATE_CORRUPT_PREFIX "%" G_GINT64_FORMAT "-%u", dir,
-                               g_get_real_time () / G_USEC_PER_SEC, n);
+      aside = g_strdup_printf ("%s/%s%" G_GINT64_FORMAT "-%u", dir, prefix, now, n);
     }
   if (g_rename (path, aside) < 0)
     {
       int errsv = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
-                   "State file %s is unusable (%s) and cannot be moved aside: %s",
-                   path, local_error->message, g_strerror (errsv));
-      return FALSE;
+                   "Cannot move %s aside: %s", path, g_strerror (errsv));
+      return NULL;
     }
-  g_warning ("State file %s is unusable (%s); moved aside to %s", path, local_error->message, aside);
-  *out_moved_aside = g_steal_pointer (&aside);
-  *out_records = g_steal_pointer (&records);
-  return TRUE;
+  return g_steal_pointer (&aside);
 }

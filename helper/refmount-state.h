@@ -46,31 +46,59 @@ GVariant *refmount_record_to_variant (const RefmountRecord *r);
 RefmountRecord *refmount_record_from_variant (GVariant *v, GError **error);
 
 /*
- * State file: "<dir>/state", a GVariant of type "(sta(sssassbta(sutbs)))":
- * format tag "refmount-state-1", generation, records.  Written to a temp
- * file in @dir, fsync'd, renamed over, then @dir fsync'd, so a crash leaves
- * either the old or the new file, never a torn one.
+ * Snapshot: "<dir>/state", a GVariant of type "(stta(sssassbta(sutbs)))":
+ * format tag "refmount-state-2", generation, the epoch of the journal that
+ * continues it (refmount-state-journal.h), records.  Version 1,
+ * "(sta(sssassbta(sutbs)))" tagged "refmount-state-1", had no journal and
+ * is still read (epoch 0).
  */
+GBytes  *refmount_state_serialize (guint64   generation,
+                                   guint64   epoch,
+                                   GVariant *records); /* a(sssassbta(sutbs)) */
 gboolean refmount_state_write (const char *dir,
                                guint64     generation,
+                               guint64     epoch,
                                GVariant   *records, /* a(sssassbta(sutbs)) */
                                GError    **error);
 
-/* A missing file is an empty state (generation 0).  A corrupt/unreadable
- * one is renamed to "state.corrupt-<unix time>", *out_moved_aside set to
- * that path, and an empty state returned: the caller must report it. */
-gboolean refmount_state_load (const char *dir,
-                              guint64    *out_generation,
-                              GPtrArray **out_records, /* RefmountRecord* */
-                              char      **out_moved_aside,
-                              GError    **error);
-
 /* The state file's contents, untrusted: FALSE with G_IO_ERROR_INVALID_DATA
- * (or a record's error) when they are not a valid state. */
+ * (or a record's error) when they are not a valid state of either
+ * version. */
 gboolean refmount_state_parse (GBytes     *bytes,
                                guint64    *out_generation,
                                GPtrArray **out_records, /* RefmountRecord* */
                                GError    **error);
+/* The same, also giving the epoch (0 for version 1), appending the
+ * records to @records (partly filled on failure). */
+gboolean refmount_state_parse_snapshot (GBytes    *bytes,
+                                        guint64   *out_generation,
+                                        guint64   *out_epoch,
+                                        GPtrArray *records,
+                                        GError   **error);
+
+/* Replace "<dir>/<name>" by @contents: written to a temp file in @dir,
+ * fsync'd, renamed over, then @dir fsync'd, so a crash leaves either the
+ * old or the new file, never a torn one.  *out_replaced (may be NULL)
+ * tells whether the rename happened, which a failed directory sync does
+ * not undo. */
+gboolean refmount_state_replace_file (const char *dir,
+                                      const char *name,
+                                      GBytes     *contents,
+                                      gboolean   *out_replaced,
+                                      GError    **error);
+
+/* Rename "<dir>/<name>" to "<dir>/<prefix><now>" (or "-<n>" after it when
+ * that exists): the path it got, or NULL with @error. */
+char *refmount_state_move_aside (const char *dir,
+                                 const char *name,
+                                 const char *prefix,
+                                 gint64      now,
+                                 GError    **error);
+
+/* write(2) all of @data, retrying short writes and EINTR; FALSE with errno. */
+gboolean refmount_write_all (int           fd,
+                             const guint8 *data,
+                             gsize         len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountRecord, refmount_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountAttachment, refmount_attachment_free)

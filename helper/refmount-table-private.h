@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "refmount-runner.h"
+#include "refmount-state-journal.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
@@ -30,7 +31,7 @@ typedef struct
 
   /* Guarded by the table mutex. */
   gboolean  removed;
-  GVariant *committed; /* what the next state write contains */
+  GVariant *committed; /* the record as of the last commit, or NULL */
   GVariant *published; /* what clients were last told (usually == committed) */
 
   /* Guarded by the entry lock. */
@@ -45,18 +46,23 @@ typedef struct
 
 struct _RefmountTable
 {
-  GMutex      mutex;      /* entries, uid_counts, commit_seq */
+  GMutex      mutex;      /* entries, uid_counts, commit_seq, pending */
   GHashTable *entries;    /* mountpoint -> RefmountEntry* */
   GHashTable *uid_counts; /* uid -> attachments held */
   guint64     commit_seq;
+  /* Journal frames (GVariant*) of the commits not yet durable, in commit
+   * order; only the persist_mutex holder removes them, from the head. */
+  GQueue pending;
+  /* The next write is a full snapshot: frames are not queued meanwhile. */
+  gboolean compact_due;
 
-  GMutex   persist_mutex;
-  guint64  written_seq;
-  gboolean written_once;
+  GMutex           persist_mutex;
+  guint64          written_seq;
+  gboolean         written_once;
+  RefmountJournal *journal; /* also persist_mutex */
 
   RefmountBackend         *backend;
   RefmountRunner          *runner;
-  char                    *state_dir;
   guint64                  generation;
   GMainContext            *context;
   RefmountTableChangedFunc changed;

@@ -12,6 +12,9 @@
 #include "refmount-table-private.h"
 #include "refmount-validate.h"
 
+/* Frames queued while state writes fail; past this, the next write is a
+ * full snapshot instead, so a long outage does not pile up memory. */
+#define PENDING_FRAMES_MAX 1024
 /* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
 #define BUSY_RETRY_MAX_SEC 60
 /* A directory that cannot be removed right after an unmount (EBUSY while a
@@ -34,7 +37,9 @@ refmount_table_new (RefmountBackend         *backend,
   table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
   table->sources = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_source_unref, NULL);
   table->backend = backend;
-  table->state_dir = g_strdup (state_dir);
+  table->journal = refmount_journal_new (state_dir);
+  /* Nothing is on disk for this table yet: its first write is a snapshot. */
+  table->compact_due = TRUE;
   table->context = context != NULL ? g_main_context_ref (context) : g_main_context_ref_thread_default ();
   table->changed = changed;
   table->changed_data = user_data;
@@ -61,7 +66,8 @@ refmount_table_free (RefmountTable *table)
   g_hash_table_unref (table->entries);
   g_hash_table_unref (table->uid_counts);
   g_main_context_unref (table->context);
-  g_free (table->state_dir);
+  g_queue_clear_full (&table->pending, (GDestroyNotify) g_variant_unref);
+  refmount_journal_free (table->journal);
   g_mutex_clear (&table->mutex);
   g_mutex_clear (&table->persist_mutex);
   g_free (table);
@@ -266,7 +272,8 @@ uid_counts_adjust (RefmountTable *table,
 }
 
 /* Make the entry's current record (or its absence) what the next state
- * write contains.  Called with the entry lock held. */
+ * write contains: a journal frame queued in commit order.  Called with the
+ * entry lock held. */
 void
 refmount_table_commit (RefmountTable *table,
                        RefmountEntry *entry)
@@ -282,6 +289,16 @@ refmount_table_commit (RefmountTable *table,
        * frees the tree and leaves one flat buffer, since this one is kept
        * for the entry's lifetime. */
       (void) g_variant_get_data (next);
+    }
+
+  /* Absent before and after (a fresh entry that failed): the journal
+   * already says so. */
+  if (entry->committed != NULL || next != NULL)
+    {
+      if (!table->compact_due && table->pending.length < PENDING_FRAMES_MAX)
+        g_queue_push_tail (&table->pending, refmount_journal_frame_new (entry->mountpoint, next));
+      else
+        table->compact_due = TRUE;
     }
 
   uid_counts_adjust (table, entry->committed, -1);
@@ -306,45 +323,96 @@ refmount_table_count_uid (RefmountTable *table,
   return GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_counts, GUINT_TO_POINTER (uid)));
 }
 
+/* Every committed record: the contents of a snapshot. */
+static GVariant *
+snapshot_records_locked (RefmountTable *table)
+{
+  g_autoptr (GVariantBuilder) builder = g_variant_builder_new (G_VARIANT_TYPE ("a" REFMOUNT_RECORD_VARIANT_TYPE));
+  GHashTableIter              iter;
+  gpointer                    value;
+
+  g_hash_table_iter_init (&iter, table->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      RefmountEntry *entry = value;
+
+      if (entry->committed != NULL)
+        g_variant_builder_add_value (builder, entry->committed);
+    }
+  return g_variant_ref_sink (g_variant_builder_end (builder));
+}
+
+/* The first @n_frames pending frames and every commit up to @seq are
+ * durable. */
+static gboolean
+written (RefmountTable *table,
+         guint64        seq,
+         guint          n_frames)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+  for (guint i = 0; i < n_frames; i++)
+    g_variant_unref (g_queue_pop_head (&table->pending));
+  table->written_seq = seq;
+  table->written_once = TRUE;
+  return TRUE;
+}
+
 /* Group commit: whoever holds persist_mutex writes everything committed so
  * far, so callers that queued behind it find their change already durable
- * and skip their own fsync. */
+ * and skip their own fsync.  Normally that is one journal append of the
+ * pending frames; a snapshot (compaction) when the journal has grown past
+ * its bound, cannot be appended to, or frames were not queued.  Frames
+ * leave the queue only once durable: after a failed append they are
+ * written again by the next caller, in order, together with the frames
+ * that roll the failed operations back. */
 gboolean
 refmount_table_write_state (RefmountTable *table,
                             GError       **error)
 {
-  g_autoptr (GMutexLocker)    persist_locker = g_mutex_locker_new (&table->persist_mutex);
-  g_autoptr (GVariantBuilder) builder = NULL;
-  g_autoptr (GVariant)        records = NULL;
-  guint64                     seq;
+  g_autoptr (GMutexLocker) persist_locker = g_mutex_locker_new (&table->persist_mutex);
+  g_autoptr (GPtrArray)    frames = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr (GVariant)     records = NULL;
+  g_autoptr (GError)       compact_error = NULL;
+  gboolean                 must_compact;
+  guint64                  seq;
 
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter           iter;
-    gpointer                 value;
 
     seq = table->commit_seq;
     if (table->written_seq == seq && table->written_once)
       return TRUE;
-
-    builder = g_variant_builder_new (G_VARIANT_TYPE ("a" REFMOUNT_RECORD_VARIANT_TYPE));
-    g_hash_table_iter_init (&iter, table->entries);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
+    must_compact = !table->written_once || table->compact_due || !refmount_journal_can_append (table->journal);
+    if (must_compact || refmount_journal_wants_compaction (table->journal))
       {
-        RefmountEntry *entry = value;
-
-        if (entry->committed != NULL)
-          g_variant_builder_add_value (builder, entry->committed);
+        records = snapshot_records_locked (table);
+        table->compact_due = FALSE;
       }
-    records = g_variant_ref_sink (g_variant_builder_end (builder));
+    for (GList *l = table->pending.head; l != NULL; l = l->next)
+      g_ptr_array_add (frames, g_variant_ref (l->data));
   }
 
-  if (!refmount_state_write (table->state_dir, table->generation, records, error))
-    return FALSE;
+  if (records != NULL)
+    {
+      if (refmount_journal_compact (table->journal, table->generation, records, &compact_error))
+        return written (table, seq, frames->len);
+      if (must_compact || !refmount_journal_can_append (table->journal))
+        {
+          g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
-  table->written_seq = seq;
-  table->written_once = TRUE;
-  return TRUE;
+          table->compact_due = TRUE;
+          g_propagate_error (error, g_steal_pointer (&compact_error));
+          return FALSE;
+        }
+      /* The journal is still good (a full disk may have room for a few
+       * frames but not for a snapshot): compact later. */
+      g_debug ("Could not compact the state journal: %s", compact_error->message);
+    }
+  if (frames->len > 0 &&
+      !refmount_journal_append (table->journal, (GVariant *const *) frames->pdata, frames->len, error))
+    return FALSE;
+  return written (table, seq, frames->len);
 }
 
 gboolean
@@ -354,6 +422,7 @@ refmount_table_persist (RefmountTable *table,
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     table->written_once = FALSE;
+    table->compact_due = TRUE;
   }
   return refmount_table_write_state (table, error);
 }
@@ -649,8 +718,12 @@ refmount_table_start (RefmountTable             *table,
   g_autoptr (GPtrArray)  retries = g_ptr_array_new ();
   guint64                generation = 0;
 
-  if (!refmount_state_load (table->state_dir, &generation, &records, &moved_aside, error))
-    return FALSE;
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->persist_mutex);
+
+    if (!refmount_journal_load (table->journal, &generation, &records, &moved_aside, error))
+      return FALSE;
+  }
   if (moved_aside != NULL)
     refmount_log_event (G_LOG_LEVEL_WARNING, "state-corrupt", NULL,
                         "The state file was corrupt or unreadable and was moved aside to %s; "

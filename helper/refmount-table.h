@@ -13,7 +13,7 @@ G_BEGIN_DECLS
  * The mount table (SPEC §4): canonical mountpoint -> entry.  A GHashTable
  * under one GMutex; each entry has its own lock, so operations on one
  * mountpoint are serialized and different mountpoints run in parallel.
- * Only an entry's own lock is held across a mount/umount or a state-file
+ * Only an entry's own lock is held across a mount/umount or a state
  * write.  All calls are synchronous and meant for worker threads; backend
  * calls run on a separate pool so that a hung mount(2) turns into
  * REFMOUNT_ERROR_TIMEOUT for the caller after MountTimeoutSec.
@@ -66,8 +66,8 @@ RefmountTable *refmount_table_new (RefmountBackend         *backend,
                                    gpointer                 user_data);
 void           refmount_table_free (RefmountTable *table);
 
-/* Load the state file, reconcile it with the kernel, drop dead
- * release-on-exit attachments, bump the generation and persist. */
+/* Load the state (snapshot and journal), reconcile it with the kernel,
+ * drop dead release-on-exit attachments, bump the generation and persist. */
 gboolean refmount_table_start (RefmountTable             *table,
                                RefmountConfig            *config,
                                RefmountTableNameAliveFunc name_alive,
@@ -111,7 +111,8 @@ GVariant  *refmount_table_lookup_published (RefmountTable *table,
                                             const char    *mountpoint);
 GPtrArray *refmount_table_list_published (RefmountTable *table);
 
-/* Write the state file now (used at shutdown). */
+/* Write a full snapshot of the state now, folding the journal into it
+ * (used at start-up and shutdown). */
 gboolean refmount_table_persist (RefmountTable *table,
                                  GError       **error);
 

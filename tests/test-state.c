@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "refmount-names.h"
-#include "refmount-state.h"
+#include "refmount-state-journal.h"
 
 typedef struct
 {
@@ -223,7 +223,7 @@ test_write_load_round_trip (Fixture      *f,
   g_autofree char      *aside = NULL;
   guint64               generation = 0;
 
-  g_assert_true (refmount_state_write (f->dir, 7, records_variant (in, 2), &error));
+  g_assert_true (refmount_state_write (f->dir, 7, 0, records_variant (in, 2), &error));
   g_assert_no_error (error);
   g_assert_true (refmount_state_load (f->dir, &generation, &records, &aside, &error));
   g_assert_no_error (error);
@@ -253,7 +253,7 @@ test_write_replaces (Fixture      *f,
     {
       RefmountRecord *list[] = { a };
 
-      g_assert_true (refmount_state_write (f->dir, gen, records_variant (list, gen % 2), &error));
+      g_assert_true (refmount_state_write (f->dir, gen, gen, records_variant (list, gen % 2), &error));
       g_assert_no_error (error);
     }
   g_assert_true (refmount_state_load (f->dir, &generation, &records, &aside, &error));
@@ -271,7 +271,7 @@ test_write_into_missing_dir_fails (Fixture      *f,
   g_autoptr (GError) error = NULL;
   RefmountRecord    *none[] = { NULL };
 
-  g_assert_false (refmount_state_write (missing, 1, records_variant (none, 0), &error));
+  g_assert_false (refmount_state_write (missing, 1, 0, records_variant (none, 0), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, missing));
 }
@@ -328,7 +328,7 @@ test_corrupt_truncated (Fixture      *f,
   g_autoptr (GError)         error = NULL;
   gsize                      length;
 
-  g_assert_true (refmount_state_write (f->dir, 3, records_variant (list, 1), &error));
+  g_assert_true (refmount_state_write (f->dir, 3, 0, records_variant (list, 1), &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (path, &contents, &length, &error));
   g_assert_no_error (error);

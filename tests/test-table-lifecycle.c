@@ -2,6 +2,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
 
 #include "refmount-error.h"
 #include "refmount-names.h"
@@ -203,6 +206,191 @@ test_release_bus_name (Fixture      *fx,
   g_assert_true (fake_backend_is_mounted (fx->fake, m));
 }
 
+/* ---- the state journal ----------------------------------------------------- */
+
+static struct rlimit saved_fsize;
+
+/* RLIMIT_FSIZE stands in for a full state directory (EFBIG, SIGXFSZ
+ * ignored): appends beyond @bytes fail. */
+static void
+limit_file_size (rlim_t bytes)
+{
+  struct rlimit limit = saved_fsize;
+
+  limit.rlim_cur = bytes;
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+}
+
+static gsize
+journal_size (Fixture *fx)
+{
+  g_autofree char *path = g_build_filename (fx->state_dir, REFMOUNT_JOURNAL_FILE_NAME, NULL);
+  GStatBuf         st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return (gsize) st.st_size;
+}
+
+static guint64
+journal_epoch (Fixture *fx)
+{
+  g_autofree char   *path = g_build_filename (fx->state_dir, REFMOUNT_JOURNAL_FILE_NAME, NULL);
+  g_autofree char   *contents = NULL;
+  g_autoptr (GError) error = NULL;
+  gsize              length = 0;
+  guint64            epoch;
+
+  g_assert_true (g_file_get_contents (path, &contents, &length, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, >=, 24);
+  memcpy (&epoch, contents + 16, sizeof epoch);
+  return GUINT64_FROM_LE (epoch);
+}
+
+static void
+assert_nothing_moved_aside (Fixture *fx)
+{
+  g_autoptr (GDir) dir = g_dir_open (fx->state_dir, 0, NULL);
+  const char      *name;
+
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, REFMOUNT_STATE_CORRUPT_PREFIX) ||
+                    g_str_has_prefix (name, REFMOUNT_JOURNAL_CORRUPT_PREFIX));
+}
+
+/* Appends that fail are rolled back; their frames and the frames undoing
+ * them are written, in order, by the next append that succeeds. */
+static void
+test_journal_append_failure (Fixture      *fx,
+                             gconstpointer data)
+{
+  g_autofree char   *a = mp (fx, "a");
+  g_autofree char   *b = mp (fx, "b");
+  g_autofree char   *c = mp (fx, "c");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) detach_error = NULL;
+  gboolean           unmounted = FALSE;
+  gboolean           attached, detached;
+
+  g_assert_true (attach (fx, a, "v1", &error));
+  g_assert_no_error (error);
+
+  limit_file_size (journal_size (fx));
+  attached = attach (fx, b, "v1", &error);
+  detached = detach (fx, a, "v1", &unmounted, &detach_error);
+  limit_file_size (saved_fsize.rlim_cur);
+  g_assert_false (attached);
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_false (detached);
+  g_assert_error (detach_error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_assert_false (fake_backend_is_mounted (fx->fake, b));
+  g_assert_null (refmount_table_get_record (fx->table, b));
+  g_assert_true (fake_backend_is_mounted (fx->fake, a));
+  g_assert_cmpuint (n_attachments (fx, a), ==, 1);
+
+  g_assert_true (attach (fx, c, "v1", &error));
+  g_assert_no_error (error);
+  restart (fx, NULL);
+  assert_nothing_moved_aside (fx);
+  g_assert_cmpuint (n_attachments (fx, a), ==, 1);
+  g_assert_null (refmount_table_get_record (fx->table, b));
+  g_assert_cmpuint (n_attachments (fx, c), ==, 1);
+}
+
+static RefmountEntry *
+commit_record (Fixture    *fx,
+               const char *mountpoint)
+{
+  g_autoptr (GError) error = NULL;
+  RefmountEntry     *entry;
+  RefmountRecord    *record = refmount_record_new ();
+
+  entry = refmount_table_lock_entry (fx->table, mountpoint, TRUE, 0, G_MAXINT64, &error);
+  g_assert_no_error (error);
+  record->mountpoint = g_strdup (mountpoint);
+  record->source = g_strdup ("src");
+  record->fstype = g_strdup ("tmpfs");
+  record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  g_ptr_array_add (record->attachments, refmount_attachment_new ("v1", 1000, 1, FALSE, NULL));
+  entry->record = record;
+  refmount_table_commit (fx->table, entry);
+  return entry;
+}
+
+/* Two changes in one group commit whose write fails: the second caller,
+ * finding its change in the failed batch, must not be told it is
+ * durable. */
+static void
+test_journal_failed_group (Fixture      *fx,
+                           gconstpointer data)
+{
+  g_autofree char   *m1 = mp (fx, "g1");
+  g_autofree char   *m2 = mp (fx, "g2");
+  g_autoptr (GError) error1 = NULL;
+  g_autoptr (GError) error2 = NULL;
+  g_autoptr (GError) error3 = NULL;
+  RefmountEntry     *e1 = commit_record (fx, m1);
+  RefmountEntry     *e2 = commit_record (fx, m2);
+  gboolean           first, second;
+
+  limit_file_size (journal_size (fx) + 10);
+  first = refmount_table_write_state (fx->table, &error1);
+  second = refmount_table_write_state (fx->table, &error2);
+  limit_file_size (saved_fsize.rlim_cur);
+  g_assert_false (first);
+  g_assert_nonnull (error1);
+  g_assert_false (second);
+  g_assert_nonnull (error2);
+
+  g_assert_true (refmount_table_write_state (fx->table, &error3));
+  g_assert_no_error (error3);
+  refmount_table_unlock_entry (fx->table, e1);
+  refmount_table_unlock_entry (fx->table, e2);
+  restart (fx, NULL);
+  assert_nothing_moved_aside (fx);
+  /* Not in the (fake) kernel: back as stale, with their attachment. */
+  g_assert_cmpuint (n_attachments (fx, m1), ==, 1);
+  g_assert_cmpuint (n_attachments (fx, m2), ==, 1);
+}
+
+/* The journal is compacted when it outgrows its bound, during operation,
+ * and what was compacted loads as it was. */
+static void
+test_journal_compacts (Fixture      *fx,
+                       gconstpointer data)
+{
+  g_autofree char   *keep = mp (fx, "keep");
+  g_autoptr (GError) error = NULL;
+  guint64            epoch = journal_epoch (fx);
+  gsize              largest = 0;
+  gboolean           unmounted = FALSE;
+
+  refmount_journal_set_compact_min (fx->table->journal, 4096);
+  g_assert_true (attach (fx, keep, "k", &error));
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree char *m = g_strdup_printf ("%s/cycle%u", fx->root, i % 3);
+
+      g_assert_true (attach (fx, m, "v", &error));
+      g_assert_true (detach (fx, m, "v", &unmounted, &error));
+      g_assert_no_error (error);
+      g_assert_true (unmounted);
+      largest = MAX (largest, journal_size (fx));
+    }
+  /* Bounded by the minimum plus one write of a few frames. */
+  g_assert_cmpuint (largest, <, 4096 + 2048);
+  g_assert_cmpuint (journal_epoch (fx), >, epoch + 5);
+  restart (fx, NULL);
+  assert_nothing_moved_aside (fx);
+  g_assert_cmpuint (n_attachments (fx, keep), ==, 1);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *m = g_strdup_printf ("%s/cycle%u", fx->root, i);
+      g_assert_null (refmount_table_get_record (fx->table, m));
+    }
+}
+
 /* ---- hammer ---------------------------------------------------------------- */
 
 #define HAMMER_THREADS 8
@@ -311,12 +499,17 @@ main (int    argc,
   test_require_openat2 ();
   /* Failure paths log warnings on purpose; only criticals are bugs. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved_fsize), ==, 0);
 
   ADD ("/table/timeout", test_timeout);
   ADD ("/table/unmount-timeout", test_unmount_timeout);
   ADD ("/table/restart", test_restart);
   ADD ("/table/corrupt-state", test_corrupt_state);
   ADD ("/table/release-bus-name", test_release_bus_name);
+  ADD ("/table/journal-append-failure", test_journal_append_failure);
+  ADD ("/table/journal-failed-group", test_journal_failed_group);
+  ADD ("/table/journal-compacts", test_journal_compacts);
   ADD ("/table/hammer-one", test_hammer_one);
   ADD ("/table/hammer-many", test_hammer_many);
 

@@ -399,15 +399,16 @@ test_limits (Fixture      *fx,
   g_assert_no_error (error);
 }
 
-/* A state "directory" that is a file: every state write fails. */
+/* A state "directory" that is a file, for a journal that has yet to be
+ * started there: every state write fails. */
 static void
 break_state_dir (Fixture *fx)
 {
   g_autofree char *bad = g_build_filename (fx->tmpdir, "not-a-dir", NULL);
 
   g_assert_true (g_file_set_contents (bad, "x", 1, NULL));
-  g_free (fx->table->state_dir);
-  fx->table->state_dir = g_steal_pointer (&bad);
+  refmount_journal_free (fx->table->journal);
+  fx->table->journal = refmount_journal_new (bad);
 }
 
 static void

@@ -3,8 +3,9 @@
 #
 # Integration test: faults (SPEC §4, §6).  A full or read-only state
 # directory fails the call with Failed and rolls it back (nothing mounted
-# that is not recorded, nothing acknowledged lost), the daemon keeps
-# serving and recovers when the directory is writable again; polkitd
+# that is not recorded, nothing acknowledged lost; a full one once the
+# journal's last page is used up), the daemon keeps serving and recovers
+# when the directory is writable again; polkitd
 # killed in the middle of a CheckAuthorization → NotAuthorized for
 # non-root, and recovery when it returns; a caller that disconnects
 # mid-call; a mount unmounted behind refmount's back is reported "stale"
@@ -76,9 +77,56 @@ tc "state directory full: Failed, rolled back, daemon serving, recovers"
 rm_mount tmpfs src-a "$A" a1 size=1m
 assert_ok
 dd if=/dev/zero of="$SMALL/filler" bs=4k 2>/dev/null || true
-check_refused "full"
+# A journal append may still fit in the last page of the journal, and is
+# then durable: Mount new mountpoints until one is refused.
+ACKED=()
+REFUSED=
+for ((i = 0; i < 64; i++)); do
+  F=$SANDBOX_ROOT/fill-$i
+  rm_mount tmpfs "src-fill-$i" "$F" f1 size=1m
+  if ((RM_RC != 0)); then
+    assert_error Failed "$F"
+    REFUSED=$F
+    break
+  fi
+  ACKED+=("$F")
+done
+[[ -n $REFUSED ]] || fail "full: 64 Mounts into a full state directory were all acknowledged"
+sandbox_log "full: $((${#ACKED[@]})) Mounts acknowledged before $REFUSED was refused"
+assert_not_mounted "$REFUSED" "full: a refused Mount must not leave a mount"
+rm_gdbus GetMount "$(gv_str "$REFUSED")"
+assert_error NotFound
+# The refused change and its rollback wait to be written first: every
+# later change is refused too until there is room.
+rm_mount tmpfs src-a "$A" a2 size=1m
+assert_error Failed "a2"
+assert_eq "$(attachments_of "$A")" "a1 " "full: attachments of A after a refused Mount"
+rm_unmount "$A" a1
+assert_error Failed "a1"
+assert_mounted "$A" "full: a refused last Unmount must not unmount"
+sandbox_daemon_alive || fail "full: refmountd died"
 rm -f "$SMALL/filler"
-recovered "full"
+rm_mount tmpfs src-b "$B" b1 size=1m
+assert_ok "full: Mount once there is room again"
+assert_mounted "$B"
+# kill -9 now: what comes back is exactly what was acknowledged.
+sandbox_kill9_daemon
+sandbox_start_daemon
+assert_eq "$(attachments_of "$A")" "a1 " "full: attachments of A after kill -9"
+assert_eq "$(attachments_of "$B")" "b1 " "full: attachments of B after kill -9"
+for F in "${ACKED[@]}"; do
+  assert_eq "$(attachments_of "$F")" "f1 " "full: acknowledged $F after kill -9"
+  assert_mounted "$F" "full: acknowledged $F after kill -9"
+done
+rm_gdbus GetMount "$(gv_str "$REFUSED")"
+assert_error NotFound
+assert_not_mounted "$REFUSED" "full: refused $REFUSED after kill -9"
+for F in "${ACKED[@]}" "$B"; do
+  rm_unmount "$F" "$(attachments_of "$F" | tr -d ' ')"
+  assert_ok
+  assert_eq "$RM_UNMOUNTED" true
+done
+assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "$A" "full: mounts after the clean-up"
 
 tc "state directory read-only: Failed, rolled back, recovers"
 mount -o remount,ro "$SMALL"
