@@ -109,6 +109,28 @@ typedef struct
 } PolkitFloor;
 
 /* Same subject kind (system-bus-name) and details as refmount-auth.c. */
+/* A Manager method that does no work (GetMount of a mountpoint that is not
+ * managed answers NotFound): what refmountd's dispatch costs on top of a
+ * Ping, which GDBus answers without leaving its I/O thread. */
+static gboolean
+op_dispatch (gpointer data,
+             int      i,
+             GError **error)
+{
+  g_autoptr (GError)   local_error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (data, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
+                                                            REFMOUNT_MANAGER_INTERFACE, "GetMount",
+                                                            g_variant_new ("(s)", opt_mountpoint), NULL,
+                                                            G_DBUS_CALL_FLAGS_NONE, -1, NULL, &local_error);
+
+  if (reply == NULL && !g_dbus_error_is_remote_error (local_error))
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 op_polkit (gpointer data,
            int      i,
@@ -525,6 +547,8 @@ run_mode (const char *mode)
       g_autoptr (GDBusConnection) bus = system_bus ();
 
       g_print ("ping %.1f\n", measure (op_ping, bus, opt_iters));
+      if (opt_mountpoint != NULL)
+        g_print ("dispatch %.1f\n", measure (op_dispatch, bus, opt_iters));
       return 0;
     }
   if (g_str_equal (mode, "polkit"))

@@ -17,6 +17,22 @@ add_detail (PolkitDetails *details,
     polkit_details_insert (details, key, value);
 }
 
+/* polkit_authority_get_sync() hands out a singleton that is destroyed
+ * with its last reference: dropping it after each check would set up a
+ * new proxy (and its bus round trips) for every call.  A failure is not
+ * kept, so a polkitd that starts later is found. */
+static PolkitAuthority *
+get_authority (GError **error)
+{
+  static GMutex            lock;
+  static PolkitAuthority  *authority;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&lock);
+
+  if (authority == NULL)
+    authority = polkit_authority_get_sync (NULL, error);
+  return authority != NULL ? g_object_ref (authority) : NULL;
+}
+
 gboolean
 refmount_auth_check (GDBusMethodInvocation     *invocation,
                      guint32                    caller_uid,
@@ -60,7 +76,7 @@ refmount_auth_check (GDBusMethodInvocation     *invocation,
   add_detail (details, "polkit.message", message);
   add_detail (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
 
-  authority = polkit_authority_get_sync (NULL, &local_error);
+  authority = get_authority (&local_error);
   if (authority != NULL)
     result = polkit_authority_check_authorization_sync (authority, subject, action_id, details,
                                                         flags, NULL, &local_error);
