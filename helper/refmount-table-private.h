@@ -71,6 +71,7 @@ struct _RefmountTable
   gint                     retry_threads; /* atomic */
 };
 
+RefmountEntry *refmount_entry_new (const char *mountpoint);
 RefmountEntry *refmount_entry_ref (RefmountEntry *entry);
 void           refmount_entry_unref (RefmountEntry *entry);
 gboolean       refmount_entry_lock (RefmountEntry *entry,
