@@ -14,17 +14,31 @@
 
 /* ---- start-up: load and reconcile -------------------------------------- */
 
+/* One client often holds many attachments: ask the bus once per name
+ * (@alive caches the answers, name -> "alive"/"gone"). */
 static void
 drop_dead_attachments (RefmountRecord            *record,
                        RefmountTableNameAliveFunc name_alive,
-                       gpointer                   user_data)
+                       gpointer                   user_data,
+                       GHashTable                *alive)
 {
+  static const char gone[] = "gone";
+
   for (guint i = record->attachments->len; i > 0; i--)
     {
       RefmountAttachment *a = g_ptr_array_index (record->attachments, i - 1);
       RefmountLogContext  ctx = { record->mountpoint, record->source, record->fstype, a->id, a->uid, -1 };
+      const char         *known;
 
-      if (!a->release_on_exit || (name_alive != NULL && name_alive (a->bus_name, user_data)))
+      if (!a->release_on_exit || name_alive == NULL)
+        continue;
+      known = g_hash_table_lookup (alive, a->bus_name);
+      if (known == NULL)
+        {
+          known = name_alive (a->bus_name, user_data) ? "alive" : gone;
+          g_hash_table_insert (alive, g_strdup (a->bus_name), (gpointer) known);
+        }
+      if (known != gone)
         continue;
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
                           "Dropped release-on-exit attachment %s: its client %s is gone",
@@ -52,6 +66,7 @@ refmount_table_start (RefmountTable             *table,
   g_autoptr (GHashTable) kernel = NULL;
   g_autofree char       *moved_aside = NULL;
   g_autoptr (GPtrArray)  retries = g_ptr_array_new ();
+  g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   guint64                generation = 0;
 
   {
@@ -79,7 +94,7 @@ refmount_table_start (RefmountTable             *table,
                       g_strcmp0 (km->fstype, record->fstype) == 0;
       RefmountEntry *entry;
 
-      drop_dead_attachments (record, name_alive, user_data);
+      drop_dead_attachments (record, name_alive, user_data, alive);
 
       if (ours && record->attachments->len == 0)
         {
