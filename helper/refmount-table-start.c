@@ -157,7 +157,10 @@ refmount_table_start (RefmountTable             *table,
   if (!refmount_table_persist (table, error))
     return FALSE;
 
-  /* Before the bus name is owned, so there is nobody to signal. */
+  /* Publish every record without a signal: the bus name is not owned
+   * yet, so there is nobody to tell.  Each record was committed as it is,
+   * so the unpacked copies can go without comparing them; nobody else can
+   * lock an entry yet. */
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     GHashTableIter           iter;
@@ -168,25 +171,11 @@ refmount_table_start (RefmountTable             *table,
       {
         RefmountEntry *entry = value;
 
-        if (entry->committed != NULL && entry->published == NULL)
+        if (entry->committed == NULL)
+          continue;
+        if (entry->published == NULL)
           entry->published = g_variant_ref (entry->committed);
-      }
-  }
-
-  /* Nobody else can lock an entry yet, and each record was committed as
-   * it is: the unpacked copies can go without comparing them. */
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter           iter;
-    gpointer                 value;
-
-    g_hash_table_iter_init (&iter, table->entries);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      {
-        RefmountEntry *entry = value;
-
-        if (entry->committed != NULL)
-          g_clear_pointer (&entry->record, refmount_record_free);
+        g_clear_pointer (&entry->record, refmount_record_free);
       }
   }
 
