@@ -33,58 +33,56 @@ static const char object_manager_xml[] =
   "  </interface>"
   "</node>";
 
-/* The Mount interface's properties, in the record's field order where
- * they map to one field. */
-static const char *const mount_property_names[] = {
-  "Mountpoint",
-  "Source",
-  "FilesystemType",
-  "Options",
-  "State",
-  "Attachments",
-  "MountedAt",
+/* The Mount interface's properties and the record field each comes from;
+ * a record is of type REFMOUNT_RECORD_VARIANT_TYPE: (mountpoint, source,
+ * fstype, options, state, created_dir, mounted_at, attachments). */
+static const struct
+{
+  const char *name;
+  gsize       field;
+} mount_properties_table[] = {
+  { "Mountpoint", 0 },
+  { "Source", 1 },
+  { "FilesystemType", 2 },
+  { "Options", 3 },
+  { "State", 4 },
+  { "Attachments", 7 },
+  { "MountedAt", 6 },
 };
 
-/* @record is of type REFMOUNT_RECORD_VARIANT_TYPE: (mountpoint, source,
- * fstype, options, state, created_dir, mounted_at, attachments). */
+#define ATTACHMENTS_FIELD 7
+
+/* The value of the property taken from @field of @record. */
+static GVariant *
+property_from_field (GVariant *record,
+                     gsize     field)
+{
+  g_autoptr (GVariant) value = g_variant_get_child_value (record, field);
+  GVariantBuilder      builder;
+  GVariantIter         iter;
+  const char          *id;
+  guint32              uid;
+  guint64              attached_at;
+
+  if (field != ATTACHMENTS_FIELD)
+    return g_steal_pointer (&value);
+
+  /* The persisted attachments also carry release-on-exit and the bus
+   * name, which are not part of the API. */
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sut)"));
+  g_variant_iter_init (&iter, value);
+  while (g_variant_iter_next (&iter, "(&sutb&s)", &id, &uid, &attached_at, NULL, NULL))
+    g_variant_builder_add (&builder, "(sut)", id, uid, attached_at);
+  return g_variant_ref_sink (g_variant_builder_end (&builder));
+}
+
 static GVariant *
 mount_property (GVariant   *record,
                 const char *name)
 {
-  static const struct
-  {
-    const char *name;
-    gsize       field;
-  } direct[] = {
-    { "Mountpoint", 0 },
-    { "Source", 1 },
-    { "FilesystemType", 2 },
-    { "Options", 3 },
-    { "State", 4 },
-    { "MountedAt", 6 },
-  };
-
-  for (gsize i = 0; i < G_N_ELEMENTS (direct); i++)
-    if (g_str_equal (name, direct[i].name))
-      return g_variant_get_child_value (record, direct[i].field);
-
-  if (g_str_equal (name, "Attachments"))
-    {
-      g_autoptr (GVariant) attachments = g_variant_get_child_value (record, 7);
-      GVariantBuilder      builder;
-      GVariantIter         iter;
-      const char          *id;
-      guint32              uid;
-      guint64              attached_at;
-
-      /* The persisted attachments also carry release-on-exit and the bus
-       * name, which are not part of the API. */
-      g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sut)"));
-      g_variant_iter_init (&iter, attachments);
-      while (g_variant_iter_next (&iter, "(&sutb&s)", &id, &uid, &attached_at, NULL, NULL))
-        g_variant_builder_add (&builder, "(sut)", id, uid, attached_at);
-      return g_variant_ref_sink (g_variant_builder_end (&builder));
-    }
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
+    if (g_str_equal (name, mount_properties_table[i].name))
+      return property_from_field (record, mount_properties_table[i].field);
   return NULL;
 }
 
@@ -94,10 +92,10 @@ mount_properties (GVariant *record)
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  for (gsize i = 0; i < G_N_ELEMENTS (mount_property_names); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      g_autoptr (GVariant) value = mount_property (record, mount_property_names[i]);
-      g_variant_builder_add (&builder, "{sv}", mount_property_names[i], value);
+      g_autoptr (GVariant) value = property_from_field (record, mount_properties_table[i].field);
+      g_variant_builder_add (&builder, "{sv}", mount_properties_table[i].name, value);
     }
   return g_variant_builder_end (&builder);
 }
@@ -325,14 +323,20 @@ refmount_daemon_objects_changed (const char *mountpoint,
 
   /* Only what changed, batched into one signal, as a skeleton does. */
   g_variant_builder_init (&changed, G_VARIANT_TYPE_VARDICT);
-  for (gsize i = 0; i < G_N_ELEMENTS (mount_property_names); i++)
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      g_autoptr (GVariant) before = mount_property (old_record, mount_property_names[i]);
-      g_autoptr (GVariant) after = mount_property (new_record, mount_property_names[i]);
+      gsize                field = mount_properties_table[i].field;
+      g_autoptr (GVariant) before = g_variant_get_child_value (old_record, field);
+      g_autoptr (GVariant) after = g_variant_get_child_value (new_record, field);
+      g_autoptr (GVariant) value = NULL;
 
+      /* Compared in their stored form, so only what changed is converted
+       * (an attachment's hidden fields, its flag and bus name, never
+       * change on their own). */
       if (g_variant_equal (before, after))
         continue;
-      g_variant_builder_add (&changed, "{sv}", mount_property_names[i], after);
+      value = property_from_field (new_record, field);
+      g_variant_builder_add (&changed, "{sv}", mount_properties_table[i].name, value);
       any = TRUE;
     }
   if (!any)
