@@ -34,7 +34,7 @@ get_authority (GError **error)
 }
 
 gboolean
-refmount_auth_check (GDBusMethodInvocation     *invocation,
+refmount_auth_check (GDBusMessage              *call,
                      guint32                    caller_uid,
                      const char                *action_id,
                      const RefmountAuthDetails *auth_details,
@@ -47,17 +47,16 @@ refmount_auth_check (GDBusMethodInvocation     *invocation,
   g_autoptr (PolkitAuthorizationResult) result = NULL;
   g_autoptr (GError)                    local_error = NULL;
   PolkitCheckAuthorizationFlags         flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
-  GDBusMessage                         *dbus_message = g_dbus_method_invocation_get_message (invocation);
 
   if (caller_uid == 0)
     return TRUE;
 
-  if (g_dbus_message_get_flags (dbus_message) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
+  if (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION)
     flags |= POLKIT_CHECK_AUTHORIZATION_FLAGS_ALLOW_USER_INTERACTION;
 
   /* The bus name, not a pid: a pid can be recycled by the time polkit
    * looks at it, a unique bus name never is. */
-  subject = polkit_system_bus_name_new (g_dbus_method_invocation_get_sender (invocation));
+  subject = polkit_system_bus_name_new (g_dbus_message_get_sender (call));
   details = polkit_details_new ();
   if (auth_details != NULL)
     {

@@ -24,7 +24,7 @@ typedef struct
  * trip, as polkit itself always authorizes it.  Blocking; call from a
  * worker thread.
  */
-gboolean refmount_auth_check (GDBusMethodInvocation     *invocation,
+gboolean refmount_auth_check (GDBusMessage              *call,
                               guint32                    caller_uid,
                               const char                *action_id,
                               const RefmountAuthDetails *details,

@@ -18,8 +18,9 @@
 typedef struct
 {
   Daemon                *daemon;
-  GDBusMethodInvocation *invocation;
-  GVariant              *value; /* NULL with error */
+  GDBusMessage          *call;
+  GDBusMethodInvocation *invocation; /* dropped unanswered: @call is answered */
+  GVariant              *value;      /* NULL with error */
   GError                *error;
 } Reply;
 
@@ -30,17 +31,47 @@ refmount_daemon_call_done (Daemon *daemon)
     g_main_loop_quit (daemon->loop);
 }
 
+/* Any thread: GDBus queues messages to its I/O thread in call order. */
+static void
+send_message (Daemon       *daemon,
+              GDBusMessage *call,
+              GDBusMessage *message)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (g_dbus_message_get_flags (call) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED)
+    return;
+  if (!g_dbus_connection_send_message (daemon->connection, message, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error))
+    g_debug ("Could not reply to %s: %s", g_dbus_message_get_sender (call), error->message);
+}
+
+/* The error's D-Bus name from the registered domain, as
+ * g_dbus_method_invocation_return_gerror() would send it. */
+void
+refmount_daemon_send_error (Daemon       *daemon,
+                            GDBusMessage *call,
+                            const GError *error)
+{
+  g_autofree char         *name = g_dbus_error_encode_gerror (error);
+  g_autoptr (GDBusMessage) message = g_dbus_message_new_method_error_literal (call, name, error->message);
+
+  send_message (daemon, call, message);
+}
+
 static gboolean
 send_reply (gpointer data)
 {
   Reply *reply = data;
 
   if (reply->error != NULL)
-    g_dbus_method_invocation_return_gerror (reply->invocation, reply->error);
+    refmount_daemon_send_error (reply->daemon, reply->call, reply->error);
   else
-    g_dbus_method_invocation_return_value (reply->invocation, reply->value);
-  reply->invocation = NULL; /* the return calls consumed it */
-  reply->value = NULL;
+    {
+      g_autoptr (GDBusMessage) message = g_dbus_message_new_method_reply (reply->call);
+
+      g_dbus_message_set_body (message, g_steal_pointer (&reply->value));
+      send_message (reply->daemon, reply->call, message);
+    }
   refmount_daemon_call_done (reply->daemon);
   return G_SOURCE_REMOVE;
 }
@@ -50,7 +81,11 @@ reply_free (gpointer data)
 {
   Reply *reply = data;
 
+  if (reply->value != NULL)
+    g_variant_unref (g_variant_ref_sink (reply->value));
   g_clear_error (&reply->error);
+  g_clear_object (&reply->call);
+  g_clear_object (&reply->invocation);
   g_free (reply);
 }
 
@@ -58,29 +93,26 @@ reply_free (gpointer data)
  * thread, and the change signals these calls cause were already queued
  * by the table, so the reply still follows them.  A Reload's reply goes
  * through the main loop, behind the Manager's PropertiesChanged that the
- * skeleton emits from there. */
+ * skeleton emits from there.  Takes the job's call and invocation. */
 static void
-reply (Daemon                *daemon,
-       JobKind                kind,
-       GDBusMethodInvocation *invocation,
-       GVariant              *value,
-       GError                *error)
+reply (Daemon   *daemon,
+       Job      *job,
+       GVariant *value,
+       GError   *error)
 {
-  Reply *r;
+  Reply *r = g_new0 (Reply, 1);
 
-  if (kind != JOB_RELOAD)
-    {
-      Reply now = { daemon, invocation, value, error };
-
-      send_reply (&now);
-      g_clear_error (&now.error);
-      return;
-    }
-  r = g_new0 (Reply, 1);
   r->daemon = daemon;
-  r->invocation = invocation;
+  r->call = g_steal_pointer (&job->call);
+  r->invocation = g_steal_pointer (&job->invocation);
   r->value = value;
   r->error = error;
+  if (job->kind != JOB_RELOAD)
+    {
+      send_reply (r);
+      reply_free (r);
+      return;
+    }
   g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, send_reply, r, reply_free);
 }
 
@@ -100,12 +132,12 @@ refmount_daemon_forget_caller (Daemon     *daemon,
 }
 
 static gboolean
-get_caller (Daemon                *daemon,
-            GDBusMethodInvocation *invocation,
-            Caller                *caller,
-            GError               **error)
+get_caller (Daemon       *daemon,
+            GDBusMessage *call,
+            Caller       *caller,
+            GError      **error)
 {
-  const char          *sender = g_dbus_method_invocation_get_sender (invocation);
+  const char          *sender = g_dbus_message_get_sender (call);
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) creds = NULL;
   guint32              value;
@@ -190,13 +222,13 @@ log_denied (const char   *method,
 }
 
 static GVariant *
-do_mount (Daemon                *daemon,
-          GDBusMethodInvocation *invocation,
-          const Caller          *caller,
-          GError               **error)
+do_mount (Daemon       *daemon,
+          GDBusMessage *call,
+          const Caller *caller,
+          GError      **error)
 {
   g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  GVariant                  *params = g_dbus_message_get_body (call);
   const char                *fstype, *source, *mountpoint_in, *attachment;
   g_autofree const char    **options = NULL;
   g_autoptr (GVariant)       flags = NULL;
@@ -225,7 +257,7 @@ do_mount (Daemon                *daemon,
   details.mountpoint = mountpoint;
   details.attachment = attachment;
   details.options = (const char *const *) options;
-  if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MOUNT, &details,
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details,
                             "Authentication is required to mount a filesystem", error))
     {
       log_denied ("Mount", caller, mountpoint, source, fstype, attachment, *error);
@@ -240,7 +272,7 @@ do_mount (Daemon                *daemon,
   request.uid = caller->uid;
   request.pid = caller->pid;
   request.release_on_exit = release_on_exit;
-  request.bus_name = g_dbus_method_invocation_get_sender (invocation);
+  request.bus_name = g_dbus_message_get_sender (call);
 
   if (release_on_exit)
     {
@@ -263,13 +295,13 @@ do_mount (Daemon                *daemon,
 }
 
 static GVariant *
-do_unmount (Daemon                *daemon,
-            GDBusMethodInvocation *invocation,
-            const Caller          *caller,
-            GError               **error)
+do_unmount (Daemon       *daemon,
+            GDBusMessage *call,
+            const Caller *caller,
+            GError      **error)
 {
   g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-  GVariant                  *params = g_dbus_method_invocation_get_parameters (invocation);
+  GVariant                  *params = g_dbus_message_get_body (call);
   const char                *mountpoint, *attachment;
   g_autoptr (GVariant)       flags = NULL;
   g_autoptr (RefmountRecord) record = NULL;
@@ -296,7 +328,7 @@ do_unmount (Daemon                *daemon,
     }
 
   if ((force || lazy) &&
-      !refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
+      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
                             "Authentication is required to force an unmount", error))
     {
       log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
@@ -320,7 +352,7 @@ do_unmount (Daemon                *daemon,
         }
       /* Someone else's attachment: only now is there something to ask
        * polkit about, and nothing has changed yet. */
-      if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details,
+      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details,
                                 "Authentication is required to release another user's mount", error))
         {
           log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
@@ -335,16 +367,16 @@ do_unmount (Daemon                *daemon,
 }
 
 static GVariant *
-do_get_mount (Daemon                *daemon,
-              GDBusMethodInvocation *invocation,
-              GError               **error)
+do_get_mount (Daemon       *daemon,
+              GDBusMessage *call,
+              GError      **error)
 {
   g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
   g_autoptr (RefmountRecord) record = NULL;
   g_autofree char           *path = NULL;
   const char                *mountpoint;
 
-  g_variant_get (g_dbus_method_invocation_get_parameters (invocation), "(&s)", &mountpoint);
+  g_variant_get (g_dbus_message_get_body (call), "(&s)", &mountpoint);
   if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
     return NULL;
   record = refmount_table_get_record (daemon->table, mountpoint);
@@ -406,12 +438,12 @@ refmount_daemon_reload (Daemon  *daemon,
 }
 
 static GVariant *
-do_reload (Daemon                *daemon,
-           GDBusMethodInvocation *invocation,
-           const Caller          *caller,
-           GError               **error)
+do_reload (Daemon       *daemon,
+           GDBusMessage *call,
+           const Caller *caller,
+           GError      **error)
 {
-  if (!refmount_auth_check (invocation, caller->uid, REFMOUNT_ACTION_MANAGE, NULL,
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL,
                             "Authentication is required to reload the mount service configuration",
                             error))
     {
@@ -454,9 +486,9 @@ refmount_daemon_worker (gpointer data,
       return;
     }
 
-  if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->invocation, &caller, &error))
+  if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->call, &caller, &error))
     {
-      reply (daemon, job->kind, job->invocation, NULL, g_steal_pointer (&error));
+      reply (daemon, job, NULL, g_steal_pointer (&error));
       g_free (job);
       return;
     }
@@ -464,16 +496,16 @@ refmount_daemon_worker (gpointer data,
   switch (job->kind)
     {
     case JOB_MOUNT:
-      value = do_mount (daemon, job->invocation, &caller, &error);
+      value = do_mount (daemon, job->call, &caller, &error);
       break;
     case JOB_UNMOUNT:
-      value = do_unmount (daemon, job->invocation, &caller, &error);
+      value = do_unmount (daemon, job->call, &caller, &error);
       break;
     case JOB_GET_MOUNT:
-      value = do_get_mount (daemon, job->invocation, &error);
+      value = do_get_mount (daemon, job->call, &error);
       break;
     case JOB_RELOAD:
-      value = do_reload (daemon, job->invocation, &caller, &error);
+      value = do_reload (daemon, job->call, &caller, &error);
       break;
     case JOB_RELEASE:
     case JOB_RECHECK:
@@ -483,6 +515,6 @@ refmount_daemon_worker (gpointer data,
 
   if (value == NULL && error == NULL)
     g_set_error (&error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Internal error");
-  reply (daemon, job->kind, job->invocation, value, g_steal_pointer (&error));
+  reply (daemon, job, value, g_steal_pointer (&error));
   g_free (job);
 }

@@ -54,9 +54,12 @@ typedef enum
 
 typedef struct
 {
-  JobKind                kind;
-  GDBusMethodInvocation *invocation; /* NULL for JOB_RELEASE, JOB_RECHECK */
-  char                  *bus_name;   /* JOB_RELEASE */
+  JobKind       kind;
+  GDBusMessage *call; /* the method call; NULL for JOB_RELEASE, JOB_RECHECK */
+  /* Set when the call came through the skeleton rather than the filter
+   * (refmount-daemon.c); the reply goes out from @call either way. */
+  GDBusMethodInvocation *invocation;
+  char                  *bus_name; /* JOB_RELEASE */
 } Job;
 
 typedef struct
@@ -70,6 +73,9 @@ char           *refmount_daemon_object_path (const char *mountpoint);
 
 /* refmount-daemon-methods.c: the bodies of the D-Bus methods, run on the
  * worker pool. */
+void     refmount_daemon_send_error (Daemon       *daemon,
+                                     GDBusMessage *call,
+                                     const GError *error);
 void     refmount_daemon_worker (gpointer data,
                                  gpointer user_data);
 void     refmount_daemon_call_done (Daemon *daemon);

@@ -24,6 +24,16 @@
  *   exchange PATH1 PATH2
  *       Exchange them once.
  *
+ *   bare MOUNTPOINT ATTACHMENT
+ *       Mount a tmpfs and then Unmount it with method calls that carry no
+ *       interface name (the D-Bus spec makes it optional); print
+ *       "mounted OBJECT" and "unmounted true|false", or "error NAME" and
+ *       exit 1 at the first error.
+ *
+ *   noreply MOUNTPOINT ATTACHMENT
+ *       Mount a tmpfs with NO_REPLY_EXPECTED, then wait (GetMount, up to
+ *       10 s) until it is managed; print "sent, then mounted".
+ *
  * Uses the system bus ($DBUS_SYSTEM_BUS_ADDRESS).
  */
 #include <errno.h>
@@ -396,6 +406,114 @@ cmd_exchange (int    argc,
   return 0;
 }
 
+/* A method call as a raw message: without an interface name and/or
+ * asking for no reply, which GDBus's proxies and busctl never send. */
+static GDBusMessage *
+raw_call (const char *interface,
+          const char *method,
+          GVariant   *args)
+{
+  GDBusMessage *message = g_dbus_message_new_method_call (BUS_NAME, MANAGER_PATH, interface, method);
+
+  g_dbus_message_set_body (message, args);
+  return message;
+}
+
+static gboolean
+print_reply (GDBusMessage *reply,
+             const char   *format)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (reply == NULL || g_dbus_message_to_gerror (reply, &error))
+    {
+      g_autofree char *name = error != NULL ? error_name (error) : g_strdup ("no-reply");
+      g_print ("error %s\n", name);
+      return FALSE;
+    }
+  if (g_str_equal (format, "o"))
+    {
+      const char *object;
+      g_variant_get (g_dbus_message_get_body (reply), "(&o&s)", &object, NULL);
+      g_print ("mounted %s\n", object);
+    }
+  else
+    {
+      gboolean unmounted;
+      g_variant_get (g_dbus_message_get_body (reply), "(b)", &unmounted);
+      g_print ("unmounted %s\n", unmounted ? "true" : "false");
+    }
+  return TRUE;
+}
+
+static int
+cmd_bare (GDBusConnection *bus,
+          int              argc,
+          char           **argv)
+{
+  const char *const        none[] = { NULL };
+  g_autoptr (GDBusMessage) mount = NULL;
+  g_autoptr (GDBusMessage) unmount = NULL;
+  g_autoptr (GDBusMessage) reply = NULL;
+  g_autoptr (GError)       error = NULL;
+
+  if (argc != 2)
+    {
+      g_printerr ("usage: bare MOUNTPOINT ATTACHMENT\n");
+      return 64;
+    }
+  mount = raw_call (NULL, "Mount", mount_args ("tmpfs", "refmount-bare", argv[0], none, argv[1], FALSE));
+  reply = g_dbus_connection_send_message_with_reply_sync (bus, mount, G_DBUS_SEND_MESSAGE_FLAGS_NONE, 60000,
+                                                          NULL, NULL, &error);
+  if (!print_reply (reply, "o"))
+    return 1;
+  g_clear_object (&reply);
+  unmount = raw_call (NULL, "Unmount",
+                      g_variant_new ("(ss@a{sv})", argv[0], argv[1], g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+  reply = g_dbus_connection_send_message_with_reply_sync (bus, unmount, G_DBUS_SEND_MESSAGE_FLAGS_NONE, 60000,
+                                                          NULL, NULL, &error);
+  return print_reply (reply, "b") ? 0 : 1;
+}
+
+static int
+cmd_noreply (GDBusConnection *bus,
+             int              argc,
+             char           **argv)
+{
+  const char *const        none[] = { NULL };
+  g_autoptr (GDBusMessage) mount = NULL;
+  g_autoptr (GError)       error = NULL;
+
+  if (argc != 2)
+    {
+      g_printerr ("usage: noreply MOUNTPOINT ATTACHMENT\n");
+      return 64;
+    }
+  mount = raw_call (MANAGER_IFACE, "Mount", mount_args ("tmpfs", "refmount-noreply", argv[0], none, argv[1], FALSE));
+  g_dbus_message_set_flags (mount, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+  if (!g_dbus_connection_send_message (bus, mount, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error) ||
+      !g_dbus_connection_flush_sync (bus, NULL, &error))
+    {
+      g_printerr ("send: %s\n", error->message);
+      return 1;
+    }
+  /* Stay connected until it is done: refmountd asks the bus who the
+   * caller is, and a caller that is gone by then is not served. */
+  for (int i = 0; i < 200; i++)
+    {
+      g_autoptr (GVariant) reply = call (bus, "GetMount", g_variant_new ("(s)", argv[0]), NULL);
+
+      if (reply != NULL)
+        {
+          g_print ("sent, then mounted\n");
+          return 0;
+        }
+      g_usleep (50 * 1000);
+    }
+  g_print ("sent, never mounted\n");
+  return 1;
+}
+
 int
 main (int    argc,
       char **argv)
@@ -405,7 +523,7 @@ main (int    argc,
 
   if (argc < 2)
     {
-      g_printerr ("usage: %s hold|race|swap|exchange ARGS...\n", argv[0]);
+      g_printerr ("usage: %s hold|race|swap|exchange|bare|noreply ARGS...\n", argv[0]);
       return 64;
     }
   if (g_str_equal (argv[1], "swap"))
@@ -424,6 +542,10 @@ main (int    argc,
     return cmd_hold (bus, argc - 2, argv + 2);
   if (g_str_equal (argv[1], "race"))
     return cmd_race (bus, argc - 2, argv + 2);
+  if (g_str_equal (argv[1], "bare"))
+    return cmd_bare (bus, argc - 2, argv + 2);
+  if (g_str_equal (argv[1], "noreply"))
+    return cmd_noreply (bus, argc - 2, argv + 2);
   g_printerr ("unknown command %s\n", argv[1]);
   return 64;
 }

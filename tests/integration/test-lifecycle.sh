@@ -219,6 +219,29 @@ assert_mounted "$FOREIGN" "the foreign mount must stay alone"
 umount "$FOREIGN"
 rmdir "$FOREIGN"
 
+# ---------------------------------------------------------------------------
+# refmountd takes well-formed Manager calls off the bus before GDBus's
+# object dispatch; calls that path does not take must still work.
+CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-test-client}
+
+tc "a call without an interface name is refused and changes nothing"
+# GDBus answers such calls to exported objects with UnknownMethod; the
+# filter must not take them either.
+BARE=$SANDBOX_ROOT/bare
+out=$("$CLIENT" bare "$BARE" att-bare) && fail "a Mount without an interface name succeeded: $out"
+assert_eq "$out" "error UnknownMethod" "reply to a Mount without an interface name"
+assert_not_mounted "$BARE"
+[[ ! -e $BARE ]] || fail "$BARE was created"
+
+tc "a call that asks for no reply is carried out without one"
+NOREPLY=$SANDBOX_ROOT/noreply
+out=$("$CLIENT" noreply "$NOREPLY" att-noreply) || fail "noreply Mount failed: $out"
+assert_eq "$out" "sent, then mounted" "noreply client"
+assert_mounted "$NOREPLY"
+rm_unmount "$NOREPLY" att-noreply
+assert_ok "Unmount after the no-reply Mount"
+assert_eq "$RM_UNMOUNTED" true "last attachment unmounts"
+
 tc "daemon still healthy"
 sandbox_daemon_alive || fail "refmountd died during the test"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "mounts left beneath the root"
