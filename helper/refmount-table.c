@@ -459,25 +459,6 @@ refmount_table_get_record (RefmountTable *table,
   return refmount_record_from_variant (entry->committed, NULL);
 }
 
-GPtrArray *
-refmount_table_list_records (RefmountTable *table)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  GPtrArray               *records = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_record_free);
-  GHashTableIter           iter;
-  gpointer                 value;
-
-  g_hash_table_iter_init (&iter, table->entries);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    {
-      RefmountEntry *entry = value;
-
-      if (entry->committed != NULL)
-        g_ptr_array_add (records, refmount_record_from_variant (entry->committed, NULL));
-    }
-  return records;
-}
-
 GVariant *
 refmount_table_lookup_published (RefmountTable *table,
                                  const char    *mountpoint)

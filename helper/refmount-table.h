@@ -98,10 +98,9 @@ void refmount_table_release_bus_name (RefmountTable  *table,
                                       RefmountConfig *config,
                                       const char     *bus_name);
 
-/* Copies of the last persisted state. */
+/* A copy of the record as last committed, or NULL. */
 RefmountRecord *refmount_table_get_record (RefmountTable *table,
                                            const char    *mountpoint);
-GPtrArray      *refmount_table_list_records (RefmountTable *table);
 
 /* What was last published through the changed callback (a new reference
  * of type REFMOUNT_RECORD_VARIANT_TYPE), or NULL; these are what clients
