@@ -607,6 +607,36 @@ _sandbox_cleanup ()
 }
 
 # ---------------------------------------------------------------------------
+# Clients that run as another uid.
+#
+# The build tree is wherever the user cloned the project, typically
+# beneath /root (mode 0700): uid nobody cannot execute anything there.
+# Every client binary a test or the demo may run as nobody is copied to
+# SANDBOX_BIN on the sandbox's own tmpfs (0755 all the way up) and its
+# variable is pointed at the copy, so the host's directories never need
+# a permission change.  The binaries link no shared library of the build
+# tree, so a copy runs anywhere.  A client that is not built stays unset
+# (the tests that need it say so).
+
+SANDBOX_CLIENT_VARS=(REFMOUNTCTL REFMOUNT_TEST_CLIENT REFMOUNT_CHAOS_CLIENT REFMOUNT_BENCH)
+
+_sandbox_stage_clients ()
+{
+  local var src
+  SANDBOX_BIN=$SANDBOX_DIR/bin
+  mkdir -m 0755 "$SANDBOX_BIN" || fail "cannot create $SANDBOX_BIN"
+  for var in "${SANDBOX_CLIENT_VARS[@]}"; do
+    src=${!var}
+    if [[ ! -f $src ]]; then
+      unset "$var"
+      continue
+    fi
+    install -m 0755 "$src" "$SANDBOX_BIN/" || fail "cannot copy $src to $SANDBOX_BIN"
+    export "$var=$SANDBOX_BIN/${src##*/}"
+  done
+}
+
+# ---------------------------------------------------------------------------
 # sandbox_init "$@": enter the namespace and build the sandbox.
 
 sandbox_init ()
@@ -620,11 +650,15 @@ sandbox_init ()
   SANDBOX_BUILD_DIR=$(cd "$SANDBOX_BUILD_DIR" 2>/dev/null && pwd) ||
     fail "build directory ${1:-build} does not exist"
   REFMOUNTD=${REFMOUNTD:-$SANDBOX_BUILD_DIR/helper/refmountd}
+  REFMOUNTCTL=${REFMOUNTCTL:-$SANDBOX_BUILD_DIR/tools/refmountctl}
+  REFMOUNT_TEST_CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-test-client}
+  REFMOUNT_CHAOS_CLIENT=${REFMOUNT_CHAOS_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-chaos-client}
+  REFMOUNT_BENCH=${REFMOUNT_BENCH:-$SANDBOX_BUILD_DIR/bench/refmount-bench}
   # The tests run in the sandbox directory: make paths absolute.
-  [[ $REFMOUNTD == /* ]] || REFMOUNTD=$PWD/$REFMOUNTD
-  if [[ -n ${REFMOUNT_TEST_CLIENT:-} && $REFMOUNT_TEST_CLIENT != /* ]]; then
-    REFMOUNT_TEST_CLIENT=$PWD/$REFMOUNT_TEST_CLIENT
-  fi
+  local var
+  for var in REFMOUNTD "${SANDBOX_CLIENT_VARS[@]}"; do
+    [[ ${!var} == /* ]] || printf -v "$var" '%s' "$PWD/${!var}"
+  done
   SANDBOX_POLKIT_POLICY=$SANDBOX_BUILD_DIR/polkit/org.refmount.policy
   [[ -f $SANDBOX_POLKIT_POLICY ]] ||
     fail "$SANDBOX_POLKIT_POLICY not found (build the project first: ninja -C $SANDBOX_BUILD_DIR)"
@@ -646,6 +680,7 @@ sandbox_init ()
     fail "cannot mount a tmpfs on $SANDBOX_DIR"
   chmod 0755 "$SANDBOX_DIR"
   cd "$SANDBOX_DIR" || fail "cannot enter $SANDBOX_DIR"
+  _sandbox_stage_clients
 
   mkdir -m 0755 "$SANDBOX_DIR/bus" "$SANDBOX_DIR/polkit" "$SANDBOX_DIR/polkit/actions" \
     "$SANDBOX_DIR/polkit/rules.d" "$SANDBOX_DIR/polkit/empty" "$SANDBOX_DIR/mnt"

@@ -222,7 +222,7 @@ rmdir "$FOREIGN"
 # ---------------------------------------------------------------------------
 # refmountd takes well-formed Manager calls off the bus before GDBus's
 # object dispatch; calls that path does not take must still work.
-CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-test-client}
+CLIENT=${REFMOUNT_TEST_CLIENT:?refmount-test-client is not built}
 
 tc "a call without an interface name is refused and changes nothing"
 # GDBus answers such calls to exported objects with UnknownMethod; the

@@ -9,15 +9,14 @@
 # script(1)), --release-on-exit, monitor seeing attach and detach, and
 # bash completion of managed mountpoints.
 set -euo pipefail
-CTL=${REFMOUNTCTL:-}
-[[ -z $CTL || $CTL == /* ]] || CTL=$PWD/$CTL
 # The real system bus policy plus data/org.refmount.Refmount1.conf, as
 # refmountctl meets it on a real system.
 export SANDBOX_BUS_POLICY=strict
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 sandbox_init "$@"
-CTL=${CTL:-$SANDBOX_BUILD_DIR/tools/refmountctl}
+# The sandbox's copy, which uid nobody can run (sandbox.sh).
+CTL=${REFMOUNTCTL:-}
 [[ -x $CTL ]] || fail "refmountctl $CTL not built"
 command -v python3 >/dev/null 2>&1 || skip "python3 is needed to parse refmountctl's JSON"
 sandbox_start_daemon

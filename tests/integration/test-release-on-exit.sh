@@ -11,7 +11,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 sandbox_init "$@"
-CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-test-client}
+CLIENT=${REFMOUNT_TEST_CLIENT:?refmount-test-client is not built}
 [[ -x $CLIENT ]] || fail "test client $CLIENT not built"
 sandbox_start_daemon
 

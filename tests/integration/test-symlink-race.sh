@@ -17,7 +17,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
 sandbox_init "$@"
-CLIENT=${REFMOUNT_TEST_CLIENT:-$SANDBOX_BUILD_DIR/tests/integration/refmount-test-client}
+CLIENT=${REFMOUNT_TEST_CLIENT:?refmount-test-client is not built}
 [[ -x $CLIENT ]] || fail "test client $CLIENT not built"
 # nobody runs it too; the build tree may not be reachable for nobody.
 install -m 0755 "$CLIENT" "$SANDBOX_DIR/refmount-test-client"
