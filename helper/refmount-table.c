@@ -616,7 +616,10 @@ busy_retry_thread (gpointer data)
   entry->op_pid = -1;
   if (entry->record != NULL && entry->record->attachments->len == 0 &&
       g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
-    refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
+    {
+      g_debug ("Retrying the deferred unmount of %s", retry->mountpoint);
+      refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
+    }
 
   refmount_table_unlock_entry (retry->table, entry);
   g_atomic_int_dec_and_test (&retry->table->retry_threads);

@@ -14,6 +14,11 @@ enter_call (FakeBackend *fake,
 {
   fake->in_call++;
   fake->max_in_call = MAX (fake->max_in_call, fake->in_call);
+  /* Tests wait for this line instead of sleeping until the call has
+   * surely reached the hang. */
+  if ((fake->hang_path != NULL && g_strcmp0 (fake->hang_path, path) == 0) ||
+      (fake->hang_source != NULL && source != NULL && g_strcmp0 (fake->hang_source, source) == 0))
+    g_debug ("fake backend: the call on %s hangs", path);
   while ((fake->hang_path != NULL && g_strcmp0 (fake->hang_path, path) == 0) ||
          (fake->hang_source != NULL && source != NULL && g_strcmp0 (fake->hang_source, source) == 0))
     g_cond_wait (&fake->cond, &fake->lock);

@@ -209,6 +209,9 @@ run_cell ()
     got=$(outcome)
     ;;
   esac
+  # A NotAuthorized that polkitd did not say (it died, the bus lost it)
+  # would match the expectation for the wrong reason.
+  [[ $got != NotAuthorized ]] || sandbox_assert_polkit_denial "$RM_OUT"
   RESULT[$method/$caller/$rule]=$got
   local want
   want=$(expected "$method" "$caller" "$rule")

@@ -145,8 +145,11 @@ sandbox_set_rules slow-nobody <<'RULES'
 // SPDX-License-Identifier: GPL-2.0-or-later
 polkit.addRule(function(action, subject) {
     if (action.id == "org.refmount.mount" && subject.user == "nobody") {
-        if (action.lookup("attachment").indexOf("slow") == 0)
+        if (action.lookup("attachment").indexOf("slow") == 0) {
+            polkit.log("slow authorization of " + action.lookup("attachment") + " started");
             polkit.spawn(["/bin/sleep", "3"]);
+            polkit.log("slow authorization of " + action.lookup("attachment") + " done");
+        }
         return polkit.Result.YES;
     }
     return polkit.Result.NOT_HANDLED;
@@ -162,12 +165,22 @@ slow_mount ()
     >"$1" 2>&1 &
   SLOW_PID=$!
   sandbox_track_pid "$SLOW_PID"
+  _slow_started ()
+  {
+    sandbox_pid_alive "$SLOW_PID" || fail "the slow Mount returned at once: $(cat "$1")"
+    grep -qF "slow authorization of $2 started" "$SANDBOX_DIR/polkitd.log"
+  }
+  sandbox_wait_until 20 "polkitd to start the slow authorization of $2" _slow_started "$1" "$2"
+}
+
+# slow_done ATTACHMENT: polkitd finished the slow authorization.
+slow_done ()
+{
+  grep -qF "slow authorization of $1 done" "$SANDBOX_DIR/polkitd.log"
 }
 
 tc "polkitd killed in the middle of a request: NotAuthorized, nothing mounted"
 slow_mount "$SANDBOX_DIR/slow-1.out" slow-1
-sleep 1
-sandbox_pid_alive "$SLOW_PID" || fail "the slow Mount returned at once: $(cat "$SANDBOX_DIR/slow-1.out")"
 sandbox_kill9_polkitd
 sandbox_wait_until 30 "the interrupted Mount to return" eval '! sandbox_pid_alive "$SLOW_PID"'
 sandbox_stop_pid "$SLOW_PID"
@@ -188,17 +201,14 @@ assert_eq "$RM_UNMOUNTED" true
 # ---------------------------------------------------------------------------
 tc "a caller that disconnects mid-call: its release-on-exit attachment is released"
 slow_mount "$SANDBOX_DIR/slow-2.out" slow-2 "{'release-on-exit': <true>}"
-sleep 1
-sandbox_pid_alive "$SLOW_PID" || fail "the slow Mount returned at once: $(cat "$SANDBOX_DIR/slow-2.out")"
 sandbox_stop_pid "$SLOW_PID" KILL
 # The authorization still completes; the attachment must not outlive it.
-sleep 3
+sandbox_wait_until 20 "polkitd to finish the slow authorization" slow_done slow-2
 sandbox_wait_until 20 "the orphaned attachment to be released" eval '! [[ $(state_of "$C") ]]'
 assert_not_mounted "$C" "nothing mounted for a caller that went away"
 
 tc "a caller that disconnects mid-call: a plain attachment is recorded consistently"
 slow_mount "$SANDBOX_DIR/slow-3.out" slow-3
-sleep 1
 sandbox_stop_pid "$SLOW_PID" KILL
 sandbox_wait_until 20 "the Mount to complete" eval '[[ $(state_of "$C") == "s \"mounted\"" ]]'
 assert_eq "$(attachments_of "$C")" "slow-3 " "attachments of C"
@@ -249,8 +259,14 @@ assert_ok "Unmount of a busy mount"
 assert_eq "$RM_UNMOUNTED" false "a deferred unmount reports false"
 assert_eq "$(state_of "$U")" 's "busy"'
 assert_mounted "$U" "still mounted while busy"
-sleep 1.5
+# The first retry comes after 2 s; it must find the mount still busy.
+_busy_retried ()
+{
+  grep -qF "Retrying the deferred unmount of $U" "$SANDBOX_DAEMON_LOG"
+}
+sandbox_wait_until 20 "refmountd to retry the busy unmount" _busy_retried
 assert_mounted "$U" "still mounted while the holder is there (retried)"
+assert_eq "$(state_of "$U")" 's "busy"' "still busy after a retry"
 grep -q "busy" "$SANDBOX_DAEMON_LOG" || fail "no busy message in the log"
 sandbox_stop_pid "$HOLDER" KILL
 sandbox_wait_until 30 "the busy mount to be unmounted" _sandbox_not_mounted "$U"

@@ -27,13 +27,17 @@ hung_mount ()
     >"$2" 2>&1 &
   HUNG_PID=$!
   sandbox_track_pid "$HUNG_PID"
+  _hung_in_backend ()
+  {
+    sandbox_pid_alive "$HUNG_PID" || fail "the hanging Mount returned at once: $(cat "$2")"
+    grep -qF "fake backend: the call on $1 hangs" "$SANDBOX_DAEMON_LOG"
+  }
+  sandbox_wait_until 10 "the Mount of $1 to hang in the backend" _hung_in_backend "$1" "$2"
 }
 
 # ---------------------------------------------------------------------------
 tc "a hung mount does not block other mountpoints or other calls"
 hung_mount "$HUNG" "$SANDBOX_DIR/hung-1.out"
-sleep 0.3
-sandbox_pid_alive "$HUNG_PID" || fail "the hanging Mount returned at once: $(cat "$SANDBOX_DIR/hung-1.out")"
 rm_mount tmpfs fine "$OTHER" att
 assert_ok "Mount of another mountpoint while one hangs"
 rm_gdbus GetMount "$(gv_str "$OTHER")"
@@ -61,7 +65,6 @@ assert_eq "$RM_UNMOUNTED" true
 
 tc "SIGTERM is not blocked by a hung mount, and refuses new calls meanwhile"
 hung_mount "$SANDBOX_ROOT/hung-2" "$SANDBOX_DIR/hung-2.out"
-sleep 0.3
 kill -TERM "$SANDBOX_DAEMON_PID"
 rm_gdbus GetMount "$(gv_str "$OTHER")"
 assert_error ShuttingDown

@@ -52,6 +52,7 @@ ctl_fails ()
   assert_eq "$CTL_RC" "$status" "exit status of refmountctl $*"
   assert_eq "$CTL_OUT" "" "stdout of refmountctl $*"
   assert_contains "$CTL_ERR" "$text" "stderr of refmountctl $*"
+  [[ $CTL_ERR != *"Not authorized"* ]] || sandbox_assert_polkit_denial "$CTL_ERR"
   if ((status == 2)); then
     assert_contains "$CTL_ERR" "Try 'refmountctl" "usage hint"
     assert_eq "$(wc -l <<<"$CTL_ERR")" 2 "usage error: message and hint"

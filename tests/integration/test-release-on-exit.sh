@@ -41,6 +41,15 @@ _no_object ()
   ((RM_RC != 0)) && [[ $RM_OUT == *"${RM_ERROR_PREFIX}NotFound"* ]]
 }
 
+# _logged EVENT MOUNTPOINT ATTACHMENT: refmountd logged that audit event
+# (a line starting "refmountd: EVENT: " that names both).
+_logged ()
+{
+  awk -v e="refmountd: $1: " -v m="$2" -v a="$3" \
+    'index($0, e) == 1 && index($0, m) && index($0, a) { found = 1 } END { exit !found }' \
+    "$SANDBOX_DAEMON_LOG"
+}
+
 # hold_start MOUNTPOINT ATTACHMENT: a client that keeps its connection.
 hold_start ()
 {
@@ -83,8 +92,9 @@ MP2=$SANDBOX_ROOT/roe-2
 busctl_mount "$MP2" keep false
 busctl_mount "$MP2" roe true
 sandbox_wait_until 10 "only 'keep' to remain on $MP2" _only_attachment "$MP2" keep
-assert_mounted "$MP2" "a normal attachment remains"
-sleep 0.3
+# The release is complete (logged) before we look again: a wrong unmount
+# would be part of the same operation.
+sandbox_wait_until 10 "the release of 'roe' to be logged" _logged detached "$MP2" roe
 assert_mounted "$MP2" "a normal attachment remains"
 _only_attachment "$MP2" keep || fail "attachments changed: $(attachments_of "$MP2")"
 rm_unmount "$MP2" keep
@@ -96,7 +106,11 @@ tc "the attachment lives as long as the connection"
 MP3=$SANDBOX_ROOT/roe-3
 hold_start "$MP3" held
 assert_mounted "$MP3"
-sleep 0.5
+# The attachment is recorded and the client is watched; a round trip
+# through the daemon after that would see a wrong release.
+sandbox_wait_until 10 "the attachment of 'held' to be logged" _logged attached "$MP3" held
+rm_gdbus GetMount "$(gv_str "$MP3")"
+assert_ok
 _only_attachment "$MP3" held || fail "attachment lost while the client is connected: $(attachments_of "$MP3")"
 assert_mounted "$MP3" "still connected"
 hold_close_stdin
@@ -114,8 +128,10 @@ hold_close_stdin
 tc "a restarted daemon keeps watching live connections"
 hold_start "$MP3" held
 sandbox_kill9_daemon
+# refmountd takes its name only after start-up reconciliation, which
+# checks every release-on-exit client: the state is settled once it
+# answers.
 sandbox_start_daemon
-sleep 0.3
 att=$(attachments_of "$MP3")
 assert_contains "$att" '"held"' "the client is still connected, its attachment must survive the restart"
 assert_contains "$att" '"keep"' "normal attachment after the restart"

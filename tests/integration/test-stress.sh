@@ -36,6 +36,23 @@ signal_clients ()
 }
 trap 'status=$?; set +e; signal_clients CONT; (exit "$status"); _sandbox_cleanup' EXIT
 
+# _settled: refmountd has finished the work the clients left (deferred
+# retries, published records): its fd count, thread count and RSS are the
+# same in two readings 0.2 s apart.
+_settled ()
+{
+  local a b
+  a="$(fd_count) $(rss_kib) $(_threads)"
+  sleep 0.2
+  b="$(fd_count) $(rss_kib) $(_threads)"
+  [[ $a == "$b" ]]
+}
+
+_threads ()
+{
+  awk '/^Threads:/ { print $2 }' "/proc/$SANDBOX_DAEMON_PID/status"
+}
+
 check ()
 {
   "$CLIENT" check "$LOGDIR" "$SANDBOX_ROOT" "$@" >"$SANDBOX_DIR/check.out" 2>&1
@@ -101,14 +118,14 @@ run_clients ()
 # ---------------------------------------------------------------------------
 tc "warm-up: $NCLIENTS clients x $((OPS / 4)) operations"
 run_clients warmup $((OPS / 4))
-sleep 1
+sandbox_wait_until 30 "refmountd to settle after the warm-up" _settled
 FDS0=$(fd_count) RSS0=$(rss_kib)
 sandbox_log "idle after warm-up: $FDS0 fds, $RSS0 KiB RSS"
 
 tc "stress: $NCLIENTS clients x $OPS operations over $NMP mountpoints"
 MID_FDS=- MID_RSS=-
 run_clients stress "$OPS"
-sleep 1
+sandbox_wait_until 30 "refmountd to settle after the run" _settled
 FDS1=$(fd_count) RSS1=$(rss_kib)
 printf 'stress: %d clients, %d mountpoints, %d acknowledged operations in %d s, %d invariant checks\n' \
   "$NCLIENTS" "$NMP" "$TOTAL" "$ELAPSED" "$CHECKS"

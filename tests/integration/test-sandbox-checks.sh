@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test of the sandbox's own checks, so that they can fail:
+#
+#   * a GLib critical (any domain) or a GLib warning in refmountd's log
+#     fails a test whose calls all succeeded; refmountd's own operational
+#     warnings (domain "refmount") and allow-listed lines do not;
+#   * refmountd runs with G_DEBUG=fatal-criticals;
+#   * a NotAuthorized from a dead polkitd is not taken for a denial.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+sandbox_init "$@"
+
+# nested LOG-LINE [ALLOW-RE]: a sandbox (inside this one's namespace) whose
+# daemon log gets LOG-LINE, then exits 0; prints its exit status.
+nested ()
+{
+  local script=$SANDBOX_DIR/nested.sh rc=0
+  cat >"$script" <<'INNER'
+set -euo pipefail
+source "$REFMOUNT_SOURCE_DIR/tests/integration/sandbox.sh"
+sandbox_init
+printf '%s\n' "$NESTED_LINE" >>"$SANDBOX_DAEMON_LOG"
+exit 0
+INNER
+  NESTED_LINE=$1 SANDBOX_GLIB_LOG_ALLOW=${2:-} REFMOUNT_SANDBOX_NS='' SANDBOX_QUIET=1 \
+    REFMOUNT_SOURCE_DIR=$SANDBOX_SOURCE_DIR REFMOUNT_BUILD_DIR=$SANDBOX_BUILD_DIR \
+    bash "$script" >"$SANDBOX_DIR/nested.out" 2>&1 || rc=$?
+  echo "$rc"
+}
+
+tc "a GLib critical in the daemon's log fails the test"
+assert_eq "$(nested '(refmountd:42): GLib-GIO-CRITICAL **: 12:00:00.000: g_dbus_connection_emit_signal: assertion failed')" 1
+assert_contains "$(cat "$SANDBOX_DIR/nested.out")" "FAIL: refmountd logged GLib criticals or warnings"
+
+tc "a GLib warning fails it too"
+assert_eq "$(nested '(refmountd:42): GLib-GObject-WARNING **: 12:00:00.000: invalid cast')" 1
+
+tc "refmountd's own warnings and allow-listed lines do not"
+assert_eq "$(nested '(refmountd:42): refmount-WARNING **: 12:00:00.000: Rollback: could not unmount')" 0
+assert_eq "$(nested '(refmountd:42): GLib-GIO-WARNING **: 12:00:00.000: expected noise' 'expected noise')" 0
+
+tc "refmountd runs with G_DEBUG=fatal-criticals"
+sandbox_start_daemon
+tr '\0' '\n' <"/proc/$SANDBOX_DAEMON_PID/environ" | grep -qx 'G_DEBUG=fatal-criticals' ||
+  fail "refmountd's environment has no G_DEBUG=fatal-criticals"
+
+tc "a NotAuthorized from a dead polkitd is not a denial"
+rm_mount -u nobody tmpfs src "$SANDBOX_ROOT/a" a size=1m
+assert_error NotAuthorized
+kill -KILL "$SANDBOX_POLKITD_PID"
+sandbox_wait_until 10 "polkitd to die" eval '! sandbox_pid_alive "$SANDBOX_POLKITD_PID"'
+rm_mount -u nobody tmpfs src "$SANDBOX_ROOT/a" a size=1m
+# In a subshell: the check must fail there (and only there).
+if (assert_error NotAuthorized) 2>"$SANDBOX_DIR/denial.err"; then
+  fail "assert_error NotAuthorized accepted an answer while polkitd was dead: $RM_OUT"
+fi
+assert_contains "$(cat "$SANDBOX_DIR/denial.err")" "polkitd (pid $SANDBOX_POLKITD_PID) is gone"
+sandbox_stop_pid "$SANDBOX_POLKITD_PID"
+SANDBOX_POLKITD_PID=
+
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
