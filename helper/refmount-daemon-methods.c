@@ -402,8 +402,8 @@ filesystem_types_variant (RefmountConfig *config)
   for (gsize i = 0; config->allowed_filesystems != NULL && config->allowed_filesystems[i] != NULL;
        i++)
     {
-      const char             *fstype = config->allowed_filesystems[i];
-      const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
+      const char              *fstype = config->allowed_filesystems[i];
+      const RefmountFsConfig  *fs = refmount_config_get_fs (config, fstype);
       static const char *const none[] = { NULL };
       GVariantBuilder          entry;
 

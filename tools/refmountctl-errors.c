@@ -98,7 +98,7 @@ bus_error_words (const GError *error)
 {
   if (error->domain != G_DBUS_ERROR)
     return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? "No reply from refmountd"
-                                                                       : NULL;
+                                                                     : NULL;
   switch (refmountctl_exit_status_for (error))
     {
     case REFMOUNTCTL_EXIT_UNAVAILABLE:
@@ -172,8 +172,7 @@ refmountctl_print_error (RefmountCtl *ctl,
       json_builder_add_int_value (builder, status);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      refmountctl_print_json_to (stderr, root, refmountctl_output (ctl, FALSE) ==
-                                                 REFMOUNTCTL_OUTPUT_JSON_PRETTY);
+      refmountctl_print_json_to (stderr, root, refmountctl_output (ctl, FALSE) == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
       return;
     }
   fprintf (stderr, "refmountctl%s%s: %s\n", ctl->command != NULL ? " " : "",
@@ -212,7 +211,7 @@ refmountctl_fail_with_hint (RefmountCtl  *ctl,
 
   if (hint != NULL)
     full_hint = g_str_has_prefix (hint, "Hint: ") ? g_strdup (hint)
-                                                   : g_strconcat ("Hint: ", hint, NULL);
+                                                  : g_strconcat ("Hint: ", hint, NULL);
   else if (status == REFMOUNTCTL_EXIT_NOT_AUTHORIZED && error->domain == REFMOUNT_ERROR)
     full_hint = g_strdup (authorization_hint (ctl));
   refmountctl_print_error (ctl, name, text, full_hint, status);

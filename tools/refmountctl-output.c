@@ -403,9 +403,9 @@ add_filesystem_types (JsonBuilder *builder,
   json_builder_begin_object (builder);
   for (guint i = 0; i < rows->len; i++)
     {
-      char *const   *row = rows->pdata[i];
+      char *const *row = rows->pdata[i];
       g_auto (GStrv) options = g_str_equal (row[2], "-") ? g_new0 (char *, 1)
-                                                          : g_strsplit (row[2], ",", -1);
+                                                         : g_strsplit (row[2], ",", -1);
 
       json_builder_set_member_name (builder, row[0]);
       json_builder_begin_object (builder);

@@ -20,7 +20,7 @@ guint
 refmountctl_edit_distance (const char *a,
                            const char *b)
 {
-  gsize            la = strlen (a), lb = strlen (b);
+  gsize             la = strlen (a), lb = strlen (b);
   g_autofree guint *row = g_new (guint, lb + 1);
 
   for (gsize j = 0; j <= lb; j++)

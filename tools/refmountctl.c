@@ -307,15 +307,15 @@ int
 main (int    argc,
       char **argv)
 {
-  RefmountCtl                  ctl = { 0 };
-  gboolean                     help = FALSE, version = FALSE;
-  g_autoptr (GOptionContext)   context = NULL;
-  g_autoptr (GError)           error = NULL;
-  const RefmountCtlCommand    *command;
-  const GOptionEntry           top_entries[] = {
-    { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
-    { NULL }
+  RefmountCtl                ctl = { 0 };
+  gboolean                   help = FALSE, version = FALSE;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError)         error = NULL;
+  const RefmountCtlCommand  *command;
+  const GOptionEntry         top_entries[] = {
+            { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
+            { "version", 0, 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
+            { NULL }
   };
 
   setlocale (LC_ALL, "");
