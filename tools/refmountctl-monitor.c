@@ -8,7 +8,8 @@
  * The signals carry whole property values, so the events are the
  * differences against what was seen before; that cache also keeps a
  * daemon restart (every object vanishes and comes back) from reading as
- * a burst of detaches.
+ * a burst of detaches.  monitor may start before refmountd: it then waits
+ * for the name to get an owner.
  */
 #include "config.h"
 
