@@ -333,6 +333,12 @@ main (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     return refmountctl_usage_error (&ctl, "%s", error->message);
   take_global_options (&ctl);
+  /* "refmountctl -- COMMAND": GOption leaves the "--" in place. */
+  if (argc > 1 && g_str_equal (argv[1], "--"))
+    {
+      argv++;
+      argc--;
+    }
   if (help)
     {
       print_usage (stdout);

@@ -299,7 +299,7 @@ assert_eq "$(wc -l <<<"$CTL_OUT")" 1 "--json=short before the command"
 py 'assert len(j["mounts"]) == 2, j'
 ctl_ok list --json=pretty --no-pager
 assert_contains "$CTL_OUT" $'{\n  "mounts"' "--json=pretty after the command"
-ctl_ok --no-legend --no-pager list
+ctl_ok --no-legend --no-pager -- list
 assert_eq "$(wc -l <<<"$CTL_OUT")" 2 "--no-legend before the command"
 ctl_ok --quiet unmount --attachment vm-2 "$A"
 assert_eq "$CTL_OUT" "" "--quiet unmount prints nothing"
