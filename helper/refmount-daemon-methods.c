@@ -390,10 +390,41 @@ do_get_mount (Daemon       *daemon,
   return g_variant_new ("(o)", path);
 }
 
+/* FilesystemTypes: what a caller may ask of each allowed type, so that
+ * clients (refmountctl's completion and its hint after a refused option)
+ * need not guess.  ForcedOptions stay out: they may name credential files. */
+static GVariant *
+filesystem_types_variant (RefmountConfig *config)
+{
+  GVariantBuilder types;
+
+  g_variant_builder_init (&types, G_VARIANT_TYPE ("a{sa{sv}}"));
+  for (gsize i = 0; config->allowed_filesystems != NULL && config->allowed_filesystems[i] != NULL;
+       i++)
+    {
+      const char              *fstype = config->allowed_filesystems[i];
+      const RefmountFsConfig  *fs = refmount_config_get_fs (config, fstype);
+      static const char *const none[] = { NULL };
+      GVariantBuilder          entry;
+
+      g_variant_builder_init (&entry, G_VARIANT_TYPE_VARDICT);
+      g_variant_builder_add (&entry, "{sv}", REFMOUNT_CONFIG_KEY_ALLOWED_OPTS,
+                             g_variant_new_strv (fs != NULL && fs->allowed_options != NULL
+                                                   ? (const char *const *) fs->allowed_options
+                                                   : none,
+                                                 -1));
+      g_variant_builder_add (&entry, "{sv}", REFMOUNT_CONFIG_KEY_USE_HELPER,
+                             g_variant_new_boolean (fs != NULL && fs->use_helper));
+      g_variant_builder_add (&types, "{sa{sv}}", fstype, &entry);
+    }
+  return g_variant_builder_end (&types);
+}
+
 void
 refmount_daemon_publish_config (Daemon         *daemon,
                                 RefmountConfig *config)
 {
+  refmount_manager_set_filesystem_types (daemon->manager, filesystem_types_variant (config));
   refmount_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
   refmount_manager_set_supported_filesystems (daemon->manager,
                                               (const char *const *) config->allowed_filesystems);

@@ -32,6 +32,10 @@ case "$*" in
 status)
   printf '%s\n' '     Version: 0.1.0' ' Filesystems: nfs4 tmpfs cifs'
   ;;
+"status --no-legend")
+  printf '%s\n' '     Version: 0.1.0' ' Filesystems: nfs4 tmpfs cifs' '' \
+    'nfs4   yes     vers,ro,rw,soft' 'tmpfs  no      size,mode,ro' 'cifs   yes     -'
+  ;;
 *) exit 1 ;;
 esac
 EOF
@@ -63,26 +67,38 @@ check ()
   fi
 }
 
-check "help list monitor mount reload show status unmount" refmountctl ""
-check "unmount" refmountctl un
+check "help list monitor mount reload show status umount unmount" refmountctl ""
+check "umount unmount" refmountctl u
 check "monitor mount" refmountctl mo
-check "--help --no-ask-password --version" refmountctl -
+check "--help --json --no-ask-password --no-legend --no-pager --quiet --version -q" refmountctl -
 check "list" refmountctl --no-ask-password li
-check "--attachment --help --no-ask-password --options --release-on-exit --type -o -t" \
+check "list" refmountctl --json -q li
+check "--attachment --help --json --no-ask-password --no-legend --no-pager --options --quiet --release-on-exit --type -o -q -t" \
   refmountctl mount -
 check "--force" refmountctl unmount --f
+check "--force" refmountctl umount --f
 check "--json" refmountctl --no-ask-password list --j
-check "--help --json --no-ask-password --no-legend" refmountctl list --
+check "--help --json --no-ask-password --no-legend --no-pager --quiet" refmountctl list --
 check "--json" refmountctl monitor --js
-check "--help --no-ask-password" refmountctl reload -
+check "--help --json --no-ask-password --no-legend --no-pager --quiet -q" refmountctl reload -
+check "--type" refmountctl show --ty
 check "cifs nfs4 tmpfs" refmountctl mount -t ""
 check "tmpfs" refmountctl mount --type t
+check "cifs nfs4 tmpfs" refmountctl unmount -t ""
+# -o: the options the -t type allows, per comma-separated element.
 check "" refmountctl mount -o ""
+check "mode ro size" refmountctl mount -t tmpfs -o ""
+check "ro rw" refmountctl mount --type nfs4 -o r
+check "size=1m,mode size=1m,ro size=1m,size" refmountctl mount -t tmpfs src -o size=1m,
+check "" refmountctl mount -t cifs -o ""
+check "" refmountctl mount -t ext4 -o ""
 check "" refmountctl unmount --attachment ""
 check "/run/refmount/mounts/images /run/refmount/mounts/with\\ space /run/refmount/mounts/zz" \
   refmountctl unmount /run/
 check "/run/refmount/mounts/with\\ space" refmountctl show /run/refmount/mounts/w
 check "/run/refmount/mounts/zz" refmountctl unmount --lazy /run/refmount/mounts/z
+check "/run/refmount/mounts/zz" refmountctl umount /run/refmount/mounts/z
+check "/run/refmount/mounts/zz" refmountctl --json unmount /run/refmount/mounts/z
 check "" refmountctl show /elsewhere
 
 if ((failures > 0)); then

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * refmountctl's bus access: the system bus connection, proxies from the
- * generated code, method calls with the interactive-authorization flag,
- * and D-Bus errors put into words.
+ * generated code, method calls with the interactive-authorization flag.
+ * Errors are put into words in refmountctl-errors.c.
  */
 #include "config.h"
 
@@ -164,71 +164,32 @@ refmountctl_find_manager (GDBusObjectManager *manager)
   return refmount_object_get_manager (REFMOUNT_OBJECT (object));
 }
 
-/* ---- errors in words ------------------------------------------------- */
-
-typedef struct
+/* The Manager with its properties loaded (FilesystemTypes and friends). */
+RefmountManager *
+refmountctl_manager_proxy (RefmountCtl *ctl,
+                           GError     **error)
 {
-  const char *name;
-  const char *words;
-} ErrorWords;
-
-static const ErrorWords error_words[] = {
-  { REFMOUNT_ERROR_PREFIX "Failed", "The operation failed" },
-  { REFMOUNT_ERROR_PREFIX "InvalidArgument", "Invalid argument" },
-  { REFMOUNT_ERROR_PREFIX "NotAuthorized", "Not authorized" },
-  { REFMOUNT_ERROR_PREFIX "NotFound", "Not a managed mountpoint" },
-  { REFMOUNT_ERROR_PREFIX "NotAttached", "No such attachment on this mountpoint" },
-  { REFMOUNT_ERROR_PREFIX "Conflict", "Conflicts with what is mounted there" },
-  { REFMOUNT_ERROR_PREFIX "Busy", "The filesystem is busy" },
-  { REFMOUNT_ERROR_PREFIX "MountFailed", "Mounting failed" },
-  { REFMOUNT_ERROR_PREFIX "Timeout", "Timed out" },
-  { REFMOUNT_ERROR_PREFIX "ShuttingDown", "refmountd is shutting down" },
-  { REFMOUNT_ERROR_PREFIX "LimitExceeded", "Limit exceeded" },
-  { "org.freedesktop.DBus.Error.ServiceUnknown", "refmountd is not available on the system bus" },
-  { "org.freedesktop.DBus.Error.NameHasNoOwner", "refmountd is not available on the system bus" },
-  { "org.freedesktop.DBus.Error.Spawn.ChildExited", "refmountd could not be started" },
-  { "org.freedesktop.DBus.Error.AccessDenied", "The D-Bus policy denies access" },
-  { "org.freedesktop.DBus.Error.NoReply", "No reply from refmountd" },
-  { "org.freedesktop.DBus.Error.Timeout", "No reply from refmountd" },
-  { "org.freedesktop.DBus.Error.UnknownMethod",
-    "refmountd does not know this call (version mismatch?)" },
-};
-
-/* One line: the error in words, then the server's message.  Newlines in
- * the message are flattened so that scripts can rely on one line. */
-char *
-refmountctl_describe_error (const GError *error)
-{
-  g_autofree char   *remote = g_dbus_error_get_remote_error (error);
-  g_autoptr (GError) copy = g_error_copy (error);
-  const char        *words = NULL;
-  g_autofree char   *text = NULL;
-
-  g_dbus_error_strip_remote_error (copy);
-  if (remote != NULL)
-    {
-      for (gsize i = 0; i < G_N_ELEMENTS (error_words); i++)
-        if (g_str_equal (remote, error_words[i].name))
-          words = error_words[i].words;
-      if (words == NULL)
-        text = g_strdup_printf ("%s (%s)", copy->message, remote);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-    words = "No reply from refmountd";
-  if (text == NULL)
-    text = words != NULL ? g_strdup_printf ("%s: %s", words, copy->message)
-                         : g_strdup (copy->message);
-  g_strdelimit (text, "\r\n", ' ');
-  return g_steal_pointer (&text);
+  return refmount_manager_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                          REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, NULL, error);
 }
 
-int
-refmountctl_fail (RefmountCtl  *ctl,
-                  const GError *error)
+/* FSTYPE's AllowedOptions from FilesystemTypes; NULL when the daemon does
+ * not publish it (an older refmountd) or does not allow FSTYPE. */
+GStrv
+refmountctl_allowed_options (RefmountManager *manager,
+                             const char      *fstype)
 {
-  g_autofree char *text = refmountctl_describe_error (error);
+  GVariant            *types = refmount_manager_get_filesystem_types (manager);
+  g_autoptr (GVariant) entry = NULL;
+  g_autoptr (GVariant) options = NULL;
 
-  fprintf (stderr, "refmountctl%s%s: %s\n", ctl->command != NULL ? " " : "",
-           ctl->command != NULL ? ctl->command : "", text);
-  return REFMOUNTCTL_EXIT_ERROR;
+  if (types == NULL || !g_variant_is_of_type (types, G_VARIANT_TYPE ("a{sa{sv}}")))
+    return NULL;
+  entry = g_variant_lookup_value (types, fstype, G_VARIANT_TYPE_VARDICT);
+  if (entry == NULL)
+    return NULL;
+  options = g_variant_lookup_value (entry, "AllowedOptions", G_VARIANT_TYPE_STRING_ARRAY);
+  if (options == NULL)
+    return g_new0 (char *, 1);
+  return g_variant_dup_strv (options, NULL);
 }

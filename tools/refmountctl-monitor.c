@@ -8,7 +8,8 @@
  * The signals carry whole property values, so the events are the
  * differences against what was seen before; that cache also keeps a
  * daemon restart (every object vanishes and comes back) from reading as
- * a burst of detaches.
+ * a burst of detaches.  monitor may start before refmountd: it then waits
+ * for the name to get an owner.
  */
 #include "config.h"
 
@@ -77,7 +78,7 @@ emit (Monitor     *monitor,
 {
   gint64 now = g_get_real_time ();
 
-  if (monitor->output == REFMOUNTCTL_OUTPUT_JSON)
+  if (monitor->output != REFMOUNTCTL_OUTPUT_TABLE)
     {
       g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
       g_autoptr (JsonNode) extra = NULL;
@@ -94,7 +95,7 @@ emit (Monitor     *monitor,
           json_object_foreach_member (json_node_get_object (extra), copy_member, object);
         }
       json_node_take_object (root, object);
-      refmountctl_print_json (root, FALSE);
+      refmountctl_print_json (root, monitor->output == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
       return;
     }
 
@@ -329,6 +330,29 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The ObjectManager client, even while refmountd is not running: it
+ * follows the name's owner, so monitor may be started first and waits, as
+ * busctl monitor does.  A ping first starts refmountd through D-Bus
+ * activation where it is activatable; only "nobody owns the name" is
+ * waited out, any other failure is reported. */
+static GDBusObjectManager *
+watch_daemon (RefmountCtl *ctl,
+              GError     **error)
+{
+  g_autoptr (GError) ping_error = NULL;
+
+  if (!refmountctl_ping (ctl, &ping_error) &&
+      !g_error_matches (ping_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
+      !g_error_matches (ping_error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
+    {
+      g_propagate_error (error, g_steal_pointer (&ping_error));
+      return NULL;
+    }
+  return refmount_object_manager_client_new_sync (
+    ctl->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, REFMOUNT_BUS_NAME,
+    REFMOUNT_OBJECT_MANAGER_PATH, NULL, error);
+}
+
 int
 refmountctl_monitor (RefmountCtl      *ctl,
                      RefmountCtlOutput output)
@@ -336,12 +360,15 @@ refmountctl_monitor (RefmountCtl      *ctl,
   g_autoptr (GError)             error = NULL;
   g_autoptr (GDBusObjectManager) manager = NULL;
   g_autoptr (GPtrArray)          mounts = NULL;
+  g_autofree char               *owner = NULL;
   Monitor                        monitor = { output, NULL, NULL, TRUE, FALSE };
   guint                          sigint_id, sigterm_id;
 
-  manager = refmountctl_object_manager_new (ctl, &error);
+  manager = watch_daemon (ctl, &error);
   if (manager == NULL)
     return refmountctl_fail (ctl, error);
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
+  monitor.daemon_present = owner != NULL;
 
   monitor.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, seen_free);
   monitor.loop = g_main_loop_new (NULL, FALSE);
@@ -358,8 +385,13 @@ refmountctl_monitor (RefmountCtl      *ctl,
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, monitor.loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, monitor.loop);
 
-  /* On stderr, so that stdout carries only events; tests wait for it. */
-  fprintf (stderr, "Monitoring refmountd (%u mounts); press Ctrl-C to stop.\n", mounts->len);
+  /* On stderr, so that stdout carries only events; tests wait for it.
+   * -q leaves it out (then nothing says when monitor is ready). */
+  if (!ctl->quiet && monitor.daemon_present)
+    fprintf (stderr, "Monitoring refmountd (%u mounts); press Ctrl-C to stop.\n", mounts->len);
+  else if (!ctl->quiet)
+    fprintf (stderr, "Monitoring refmountd (not running; waiting for it to appear on the bus); "
+                     "press Ctrl-C to stop.\n");
   g_main_loop_run (monitor.loop);
 
   g_source_remove (sigint_id);
@@ -370,8 +402,10 @@ refmountctl_monitor (RefmountCtl      *ctl,
   g_hash_table_unref (monitor.seen);
   if (monitor.lost_bus)
     {
-      fprintf (stderr, "refmountctl monitor: lost the connection to the system bus\n");
-      return REFMOUNTCTL_EXIT_ERROR;
+      g_autoptr (GError) lost = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,
+                                                     "lost the connection to the system bus");
+
+      return refmountctl_fail (ctl, lost);
     }
   return REFMOUNTCTL_EXIT_OK;
 }

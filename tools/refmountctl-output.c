@@ -7,9 +7,49 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "refmount-names.h"
 #include "refmountctl.h"
+
+RefmountCtlOutput
+refmountctl_output (const RefmountCtl *ctl,
+                    gboolean           pretty_by_default)
+{
+  switch (ctl->json)
+    {
+    case REFMOUNTCTL_JSON_OFF:
+      return REFMOUNTCTL_OUTPUT_TABLE;
+    case REFMOUNTCTL_JSON_PRETTY:
+      return REFMOUNTCTL_OUTPUT_JSON_PRETTY;
+    case REFMOUNTCTL_JSON_SHORT:
+      return REFMOUNTCTL_OUTPUT_JSON_SHORT;
+    case REFMOUNTCTL_JSON_DEFAULT:
+    default:
+      return pretty_by_default ? REFMOUNTCTL_OUTPUT_JSON_PRETTY : REFMOUNTCTL_OUTPUT_JSON_SHORT;
+    }
+}
+
+/* Terminal columns S takes: wide (East Asian) characters take two,
+ * combining and other zero-width ones none, so that columns line up
+ * whatever the script.  Invalid UTF-8 counts a column per byte. */
+gsize
+refmountctl_display_width (const char *s)
+{
+  gsize width = 0;
+
+  if (!g_utf8_validate (s, -1, NULL))
+    return strlen (s);
+  for (const char *p = s; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iszerowidth (c))
+        continue;
+      width += g_unichar_iswide (c) ? 2 : 1;
+    }
+  return width;
+}
 
 guint
 refmountctl_attachment_count (RefmountMount *mount)
@@ -131,8 +171,9 @@ refmountctl_mount_to_json (RefmountMount *mount)
 }
 
 void
-refmountctl_print_json (JsonNode *node,
-                        gboolean  pretty)
+refmountctl_print_json_to (FILE     *out,
+                           JsonNode *node,
+                           gboolean  pretty)
 {
   g_autoptr (JsonGenerator) generator = json_generator_new ();
   g_autofree char          *text = NULL;
@@ -141,8 +182,15 @@ refmountctl_print_json (JsonNode *node,
   json_generator_set_indent (generator, 2);
   json_generator_set_root (generator, node);
   text = json_generator_to_data (generator, NULL);
-  printf ("%s\n", text);
-  fflush (stdout);
+  fprintf (out, "%s\n", text);
+  fflush (out);
+}
+
+void
+refmountctl_print_json (JsonNode *node,
+                        gboolean  pretty)
+{
+  refmountctl_print_json_to (stdout, node, pretty);
 }
 
 /* ---- tables ------------------------------------------------------------ */
@@ -160,7 +208,7 @@ print_row (char *const *cells,
     {
       g_string_append (line, cells[c]);
       if (c + 1 < n_columns)
-        for (gsize pad = g_utf8_strlen (cells[c], -1); pad < widths[c] + 2; pad++)
+        for (gsize pad = refmountctl_display_width (cells[c]); pad < widths[c] + 2; pad++)
           g_string_append_c (line, ' ');
     }
   printf ("%s\n", line->str);
@@ -178,7 +226,7 @@ refmountctl_print_list (GPtrArray        *mounts,
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gsize                 widths[LIST_COLUMNS] = { 0 };
 
-  if (output == REFMOUNTCTL_OUTPUT_JSON)
+  if (output != REFMOUNTCTL_OUTPUT_TABLE)
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
       g_autoptr (JsonNode)    root = NULL;
@@ -191,7 +239,7 @@ refmountctl_print_list (GPtrArray        *mounts,
       json_builder_end_array (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      refmountctl_print_json (root, TRUE);
+      refmountctl_print_json (root, output == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
       return;
     }
 
@@ -211,7 +259,7 @@ refmountctl_print_list (GPtrArray        *mounts,
     {
       widths[c] = legend ? strlen (headers[c]) : 0;
       for (guint i = 0; i < rows->len; i++)
-        widths[c] = MAX (widths[c], (gsize) g_utf8_strlen (((char **) rows->pdata[i])[c], -1));
+        widths[c] = MAX (widths[c], refmountctl_display_width (((char **) rows->pdata[i])[c]));
     }
 
   if (legend)
@@ -250,11 +298,11 @@ refmountctl_print_show (RefmountMount    *mount,
   guint32          uid;
   guint64          since;
 
-  if (output == REFMOUNTCTL_OUTPUT_JSON)
+  if (output != REFMOUNTCTL_OUTPUT_TABLE)
     {
       g_autoptr (JsonNode) node = refmountctl_mount_to_json (mount);
 
-      refmountctl_print_json (node, TRUE);
+      refmountctl_print_json (node, output == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
       return;
     }
 
@@ -314,16 +362,75 @@ count_mounts (GPtrArray *mounts)
   return counts;
 }
 
+/* FilesystemTypes, one row per type: (type, "yes"/"no", options joined
+ * with ","), in SupportedFilesystems' order.  Empty from an older refmountd
+ * that does not publish it. */
+static GPtrArray *
+filesystem_type_rows (RefmountManager *manager)
+{
+  GPtrArray         *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  const char *const *types = refmount_manager_get_supported_filesystems (manager);
+
+  for (gsize i = 0; types != NULL && types[i] != NULL; i++)
+    {
+      GVariant            *all = refmount_manager_get_filesystem_types (manager);
+      g_autoptr (GVariant) entry = NULL;
+      gboolean             helper = FALSE;
+      g_auto (GStrv) options = NULL;
+      char **row;
+
+      if (all == NULL || !g_variant_is_of_type (all, G_VARIANT_TYPE ("a{sa{sv}}")))
+        break;
+      entry = g_variant_lookup_value (all, types[i], G_VARIANT_TYPE_VARDICT);
+      if (entry == NULL)
+        continue;
+      g_variant_lookup (entry, "UseHelper", "b", &helper);
+      options = refmountctl_allowed_options (manager, types[i]);
+      row = g_new0 (char *, 4);
+      row[0] = g_strdup (types[i]);
+      row[1] = g_strdup (helper ? "yes" : "no");
+      row[2] = options != NULL && options[0] != NULL ? g_strjoinv (",", options) : g_strdup ("-");
+      g_ptr_array_add (rows, row);
+    }
+  return rows;
+}
+
+static void
+add_filesystem_types (JsonBuilder *builder,
+                      GPtrArray   *rows)
+{
+  json_builder_set_member_name (builder, "filesystem_types");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char *const *row = rows->pdata[i];
+      g_auto (GStrv) options = g_str_equal (row[2], "-") ? g_new0 (char *, 1)
+                                                         : g_strsplit (row[2], ",", -1);
+
+      json_builder_set_member_name (builder, row[0]);
+      json_builder_begin_object (builder);
+      add_strv (builder, "allowed_options", (const char *const *) options);
+      json_builder_set_member_name (builder, "use_helper");
+      json_builder_add_boolean_value (builder, g_str_equal (row[1], "yes"));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
+}
+
 void
 refmountctl_print_status (RefmountManager  *manager,
                           GPtrArray        *mounts,
-                          RefmountCtlOutput output)
+                          RefmountCtlOutput output,
+                          gboolean          legend)
 {
-  Counts           counts = count_mounts (mounts);
-  g_autofree char *roots = NULL;
-  g_autofree char *filesystems = NULL;
+  static const char *const headers[] = { "TYPE", "HELPER", "ALLOWED OPTIONS" };
+  Counts                   counts = count_mounts (mounts);
+  g_autofree char         *roots = NULL;
+  g_autofree char         *filesystems = NULL;
+  g_autoptr (GPtrArray)    types = filesystem_type_rows (manager);
+  gsize                    widths[G_N_ELEMENTS (headers)] = { 0 };
 
-  if (output == REFMOUNTCTL_OUTPUT_JSON)
+  if (output != REFMOUNTCTL_OUTPUT_TABLE)
     {
       g_autoptr (JsonBuilder) builder = json_builder_new ();
       g_autoptr (JsonNode)    root = NULL;
@@ -334,6 +441,7 @@ refmountctl_print_status (RefmountManager  *manager,
       add_strv (builder, "mount_roots", refmount_manager_get_mount_roots (manager));
       add_strv (builder, "supported_filesystems",
                 refmount_manager_get_supported_filesystems (manager));
+      add_filesystem_types (builder, types);
       add_int (builder, "mounts", counts.mounts);
       add_int (builder, "attachments", counts.attachments);
       json_builder_set_member_name (builder, "states");
@@ -344,7 +452,7 @@ refmountctl_print_status (RefmountManager  *manager,
       json_builder_end_object (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
-      refmountctl_print_json (root, TRUE);
+      refmountctl_print_json (root, output == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
       return;
     }
 
@@ -357,4 +465,19 @@ refmountctl_print_status (RefmountManager  *manager,
   printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,
           counts.busy, counts.stale);
   printf ("%12s: %u\n", "Attachments", counts.attachments);
+  if (types->len == 0)
+    return;
+
+  /* What each type accepts: the answer to a refused -o. */
+  for (guint c = 0; c < G_N_ELEMENTS (headers); c++)
+    {
+      widths[c] = legend ? strlen (headers[c]) : 0;
+      for (guint i = 0; i < types->len; i++)
+        widths[c] = MAX (widths[c], refmountctl_display_width (((char **) types->pdata[i])[c]));
+    }
+  printf ("\n");
+  if (legend)
+    print_row ((char *const *) headers, widths, G_N_ELEMENTS (headers));
+  for (guint i = 0; i < types->len; i++)
+    print_row (types->pdata[i], widths, G_N_ELEMENTS (headers));
 }

@@ -1,74 +1,107 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * refmountctl: command-line client of refmountd.  Option parsing, command
- * dispatch and the commands themselves; see doc/refmountctl.1.scd.
+ * refmountctl: command-line client of refmountd.  Global options, command
+ * dispatch and the parsing every command shares; see
+ * doc/refmountctl.1.scd.
+ *
+ * Global options are accepted before and after the command, as systemctl
+ * and busctl accept them: the top level parses them with GOptionContext in
+ * strict POSIX mode (it stops at the command), and every command's own
+ * GOptionContext carries them again.  Both report errors the same way.
  */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "refmount-error.h"
 #include "refmount-names.h"
 #include "refmountctl.h"
 
-typedef struct Command Command;
+/* GOptionEntry wants static storage; main () copies these into the
+ * RefmountCtl once a command's options are parsed. */
+static gboolean        opt_no_ask_password = FALSE;
+static gboolean        opt_quiet = FALSE;
+static gboolean        opt_no_legend = FALSE;
+static gboolean        opt_no_pager = FALSE;
+static RefmountCtlJson opt_json = REFMOUNTCTL_JSON_OFF;
 
-struct Command
+static gboolean
+parse_json_mode (const char *option_name,
+                 const char *value,
+                 gpointer    data,
+                 GError    **error)
 {
-  const char *name;
-  const char *synopsis;   /* for refmountctl --help */
-  const char *parameters; /* for refmountctl COMMAND --help */
-  const char *summary;
-  int (*run) (RefmountCtl   *ctl,
-              const Command *command,
-              int            argc,
-              char         **argv);
-};
+  if (value == NULL || value[0] == '\0')
+    opt_json = REFMOUNTCTL_JSON_DEFAULT;
+  else if (g_str_equal (value, "pretty"))
+    opt_json = REFMOUNTCTL_JSON_PRETTY;
+  else if (g_str_equal (value, "short"))
+    opt_json = REFMOUNTCTL_JSON_SHORT;
+  else if (g_str_equal (value, "off"))
+    opt_json = REFMOUNTCTL_JSON_OFF;
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--json: expected pretty, short or off, not '%s'", value);
+      return FALSE;
+    }
+  return TRUE;
+}
 
-static gboolean opt_no_ask_password = FALSE;
-
-static const GOptionEntry common_entries[] = {
+static const GOptionEntry global_entries[] = {
   { "no-ask-password", 0, 0, G_OPTION_ARG_NONE, &opt_no_ask_password,
     "Do not ask for a password (no polkit agent, no interactive authorization)", NULL },
+  { "json", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, parse_json_mode,
+    "Print JSON (errors too, on stderr)", "pretty|short" },
+  { "quiet", 'q', 0, G_OPTION_ARG_NONE, &opt_quiet,
+    "Print only what scripts need (no status lines, no hints)", NULL },
+  { "no-legend", 0, 0, G_OPTION_ARG_NONE, &opt_no_legend, "Tables without header and footer",
+    NULL },
+  { "no-pager", 0, 0, G_OPTION_ARG_NONE, &opt_no_pager,
+    "Accepted for systemctl compatibility; refmountctl never pages", NULL },
   { NULL }
 };
 
-static int
-usage_error (RefmountCtl *ctl,
-             const char  *format,
-             ...) G_GNUC_PRINTF (2, 3);
+static void
+take_global_options (RefmountCtl *ctl)
+{
+  ctl->no_ask_password = opt_no_ask_password;
+  ctl->quiet = opt_quiet;
+  ctl->no_legend = opt_no_legend;
+  ctl->json = opt_json;
+}
 
-static int
-usage_error (RefmountCtl *ctl,
-             const char  *format,
-             ...)
+int
+refmountctl_usage_error (RefmountCtl *ctl,
+                         const char  *format,
+                         ...)
 {
   g_autofree char *message = NULL;
+  g_autofree char *hint = NULL;
   va_list          args;
 
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  if (ctl->command != NULL)
-    fprintf (stderr, "refmountctl %s: %s\nTry 'refmountctl %s --help' for more information.\n",
-             ctl->command, message, ctl->command);
-  else
-    fprintf (stderr, "refmountctl: %s\nTry 'refmountctl --help' for more information.\n", message);
+  hint = g_strdup_printf ("Try 'refmountctl%s%s --help' for more information.",
+                          ctl->command != NULL ? " " : "",
+                          ctl->command != NULL ? ctl->command : "");
+  refmountctl_print_error (ctl, NULL, message, hint, REFMOUNTCTL_EXIT_USAGE);
   return REFMOUNTCTL_EXIT_USAGE;
 }
 
 /* Parse a command's options; on success argc and argv hold the command name
- * followed by the positional arguments. */
-static gboolean
-parse_options (RefmountCtl        *ctl,
-               const Command      *command,
-               const GOptionEntry *entries,
-               int                *argc,
-               char             ***argv,
-               int                *status)
+ * followed by the positional arguments ("--" ends the options). */
+gboolean
+refmountctl_parse_options (RefmountCtl              *ctl,
+                           const RefmountCtlCommand *command,
+                           const GOptionEntry       *entries,
+                           int                      *argc,
+                           char                   ***argv,
+                           int                      *status)
 {
   g_autoptr (GOptionContext) context = g_option_context_new (command->parameters);
   g_autoptr (GError)         error = NULL;
@@ -76,56 +109,49 @@ parse_options (RefmountCtl        *ctl,
   g_option_context_set_summary (context, command->summary);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
-  g_option_context_add_main_entries (context, common_entries, NULL);
+  g_option_context_add_main_entries (context, global_entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *status = usage_error (ctl, "%s", error->message);
+      take_global_options (ctl);
+      *status = refmountctl_usage_error (ctl, "%s", error->message);
       return FALSE;
     }
-  ctl->no_ask_password = ctl->no_ask_password || opt_no_ask_password;
+  take_global_options (ctl);
+  /* GOption leaves the "--" that ended the options among the arguments. */
+  for (int i = 1; i < *argc; i++)
+    if (g_str_equal ((*argv)[i], "--"))
+      {
+        memmove (&(*argv)[i], &(*argv)[i + 1], (gsize) (*argc - i) * sizeof (char *));
+        (*argc)--;
+        break;
+      }
   return TRUE;
 }
 
-static gboolean
-check_arguments (RefmountCtl *ctl,
-                 int          argc,
-                 char       **argv,
-                 int          min,
-                 int          max,
-                 int         *status)
+gboolean
+refmountctl_check_arguments (RefmountCtl *ctl,
+                             int          argc,
+                             char       **argv,
+                             int          min,
+                             int          max,
+                             const char  *expected,
+                             int         *status)
 {
   if (argc - 1 < min)
     {
-      *status = usage_error (ctl, "missing argument (expected %s)",
-                             min == 1 && max == 1 ? "MOUNTPOINT" : "SOURCE [MOUNTPOINT]");
+      *status = refmountctl_usage_error (ctl, "missing argument (expected %s)", expected);
       return FALSE;
     }
   if (argc - 1 > max)
     {
-      *status = usage_error (ctl, "unexpected argument '%s'", argv[max + 1]);
+      *status = refmountctl_usage_error (ctl, "unexpected argument '%s'", argv[max + 1]);
       return FALSE;
     }
   return TRUE;
 }
 
-/* Mountpoints may be given relative to the current directory or with a
- * trailing slash (as shell completion leaves it); the daemon wants them
- * absolute and normalised.  Symlinks are not resolved: the daemon refuses
- * them anyway. */
-static char *
-normalise_mountpoint (const char *arg)
-{
-  return arg[0] != '\0' ? g_canonicalize_filename (arg, NULL) : g_strdup ("");
-}
-
-static char *
-default_attachment (void)
-{
-  return g_strdup_printf ("refmountctl:%u", (guint) getuid ());
-}
-
-static int
-connect_or_fail (RefmountCtl *ctl)
+int
+refmountctl_connect_or_fail (RefmountCtl *ctl)
 {
   g_autoptr (GError) error = NULL;
 
@@ -134,389 +160,79 @@ connect_or_fail (RefmountCtl *ctl)
   return REFMOUNTCTL_EXIT_OK;
 }
 
-/* ---- mount ------------------------------------------------------------- */
-
-typedef struct
-{
-  GMainLoop *loop;
-  gboolean   lost_bus;
-} Hold;
-
-static gboolean
-hold_until_signal (gpointer user_data)
-{
-  Hold *hold = user_data;
-
-  g_main_loop_quit (hold->loop);
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-hold_bus_closed (GDBusConnection *connection,
-                 gboolean         remote_peer_vanished,
-                 GError          *error,
-                 gpointer         user_data)
-{
-  Hold *hold = user_data;
-
-  hold->lost_bus = TRUE;
-  g_main_loop_quit (hold->loop);
-}
-
-/* --release-on-exit: the attachment lives as long as our bus connection,
- * so keep it (and the process) until we are told to stop. */
-static int
-hold_attachment (RefmountCtl *ctl)
-{
-  Hold   hold = { g_main_loop_new (NULL, FALSE), FALSE };
-  guint  ids[3];
-  gulong closed_id;
-
-  ids[0] = g_unix_signal_add (SIGINT, hold_until_signal, &hold);
-  ids[1] = g_unix_signal_add (SIGTERM, hold_until_signal, &hold);
-  ids[2] = g_unix_signal_add (SIGHUP, hold_until_signal, &hold);
-  closed_id = g_signal_connect (ctl->connection, "closed", G_CALLBACK (hold_bus_closed), &hold);
-  g_main_loop_run (hold.loop);
-  g_signal_handler_disconnect (ctl->connection, closed_id);
-  for (gsize i = 0; i < G_N_ELEMENTS (ids); i++)
-    g_source_remove (ids[i]);
-  g_main_loop_unref (hold.loop);
-  if (hold.lost_bus)
-    {
-      fprintf (stderr, "refmountctl mount: lost the connection to the system bus; "
-                       "refmountd releases the attachment\n");
-      return REFMOUNTCTL_EXIT_ERROR;
-    }
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-static int
-cmd_mount (RefmountCtl   *ctl,
-           const Command *command,
-           int            argc,
-           char         **argv)
-{
-  g_autofree char *fstype = NULL;
-  g_auto (GStrv) option_args = NULL;
-  g_autofree char      *attachment = NULL;
-  gboolean              release_on_exit = FALSE;
-  g_autoptr (GPtrArray) options = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char      *mountpoint = NULL;
-  g_autoptr (GVariant)  reply = NULL;
-  g_autoptr (GError)    error = NULL;
-  GVariantBuilder       flags;
-  const char           *mountpoint_out = NULL;
-  int                   status = 0;
-
-  const GOptionEntry entries[] = {
-    { "type", 't', 0, G_OPTION_ARG_STRING, &fstype, "Filesystem type (required)", "FSTYPE" },
-    { "options", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &option_args,
-      "Mount options, comma-separated; may be repeated", "OPT[,OPT…]" },
-    { "attachment", 0, 0, G_OPTION_ARG_STRING, &attachment,
-      "Attachment id (default refmountctl:UID)", "ID" },
-    { "release-on-exit", 0, 0, G_OPTION_ARG_NONE, &release_on_exit,
-      "Hold the attachment only while refmountctl runs (until SIGINT/SIGTERM/SIGHUP)", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 1, 2, &status))
-    return status;
-  if (fstype == NULL || fstype[0] == '\0')
-    return usage_error (ctl, "missing -t FSTYPE (the filesystem type, e.g. nfs, cifs, tmpfs)");
-  for (gsize i = 0; option_args != NULL && option_args[i] != NULL; i++)
-    {
-      g_auto (GStrv) split = g_strsplit (option_args[i], ",", -1);
-
-      for (gsize j = 0; split[j] != NULL; j++)
-        {
-          if (split[j][0] == '\0')
-            return usage_error (ctl, "empty mount option in -o '%s'", option_args[i]);
-          g_ptr_array_add (options, g_strdup (split[j]));
-        }
-    }
-  g_ptr_array_add (options, NULL);
-  if (attachment == NULL)
-    attachment = default_attachment ();
-  mountpoint = normalise_mountpoint (argc > 2 ? argv[2] : "");
-
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
-  if (release_on_exit)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_RELEASE_ON_EXIT,
-                           g_variant_new_boolean (TRUE));
-  reply = refmountctl_call_manager (ctl, "Mount",
-                                    g_variant_new ("(sss^assa{sv})", fstype, argv[1], mountpoint,
-                                                   (char **) options->pdata, attachment, &flags),
-                                    G_VARIANT_TYPE ("(os)"), TRUE, &error);
-  if (reply == NULL)
-    return refmountctl_fail (ctl, error);
-  g_variant_get (reply, "(&o&s)", NULL, &mountpoint_out);
-  printf ("%s\n", mountpoint_out);
-  fflush (stdout);
-  if (release_on_exit)
-    return hold_attachment (ctl);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-/* ---- unmount ----------------------------------------------------------- */
-
-static void
-report_still_held (RefmountCtl *ctl,
-                   const char  *mountpoint,
-                   const char  *attachment)
-{
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autoptr (GError)        error = NULL;
-  guint                     n;
-
-  mount = refmountctl_mount_proxy_for (ctl, mountpoint, &error);
-  if (mount == NULL)
-    {
-      /* Someone else released the rest in the meantime. */
-      printf ("Released attachment %s; %s is no longer managed.\n", attachment, mountpoint);
-      return;
-    }
-  n = refmountctl_attachment_count (mount);
-  if (n > 0)
-    printf ("Released attachment %s; %s is still mounted, held by %u attachment%s.\n", attachment,
-            mountpoint, n, n == 1 ? "" : "s");
-  else
-    printf ("Released attachment %s; %s is %s: its unmount is deferred and retried.\n", attachment,
-            mountpoint, refmount_mount_get_state (mount));
-}
-
-static int
-cmd_unmount (RefmountCtl   *ctl,
-             const Command *command,
-             int            argc,
-             char         **argv)
-{
-  g_autofree char     *attachment = NULL;
-  gboolean             force = FALSE, lazy = FALSE, unmounted = FALSE;
-  g_autofree char     *mountpoint = NULL;
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError)   error = NULL;
-  GVariantBuilder      flags;
-  int                  status = 0;
-
-  const GOptionEntry entries[] = {
-    { "attachment", 0, 0, G_OPTION_ARG_STRING, &attachment,
-      "Attachment id to release (default refmountctl:UID)", "ID" },
-    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
-      "Force the unmount (MNT_FORCE; needs org.refmount.manage)", NULL },
-    { "lazy", 0, 0, G_OPTION_ARG_NONE, &lazy,
-      "Detach lazily (MNT_DETACH; needs org.refmount.manage)", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 1, 1, &status))
-    return status;
-  if (force && lazy)
-    return usage_error (ctl, "--force and --lazy exclude each other");
-  if (argv[1][0] == '\0')
-    return usage_error (ctl, "MOUNTPOINT must not be empty");
-  if (attachment == NULL)
-    attachment = default_attachment ();
-  mountpoint = normalise_mountpoint (argv[1]);
-
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
-  if (force)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_FORCE, g_variant_new_boolean (TRUE));
-  if (lazy)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_LAZY, g_variant_new_boolean (TRUE));
-  reply = refmountctl_call_manager (ctl, "Unmount",
-                                    g_variant_new ("(ssa{sv})", mountpoint, attachment, &flags),
-                                    G_VARIANT_TYPE ("(b)"), TRUE, &error);
-  if (reply == NULL)
-    return refmountctl_fail (ctl, error);
-  g_variant_get (reply, "(b)", &unmounted);
-  if (unmounted)
-    printf ("Released attachment %s; %s is unmounted.\n", attachment, mountpoint);
-  else
-    report_still_held (ctl, mountpoint, attachment);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-/* ---- list, show, status, monitor, reload ------------------------------- */
-
-static int
-cmd_list (RefmountCtl   *ctl,
-          const Command *command,
-          int            argc,
-          char         **argv)
-{
-  gboolean                       json = FALSE, no_legend = FALSE;
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  g_autoptr (GError)             error = NULL;
-  int                            status = 0;
-
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { "no-legend", 0, 0, G_OPTION_ARG_NONE, &no_legend, "No header and footer", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 0, 0, &status))
-    return status;
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  manager = refmountctl_object_manager_new (ctl, &error);
-  if (manager == NULL)
-    return refmountctl_fail (ctl, error);
-  mounts = refmountctl_collect_mounts (manager);
-  refmountctl_print_list (mounts, json ? REFMOUNTCTL_OUTPUT_JSON : REFMOUNTCTL_OUTPUT_TABLE,
-                          !no_legend);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-static int
-cmd_show (RefmountCtl   *ctl,
-          const Command *command,
-          int            argc,
-          char         **argv)
-{
-  gboolean                  json = FALSE;
-  g_autofree char          *mountpoint = NULL;
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autoptr (GError)        error = NULL;
-  int                       status = 0;
-
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 1, 1, &status))
-    return status;
-  if (argv[1][0] == '\0')
-    return usage_error (ctl, "MOUNTPOINT must not be empty");
-  mountpoint = normalise_mountpoint (argv[1]);
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  mount = refmountctl_mount_proxy_for (ctl, mountpoint, &error);
-  if (mount == NULL)
-    return refmountctl_fail (ctl, error);
-  refmountctl_print_show (mount, json ? REFMOUNTCTL_OUTPUT_JSON : REFMOUNTCTL_OUTPUT_TABLE);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-static int
-cmd_status (RefmountCtl   *ctl,
-            const Command *command,
-            int            argc,
-            char         **argv)
-{
-  gboolean                       json = FALSE;
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (RefmountManager)    refmount_manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  g_autoptr (GError)             error = NULL;
-  int                            status = 0;
-
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print JSON", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 0, 0, &status))
-    return status;
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  manager = refmountctl_object_manager_new (ctl, &error);
-  if (manager == NULL)
-    return refmountctl_fail (ctl, error);
-  refmount_manager = refmountctl_find_manager (manager);
-  if (refmount_manager == NULL)
-    {
-      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                   "refmountd exports no %s object at %s", REFMOUNT_MANAGER_INTERFACE,
-                   REFMOUNT_MANAGER_PATH);
-      return refmountctl_fail (ctl, error);
-    }
-  mounts = refmountctl_collect_mounts (manager);
-  refmountctl_print_status (refmount_manager, mounts,
-                            json ? REFMOUNTCTL_OUTPUT_JSON : REFMOUNTCTL_OUTPUT_TABLE);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
-static int
-cmd_monitor (RefmountCtl   *ctl,
-             const Command *command,
-             int            argc,
-             char         **argv)
-{
-  gboolean json = FALSE;
-  int      status = 0;
-
-  const GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object per event and line", NULL },
-    { NULL }
-  };
-
-  if (!parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 0, 0, &status))
-    return status;
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  return refmountctl_monitor (ctl, json ? REFMOUNTCTL_OUTPUT_JSON : REFMOUNTCTL_OUTPUT_TABLE);
-}
-
-static int
-cmd_reload (RefmountCtl   *ctl,
-            const Command *command,
-            int            argc,
-            char         **argv)
-{
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError)   error = NULL;
-  int                  status = 0;
-
-  if (!parse_options (ctl, command, NULL, &argc, &argv, &status) ||
-      !check_arguments (ctl, argc, argv, 0, 0, &status))
-    return status;
-  if ((status = connect_or_fail (ctl)) != 0)
-    return status;
-  reply = refmountctl_call_manager (ctl, "Reload", g_variant_new ("()"), G_VARIANT_TYPE ("()"),
-                                    TRUE, &error);
-  if (reply == NULL)
-    return refmountctl_fail (ctl, error);
-  return REFMOUNTCTL_EXIT_OK;
-}
-
 /* ---- dispatch ---------------------------------------------------------- */
 
-static const Command commands[] = {
+static const RefmountCtlCommand commands[] = {
   { "mount",
     "-t FSTYPE [-o OPT[,OPT…]] [--attachment ID] [--release-on-exit] SOURCE [MOUNTPOINT]",
     "SOURCE [MOUNTPOINT]",
     "Attach to SOURCE (mount it if needed) and print the mountpoint.\n"
     "Without MOUNTPOINT refmountd derives one beneath its first mount root.",
-    cmd_mount },
-  { "unmount", "[--attachment ID] [--force|--lazy] MOUNTPOINT", "MOUNTPOINT",
-    "Release an attachment; the last one unmounts the filesystem.", cmd_unmount },
-  { "list", "[--json] [--no-legend]", "", "List the managed mountpoints.", cmd_list },
-  { "show", "MOUNTPOINT [--json]", "MOUNTPOINT", "Show one managed mountpoint.", cmd_show },
-  { "status", "[--json]", "",
-    "Show refmountd's version, generation, mount roots, filesystems and counts.", cmd_status },
-  { "monitor", "[--json]", "",
-    "Print attach, detach and state changes until interrupted.", cmd_monitor },
+    refmountctl_cmd_mount },
+  { "unmount", "[--attachment ID] [--force|--lazy] [-t FSTYPE] MOUNTPOINT|SOURCE",
+    "MOUNTPOINT|SOURCE",
+    "Release an attachment; the last one unmounts the filesystem.\n"
+    "A SOURCE must name exactly one managed mount (-t narrows it down).",
+    refmountctl_cmd_unmount },
+  { "list", "[--no-legend]", "", "List the managed mountpoints.", refmountctl_cmd_list },
+  { "show", "[-t FSTYPE] MOUNTPOINT|SOURCE", "MOUNTPOINT|SOURCE",
+    "Show one managed mountpoint.", refmountctl_cmd_show },
+  { "status", "[--no-legend]", "",
+    "Show refmountd's version, generation, mount roots, filesystems and counts.",
+    refmountctl_cmd_status },
+  { "monitor", "", "",
+    "Print attach, detach and state changes until interrupted.", refmountctl_cmd_monitor },
   { "reload", "", "",
-    "Make refmountd re-read its configuration (needs org.refmount.manage).", cmd_reload },
+    "Make refmountd re-read its configuration (needs org.refmount.manage).",
+    refmountctl_cmd_reload },
 };
+
+/* Other names a command answers to, as umount(8) users type them. */
+static const struct
+{
+  const char *alias;
+  const char *name;
+} aliases[] = {
+  { "umount", "unmount" },
+};
+
+static const RefmountCtlCommand *
+find_command (const char *name)
+{
+  for (gsize a = 0; a < G_N_ELEMENTS (aliases); a++)
+    if (g_str_equal (name, aliases[a].alias))
+      name = aliases[a].name;
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+    if (g_str_equal (name, commands[c].name))
+      return &commands[c];
+  return NULL;
+}
+
+static int
+unknown_command (RefmountCtl *ctl,
+                 const char  *name)
+{
+  const char *names[G_N_ELEMENTS (commands) + G_N_ELEMENTS (aliases) + 2];
+  const char *closest;
+  gsize       n = 0;
+
+  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+    names[n++] = commands[c].name;
+  for (gsize a = 0; a < G_N_ELEMENTS (aliases); a++)
+    names[n++] = aliases[a].alias;
+  names[n++] = "help";
+  names[n] = NULL;
+  closest = refmountctl_closest (name, names);
+  if (closest != NULL)
+    return refmountctl_usage_error (ctl, "unknown command '%s'; did you mean '%s'?", name,
+                                    closest);
+  return refmountctl_usage_error (ctl, "unknown command '%s'", name);
+}
 
 static void
 print_usage (FILE *out)
 {
-  fprintf (out, "Usage: refmountctl [--no-ask-password] COMMAND [OPTION…] [ARGUMENT…]\n"
+  fprintf (out, "Usage: refmountctl [OPTION…] COMMAND [OPTION…] [ARGUMENT…]\n"
                 "\n"
                 "Control refmountd, the reference-counting mount service (%s).\n"
                 "\n"
@@ -536,61 +252,123 @@ print_usage (FILE *out)
 
       fprintf (out, "%s\n  %-8s   %s\n", g_strchomp (line), "", summary);
     }
-  fprintf (out, "\n"
-                "Options:\n"
-                "  -h, --help           Show this help; COMMAND --help shows a command's options\n"
-                "  --version            Show the version\n"
-                "  --no-ask-password    Never ask for a password\n"
+  fprintf (out, "  (umount is unmount; help COMMAND is COMMAND --help)\n"
                 "\n"
-                "Exit status: 0 success, 1 the call failed, 2 usage error.  See refmountctl(1).\n");
+                "Options (before or after the command; -- ends them):\n"
+                "  -h, --help             Show this help; COMMAND --help shows a command's options\n"
+                "  --version              Show the version\n"
+                "  --no-ask-password      Never ask for a password\n"
+                "  --json[=pretty|short]  Print JSON; errors as JSON on stderr\n"
+                "  -q, --quiet            Only what scripts need: no status lines, no hints\n"
+                "  --no-legend            Tables without header and footer\n"
+                "  --no-pager             Accepted; refmountctl never pages\n"
+                "\n"
+                "Exit status: 0 success, 1 failure, 2 usage error, 3 not authorized,\n"
+                "4 not found or not attached, 5 conflict or busy, 6 mount failed, 7 timeout,\n"
+                "8 refmountd unavailable.  See refmountctl(1).\n");
+}
+
+/* GOption gives an optional argument the next word too ("--json list"
+ * would be --json=list), so a bare --json becomes "--json=" here; and
+ * errors before the command is known are reported in the requested form,
+ * which GOption has not seen yet when it fails. */
+static void
+prepare_json (int    argc,
+              char **argv)
+{
+  for (int i = 1; i < argc && !g_str_equal (argv[i], "--"); i++)
+    {
+      if (g_str_equal (argv[i], "--json"))
+        argv[i] = (char *) "--json=";
+      if (g_str_has_prefix (argv[i], "--json="))
+        parse_json_mode ("--json", argv[i] + 7, NULL, NULL);
+    }
+}
+
+static int
+run_command (RefmountCtl              *ctl,
+             const RefmountCtlCommand *command,
+             int                       argc,
+             char                    **argv)
+{
+  g_autofree char *prgname = NULL;
+  int              status;
+
+  ctl->command = command->name;
+  /* GOptionContext's usage line starts with the program name. */
+  prgname = g_strdup_printf ("refmountctl %s", ctl->command);
+  g_set_prgname (prgname);
+  status = command->run (ctl, command, argc, argv);
+  g_clear_object (&ctl->connection);
+  return status;
 }
 
 int
 main (int    argc,
       char **argv)
 {
-  RefmountCtl      ctl = { NULL, FALSE, NULL };
-  g_autofree char *prgname = NULL;
-  int              i, status;
+  RefmountCtl                ctl = { 0 };
+  gboolean                   help = FALSE, version = FALSE;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError)         error = NULL;
+  const RefmountCtlCommand  *command;
+  const GOptionEntry         top_entries[] = {
+            { "help", 'h', 0, G_OPTION_ARG_NONE, &help, NULL, NULL },
+            { "version", 0, 0, G_OPTION_ARG_NONE, &version, NULL, NULL },
+            { NULL }
+  };
 
   setlocale (LC_ALL, "");
-  for (i = 1; i < argc && argv[i][0] == '-'; i++)
+  /* Registers refmountd's error names, so that its D-Bus errors arrive
+   * as REFMOUNT_ERROR codes rather than as text to be matched. */
+  (void) REFMOUNT_ERROR;
+
+  prepare_json (argc, argv);
+  ctl.json = opt_json;
+  context = g_option_context_new (NULL);
+  g_option_context_set_help_enabled (context, FALSE);
+  g_option_context_set_strict_posix (context, TRUE);
+  g_option_context_add_main_entries (context, top_entries, NULL);
+  g_option_context_add_main_entries (context, global_entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return refmountctl_usage_error (&ctl, "%s", error->message);
+  take_global_options (&ctl);
+  /* "refmountctl -- COMMAND": GOption leaves the "--" in place. */
+  if (argc > 1 && g_str_equal (argv[1], "--"))
     {
-      if (g_str_equal (argv[i], "--help") || g_str_equal (argv[i], "-h"))
-        {
-          print_usage (stdout);
-          return REFMOUNTCTL_EXIT_OK;
-        }
-      else if (g_str_equal (argv[i], "--version"))
-        {
-          printf ("refmountctl %s\n", PACKAGE_VERSION);
-          return REFMOUNTCTL_EXIT_OK;
-        }
-      else if (g_str_equal (argv[i], "--no-ask-password"))
-        ctl.no_ask_password = TRUE;
-      else
-        return usage_error (&ctl, "unknown option '%s'", argv[i]);
+      argv++;
+      argc--;
     }
-  if (i == argc)
-    return usage_error (&ctl, "missing command (one of mount, unmount, list, show, status, "
-                              "monitor, reload)");
-  if (g_str_equal (argv[i], "help"))
+  if (help)
     {
       print_usage (stdout);
       return REFMOUNTCTL_EXIT_OK;
     }
-
-  for (gsize c = 0; c < G_N_ELEMENTS (commands); c++)
+  if (version)
     {
-      if (!g_str_equal (argv[i], commands[c].name))
-        continue;
-      ctl.command = commands[c].name;
-      /* GOptionContext's usage line starts with the program name. */
-      prgname = g_strdup_printf ("refmountctl %s", ctl.command);
-      g_set_prgname (prgname);
-      status = commands[c].run (&ctl, &commands[c], argc - i, argv + i);
-      g_clear_object (&ctl.connection);
-      return status;
+      printf ("refmountctl %s\n", PACKAGE_VERSION);
+      return REFMOUNTCTL_EXIT_OK;
     }
-  return usage_error (&ctl, "unknown command '%s'", argv[i]);
+  if (argc < 2)
+    return refmountctl_usage_error (&ctl, "missing command (one of mount, unmount, list, show, "
+                                          "status, monitor, reload)");
+
+  if (g_str_equal (argv[1], "help"))
+    {
+      char *help_argv[] = { argv[2], (char *) "--help", NULL };
+
+      if (argc < 3)
+        {
+          print_usage (stdout);
+          return REFMOUNTCTL_EXIT_OK;
+        }
+      command = find_command (argv[2]);
+      if (command == NULL)
+        return unknown_command (&ctl, argv[2]);
+      return run_command (&ctl, command, 2, help_argv);
+    }
+  command = find_command (argv[1]);
+  if (command == NULL)
+    return unknown_command (&ctl, argv[1]);
+  return run_command (&ctl, command, argc - 1, argv + 1);
 }

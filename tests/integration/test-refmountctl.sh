@@ -4,7 +4,10 @@
 # Integration test: every refmountctl command against the real refmountd
 # (and polkitd) in the sandbox.  JSON output is parsed with python3 and
 # checked against the daemon's properties and /proc/self/mountinfo; exit
-# statuses (0 ok, 1 failed call, 2 usage), error wording, human output,
+# statuses (0 ok, 1 failed call, 2 usage, 3-8 per kind of failure), error
+# wording and hints, JSON errors, human output, global options anywhere,
+# unmount/show by SOURCE, what mount did (mounted or attached), wide
+# characters in tables, monitor waiting for the daemon,
 # the polkit agent paths (no TTY, --no-ask-password, a TTY through
 # script(1)), --release-on-exit, monitor seeing attach and detach, and
 # bash completion of managed mountpoints.
@@ -35,15 +38,23 @@ ctl ()
   CTL_ERR=$(cat "$SANDBOX_DIR/ctl.err")
 }
 
+# ctl_ok ARG...: exits 0 and writes nothing to stderr but mount's one
+# line saying what it did (kept in CTL_NOTE).
 ctl_ok ()
 {
   ctl "$@"
   ((CTL_RC == 0)) || fail "refmountctl $* exited $CTL_RC: $CTL_ERR"
-  [[ -z $CTL_ERR ]] || fail "refmountctl $* wrote to stderr: $CTL_ERR"
+  CTL_NOTE=
+  if [[ $CTL_ERR =~ ^(Mounted|Attached|Attachment)\ [^$'\n']*$ ]]; then
+    CTL_NOTE=$CTL_ERR
+  else
+    [[ -z $CTL_ERR ]] || fail "refmountctl $* wrote to stderr: $CTL_ERR"
+  fi
 }
 
 # ctl_fails STATUS TEXT ARG...: exits STATUS, stdout empty, stderr one line
-# (usage errors: plus the hint) containing TEXT.
+# containing TEXT, then for usage errors the pointer to --help, for others
+# at most a "Hint: " line.
 ctl_fails ()
 {
   local status=$1 text=$2
@@ -57,7 +68,9 @@ ctl_fails ()
     assert_contains "$CTL_ERR" "Try 'refmountctl" "usage hint"
     assert_eq "$(wc -l <<<"$CTL_ERR")" 2 "usage error: message and hint"
   else
-    assert_eq "$(wc -l <<<"$CTL_ERR")" 1 "one line on stderr"
+    assert_contains "$(head -n 1 <<<"$CTL_ERR")" "$text" "the error's first line"
+    [[ $(wc -l <<<"$CTL_ERR") == 1 || $(sed -n '2,$p' <<<"$CTL_ERR") =~ ^Hint:\ [^$'\n']*$ ]] ||
+      fail "refmountctl $*: one line on stderr, and a hint at most: $CTL_ERR"
   fi
 }
 
@@ -90,21 +103,29 @@ VERSION=${CTL_OUT#refmountctl }
 ctl_ok --help
 assert_contains "$CTL_OUT" "Usage: refmountctl"
 TOP_HELP=$CTL_OUT
-for cmd in mount unmount list show status monitor reload; do
-  assert_contains "$TOP_HELP" "  $cmd" "--help lists $cmd"
+assert_contains "$TOP_HELP" "(umount is unmount" "--help names the alias"
+for cmd in mount unmount umount list show status monitor reload; do
+  [[ $cmd == umount ]] || assert_contains "$TOP_HELP" "  $cmd" "--help lists $cmd"
   ctl_ok "$cmd" --help
-  assert_contains "$CTL_OUT" "refmountctl $cmd" "$cmd --help"
+  assert_contains "$CTL_OUT" "refmountctl ${cmd/#umount/unmount}" "$cmd --help"
 done
 ctl_fails 2 "missing command"
 ctl_fails 2 "unknown command 'frobnicate'" frobnicate
-ctl_fails 2 "unknown option '--frob'" --frob list
+assert_not_contains "$CTL_ERR" "did you mean" "no suggestion for a word far from every command"
+ctl_fails 2 "unknown command 'unmout'; did you mean 'unmount'?" unmout
+ctl_fails 2 "unknown command 'lsit'; did you mean 'list'?" lsit
+ctl_fails 2 "Unknown option --frob" --frob list
 ctl_fails 2 "Unknown option --frob" list --frob
+ctl_fails 2 "--json: expected pretty, short or off" list --json=loud
+ctl_ok help unmount
+assert_contains "$CTL_OUT" "refmountctl unmount" "help COMMAND"
 ctl_fails 2 "missing -t FSTYPE" mount src "$A"
 ctl_fails 2 "Missing argument for -t" mount src -t
 ctl_fails 2 "missing argument" mount -t tmpfs
 ctl_fails 2 "unexpected argument 'extra'" mount -t tmpfs src "$A" extra
 ctl_fails 2 "empty mount option in -o 'size=1m,,ro'" mount -t tmpfs -o size=1m,,ro src "$A"
-ctl_fails 2 "missing argument (expected MOUNTPOINT)" unmount
+ctl_fails 2 "missing argument (expected MOUNTPOINT or SOURCE)" unmount
+ctl_fails 2 "missing argument (expected MOUNTPOINT or SOURCE)" umount
 ctl_fails 2 "--force and --lazy exclude each other" unmount --force --lazy "$A"
 ctl_fails 2 "unexpected argument" show "$A" "$B"
 ctl_fails 2 "unexpected argument 'x'" status x
@@ -129,10 +150,29 @@ assert_contains "$CTL_OUT" "Generation: $GEN"
 assert_contains "$CTL_OUT" "Mount roots: $SANDBOX_ROOT"
 assert_contains "$CTL_OUT" "Mounts: 0 (0 mounted, 0 busy, 0 stale)"
 
+tc "FilesystemTypes: AllowedOptions and UseHelper per type; status shows them"
+assert_eq "$(rm_manager_property FilesystemTypes | tr -s ' ')" \
+  'a{sa{sv}} 4 "tmpfs" 2 "AllowedOptions" as 7 "size" "mode" "nr_inodes" "ro" "rw" "noexec" "noatime" "UseHelper" b false "ramfs" 2 "AllowedOptions" as 1 "mode" "UseHelper" b false "nfs" 2 "AllowedOptions" as 6 "vers" "ro" "rw" "soft" "timeo" "retrans" "UseHelper" b true "cifs" 2 "AllowedOptions" as 3 "vers" "ro" "rw" "UseHelper" b true' \
+  "FilesystemTypes"
+ctl_ok status --json
+py '
+t = j["filesystem_types"]
+assert sorted(t) == sorted(j["supported_filesystems"]), t
+assert t["tmpfs"] == {"allowed_options": ["size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime"],
+                      "use_helper": False}, t
+assert t["nfs"]["use_helper"] is True and t["ramfs"]["allowed_options"] == ["mode"], t'
+ctl_ok status
+assert_contains "$CTL_OUT" "TYPE   HELPER  ALLOWED OPTIONS" "status: the types table"
+assert_contains "$CTL_OUT" "tmpfs  no      size,mode,nr_inodes,ro,rw,noexec,noatime"
+assert_contains "$CTL_OUT" "nfs    yes     vers,ro,rw,soft,timeo,retrans"
+ctl_ok status --no-legend
+assert_not_contains "$CTL_OUT" "ALLOWED OPTIONS" "status --no-legend"
+
 # ---------------------------------------------------------------------------
 tc "mount prints the mountpoint; -o is split into single options"
 ctl_ok mount -t tmpfs -o size=1m,mode=0750 -o noatime share-a "$A"
 assert_eq "$CTL_OUT" "$A" "mount output"
+assert_eq "$CTL_NOTE" "Mounted share-a at $A; attachment refmountctl:0." "mount says it mounted"
 assert_mounted "$A"
 assert_eq "$(mount_field "$A" fstype)" tmpfs
 assert_eq "$(mount_field "$A" source)" share-a
@@ -142,7 +182,19 @@ assert_contains "$(mount_field "$A" options)" noatime "noatime reached the kerne
 # A relative MOUNTPOINT with a trailing slash names the same mountpoint.
 ctl_ok mount -t tmpfs -o size=1m,mode=0750,noatime --attachment vm-2 share-a "${A#"$PWD"/}/"
 assert_eq "$CTL_OUT" "$A" "second attachment"
+assert_eq "$CTL_NOTE" "Attached vm-2 to $A, which was already mounted; 2 attachments now." \
+  "mount says it attached"
 assert_mounted "$A"
+ctl_ok mount -t tmpfs -o size=1m,mode=0750,noatime --attachment vm-2 share-a "$A"
+assert_eq "$CTL_NOTE" "Attachment vm-2 was already attached to $A; nothing changed." \
+  "mount says the attachment was there"
+ctl_ok -q mount -t tmpfs -o size=1m,mode=0750,noatime --attachment vm-2 share-a "$A"
+assert_eq "$CTL_OUT/$CTL_ERR" "$A/" "-q: only the mountpoint"
+ctl_ok mount --json=short -t tmpfs -o size=1m,mode=0750,noatime --attachment vm-2 share-a "$A"
+py '
+assert j == {"mountpoint": root + "/a", "object_path": j["object_path"], "attachment": "vm-2",
+             "action": "already-attached", "attachments": 2}, j'
+assert_eq "$(wc -l <<<"$CTL_OUT")" 1 "--json=short: one line"
 
 tc "mount without MOUNTPOINT: the daemon derives ROOT/FSTYPE-HASH16"
 ctl_ok mount -t tmpfs -o size=1m derived-src
@@ -150,6 +202,19 @@ HASH=$(printf '%s' derived-src | sha256sum | cut -c1-16)
 D=$SANDBOX_ROOT/tmpfs-$HASH
 assert_eq "$CTL_OUT" "$D" "derived mountpoint"
 assert_mounted "$D"
+
+tc "mount --json says what it did"
+ctl_ok mount --json -t tmpfs -o size=1m --attachment j-0 json-src "$B"
+py '
+assert j["mountpoint"] == root + "/b" and j["action"] == "mounted" and j["attachments"] == 1, j
+assert j["attachment"] == "j-0" and j["object_path"].startswith("/org/refmount/Refmount1/mounts/"), j'
+ctl_ok --json mount -t tmpfs -o size=1m --attachment j-1 json-src "$B"
+py 'assert j["action"] == "attached" and j["attachments"] == 2, j'
+ctl_ok unmount --attachment j-0 "$B"
+ctl_ok unmount --json --attachment j-1 "$B"
+py 'assert j == {"mountpoint": root + "/b", "attachment": "j-1", "unmounted": True,
+             "state": "unmounted", "attachments": 0}, j'
+assert_not_mounted "$B"
 
 # ---------------------------------------------------------------------------
 tc "list --json agrees with /proc/self/mountinfo"
@@ -202,6 +267,51 @@ assert_eq "$(wc -l <<<"$CTL_OUT")" 2 "--no-legend: only the rows"
 assert_not_contains "$CTL_OUT" MOUNTPOINT
 assert_not_contains "$CTL_OUT" listed
 
+tc "list: columns aligned by terminal width (wide characters, long paths)"
+WIDE=$SANDBOX_ROOT/日本語-données
+LONG=$SANDBOX_ROOT/$(printf 'long%.0s' {1..20})
+ctl_ok mount -t tmpfs -o size=1m 源-wide "$WIDE"
+ctl_ok mount -t tmpfs -o size=1m long-src "$LONG"
+ctl_ok list
+python3 - "$CTL_OUT" <<'EOF' || fail "wide table check failed: $CTL_OUT"
+import sys, unicodedata
+def width(s):
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in s)
+lines = sys.argv[1].split("\n")
+header, rows = lines[0], lines[1:-2]
+assert len(rows) == 4, rows
+for name in ["FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"]:
+    col = width(header[:header.index(name)])
+    for r in rows:
+        # The cell starts at the same terminal column as its header.
+        i = 0
+        while width(r[:i]) < col:
+            i += 1
+        assert width(r[:i]) == col and r[i - 1] == " " and r[i] != " ", (name, r)
+EOF
+ctl_ok unmount "$WIDE"
+ctl_ok unmount "$LONG"
+
+tc "global options before or after the command; --; --no-pager, --no-legend, -q"
+ctl_ok --json=short list
+assert_eq "$(wc -l <<<"$CTL_OUT")" 1 "--json=short before the command"
+py 'assert len(j["mounts"]) == 2, j'
+ctl_ok list --json=pretty --no-pager
+assert_contains "$CTL_OUT" $'{\n  "mounts"' "--json=pretty after the command"
+ctl_ok --no-legend --no-pager -- list
+assert_eq "$(wc -l <<<"$CTL_OUT")" 2 "--no-legend before the command"
+ctl_ok --quiet unmount --attachment vm-2 "$A"
+assert_eq "$CTL_OUT" "" "--quiet unmount prints nothing"
+ctl_ok mount -t tmpfs -o size=1m,mode=0750,noatime --attachment vm-2 share-a "$A" -q
+assert_eq "$CTL_OUT/$CTL_ERR" "$A/" "-q after the arguments"
+ctl_ok --no-ask-password show "$A" --json=short --no-pager
+py 'assert j["mountpoint"] == root + "/a", j'
+# After --, an argument may start with "-".
+ctl_fails 2 "Unknown option -x" show -x
+ctl_fails 4 "'-x' is neither a managed mountpoint nor the source of one" show -- -x
+ctl_fails 1 "Invalid source '-dash'" mount -t tmpfs -- -dash "$B"
+
 tc "show MOUNTPOINT [--json]"
 ctl_ok show "$A" --json
 py '
@@ -216,6 +326,37 @@ assert_contains "$CTL_OUT" "State: mounted"
 assert_contains "$CTL_OUT" "Attachments: 2"
 assert_contains "$CTL_OUT" "refmountctl:0 (uid 0, since "
 assert_contains "$CTL_OUT" "vm-2 (uid 0, since "
+
+tc "show and unmount take a SOURCE, -t TYPE SOURCE, or a relative mountpoint"
+ctl_ok show --json share-a
+py 'assert j["mountpoint"] == root + "/a", j'
+ctl_ok show -t tmpfs --json share-a
+py 'assert j["mountpoint"] == root + "/a", j'
+ctl_fails 4 "'share-a' is neither a managed mountpoint nor the source of one" show -t ramfs share-a
+ctl_fails 4 "is neither a managed mountpoint" show "$(basename "$A")"
+(cd "$SANDBOX_ROOT" && ctl_ok show --json a && py 'assert j["mountpoint"] == root + "/a", j') ||
+  fail "show with a mountpoint relative to the current directory"
+# A source with a colon and a slash, mounted at a derived mountpoint: not
+# a path relative to the current directory.
+ctl_ok mount -t tmpfs -o size=1m fileserver:/export/images
+FS=$CTL_OUT
+ctl_ok show fileserver:/export/images
+assert_contains "$CTL_OUT" "Mountpoint: $FS"
+ctl_ok unmount fileserver:/export/images
+assert_eq "$CTL_OUT" "Released attachment refmountctl:0; $FS is unmounted."
+assert_not_mounted "$FS"
+# One source at two mountpoints: named, not guessed.
+ctl_ok mount -t tmpfs -o size=1m twice "$SANDBOX_ROOT/t1"
+ctl_ok mount -t tmpfs -o size=1m twice "$SANDBOX_ROOT/t2"
+ctl_fails 1 "Source 'twice' is mounted at 2 managed mountpoints: $SANDBOX_ROOT/t1 (tmpfs), $SANDBOX_ROOT/t2 (tmpfs)" unmount twice
+assert_mounted "$SANDBOX_ROOT/t1"
+ctl_ok umount "$SANDBOX_ROOT/t1"
+ctl_ok umount twice
+assert_eq "$CTL_OUT" "Released attachment refmountctl:0; $SANDBOX_ROOT/t2 is unmounted."
+# Nothing matches: the nearest managed mountpoint is suggested.
+ctl_fails 4 "'$SANDBOX_ROOT/b' is neither a managed mountpoint nor the source of one; did you mean '$A'?" show "$SANDBOX_ROOT/b"
+ctl_fails 4 "did you mean '$A'?" unmount "$SANDBOX_ROOT/a/"x
+ctl_fails 4 "neither a managed mountpoint nor the source of one (refmountctl list shows them)" show /srv/elsewhere
 ctl_ok status --json
 py 'assert (j["mounts"], j["attachments"], j["states"]["mounted"]) == (2, 3, 2), j'
 
@@ -234,29 +375,59 @@ assert_eq "$CTL_OUT" "Released attachment vm-4; $A is unmounted."
 assert_not_mounted "$A"
 
 # ---------------------------------------------------------------------------
-tc "errors: one line in words, exit 1"
-ctl_fails 1 "Not a managed mountpoint: " unmount "$A"
-assert_contains "$CTL_ERR" "$A"
-ctl_fails 1 "Not a managed mountpoint: " show "$A"
-ctl_fails 1 "No such attachment on this mountpoint: " unmount --attachment nope "$D"
-assert_contains "$CTL_ERR" "'nope'"
+tc "errors: said once, with what to do next; an exit status per kind"
+ctl_fails 4 "'$A' is neither a managed mountpoint nor the source of one" unmount "$A"
+ctl_fails 4 "'$A' is neither a managed mountpoint" show "$A"
+ctl_fails 4 "Attachment 'nope' is not attached to mountpoint '$D'" unmount --attachment nope "$D"
 assert_mounted "$D"
-ctl_fails 1 "Invalid argument: " mount -t tmpfs -o suid share-b "$B"
-assert_contains "$CTL_ERR" "suid"
-ctl_fails 1 "Invalid argument: " mount -t tmpfs share-b /tmp/outside
-assert_contains "$CTL_ERR" "/tmp/outside"
-ctl_fails 1 "Invalid argument: " mount -t tmpfs --attachment -bad share-b "$B"
-ctl_fails 1 "Conflicts with what is mounted there: " mount -t tmpfs -o size=2m other-src "$D"
-ctl_fails 1 "Invalid argument: " unmount --attachment "bad id" "$D"
+ctl_fails 1 "option 'suid' is never allowed" mount -t tmpfs -o suid share-b "$B"
+assert_contains "$CTL_ERR" "Hint: Options allowed for tmpfs: size, mode, nr_inodes, ro, rw, noexec, noatime (see refmountctl status)."
+ctl_fails 1 "option 'vers=3' is not allowed for tmpfs" mount -t tmpfs -o size=1m,vers=3 share-b "$B"
+assert_contains "$CTL_ERR" "Hint: Options allowed for tmpfs: size, mode,"
+ctl_fails 1 "Invalid " mount -t ext4 share-b "$B"
+assert_contains "$CTL_ERR" "Hint: Filesystem types refmountd allows: tmpfs, ramfs, nfs, cifs."
+ctl_fails 1 "Invalid " -q mount -t tmpfs -o suid share-b "$B"
+assert_not_contains "$CTL_ERR" "Hint:" "-q: no hint"
+ctl_fails 1 "/tmp/outside" mount -t tmpfs share-b /tmp/outside
+assert_not_contains "$CTL_ERR" "Hint:" "no hint for a refused mountpoint"
+ctl_fails 1 "Invalid " mount -t tmpfs --attachment -bad share-b "$B"
+ctl_fails 5 "Mountpoint '$D' already holds source 'derived-src'" mount -t tmpfs -o size=2m other-src "$D"
+ctl_fails 1 "Invalid attachment 'bad id'" unmount --attachment "bad id" "$D"
+ctl_fails 6 "" mount -t tmpfs -o size=bogus share-b "$B"
 assert_not_mounted "$B"
 
+tc "--json: errors as one JSON object on stderr"
+ctl --json show "$SANDBOX_ROOT/nothing"
+assert_eq "$CTL_RC" 4 "exit status"
+assert_eq "$CTL_OUT" "" "stdout"
+CTL_OUT=$CTL_ERR py '
+assert j == {"command": "show", "error": "org.refmount.Refmount1.Error.NotFound",
+             "message": j["message"], "exit_status": 4}, j
+assert "nothing" in j["message"], j'
+ctl mount -t tmpfs -o suid share-b "$B" --json=pretty
+assert_eq "$CTL_RC" 1 "exit status"
+CTL_OUT=$CTL_ERR py '
+assert j["error"] == "org.refmount.Refmount1.Error.InvalidArgument" and j["exit_status"] == 1, j
+assert "suid" in j["message"] and j["hint"].startswith("Hint: Options allowed for tmpfs"), j'
+assert_contains "$CTL_ERR" $'{\n  "command"' "--json=pretty: indented"
+ctl --json list --frob
+assert_eq "$CTL_RC" 2 "exit status"
+CTL_OUT=$CTL_ERR py '
+assert j["error"] is None and j["exit_status"] == 2 and j["command"] == "list", j
+assert j["message"] == "Unknown option --frob", j'
+
 # ---------------------------------------------------------------------------
-tc "nobody: NotAuthorized without a rule (no TTY, --no-ask-password)"
-ctl_fails 1 "Not authorized: " -u nobody mount -t tmpfs -o size=1m share-b "$B"
-ctl_fails 1 "Not authorized: " -u nobody --no-ask-password mount -t tmpfs -o size=1m share-b "$B"
-ctl_fails 1 "Not authorized: " -u nobody mount --no-ask-password -t tmpfs -o size=1m share-b "$B"
-ctl_fails 1 "Not authorized: " -u nobody reload
-ctl_fails 1 "Not authorized: " -u nobody unmount --attachment refmountctl:0 "$D"
+tc "nobody: NotAuthorized (exit 3) without a rule, said once, with a hint"
+ctl_fails 3 "Not authorized to perform 'org.refmount.mount'" -u nobody mount -t tmpfs -o size=1m share-b "$B"
+assert_not_contains "$CTL_ERR" "Not authorized: Not authorized" "said once"
+assert_contains "$CTL_ERR" "Hint: run refmountctl from a terminal so that polkit can ask for a password"
+assert_contains "$CTL_ERR" "polkit/examples/"
+ctl_fails 3 "Not authorized to perform" -u nobody --no-ask-password mount -t tmpfs -o size=1m share-b "$B"
+assert_contains "$CTL_ERR" "Hint: without --no-ask-password"
+ctl_fails 3 "Not authorized to perform" -u nobody mount --no-ask-password -t tmpfs -o size=1m share-b "$B"
+ctl_fails 3 "Not authorized to perform" -u nobody mount -t tmpfs -o size=1m share-b "$B" --no-ask-password
+ctl_fails 3 "Not authorized to perform 'org.refmount.manage'" -u nobody reload
+ctl_fails 3 "Not authorized to perform" -u nobody unmount --attachment refmountctl:0 "$D"
 assert_not_mounted "$B"
 assert_mounted "$D"
 
@@ -279,8 +450,9 @@ if command -v script >/dev/null 2>&1 && [[ -x /usr/bin/pkttyagent && -z ${SANDBO
   TTY_CMD=$(printf '%q ' "${AS_NOBODY[@]}" "$CTL" mount -t tmpfs -o size=1m share-b "$B")
   rc=0
   out=$(timeout 60 script -qec "$TTY_CMD" /dev/null </dev/null 2>&1) || rc=$?
-  assert_eq "$rc" 1 "exit status on a TTY: $out"
+  assert_eq "$rc" 3 "exit status on a TTY: $out"
   assert_contains "$out" "Not authorized"
+  assert_not_contains "$out" "Hint:" "on a terminal polkit could ask: no hint"
   assert_eq "$(_agents_registered)" "$((before + 1))" "pkttyagent registered once"
   grep 'Registered Authentication Agent for unix-process' "$SANDBOX_DIR/polkitd.log" | tail -n 1 |
     grep -q -- '--notify-fd 3 --fallback' || fail "pkttyagent's command line: $(tail -n 5 "$SANDBOX_DIR/polkitd.log")"
@@ -293,7 +465,7 @@ if command -v script >/dev/null 2>&1 && [[ -x /usr/bin/pkttyagent && -z ${SANDBO
   TTY_CMD=$(printf '%q ' "${AS_NOBODY[@]}" "$CTL" --no-ask-password mount -t tmpfs -o size=1m share-b "$B")
   rc=0
   out=$(timeout 60 script -qec "$TTY_CMD" /dev/null </dev/null 2>&1) || rc=$?
-  assert_eq "$rc" 1 "exit status on a TTY with --no-ask-password: $out"
+  assert_eq "$rc" 3 "exit status on a TTY with --no-ask-password: $out"
   assert_contains "$out" "Not authorized"
   assert_eq "$(_agents_registered)" "$((before + 1))" "--no-ask-password must not start pkttyagent"
   assert_not_mounted "$B"
@@ -317,7 +489,7 @@ assert_eq "$CTL_OUT" "$B"
 assert_mounted "$B"
 ctl_ok show --json "$B"
 py 'assert [(x["id"], x["uid"]) for x in j["attachments"]] == [("refmountctl:65534", 65534)], j'
-ctl_fails 1 "No such attachment on this mountpoint" -u nobody unmount --attachment refmountctl:0 "$B"
+ctl_fails 4 "Attachment 'refmountctl:0' is not attached to mountpoint '$B'" -u nobody unmount --attachment refmountctl:0 "$B"
 ctl -u nobody unmount "$B"
 ((CTL_RC == 0)) || fail "nobody's unmount failed ($CTL_RC): $CTL_ERR"
 assert_eq "$CTL_OUT" "Released attachment refmountctl:65534; $B is unmounted."
@@ -331,7 +503,13 @@ assert_eq "$CTL_OUT" "" "reload prints nothing"
 SANDBOX_ALLOWED_FS='tmpfs;ramfs;' sandbox_write_config
 ctl_ok reload
 ctl_ok status --json
-py 'assert sorted(j["supported_filesystems"]) == ["ramfs", "tmpfs"], j'
+py 'assert sorted(j["supported_filesystems"]) == ["ramfs", "tmpfs"], j
+assert sorted(j["filesystem_types"]) == ["ramfs", "tmpfs"], j'
+SANDBOX_ALLOWED_FS='tmpfs;ramfs;' sandbox_write_config "[Filesystem ramfs]
+AllowedOptions=mode;size;"
+ctl_ok reload
+ctl_ok status --json
+py 'assert j["filesystem_types"]["ramfs"]["allowed_options"] == ["mode", "size"], j'
 
 # ---------------------------------------------------------------------------
 tc "mount --release-on-exit holds the attachment while refmountctl runs"
@@ -484,10 +662,15 @@ if [[ -f /usr/share/bash-completion/bash_completion ]]; then
     COMP_WORDS=(refmountctl mount -t "")
     COMP_CWORD=3
     _refmountctl
-    printf "fs:%s\n" "${COMPREPLY[@]}"' _ "$SANDBOX_SOURCE_DIR/data/completion/refmountctl" "$SANDBOX_ROOT")
+    printf "fs:%s\n" "${COMPREPLY[@]}"
+    COMP_WORDS=(refmountctl mount -t ramfs -o "")
+    COMP_CWORD=5
+    _refmountctl
+    printf "opt:%s\n" "${COMPREPLY[@]}"' _ "$SANDBOX_SOURCE_DIR/data/completion/refmountctl" "$SANDBOX_ROOT")
   # printf %q output of the two mountpoints, sorted by list.
-  assert_eq "$(grep -v '^fs:' <<<"$COMP")" "$(printf '%q\n%q' "$D" "$S")" "completed mountpoints"
+  assert_eq "$(grep -v -e '^fs:' -e '^opt:' <<<"$COMP")" "$(printf '%q\n%q' "$D" "$S")" "completed mountpoints"
   assert_eq "$(grep '^fs:' <<<"$COMP" | sort | tr '\n' ' ')" "fs:ramfs fs:tmpfs " "completed -t"
+  assert_eq "$(grep '^opt:' <<<"$COMP" | sort | tr '\n' ' ')" "opt:mode opt:size " "completed -o after -t ramfs"
   ctl_ok unmount "$S"
 fi
 
@@ -500,10 +683,44 @@ assert_eq "$CTL_OUT" "MOUNTPOINT  FSTYPE  SOURCE  STATE  ATTACHMENTS
 
 0 mounts listed." "empty list"
 
-tc "the daemon gone: exit 1 with words"
+tc "the daemon gone: exit 8 with words"
 sandbox_stop_daemon
-ctl_fails 1 "refmountd is not available on the system bus" list
-ctl_fails 1 "refmountd is not available on the system bus" unmount "$D"
+ctl_fails 8 "refmountd is not available on the system bus" list
+ctl_fails 8 "refmountd is not available on the system bus" unmount "$D"
+ctl --json status
+assert_eq "$CTL_RC" 8 "exit status"
+CTL_OUT=$CTL_ERR py 'assert j["error"] == "org.freedesktop.DBus.Error.ServiceUnknown" and j["exit_status"] == 8, j'
+
+tc "monitor waits for the daemon to appear"
+rm -f "$SANDBOX_DIR/monitor.out" "$SANDBOX_DIR/monitor.err"
+"$CTL" monitor </dev/null >"$SANDBOX_DIR/monitor.out" 2>"$SANDBOX_DIR/monitor.err" &
+MON_PID=$!
+sandbox_track_pid "$MON_PID"
+_monitor_waiting ()
+{
+  grep -q '^Monitoring refmountd (not running; waiting for it to appear on the bus)' \
+    "$SANDBOX_DIR/monitor.err" 2>/dev/null && return 0
+  sandbox_pid_alive "$MON_PID" || fail "monitor exited: $(cat "$SANDBOX_DIR/monitor.err")"
+  return 1
+}
+sandbox_wait_until 30 "refmountctl monitor to wait" _monitor_waiting
+sandbox_start_daemon
+sandbox_wait_until 20 "monitor to see the daemon" _monitor_saw "daemon-appeared"
+W=$SANDBOX_ROOT/w
+ctl_ok mount -t tmpfs -o size=1m --attachment w-1 wait-src "$W"
+sandbox_wait_until 20 "monitor to see the attachment" _monitor_saw "w-1"
+sandbox_stop_daemon
+sandbox_wait_until 20 "monitor to see the daemon leave" _monitor_saw "daemon-left"
+monitor_stop
+EVENTS=$(awk '{ $1 = ""; sub(/^ +/, ""); print }' "$SANDBOX_DIR/monitor.out" | tr -s ' ')
+assert_contains "$EVENTS" "daemon-appeared $RM_BUS
+added $W tmpfs wait-src, mounted
+attached $W w-1 (uid 0)" "monitor events after waiting"
+assert_contains "$EVENTS" "daemon-left $RM_BUS"
+sandbox_start_daemon
+ctl_ok unmount --attachment w-1 "$W"
+assert_not_mounted "$W"
+sandbox_stop_daemon
 
 tc "the bus gone: monitor and mount --release-on-exit exit 1 and say why"
 sandbox_start_daemon
