@@ -126,12 +126,34 @@ mount_locked (RefmountTable               *table,
                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
                    ? REFMOUNT_ERROR_INVALID_ARGUMENT
                    : REFMOUNT_ERROR_FAILED;
+
+      if (g_error_matches (local_error, G_IO_ERROR, REFMOUNT_PATH_ERROR_CROSSES_MOUNT))
+        {
+          /* Another filesystem hides part of the path (a stale record
+           * stays stale): never create or mount anything inside it. */
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
+                              "Not mounting %s: %s", entry->mountpoint, local_error->message);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' cannot be reached without crossing another mount: %s",
+                       entry->mountpoint, local_error->message);
+          return FALSE;
+        }
       g_set_error (error, REFMOUNT_ERROR, code, "Invalid mountpoint '%s': %s",
                    entry->mountpoint, local_error->message);
       return FALSE;
     }
 
   km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  if (km == NULL && refmount_path_fd_is_mount_root (dirfd))
+    {
+      /* A mount the lookup does not see at this path (it moved here, or
+       * appeared just now): never stack another one on it. */
+      close (dirfd);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                   "Mountpoint '%s' already has a filesystem mounted on it, which refmount does not manage",
+                   entry->mountpoint);
+      return FALSE;
+    }
   if (km != NULL)
     {
       close (dirfd);

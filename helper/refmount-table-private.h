@@ -49,6 +49,10 @@ struct _RefmountTable
   GMutex      mutex;      /* entries, uid_counts, commit_seq, pending */
   GHashTable *entries;    /* mountpoint -> RefmountEntry* */
   GHashTable *uid_counts; /* uid -> attachments held */
+  /* Every proper ancestor of an entry's mountpoint -> how many entries lie
+   * beneath it, so that a new mountpoint above a managed one is found
+   * without walking the table (tenant isolation, SPEC §4). */
+  GHashTable *ancestors;
   guint64     commit_seq;
   /* Journal frames (GVariant*) of the commits not yet durable, in commit
    * order; only the persist_mutex holder removes them, from the head. */
@@ -77,6 +81,19 @@ void           refmount_entry_unref (RefmountEntry *entry);
 gboolean       refmount_entry_lock (RefmountEntry *entry,
                                     gint64         deadline);
 void           refmount_entry_unlock (RefmountEntry *entry);
+
+/* Put @entry into the table (table mutex held) / take it out. */
+void refmount_table_insert_entry_locked (RefmountTable *table,
+                                         RefmountEntry *entry);
+void refmount_table_remove_entry_locked (RefmountTable *table,
+                                         RefmountEntry *entry);
+
+/* Conflict when @mountpoint is an ancestor or a descendant of a managed
+ * mountpoint in any state (mounted, busy, stale, or being mounted);
+ * table mutex held. */
+gboolean refmount_table_check_tree_locked (RefmountTable *table,
+                                           const char    *mountpoint,
+                                           GError       **error);
 
 RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
                                           const char    *mountpoint,

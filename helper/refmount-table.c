@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "refmount-error.h"
@@ -33,6 +34,7 @@ refmount_table_new (RefmountBackend         *backend,
   table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) refmount_entry_unref);
   table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  table->ancestors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   table->sources = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_source_unref, NULL);
   table->backend = backend;
   table->journal = refmount_journal_new (state_dir);
@@ -63,6 +65,7 @@ refmount_table_free (RefmountTable *table)
   refmount_runner_free (table->runner);
   g_hash_table_unref (table->entries);
   g_hash_table_unref (table->uid_counts);
+  g_hash_table_unref (table->ancestors);
   g_main_context_unref (table->context);
   g_queue_clear_full (&table->pending, (GDestroyNotify) g_variant_unref);
   refmount_journal_free (table->journal);
@@ -150,6 +153,93 @@ refmount_entry_unlock (RefmountEntry *entry)
   g_cond_signal (&entry->lock_cond);
 }
 
+/* ---- the tree of mountpoints ------------------------------------------ */
+
+/* The proper ancestors of a canonical absolute path, longest first:
+ * "/a/b/c" -> "/a/b", "/a". */
+static void
+ancestors_adjust (RefmountTable *table,
+                  const char    *mountpoint,
+                  int            delta)
+{
+  g_autofree char *path = g_strdup (mountpoint);
+  char            *slash;
+
+  while ((slash = strrchr (path, '/')) != NULL && slash != path)
+    {
+      int count;
+
+      *slash = '\0';
+      count = GPOINTER_TO_INT (g_hash_table_lookup (table->ancestors, path)) + delta;
+      if (count > 0)
+        g_hash_table_insert (table->ancestors, g_strdup (path), GINT_TO_POINTER (count));
+      else
+        g_hash_table_remove (table->ancestors, path);
+    }
+}
+
+void
+refmount_table_insert_entry_locked (RefmountTable *table,
+                                    RefmountEntry *entry)
+{
+  g_hash_table_insert (table->entries, entry->mountpoint, entry);
+  ancestors_adjust (table, entry->mountpoint, +1);
+}
+
+void
+refmount_table_remove_entry_locked (RefmountTable *table,
+                                    RefmountEntry *entry)
+{
+  ancestors_adjust (table, entry->mountpoint, -1);
+  g_hash_table_remove (table->entries, entry->mountpoint);
+}
+
+gboolean
+refmount_table_check_tree_locked (RefmountTable *table,
+                                  const char    *mountpoint,
+                                  GError       **error)
+{
+  g_autofree char *path = g_strdup (mountpoint);
+  char            *slash;
+  gsize            len = strlen (mountpoint);
+
+  /* Beneath a managed mountpoint: mounting there would put a tree of
+   * directories and a mount inside another caller's filesystem. */
+  while ((slash = strrchr (path, '/')) != NULL && slash != path)
+    {
+      *slash = '\0';
+      if (g_hash_table_contains (table->entries, path))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' lies inside mountpoint '%s', which refmount manages",
+                       mountpoint, path);
+          return FALSE;
+        }
+    }
+
+  /* Above one: mounting there would hide it. */
+  if (g_hash_table_contains (table->ancestors, mountpoint))
+    {
+      GHashTableIter iter;
+      gpointer       key;
+
+      g_hash_table_iter_init (&iter, table->entries);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          const char *other = key;
+
+          if (strncmp (other, mountpoint, len) == 0 && other[len] == '/')
+            {
+              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                           "Mountpoint '%s' lies above mountpoint '%s', which refmount manages",
+                           mountpoint, other);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
+}
+
 /* Look up (and with @create, insert) the entry and lock it.  An entry
  * removed while we waited for its lock is never used: look it up again,
  * as Nova's _get_locked does. */
@@ -184,8 +274,13 @@ refmount_table_lock_entry (RefmountTable *table,
                              mountpoint, max_mounts);
                 return NULL;
               }
+            /* Under the table mutex: of two overlapping requests (the
+             * victim's Mount of a/b while the attacker's Mount of a is in
+             * flight), exactly one gets an entry. */
+            if (!refmount_table_check_tree_locked (table, mountpoint, error))
+              return NULL;
             entry = refmount_entry_new (mountpoint);
-            g_hash_table_insert (table->entries, entry->mountpoint, entry);
+            refmount_table_insert_entry_locked (table, entry);
           }
         refmount_entry_ref (entry);
       }
@@ -307,7 +402,7 @@ refmount_table_commit (RefmountTable *table,
   if (entry->record == NULL && !entry->removed)
     {
       entry->removed = TRUE;
-      g_hash_table_remove (table->entries, entry->mountpoint);
+      refmount_table_remove_entry_locked (table, entry);
     }
   table->commit_seq++;
 }

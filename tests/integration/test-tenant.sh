@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test: tenant isolation (issue 10).  Two unprivileged users,
+# nobody (the victim) and rmtenant (uid 61601, the attacker), are both
+# granted org.refmount.mount beneath the mount root by one polkit rule,
+# and nothing else.  Each case is an attack as the hostile uid runs it:
+#   inside      a Mount inside the victim's mount
+#   above       a Mount above the victim's mount
+#   hidden      a filesystem mounted above it behind refmount's back, then
+#               the victim's next Mount
+#   options     ro,rw against rw,ro; size=2m,size=1m against the reverse
+#   limit       20 concurrent Mounts of one uid through a slow helper
+#               with MaxAttachmentsPerUser=3
+#   fds         a helper lists the fds it inherited
+#   log         a mountpoint that forges audit fields
+# TENANT_CASES (space-separated names) runs a subset.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+export SANDBOX_ALLOWED_FS="tmpfs;refmountslow;refmountfds;"
+export SANDBOX_MAX_ATTACH=3
+sandbox_init "$@"
+
+want ()
+{
+  [[ -z ${TENANT_CASES:-} || " $TENANT_CASES " == *" $1 "* ]]
+}
+
+# The attacker's passwd and group entries, in this namespace only (polkitd
+# resolves subject.user through NSS on every check).
+TENANT_UID=61601
+ETC=$SANDBOX_DIR/etc
+mkdir -m 0755 "$ETC"
+cp /etc/passwd "$ETC/passwd"
+cp /etc/group "$ETC/group"
+! grep -qE "^rmtenant:|^[^:]*:[^:]*:$TENANT_UID:" "$ETC/passwd" ||
+  fail "user rmtenant or uid $TENANT_UID already exists on this machine"
+printf 'rmtenant:x:%s:%s::/nonexistent:/usr/sbin/nologin\n' "$TENANT_UID" "$TENANT_UID" >>"$ETC/passwd"
+printf 'rmtenant:x:%s:\n' "$TENANT_UID" >>"$ETC/group"
+chmod 0644 "$ETC/passwd" "$ETC/group"
+mount --bind "$ETC/passwd" /etc/passwd
+mount --bind "$ETC/group" /etc/group
+
+# Slow and fd-listing mount helpers, through a read-only overlay over
+# /sbin (as test-hang-helper.sh does); the host's /sbin is never written.
+SBIN=$(readlink -f /sbin)
+EXTRA=$SANDBOX_DIR/sbin-extra
+mkdir -m 0755 "$EXTRA"
+cat >"$EXTRA/mount.refmountslow" <<'HELPER'
+#!/bin/sh
+# Written by test-tenant.sh: a mount that takes 2 s, then fails.
+sleep 2
+echo "slow helper done"
+exit 32
+HELPER
+cat >"$EXTRA/mount.refmountfds" <<'HELPER'
+#!/bin/sh
+# Written by test-tenant.sh: report the fds a helper inherits.
+ls -l /proc/self/fd/ 2>&1 | sed -n 's/.* \([0-9][0-9]*\) -> \(.*\)$/fd:\1=\2/p' | tr '\n' ' '
+exit 32
+HELPER
+chmod 0755 "$EXTRA/mount.refmountslow" "$EXTRA/mount.refmountfds"
+HELPERS=yes
+mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null || HELPERS=
+[[ -x /sbin/mount.refmountfds ]] || HELPERS=
+
+sandbox_write_config "
+[Filesystem refmountslow]
+AllowedOptions=ro;
+UseHelper=true
+
+[Filesystem refmountfds]
+AllowedOptions=ro;
+UseHelper=true
+"
+sandbox_start_daemon
+
+R=$SANDBOX_ROOT
+sandbox_set_rules tenants <<EOF
+// Written by test-tenant.sh: both tenants may mount beneath the root.
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.mount" &&
+        (subject.user == "nobody" || subject.user == "rmtenant") &&
+        action.lookup("mountpoint").indexOf("$R/") == 0)
+        return polkit.Result.YES;
+    return polkit.Result.NOT_HANDLED;
+});
+EOF
+
+AS_TENANT=(setpriv --reuid="$TENANT_UID" --regid="$TENANT_UID" --clear-groups --
+  env HOME=/nonexistent USER=rmtenant LOGNAME=rmtenant)
+
+# t_mount WHO FSTYPE SOURCE MOUNTPOINT ATTACHMENT [OPTION...]; WHO is
+# victim (nobody) or attacker (rmtenant).
+t_mount ()
+{
+  local who=$1 fstype=$2 source=$3 mountpoint=$4 attachment=$5
+  shift 5
+  if [[ $who == victim ]]; then
+    rm_mount -u nobody "$fstype" "$source" "$mountpoint" "$attachment" "$@"
+    return
+  fi
+  RM_RC=0
+  RM_OUT=$("${AS_TENANT[@]}" gdbus call --system --timeout 60 --dest "$RM_BUS" \
+    --object-path "$RM_MANAGER_PATH" --method "$RM_MANAGER_IFACE.Mount" \
+    "$(gv_str "$fstype")" "$(gv_str "$source")" "$(gv_str "$mountpoint")" \
+    "$(gv_strv "$@")" "$(gv_str "$attachment")" '@a{sv} {}' 2>&1) || RM_RC=$?
+}
+
+# Sanity: the rule lets both in.
+tc "both tenants may mount beneath the root"
+t_mount attacker tmpfs own "$R/own" own size=1m
+assert_ok "Mount as rmtenant"
+t_mount victim tmpfs own "$R/own" own2 size=1m
+assert_ok "Mount as nobody"
+rm_unmount "$R/own" own
+rm_unmount "$R/own" own2
+
+if want inside; then
+  tc "inside: a Mount inside the victim's mount is refused"
+  t_mount victim tmpfs victim-data "$R/victim" v size=1m
+  assert_ok "victim's Mount"
+  echo secret >"$R/victim/file"
+  t_mount attacker tmpfs evil "$R/victim/images" a size=1m
+  assert_error Conflict "$R/victim/images" "'$R/victim'"
+  t_mount attacker tmpfs evil "$R/victim/made/by/refmountd" a size=1m
+  assert_error Conflict "'$R/victim'"
+  [[ ! -e $R/victim/made && ! -e $R/victim/images ]] ||
+    fail "refmountd created directories inside the victim's filesystem: $(ls "$R/victim")"
+  assert_eq "$(mounts_beneath "$R/victim")" "$R/victim" "mounts at or beneath the victim's"
+  assert_eq "$(cat "$R/victim/file")" secret
+  rm_unmount -u nobody "$R/victim" v
+  assert_ok
+fi
+
+if want above; then
+  tc "above: a Mount above the victim's mount is refused"
+  t_mount victim tmpfs victim-vol "$R/proj/vol" v size=1m
+  assert_ok "victim's Mount"
+  echo data >"$R/proj/vol/file"
+  t_mount attacker tmpfs evil "$R/proj" a size=1m
+  assert_error Conflict "'$R/proj'" "'$R/proj/vol'"
+  assert_not_mounted "$R/proj"
+  assert_eq "$(cat "$R/proj/vol/file")" data "the victim's data is still visible"
+  rm_unmount -u nobody "$R/proj/vol" v
+  assert_ok
+  assert_eq "$RM_UNMOUNTED" true
+fi
+
+if want hidden; then
+  tc "hidden: a filesystem mounted over the victim's behind refmount's back"
+  t_mount victim tmpfs victim-vol "$R/proj/vol" v size=1m
+  assert_ok "victim's Mount"
+  echo data >"$R/proj/vol/file"
+  mount -t tmpfs -o size=1m hider "$R/proj"
+  t_mount victim tmpfs victim-vol "$R/proj/vol" v2 size=1m
+  assert_error Conflict "'$R/proj/vol'" "crossing another mount"
+  [[ ! -e $R/proj/vol ]] || fail "refmountd created $R/proj/vol inside the other filesystem"
+  umount "$R/proj"
+  assert_eq "$(cat "$R/proj/vol/file")" data "the victim's filesystem was left alone"
+  assert_eq "$(mount_count "$R/proj/vol")" 1 "mounts at $R/proj/vol"
+  # Once nothing hides it any more, the victim's Mount works again.
+  t_mount victim tmpfs victim-vol "$R/proj/vol" v2 size=1m
+  assert_ok "victim's Mount once the other filesystem is gone"
+  assert_eq "$(cat "$R/proj/vol/file")" data "the victim's own filesystem"
+  rm_unmount -u nobody "$R/proj/vol" v
+  rm_unmount -u nobody "$R/proj/vol" v2
+  assert_ok
+  assert_eq "$RM_UNMOUNTED" true
+fi
+
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
