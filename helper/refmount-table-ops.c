@@ -306,6 +306,11 @@ attach_locked (RefmountTable               *table,
   RefmountRecord            *record = entry->record;
   gboolean                   mounted_now = FALSE;
 
+  /* Whatever the configuration and the caller put together, libmount
+   * must read the final string as nosuid,nodev. */
+  if (!refmount_options_check_confined ((const char *const *) effective, error))
+    return FALSE;
+
   if (record != NULL)
     {
       RefmountAttachment *existing;

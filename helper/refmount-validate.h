@@ -51,13 +51,25 @@ char *refmount_derive_mountpoint (const RefmountConfig *config,
                                   const char           *fstype,
                                   const char           *source);
 
+/* @options in mount order with only the last option of each name — and of
+ * each pair of opposites (ro/rw, sync/async, X/noX such as exec/noexec,
+ * suid/nosuid, dev/nodev, atime/noatime) — kept: what libmount applies,
+ * since a later option overrides an earlier one. */
+GStrv refmount_options_normalise (const char *const *options);
+
 /* Caller options in order, then per-fs ForcedOptions, then [Daemon]
- * ForcedOptions, each added once (an exact duplicate is dropped). */
+ * ForcedOptions, normalised (refmount_options_normalise()). */
 GStrv refmount_effective_options (const RefmountConfig *config,
                                   const char           *fstype,
                                   const char *const    *options);
 
-/* Order-insensitive comparison of two effective option lists. */
+/* TRUE when libmount reads @effective (joined with ',') as setting both
+ * nosuid and nodev; else REFMOUNT_ERROR_INVALID_ARGUMENT. */
+gboolean refmount_options_check_confined (const char *const *effective,
+                                          GError           **error);
+
+/* Comparison of two option lists after normalising both: the same
+ * options in another order compare equal, "ro,rw" equals "rw". */
 gboolean refmount_options_equal (const char *const *a,
                                  const char *const *b);
 

@@ -181,6 +181,34 @@ test_in_flight (Fixture      *fx,
     }
 }
 
+/* Finding 3: options compared as sets but applied in order. */
+static void
+test_options_last_wins (Fixture      *fx,
+                        gconstpointer data)
+{
+  g_autofree char   *m = mp (fx, "opts");
+  g_autofree char   *s = mp (fx, "sizes");
+  g_autoptr (GError) error = NULL;
+  const char        *ro_rw[] = { "ro", "rw", NULL };
+  const char        *rw_ro[] = { "rw", "ro", NULL };
+  const char        *s21[] = { "size=2m", "size=1m", NULL };
+  const char        *s12[] = { "size=1m", "size=2m", NULL };
+
+  g_assert_true (attach_full (fx, m, "src", "v", VICTIM, ro_rw, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (fx->fake->last_options, ==, "rw,nosuid,nodev");
+  g_assert_false (attach_full (fx, m, "src", "a", ATTACKER, rw_ro, &error));
+  assert_conflict_naming (error, m);
+  g_clear_error (&error);
+
+  g_assert_true (attach_full (fx, s, "src", "v", VICTIM, s21, &error));
+  g_assert_cmpstr (fx->fake->last_options, ==, "size=1m,nosuid,nodev");
+  g_assert_false (attach_full (fx, s, "src", "a", ATTACKER, s12, &error));
+  assert_conflict_naming (error, s);
+  g_assert_cmpuint (n_attachments (fx, m), ==, 1);
+  g_assert_cmpuint (n_attachments (fx, s), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -193,5 +221,6 @@ main (int    argc,
   ADD ("/tenant/above", test_above);
   ADD ("/tenant/stale-and-busy", test_stale_and_busy);
   ADD ("/tenant/in-flight", test_in_flight);
+  ADD ("/tenant/options-last-wins", test_options_last_wins);
   return g_test_run ();
 }

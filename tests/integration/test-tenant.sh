@@ -170,4 +170,27 @@ if want hidden; then
   assert_eq "$RM_UNMOUNTED" true
 fi
 
+if want options; then
+  tc "options: ro,rw is rw, and rw,ro is not the same mount"
+  t_mount victim tmpfs opts "$R/opts" v ro rw
+  assert_ok "victim's Mount with ro,rw"
+  assert_contains "$(mount_field "$R/opts" options)" rw "mount options of ro,rw"
+  t_mount attacker tmpfs opts "$R/opts" a rw ro
+  assert_error Conflict "'$R/opts'"
+  t_mount attacker tmpfs opts "$R/opts" a rw
+  assert_ok "the same effective options in another spelling"
+  rm_unmount -u nobody "$R/opts" v
+  rm_unmount "$R/opts" a
+  assert_ok
+
+  tc "options: size=2m,size=1m against size=1m,size=2m"
+  t_mount victim tmpfs sizes "$R/sizes" v size=2m size=1m
+  assert_ok
+  assert_contains "$(mount_field "$R/sizes" super)" "size=1024k" "tmpfs size of size=2m,size=1m"
+  t_mount attacker tmpfs sizes "$R/sizes" a size=1m size=2m
+  assert_error Conflict "'$R/sizes'"
+  rm_unmount -u nobody "$R/sizes" v
+  assert_ok
+fi
+
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
