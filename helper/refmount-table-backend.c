@@ -250,6 +250,8 @@ late_cb (gpointer      data,
         commit_and_write (table, entry);
     }
 
+  /* The caller was told Timeout: its attachment slot is free again. */
+  refmount_table_release_uid (table, entry);
   refmount_table_unlock_entry (table, entry);
 }
 

@@ -289,6 +289,24 @@ rollback_mount (RefmountTable *table,
     }
 }
 
+/* MaxAttachmentsPerUser: the slot is taken under the table mutex before
+ * anything is mounted, and given back on failure. */
+static gboolean
+reserve_slot (RefmountTable               *table,
+              RefmountConfig              *config,
+              RefmountEntry               *entry,
+              const RefmountAttachRequest *request,
+              GError                     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (refmount_table_reserve_uid (table, entry, request->uid, config->max_attachments_per_user, &local_error))
+    return TRUE;
+  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+               "Cannot add attachment '%s': %s", request->attachment, local_error->message);
+  return FALSE;
+}
+
 static gboolean
 attach_locked (RefmountTable               *table,
                RefmountConfig              *config,
@@ -345,14 +363,8 @@ attach_locked (RefmountTable               *table,
           g_debug ("Attachment %s already on %s", request->attachment, entry->mountpoint);
           return TRUE;
         }
-      if (existing == NULL && config->max_attachments_per_user > 0 &&
-          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
-        {
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
-                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
-                       request->attachment, request->uid, config->max_attachments_per_user);
-          return FALSE;
-        }
+      if (existing == NULL && !reserve_slot (table, config, entry, request, error))
+        return FALSE;
 
       previous = refmount_record_copy (record);
       if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
@@ -373,14 +385,8 @@ attach_locked (RefmountTable               *table,
     }
   else
     {
-      if (config->max_attachments_per_user > 0 &&
-          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
-        {
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
-                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
-                       request->attachment, request->uid, config->max_attachments_per_user);
-          return FALSE;
-        }
+      if (!reserve_slot (table, config, entry, request, error))
+        return FALSE;
       if (!mount_locked (table, config, entry, request, (const char *const *) effective,
                          deadline, &mounted_now, handed_off, error))
         return FALSE;
@@ -465,9 +471,10 @@ refmount_table_attach (RefmountTable               *table,
     ok = attach_locked (table, config, entry, request, deadline, &handed_off, error);
 
   if (handed_off)
-    return FALSE;
+    return FALSE; /* the late completion gives the slot back */
   if (entry->record == NULL)
     refmount_table_commit (table, entry); /* a fresh entry that failed: drop it */
+  refmount_table_release_uid (table, entry);
   refmount_table_unlock_entry (table, entry);
   return ok;
 }

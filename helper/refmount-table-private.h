@@ -41,14 +41,18 @@ typedef struct
   guint           busy_attempt;
   int             mounted_fd; /* the directory this process mounted on, or -1 */
   gint64          op_uid;     /* caller of the operation in progress, -1: the daemon */
-  gint64          op_pid;
+  /* The uid whose attachment slot this operation holds (table mutex),
+   * -1: none; given back at the next commit or on failure. */
+  gint64 reserved_uid;
+  gint64 op_pid;
 } RefmountEntry;
 
 struct _RefmountTable
 {
-  GMutex      mutex;      /* entries, uid_counts, commit_seq, pending */
-  GHashTable *entries;    /* mountpoint -> RefmountEntry* */
-  GHashTable *uid_counts; /* uid -> attachments held */
+  GMutex      mutex;        /* entries, uid_counts, commit_seq, pending */
+  GHashTable *entries;      /* mountpoint -> RefmountEntry* */
+  GHashTable *uid_counts;   /* uid -> attachments held */
+  GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
   /* Every proper ancestor of an entry's mountpoint -> how many entries lie
    * beneath it, so that a new mountpoint above a managed one is found
    * without walking the table (tenant isolation, SPEC §4). */
@@ -111,11 +115,23 @@ void           refmount_table_notify (RefmountTable *table,
                                       RefmountEntry *entry);
 guint          refmount_table_count_uid (RefmountTable *table,
                                          guint32        uid);
-void           refmount_table_remove_created_dir (RefmountTable *table,
-                                                  RefmountEntry *entry);
-void           refmount_table_schedule_busy_retry (RefmountTable *table,
-                                                   const char    *mountpoint,
-                                                   guint          attempt);
+/* Reserve one attachment slot of @uid for the operation on @entry (entry
+ * lock held) before anything is mounted: LimitExceeded when the uid's
+ * committed plus in-flight attachments reach @max (0: no limit).  The
+ * slot goes back at the entry's next commit (the attachment then counts
+ * as committed, or failed) or with refmount_table_release_uid(). */
+gboolean refmount_table_reserve_uid (RefmountTable *table,
+                                     RefmountEntry *entry,
+                                     guint32        uid,
+                                     guint          max,
+                                     GError       **error);
+void     refmount_table_release_uid (RefmountTable *table,
+                                     RefmountEntry *entry);
+void     refmount_table_remove_created_dir (RefmountTable *table,
+                                            RefmountEntry *entry);
+void     refmount_table_schedule_busy_retry (RefmountTable *table,
+                                             const char    *mountpoint,
+                                             guint          attempt);
 
 /* With the entry locked, its record present and no attachments left:
  * unmount, then drop the entry (TRUE in *out_unmounted) or keep it as

@@ -34,6 +34,7 @@ refmount_table_new (RefmountBackend         *backend,
   table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) refmount_entry_unref);
   table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  table->uid_reserved = g_hash_table_new (g_direct_hash, g_direct_equal);
   table->ancestors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   table->sources = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_source_unref, NULL);
   table->backend = backend;
@@ -65,6 +66,7 @@ refmount_table_free (RefmountTable *table)
   refmount_runner_free (table->runner);
   g_hash_table_unref (table->entries);
   g_hash_table_unref (table->uid_counts);
+  g_hash_table_unref (table->uid_reserved);
   g_hash_table_unref (table->ancestors);
   g_main_context_unref (table->context);
   g_queue_clear_full (&table->pending, (GDestroyNotify) g_variant_unref);
@@ -123,6 +125,7 @@ refmount_entry_new (const char *mountpoint)
   entry->mountpoint = g_strdup (mountpoint);
   entry->op_uid = -1;
   entry->op_pid = -1;
+  entry->reserved_uid = -1;
   entry->mounted_fd = -1;
   return entry;
 }
@@ -364,6 +367,61 @@ uid_counts_adjust (RefmountTable *table,
     }
 }
 
+static void
+release_uid_locked (RefmountTable *table,
+                    RefmountEntry *entry)
+{
+  gpointer key;
+  int      count;
+
+  if (entry->reserved_uid < 0)
+    return;
+  key = GUINT_TO_POINTER ((guint32) entry->reserved_uid);
+  count = GPOINTER_TO_INT (g_hash_table_lookup (table->uid_reserved, key)) - 1;
+  if (count > 0)
+    g_hash_table_insert (table->uid_reserved, key, GINT_TO_POINTER (count));
+  else
+    g_hash_table_remove (table->uid_reserved, key);
+  entry->reserved_uid = -1;
+}
+
+gboolean
+refmount_table_reserve_uid (RefmountTable *table,
+                            RefmountEntry *entry,
+                            guint32        uid,
+                            guint          max,
+                            GError       **error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  gpointer                 key = GUINT_TO_POINTER (uid);
+  guint                    held = GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_counts, key));
+  guint                    adding = GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_reserved, key));
+
+  if (max == 0 || entry->reserved_uid >= 0)
+    return TRUE;
+  /* Committed and in-flight attachments together: twenty concurrent
+   * Mounts of one uid must not all pass a check of committed ones. */
+  if (held + adding >= max)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+                   "uid %u already holds MaxAttachmentsPerUser=%u attachments (%u of them being added)",
+                   uid, max, adding);
+      return FALSE;
+    }
+  g_hash_table_insert (table->uid_reserved, key, GUINT_TO_POINTER (adding + 1));
+  entry->reserved_uid = uid;
+  return TRUE;
+}
+
+void
+refmount_table_release_uid (RefmountTable *table,
+                            RefmountEntry *entry)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+  release_uid_locked (table, entry);
+}
+
 /* Make the entry's current record (or its absence) what the next state
  * write contains: a journal frame queued in commit order.  Called with the
  * entry lock held. */
@@ -396,6 +454,9 @@ refmount_table_commit (RefmountTable *table,
 
   uid_counts_adjust (table, entry->committed, -1);
   uid_counts_adjust (table, next, +1);
+  /* In the same critical section: the attachment now counts as committed
+   * (or failed), never as both or neither. */
+  release_uid_locked (table, entry);
   g_clear_pointer (&entry->committed, g_variant_unref);
   entry->committed = next;
 

@@ -209,6 +209,103 @@ test_options_last_wins (Fixture      *fx,
   g_assert_cmpuint (n_attachments (fx, s), ==, 1);
 }
 
+/* Finding 4: a per-uid limit counted committed attachments only, so
+ * Mounts in flight all passed it. */
+static void
+run_concurrent (Fixture *fx,
+                guint32  uid,
+                guint    n,
+                guint   *out_ok,
+                guint   *out_limited)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  AttachJob            *jobs = g_new0 (AttachJob, n);
+  GThread             **threads = g_new0 (GThread *, n);
+
+  *out_ok = *out_limited = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      char *name = g_strdup_printf ("c%u", i);
+
+      g_ptr_array_add (names, mp (fx, name));
+      g_free (name);
+      jobs[i] = (AttachJob){ fx, g_ptr_array_index (names, i), "a", uid, FALSE, NULL };
+      threads[i] = g_thread_new ("attach", attach_thread, &jobs[i]);
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      g_thread_join (threads[i]);
+      if (jobs[i].ok)
+        (*out_ok)++;
+      else if (g_error_matches (jobs[i].error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED))
+        (*out_limited)++;
+      else
+        g_error ("unexpected error: %s", jobs[i].error->message);
+      g_clear_error (&jobs[i].error);
+    }
+  g_free (jobs);
+  g_free (threads);
+}
+
+static void
+test_uid_limit_in_flight (Fixture      *fx,
+                          gconstpointer data)
+{
+  g_autofree char   *won = NULL;
+  g_autofree char   *extra = mp (fx, "extra");
+  g_autoptr (GError) error = NULL;
+  guint              ok = 0, limited = 0;
+  gboolean           unmounted = FALSE;
+
+  fx->config->max_attachments_per_user = 3;
+  fx->fake->mount_delay_ms = 200;
+  run_concurrent (fx, ATTACKER, 20, &ok, &limited);
+  g_assert_cmpuint (ok, ==, 3);
+  g_assert_cmpuint (limited, ==, 17);
+  g_assert_cmpuint (fx->fake->mount_calls, ==, 3);
+  /* Another uid is not affected. */
+  g_assert_true (attach_full (fx, extra, "src", "v", VICTIM, NULL, &error));
+  g_assert_no_error (error);
+
+  /* A failed mount gives its slot back.  Which three won is up to the
+   * scheduler: release one of them. */
+  for (guint i = 0; i < 20 && won == NULL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("c%u", i);
+      g_autofree char *m = mp (fx, name);
+
+      if (n_attachments (fx, m) == 1)
+        won = g_steal_pointer (&m);
+    }
+  g_assert_nonnull (won);
+  fx->fake->mount_delay_ms = 0;
+  g_assert_true (detach_full (fx, won, "a", ATTACKER, FALSE, &unmounted, NULL, &error));
+  g_assert_no_error (error);
+  fx->fake->fail_mounts = 1;
+  g_assert_false (attach_full (fx, won, "src", "a", ATTACKER, NULL, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED);
+  g_clear_error (&error);
+  g_assert_true (attach_full (fx, won, "src", "a", ATTACKER, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (attach_full (fx, extra, "src", "a2", ATTACKER, NULL, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED);
+}
+
+/* MaxMounts counts mounts in flight too (their entries are in the table
+ * from the start). */
+static void
+test_max_mounts_in_flight (Fixture      *fx,
+                           gconstpointer data)
+{
+  guint ok = 0, limited = 0;
+
+  fx->config->max_mounts = 3;
+  fx->fake->mount_delay_ms = 200;
+  run_concurrent (fx, ATTACKER, 20, &ok, &limited);
+  g_assert_cmpuint (ok, ==, 3);
+  g_assert_cmpuint (limited, ==, 17);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -222,5 +319,7 @@ main (int    argc,
   ADD ("/tenant/stale-and-busy", test_stale_and_busy);
   ADD ("/tenant/in-flight", test_in_flight);
   ADD ("/tenant/options-last-wins", test_options_last_wins);
+  ADD ("/tenant/uid-limit-in-flight", test_uid_limit_in_flight);
+  ADD ("/tenant/max-mounts-in-flight", test_max_mounts_in_flight);
   return g_test_run ();
 }

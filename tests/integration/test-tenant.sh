@@ -193,4 +193,28 @@ if want options; then
   assert_ok
 fi
 
+if want limit && [[ -n $HELPERS ]]; then
+  tc "limit: 20 concurrent Mounts of one uid with MaxAttachmentsPerUser=3"
+  pids=()
+  for i in $(seq 1 20); do
+    "${AS_TENANT[@]}" gdbus call --system --timeout 60 --dest "$RM_BUS" \
+      --object-path "$RM_MANAGER_PATH" --method "$RM_MANAGER_IFACE.Mount" \
+      refmountslow "server:/s$i" "$R/slow-$i" '@as []' "s$i" '@a{sv} {}' \
+      >"$SANDBOX_DIR/slow-$i.out" 2>&1 &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || true
+  done
+  limited=$(cat "$SANDBOX_DIR"/slow-*.out | grep -c "${RM_ERROR_PREFIX}LimitExceeded" || true)
+  reached=$(cat "$SANDBOX_DIR"/slow-*.out | grep -c "slow helper done" || true)
+  printf 'limit: %d refused with LimitExceeded, %d reached the helper\n' "$limited" "$reached"
+  assert_eq "$reached" 3 "Mounts that reached the helper (MaxAttachmentsPerUser=3)"
+  assert_eq "$limited" 17 "Mounts refused with LimitExceeded"
+  # The failed mounts gave their slots back.
+  t_mount attacker tmpfs after "$R/after-limit" a size=1m
+  assert_ok "a Mount after the failed ones"
+  rm_unmount "$R/after-limit" a
+fi
+
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
