@@ -12,6 +12,7 @@
 #include "refmount-daemon-private.h"
 #include "refmount-error.h"
 #include "refmount-generated.h"
+#include "refmount-helper-child.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-table.h"
@@ -412,6 +413,11 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->mount_monitor = g_unix_mount_monitor_get ();
   g_signal_connect (daemon->mount_monitor, "mounts-changed", G_CALLBACK (mounts_changed), daemon);
+
+  /* Every fd the daemon keeps is close-on-exec: those it inherited and
+   * those libraries opened without O_CLOEXEC (the mount monitor's
+   * mountinfo).  Its own are opened with O_CLOEXEC/F_DUPFD_CLOEXEC. */
+  refmount_fds_set_cloexec_from (STDERR_FILENO + 1);
 
   /* The name last: clients only see a daemon that has reconciled. */
   daemon->name_id = g_bus_own_name_on_connection (daemon->connection, REFMOUNT_BUS_NAME,

@@ -233,7 +233,7 @@ late_cb (gpointer      data,
       else if (ok)
         {
           refmount_clear_fd (&entry->mounted_fd);
-          entry->mounted_fd = dup (call->fd);
+          entry->mounted_fd = refmount_dup_cloexec (call->fd);
           g_free (entry->record->state);
           entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
           entry->record->mounted_at = g_get_real_time ();
@@ -311,7 +311,7 @@ refmount_table_unmount_last (RefmountTable       *table,
     {
       /* Mounted by this process: unmount through the directory it was
        * mounted on, even if a parent has been renamed since. */
-      parent = dup (entry->mounted_fd);
+      parent = refmount_dup_cloexec (entry->mounted_fd);
       name = NULL;
     }
   else

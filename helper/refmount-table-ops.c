@@ -184,7 +184,7 @@ mount_locked (RefmountTable               *table,
             g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
           refmount_clear_fd (&entry->mounted_fd);
         }
-      mounted_dir = dup (dirfd);
+      mounted_dir = refmount_dup_cloexec (dirfd);
       if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
                                      fs != NULL && fs->use_helper, created, deadline, &ok,
                                      handed_off, &backend_error))

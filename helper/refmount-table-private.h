@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "refmount-runner.h"
@@ -8,6 +9,15 @@
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
+
+/* dup() that keeps close-on-exec: a plain dup() drops it, and a mount
+ * helper forked meanwhile would inherit the directory of another caller's
+ * mountpoint. */
+static inline int
+refmount_dup_cloexec (int fd)
+{
+  return fcntl (fd, F_DUPFD_CLOEXEC, 3);
+}
 
 /* g_clear_fd() needs GLib 2.76; we pin 2.74. */
 static inline void

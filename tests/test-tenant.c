@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -306,6 +307,41 @@ test_max_mounts_in_flight (Fixture      *fx,
   g_assert_cmpuint (limited, ==, 17);
 }
 
+/* Finding 5: every fd the table keeps on a mountpoint is close-on-exec,
+ * so no helper (another caller's mount) inherits it. */
+static void
+test_fds_cloexec (Fixture      *fx,
+                  gconstpointer data)
+{
+  g_autofree char   *a = mp (fx, "fd-a");
+  g_autofree char   *b = mp (fx, "fd-b");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDir)   dir = NULL;
+  const char        *name;
+  guint              seen = 0;
+
+  g_assert_true (attach_full (fx, a, "src", "v", VICTIM, NULL, &error));
+  g_assert_true (attach_full (fx, b, "src", "v", VICTIM, NULL, &error));
+  g_assert_no_error (error);
+
+  dir = g_dir_open ("/proc/self/fd", 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *link = g_build_filename ("/proc/self/fd", name, NULL);
+      g_autofree char *target = g_file_read_link (link, NULL);
+      int              fd = atoi (name);
+
+      if (target == NULL || !g_str_has_prefix (target, fx->root))
+        continue;
+      seen++;
+      g_test_message ("fd %d -> %s", fd, target);
+      g_assert_cmpint (fcntl (fd, F_GETFD) & FD_CLOEXEC, ==, FD_CLOEXEC);
+    }
+  /* The table holds the directory of each mount it made. */
+  g_assert_cmpuint (seen, >=, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -321,5 +357,6 @@ main (int    argc,
   ADD ("/tenant/options-last-wins", test_options_last_wins);
   ADD ("/tenant/uid-limit-in-flight", test_uid_limit_in_flight);
   ADD ("/tenant/max-mounts-in-flight", test_max_mounts_in_flight);
+  ADD ("/tenant/fds-cloexec", test_fds_cloexec);
   return g_test_run ();
 }

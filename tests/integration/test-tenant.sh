@@ -217,4 +217,22 @@ if want limit && [[ -n $HELPERS ]]; then
   rm_unmount "$R/after-limit" a
 fi
 
+if want fds && [[ -n $HELPERS ]]; then
+  tc "fds: a helper inherits only stdin, stdout and stderr"
+  t_mount victim tmpfs victim-fds "$R/fd-victim" v size=1m
+  assert_ok
+  t_mount victim tmpfs victim-fds2 "$R/fd-victim2" v size=1m
+  assert_ok
+  t_mount attacker refmountfds server:/x "$R/fd-attacker" a
+  assert_error MountFailed "fd:0="
+  printf 'fds: %s\n' "$RM_OUT" >&2
+  fds=$(grep -oE 'fd:[0-9]+=' <<<"$RM_OUT" | tr -dc '0-9\n' | sort -n | tr '\n' ' ')
+  # fd 3 is ls's own directory stream of /proc/self/fd.
+  assert_eq "$fds" "0 1 2 3 " "fds open in the helper"
+  assert_not_contains "$RM_OUT" "$R/fd-victim"
+  assert_not_contains "$RM_OUT" "mountinfo"
+  rm_unmount -u nobody "$R/fd-victim" v
+  rm_unmount -u nobody "$R/fd-victim2" v
+fi
+
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
