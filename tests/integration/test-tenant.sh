@@ -235,4 +235,23 @@ if want fds && [[ -n $HELPERS ]]; then
   rm_unmount -u nobody "$R/fd-victim2" v
 fi
 
+if want log; then
+  tc "log: a mountpoint cannot forge audit fields"
+  forged="$R/x\" uid=\"0\" pid=\"1\"] [mountpoint=/etc uid=0 pid=1]"
+  t_mount attacker tmpfs forger "$forged" a size=1m
+  assert_ok "Mount at a mountpoint with spaces, quotes and brackets"
+  line=$(grep -E '^refmountd: attached: ' "$SANDBOX_DAEMON_LOG" | grep -F "forger" | tail -n 1)
+  [[ -n $line ]] || fail "no 'attached' line for the forged mountpoint"
+  printf 'log: %s\n' "$line" >&2
+  [[ $line != *'uid=0 pid=1]'* && $line != *'uid="0" pid="1"]'* ]] ||
+    fail "the log line reads as if uid 0 acted: $line"
+  parsed=$(python3 "$SANDBOX_SOURCE_DIR/tests/integration/parse-audit-line.py" <<<"$line") ||
+    fail "the line does not parse: $line"
+  assert_eq "$(sed -n 's/^mountpoint=//p' <<<"$parsed")" "$forged" "mountpoint parsed back"
+  assert_eq "$(sed -n 's/^uid=//p' <<<"$parsed")" "$TENANT_UID" "uid parsed back"
+  assert_eq "$(sed -n 's/^source=//p' <<<"$parsed")" forger "source parsed back"
+  "${AS_TENANT[@]}" gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+    --method "$RM_MANAGER_IFACE.Unmount" "$(gv_str "$forged")" a '@a{sv} {}' >/dev/null
+fi
+
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
