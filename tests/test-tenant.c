@@ -14,6 +14,7 @@
 #include "refmount-error.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
+#include "test-openat2.h"
 
 #define VICTIM   1000
 #define ATTACKER 1001
@@ -349,6 +350,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   /* Warnings (a vanished mount, a refused request) are expected here. */
   g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  test_require_openat2 ();
 
   ADD ("/tenant/inside", test_inside);
   ADD ("/tenant/above", test_above);
