@@ -81,6 +81,11 @@ gboolean refmount_options_equal (const char *const *a,
 /* @value escaped with g_strescape and cut after 128 bytes ("…" appended),
  * for error and log messages. */
 char *refmount_validate_escape_value (const char *value);
+/* NULL when @s is valid UTF-8 without control characters (C1 included)
+ * and, unless @allow_space, without whitespace; else a static
+ * description of the problem. */
+const char *refmount_validate_text_problem (const char *s,
+                                            gboolean    allow_space);
 /* NULL when @path is absolute, normalised (no '.', '..', '//' or trailing
  * '/'; "/" itself counts as normalised), at most PATH_MAX bytes with
  * components of at most NAME_MAX, valid UTF-8 without control characters;
