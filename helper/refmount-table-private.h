@@ -139,9 +139,14 @@ void     refmount_table_release_uid (RefmountTable *table,
                                      RefmountEntry *entry);
 void     refmount_table_remove_created_dir (RefmountTable *table,
                                             RefmountEntry *entry);
-void     refmount_table_schedule_busy_retry (RefmountTable *table,
-                                             const char    *mountpoint,
-                                             guint          attempt);
+/* Timers the table owns (table->sources): destroyed with it.  The
+ * second is called from a timer's callback when it is done. */
+void refmount_table_attach_source (RefmountTable *table,
+                                   GSource       *source);
+void refmount_table_forget_current_source (RefmountTable *table);
+void refmount_table_schedule_busy_retry (RefmountTable *table,
+                                         const char    *mountpoint,
+                                         guint          attempt);
 
 /* With the entry locked, its record present and no attachments left:
  * unmount, then drop the entry (TRUE in *out_unmounted) or keep it as

@@ -14,8 +14,6 @@
 /* Frames queued while state writes fail; past this, the next write is a
  * full snapshot instead, so a long outage does not pile up memory. */
 #define PENDING_FRAMES_MAX 1024
-/* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
-#define BUSY_RETRY_MAX_SEC 60
 /* A directory that cannot be removed right after an unmount (EBUSY while a
  * network filesystem's last references drain) is retried this often. */
 #define RMDIR_RETRY_COUNT 5
@@ -660,9 +658,9 @@ typedef struct
 
 /* Timers the table owns: destroyed with it, so none fires on a freed
  * table (tests free and recreate tables on one context). */
-static void
-table_attach_source (RefmountTable *table,
-                     GSource       *source)
+void
+refmount_table_attach_source (RefmountTable *table,
+                              GSource       *source)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
@@ -670,8 +668,8 @@ table_attach_source (RefmountTable *table,
   g_source_attach (source, table->context);
 }
 
-static void
-table_forget_current_source (RefmountTable *table)
+void
+refmount_table_forget_current_source (RefmountTable *table)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
   GSource                 *source = g_main_current_source ();
@@ -703,7 +701,7 @@ rmdir_retry_cb (gpointer data)
     g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
   else
     return G_SOURCE_CONTINUE;
-  table_forget_current_source (retry->table);
+  refmount_table_forget_current_source (retry->table);
   return G_SOURCE_REMOVE;
 }
 
@@ -730,83 +728,5 @@ refmount_table_remove_created_dir (RefmountTable *table,
   retry->mountpoint = g_strdup (entry->mountpoint);
   source = g_timeout_source_new_seconds (1);
   g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
-  table_attach_source (table, source);
-}
-
-/* ---- busy retries ------------------------------------------------------- */
-
-typedef struct
-{
-  RefmountTable *table;
-  char          *mountpoint;
-} BusyRetry;
-
-static void
-busy_retry_free (gpointer data)
-{
-  BusyRetry *retry = data;
-
-  g_free (retry->mountpoint);
-  g_free (retry);
-}
-
-static gpointer
-busy_retry_thread (gpointer data)
-{
-  BusyRetry         *retry = data;
-  g_autoptr (GError) error = NULL;
-  RefmountEntry     *entry;
-
-  entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
-                                     g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
-  if (entry == NULL)
-    {
-      if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
-        refmount_table_schedule_busy_retry (retry->table, retry->mountpoint, 1);
-      g_atomic_int_dec_and_test (&retry->table->retry_threads);
-      busy_retry_free (retry);
-      return NULL;
-    }
-
-  entry->op_uid = -1;
-  entry->op_pid = -1;
-  if (entry->record != NULL && entry->record->attachments->len == 0 &&
-      g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
-    refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
-
-  refmount_table_unlock_entry (retry->table, entry);
-  g_atomic_int_dec_and_test (&retry->table->retry_threads);
-  busy_retry_free (retry);
-  return NULL;
-}
-
-static gboolean
-busy_retry_cb (gpointer data)
-{
-  BusyRetry *retry = data;
-  BusyRetry *copy = g_new0 (BusyRetry, 1);
-
-  copy->table = retry->table;
-  copy->mountpoint = g_strdup (retry->mountpoint);
-  table_forget_current_source (retry->table);
-  g_atomic_int_inc (&retry->table->retry_threads);
-  /* The retry may block in umount(2); it must not run on the main thread. */
-  g_thread_unref (g_thread_new ("refmount-busy-retry", busy_retry_thread, copy));
-  return G_SOURCE_REMOVE;
-}
-
-void
-refmount_table_schedule_busy_retry (RefmountTable *table,
-                                    const char    *mountpoint,
-                                    guint          attempt)
-{
-  g_autoptr (GSource) source = NULL;
-  BusyRetry          *retry = g_new0 (BusyRetry, 1);
-  guint               delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
-
-  retry->table = table;
-  retry->mountpoint = g_strdup (mountpoint);
-  source = g_timeout_source_new_seconds (delay);
-  g_source_set_callback (source, busy_retry_cb, retry, busy_retry_free);
-  table_attach_source (table, source);
+  refmount_table_attach_source (table, source);
 }
