@@ -23,22 +23,6 @@
  * which runs on the table's own runner threads. */
 #define MAX_WORKERS 32
 
-RefmountConfig *
-refmount_daemon_get_config (Daemon *daemon)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
-
-  return refmount_config_ref (daemon->config);
-}
-
-char *
-refmount_daemon_object_path (const char *mountpoint)
-{
-  g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
-
-  return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
-}
-
 /* ---- D-Bus plumbing (main thread) --------------------------------------- */
 
 static void
