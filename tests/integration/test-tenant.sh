@@ -10,8 +10,9 @@
 #   hidden      a filesystem mounted above it behind refmount's back, then
 #               the victim's next Mount
 #   options     ro,rw against rw,ro; size=2m,size=1m against the reverse
-#   limit       20 concurrent Mounts of one uid through a slow helper
-#               with MaxAttachmentsPerUser=3
+#   limit       20 concurrent Mounts of one uid through a slow helper (held
+#               until the refusals are in, at most 4 s) with
+#               MaxAttachmentsPerUser=3
 #   fds         a helper lists the fds it inherited
 #   log         a mountpoint that forges audit fields
 # TENANT_CASES (space-separated names) runs a subset.
@@ -47,10 +48,15 @@ mount --bind "$ETC/group" /etc/group
 SBIN=$(readlink -f /sbin)
 EXTRA=$SANDBOX_DIR/sbin-extra
 mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmountslow" <<'HELPER'
+cat >"$EXTRA/mount.refmountslow" <<HELPER
 #!/bin/sh
-# Written by test-tenant.sh: a mount that takes 2 s, then fails.
-sleep 2
+# Written by test-tenant.sh: a slow mount (until the test releases it,
+# at most 4 s), which then fails.
+i=0
+while [ ! -e "$SANDBOX_DIR/slow-release" ] && [ \$i -lt 40 ]; do
+  sleep 0.1
+  i=\$((i + 1))
+done
 echo "slow helper done"
 exit 32
 HELPER
@@ -203,6 +209,18 @@ if want limit && [[ -n $HELPERS ]]; then
       >"$SANDBOX_DIR/slow-$i.out" 2>&1 &
     pids+=($!)
   done
+  # Those refused return at once; the others wait in the helper until
+  # every refusal is in, so the count does not depend on timing.
+  finished ()
+  {
+    local n=0 pid
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || n=$((n + 1))
+    done
+    ((n >= 17))
+  }
+  sandbox_wait_until 20 "17 of the 20 Mounts to return" finished
+  touch "$SANDBOX_DIR/slow-release"
   for pid in "${pids[@]}"; do
     wait "$pid" || true
   done
