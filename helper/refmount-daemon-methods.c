@@ -24,6 +24,15 @@ typedef struct
   GError                *error;
 } Reply;
 
+/* The configuration in effect (a reference: Reload may replace it). */
+RefmountConfig *
+refmount_daemon_get_config (Daemon *daemon)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
+
+  return refmount_config_ref (daemon->config);
+}
+
 void
 refmount_daemon_call_done (Daemon *daemon)
 {

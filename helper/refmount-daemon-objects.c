@@ -16,6 +16,15 @@
 #include "refmount-generated.h"
 #include "refmount-names.h"
 
+/* SPEC §1: REFMOUNT_MOUNTS_PATH/<g_dbus_escape_object_path (mountpoint)>. */
+char *
+refmount_daemon_object_path (const char *mountpoint)
+{
+  g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
+
+  return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
+}
+
 static const char object_manager_xml[] =
   "<node>"
   "  <interface name='org.freedesktop.DBus.ObjectManager'>"

@@ -12,6 +12,7 @@
 #include "refmount-daemon-private.h"
 #include "refmount-error.h"
 #include "refmount-generated.h"
+#include "refmount-helper-child.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-table.h"
@@ -21,22 +22,6 @@
  * mountpoint's lock (never longer than MountTimeoutSec), not on mount(2),
  * which runs on the table's own runner threads. */
 #define MAX_WORKERS 32
-
-RefmountConfig *
-refmount_daemon_get_config (Daemon *daemon)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->config_lock);
-
-  return refmount_config_ref (daemon->config);
-}
-
-char *
-refmount_daemon_object_path (const char *mountpoint)
-{
-  g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
-
-  return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
-}
 
 /* ---- D-Bus plumbing (main thread) --------------------------------------- */
 
@@ -412,6 +397,11 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->mount_monitor = g_unix_mount_monitor_get ();
   g_signal_connect (daemon->mount_monitor, "mounts-changed", G_CALLBACK (mounts_changed), daemon);
+
+  /* Every fd the daemon keeps is close-on-exec: those it inherited and
+   * those libraries opened without O_CLOEXEC (the mount monitor's
+   * mountinfo).  Its own are opened with O_CLOEXEC/F_DUPFD_CLOEXEC. */
+  refmount_fds_set_cloexec_from (STDERR_FILENO + 1);
 
   /* The name last: clients only see a daemon that has reconciled. */
   daemon->name_id = g_bus_own_name_on_connection (daemon->connection, REFMOUNT_BUS_NAME,

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -32,6 +34,30 @@ const char *const refmount_helper_environment[] = {
   "LANG=C",
   NULL,
 };
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Async-signal-safe: only syscalls.  close_range(CLOSE_RANGE_CLOEXEC)
+ * needs Linux 5.11; before that every fd is flagged one by one. */
+void
+refmount_fds_set_cloexec_from (int lowfd)
+{
+  struct rlimit rl;
+
+  if (syscall (SYS_close_range, (unsigned int) lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return;
+  if (getrlimit (RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
+    rl.rlim_cur = 1048576;
+  for (int fd = lowfd; fd < (int) rl.rlim_cur; fd++)
+    {
+      int flags = fcntl (fd, F_GETFD);
+
+      if (flags >= 0 && !(flags & FD_CLOEXEC))
+        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
+    }
+}
 
 /* What the child reports back over a pipe; plain data, fixed size. */
 typedef struct
@@ -117,6 +143,13 @@ child_main (struct libmnt_context *cxt,
       dup2 (output_fd, STDOUT_FILENO) < 0 ||
       dup2 (output_fd, STDERR_FILENO) < 0)
     _exit (127);
+
+  /* Nothing of the daemon's but these three reaches the helper: every
+   * other fd (directories of other callers' mountpoints, mountinfo,
+   * whatever the daemon inherited) is closed at exec.  Flagged rather
+   * than closed now: libmount still runs in this process first, and the
+   * report pipe is written after the helper has finished. */
+  refmount_fds_set_cloexec_from (STDERR_FILENO + 1);
 
   /* exec_helper() in libmount uses execv(), i.e. this environment. */
   environ = (char **) refmount_helper_environment;

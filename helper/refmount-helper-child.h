@@ -54,4 +54,8 @@ char *refmount_helper_clean_output (const char *raw,
                                     gsize       len,
                                     gsize       max_len);
 
+/* Mark every fd from @lowfd up close-on-exec (close_range with
+ * CLOSE_RANGE_CLOEXEC, or one by one).  Async-signal-safe. */
+void refmount_fds_set_cloexec_from (int lowfd);
+
 G_END_DECLS

@@ -55,6 +55,46 @@ level_to_priority (GLogLevelFlags level)
   return "5";
 }
 
+/* Append @s with '\\', '[', ']', control characters and every byte
+ * outside printable ASCII as \xNN (a backslash as \\), and with @quote
+ * also '"' as \".  Nothing a caller controls can then end a value, open
+ * or close the field list, start a line or hide behind terminal tricks. */
+static void
+append_escaped (GString    *out,
+                const char *s,
+                gboolean    quote)
+{
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    {
+      if (*p == '\\' || (quote && *p == '"'))
+        {
+          g_string_append_c (out, '\\');
+          g_string_append_c (out, (char) *p);
+        }
+      else if (*p < 0x20 || *p >= 0x7f || *p == '[' || *p == ']')
+        g_string_append_printf (out, "\\x%02x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+}
+
+/* key="value", or key=- when there is none. */
+static void
+append_field (GString    *out,
+              const char *key,
+              const char *value)
+{
+  g_string_append_printf (out, "%s%s=", out->str[out->len - 1] == '[' ? "" : " ", key);
+  if (value == NULL)
+    {
+      g_string_append_c (out, '-');
+      return;
+    }
+  g_string_append_c (out, '"');
+  append_escaped (out, value, TRUE);
+  g_string_append_c (out, '"');
+}
+
 void
 refmount_log_event_full (const char               *file,
                          const char               *line,
@@ -85,14 +125,24 @@ refmount_log_event_full (const char               *file,
 
   uid = ctx->uid >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, ctx->uid) : g_strdup ("");
   pid = ctx->pid >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, ctx->pid) : g_strdup ("");
-  message = g_strdup_printf ("%s: %s [mountpoint=%s source=%s fstype=%s attachment=%s uid=%s pid=%s]",
-                             event, text,
-                             ctx->mountpoint ? ctx->mountpoint : "-",
-                             ctx->source ? ctx->source : "-",
-                             ctx->fstype ? ctx->fstype : "-",
-                             ctx->attachment ? ctx->attachment : "-",
-                             ctx->uid >= 0 ? uid : "-",
-                             ctx->pid >= 0 ? pid : "-");
+  /* One event, one unambiguous line: the text cannot contain a bracket,
+   * so the first '[' opens the field list, and each value is quoted with
+   * its quotes and backslashes escaped (doc/audit-log.md). */
+  {
+    GString *out = g_string_new (event);
+
+    g_string_append (out, ": ");
+    append_escaped (out, text, TRUE);
+    g_string_append (out, " [");
+    append_field (out, "mountpoint", ctx->mountpoint);
+    append_field (out, "source", ctx->source);
+    append_field (out, "fstype", ctx->fstype);
+    append_field (out, "attachment", ctx->attachment);
+    append_field (out, "uid", ctx->uid >= 0 ? uid : NULL);
+    append_field (out, "pid", ctx->pid >= 0 ? pid : NULL);
+    g_string_append_c (out, ']');
+    message = g_string_free (out, FALSE);
+  }
 
 #define ADD_FIELD(k, v) fields[n++] = (GLogField){ (k), (v), -1 }
   ADD_FIELD ("PRIORITY", level_to_priority (level));

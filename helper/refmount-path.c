@@ -14,18 +14,41 @@
 #include "refmount-path.h"
 
 /* No symlink anywhere — not even one pointing inside the root — and no
- * /proc magic links: the resolved directory is exactly the named one. */
-#define RESOLVE_FLAGS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+ * /proc magic links: the resolved directory is exactly the named one.  No
+ * mount crossed either: a filesystem mounted on a component (another
+ * caller's mount, or one refmount does not manage) is never walked into,
+ * so no directory is created and nothing is mounted inside it. */
+#define RESOLVE_FLAGS (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+
+static int
+openat2_dir_flags (int         dirfd,
+                   const char *name,
+                   guint64     resolve)
+{
+  struct open_how how = { 0 };
+
+  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+  how.resolve = resolve;
+  return (int) syscall (SYS_openat2, dirfd, name, &how, sizeof how);
+}
 
 static int
 openat2_dir (int         dirfd,
              const char *name)
 {
-  struct open_how how = { 0 };
+  return openat2_dir_flags (dirfd, name, RESOLVE_FLAGS);
+}
 
-  how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-  how.resolve = RESOLVE_FLAGS;
-  return (int) syscall (SYS_openat2, dirfd, name, &how, sizeof how);
+/* The mount an fd is on (statx STATX_MNT_ID), or 0 if unknown. */
+static guint64
+fd_mount_id (int fd)
+{
+  struct statx stx = { 0 };
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | AT_STATX_DONT_SYNC, STATX_MNT_ID, &stx) < 0 ||
+      !(stx.stx_mask & STATX_MNT_ID))
+    return 0;
+  return stx.stx_mnt_id;
 }
 
 static void
@@ -39,8 +62,10 @@ set_path_error (GError    **error,
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
                  "%s/%s: a path component is a symbolic link", root, relative);
   else if (errsv == EXDEV)
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                 "%s/%s: resolves outside its mount root", root, relative);
+    g_set_error (error, G_IO_ERROR, REFMOUNT_PATH_ERROR_CROSSES_MOUNT,
+                 "%s/%s: a path component has another filesystem mounted on it "
+                 "(or resolves outside its mount root)",
+                 root, relative);
   else
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                  "%s %s/%s: %s", what, root, relative, g_strerror (errsv));
@@ -83,15 +108,17 @@ check_components (char      **components,
   return TRUE;
 }
 
-int
-refmount_path_open_beneath (const char *root,
-                            const char *relative,
-                            gboolean    create,
-                            gboolean   *out_created,
-                            GError    **error)
+static int
+open_beneath (const char *root,
+              const char *relative,
+              gboolean    create,
+              gboolean    last_may_be_mounted,
+              gboolean   *out_created,
+              GError    **error)
 {
   g_auto (GStrv) components = g_strsplit (relative, "/", -1);
   gboolean created = FALSE;
+  guint64  root_mnt_id;
   int      fd;
 
   if (!check_components (components, root, relative, error))
@@ -99,18 +126,35 @@ refmount_path_open_beneath (const char *root,
   fd = open_root (root, error);
   if (fd < 0)
     return -1;
+  root_mnt_id = fd_mount_id (fd);
 
   /* One component at a time, each from the fd of its parent: a directory
    * renamed or replaced by a symlink between two steps is caught by
    * openat2 (ELOOP/EXDEV) instead of being followed. */
   for (guint i = 0; components[i] != NULL; i++)
     {
-      int next = openat2_dir (fd, components[i]);
+      gboolean last = components[i + 1] == NULL;
+      int      next = openat2_dir (fd, components[i]);
+
+      /* The mountpoint itself may carry a mount (one to adopt or to
+       * refuse: the caller looks); only the components above it may not. */
+      if (next < 0 && errno == EXDEV && last && last_may_be_mounted)
+        next = openat2_dir_flags (fd, components[i], RESOLVE_FLAGS & ~(guint64) RESOLVE_NO_XDEV);
 
       created = FALSE;
       if (next < 0 && errno == ENOENT && create)
         {
-          int r = mkdirat (fd, components[i], 0755);
+          int r;
+
+          /* Never create a directory on a filesystem other than the mount
+           * root's (RESOLVE_NO_XDEV already keeps every step on it). */
+          if (root_mnt_id != 0 && fd_mount_id (fd) != root_mnt_id)
+            {
+              close (fd);
+              set_path_error (error, EXDEV, root, relative, "Cannot create");
+              return -1;
+            }
+          r = mkdirat (fd, components[i], 0755);
 
           if (r < 0 && errno != EEXIST)
             {
@@ -145,6 +189,16 @@ refmount_path_open_beneath (const char *root,
 }
 
 int
+refmount_path_open_beneath (const char *root,
+                            const char *relative,
+                            gboolean    create,
+                            gboolean   *out_created,
+                            GError    **error)
+{
+  return open_beneath (root, relative, create, TRUE, out_created, error);
+}
+
+int
 refmount_path_open_parent (const char  *root,
                            const char  *relative,
                            const char **out_name,
@@ -171,7 +225,9 @@ refmount_path_open_parent (const char  *root,
                    "%s/%s: path is not normalised", root, relative);
       return -1;
     }
-  return refmount_path_open_beneath (root, parent, FALSE, NULL, error);
+  /* The parent of a mountpoint is walked through, so it may not carry a
+   * mount of its own. */
+  return open_beneath (root, parent, FALSE, FALSE, NULL, error);
 }
 
 gboolean

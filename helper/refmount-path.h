@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
 /*
  * Confinement of mountpoints beneath a mount root (SPEC §5).  Every lookup
- * is openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
- * from an fd of the root, so a symlink swapped into any component — even
- * concurrently — makes the call fail instead of escaping the root.
+ * is openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS
+ * | RESOLVE_NO_XDEV) from an fd of the root, so a symlink swapped into any
+ * component — even concurrently — makes the call fail instead of escaping
+ * the root, and so does a filesystem mounted on a component (another
+ * caller's mount): nothing is ever created or mounted inside it.
  */
 
-/* Open (O_PATH|O_DIRECTORY|O_CLOEXEC) @relative beneath @root.  With
+/* The G_IO_ERROR code for "a component has another filesystem mounted on
+ * it" (EXDEV from RESOLVE_NO_XDEV). */
+#define REFMOUNT_PATH_ERROR_CROSSES_MOUNT G_IO_ERROR_NOT_MOUNTABLE_FILE
+
+/* Open (O_PATH|O_DIRECTORY|O_CLOEXEC) @relative beneath @root.  Only the
+ * final component may have a filesystem mounted on it (the fd is then that
+ * mount's root; the caller checks what it is).  With
  * @create, missing components are created 0755 one by one (each mkdirat
  * relative to the fd of its resolved parent) and *out_created tells whether
  * the final component was created by this call.  Returns -1 with a

@@ -10,6 +10,9 @@
 #include "refmount-table-private.h"
 #include "refmount-validate.h"
 
+/* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
+#define BUSY_RETRY_MAX_SEC 60
+
 typedef enum
 {
   CALL_MOUNT,
@@ -233,7 +236,7 @@ late_cb (gpointer      data,
       else if (ok)
         {
           refmount_clear_fd (&entry->mounted_fd);
-          entry->mounted_fd = dup (call->fd);
+          entry->mounted_fd = refmount_dup_cloexec (call->fd);
           g_free (entry->record->state);
           entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
           entry->record->mounted_at = g_get_real_time ();
@@ -250,6 +253,8 @@ late_cb (gpointer      data,
         commit_and_write (table, entry);
     }
 
+  /* The caller was told Timeout: its attachment slot is free again. */
+  refmount_table_release_uid (table, entry);
   refmount_table_unlock_entry (table, entry);
 }
 
@@ -309,7 +314,7 @@ refmount_table_unmount_last (RefmountTable       *table,
     {
       /* Mounted by this process: unmount through the directory it was
        * mounted on, even if a parent has been renamed since. */
-      parent = dup (entry->mounted_fd);
+      parent = refmount_dup_cloexec (entry->mounted_fd);
       name = NULL;
     }
   else
@@ -377,4 +382,86 @@ refmount_table_run_mount (RefmountTable *table,
   call->deadline = deadline;
   call->created_dir = created_dir;
   return run_backend_call (table, call, deadline, out_ok, handed_off, error);
+}
+
+/* ---- busy retries ------------------------------------------------------- */
+
+typedef struct
+{
+  RefmountTable *table;
+  char          *mountpoint;
+} BusyRetry;
+
+static void
+busy_retry_free (gpointer data)
+{
+  BusyRetry *retry = data;
+
+  g_free (retry->mountpoint);
+  g_free (retry);
+}
+
+static gpointer
+busy_retry_thread (gpointer data)
+{
+  BusyRetry         *retry = data;
+  g_autoptr (GError) error = NULL;
+  RefmountEntry     *entry;
+
+  entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
+                                     g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
+  if (entry == NULL)
+    {
+      if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
+        refmount_table_schedule_busy_retry (retry->table, retry->mountpoint, 1);
+      g_atomic_int_dec_and_test (&retry->table->retry_threads);
+      busy_retry_free (retry);
+      return NULL;
+    }
+
+  entry->op_uid = -1;
+  entry->op_pid = -1;
+  if (entry->record != NULL && entry->record->attachments->len == 0 &&
+      g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+    {
+      /* Tests wait for this line: proof that a retry found it still busy. */
+      g_debug ("Retrying the deferred unmount of %s", retry->mountpoint);
+      refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
+    }
+
+  refmount_table_unlock_entry (retry->table, entry);
+  g_atomic_int_dec_and_test (&retry->table->retry_threads);
+  busy_retry_free (retry);
+  return NULL;
+}
+
+static gboolean
+busy_retry_cb (gpointer data)
+{
+  BusyRetry *retry = data;
+  BusyRetry *copy = g_new0 (BusyRetry, 1);
+
+  copy->table = retry->table;
+  copy->mountpoint = g_strdup (retry->mountpoint);
+  refmount_table_forget_current_source (retry->table);
+  g_atomic_int_inc (&retry->table->retry_threads);
+  /* The retry may block in umount(2); it must not run on the main thread. */
+  g_thread_unref (g_thread_new ("refmount-busy-retry", busy_retry_thread, copy));
+  return G_SOURCE_REMOVE;
+}
+
+void
+refmount_table_schedule_busy_retry (RefmountTable *table,
+                                    const char    *mountpoint,
+                                    guint          attempt)
+{
+  g_autoptr (GSource) source = NULL;
+  BusyRetry          *retry = g_new0 (BusyRetry, 1);
+  guint               delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
+
+  retry->table = table;
+  retry->mountpoint = g_strdup (mountpoint);
+  source = g_timeout_source_new_seconds (delay);
+  g_source_set_callback (source, busy_retry_cb, retry, busy_retry_free);
+  refmount_table_attach_source (table, source);
 }

@@ -126,12 +126,34 @@ mount_locked (RefmountTable               *table,
                   g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
                    ? REFMOUNT_ERROR_INVALID_ARGUMENT
                    : REFMOUNT_ERROR_FAILED;
+
+      if (g_error_matches (local_error, G_IO_ERROR, REFMOUNT_PATH_ERROR_CROSSES_MOUNT))
+        {
+          /* Another filesystem hides part of the path (a stale record
+           * stays stale): never create or mount anything inside it. */
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx,
+                              "Not mounting %s: %s", entry->mountpoint, local_error->message);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' cannot be reached without crossing another mount: %s",
+                       entry->mountpoint, local_error->message);
+          return FALSE;
+        }
       g_set_error (error, REFMOUNT_ERROR, code, "Invalid mountpoint '%s': %s",
                    entry->mountpoint, local_error->message);
       return FALSE;
     }
 
   km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  if (km == NULL && refmount_path_fd_is_mount_root (dirfd))
+    {
+      /* A mount the lookup does not see at this path (it moved here, or
+       * appeared just now): never stack another one on it. */
+      close (dirfd);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                   "Mountpoint '%s' already has a filesystem mounted on it, which refmount does not manage",
+                   entry->mountpoint);
+      return FALSE;
+    }
   if (km != NULL)
     {
       close (dirfd);
@@ -162,7 +184,7 @@ mount_locked (RefmountTable               *table,
             g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
           refmount_clear_fd (&entry->mounted_fd);
         }
-      mounted_dir = dup (dirfd);
+      mounted_dir = refmount_dup_cloexec (dirfd);
       if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
                                      fs != NULL && fs->use_helper, created, deadline, &ok,
                                      handed_off, &backend_error))
@@ -267,6 +289,24 @@ rollback_mount (RefmountTable *table,
     }
 }
 
+/* MaxAttachmentsPerUser: the slot is taken under the table mutex before
+ * anything is mounted, and given back on failure. */
+static gboolean
+reserve_slot (RefmountTable               *table,
+              RefmountConfig              *config,
+              RefmountEntry               *entry,
+              const RefmountAttachRequest *request,
+              GError                     **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (refmount_table_reserve_uid (table, entry, request->uid, config->max_attachments_per_user, &local_error))
+    return TRUE;
+  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+               "Cannot add attachment '%s': %s", request->attachment, local_error->message);
+  return FALSE;
+}
+
 static gboolean
 attach_locked (RefmountTable               *table,
                RefmountConfig              *config,
@@ -283,6 +323,11 @@ attach_locked (RefmountTable               *table,
   g_autoptr (GError)         write_error = NULL;
   RefmountRecord            *record = entry->record;
   gboolean                   mounted_now = FALSE;
+
+  /* Whatever the configuration and the caller put together, libmount
+   * must read the final string as nosuid,nodev. */
+  if (!refmount_options_check_confined ((const char *const *) effective, error))
+    return FALSE;
 
   if (record != NULL)
     {
@@ -318,14 +363,8 @@ attach_locked (RefmountTable               *table,
           g_debug ("Attachment %s already on %s", request->attachment, entry->mountpoint);
           return TRUE;
         }
-      if (existing == NULL && config->max_attachments_per_user > 0 &&
-          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
-        {
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
-                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
-                       request->attachment, request->uid, config->max_attachments_per_user);
-          return FALSE;
-        }
+      if (existing == NULL && !reserve_slot (table, config, entry, request, error))
+        return FALSE;
 
       previous = refmount_record_copy (record);
       if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
@@ -346,14 +385,8 @@ attach_locked (RefmountTable               *table,
     }
   else
     {
-      if (config->max_attachments_per_user > 0 &&
-          refmount_table_count_uid (table, request->uid) >= config->max_attachments_per_user)
-        {
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
-                       "Cannot add attachment '%s': uid %u already holds MaxAttachmentsPerUser=%u",
-                       request->attachment, request->uid, config->max_attachments_per_user);
-          return FALSE;
-        }
+      if (!reserve_slot (table, config, entry, request, error))
+        return FALSE;
       if (!mount_locked (table, config, entry, request, (const char *const *) effective,
                          deadline, &mounted_now, handed_off, error))
         return FALSE;
@@ -438,9 +471,10 @@ refmount_table_attach (RefmountTable               *table,
     ok = attach_locked (table, config, entry, request, deadline, &handed_off, error);
 
   if (handed_off)
-    return FALSE;
+    return FALSE; /* the late completion gives the slot back */
   if (entry->record == NULL)
     refmount_table_commit (table, entry); /* a fresh entry that failed: drop it */
+  refmount_table_release_uid (table, entry);
   refmount_table_unlock_entry (table, entry);
   return ok;
 }

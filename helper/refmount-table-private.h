@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "refmount-runner.h"
@@ -8,6 +9,15 @@
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
+
+/* dup() that keeps close-on-exec: a plain dup() drops it, and a mount
+ * helper forked meanwhile would inherit the directory of another caller's
+ * mountpoint. */
+static inline int
+refmount_dup_cloexec (int fd)
+{
+  return fcntl (fd, F_DUPFD_CLOEXEC, 3);
+}
 
 /* g_clear_fd() needs GLib 2.76; we pin 2.74. */
 static inline void
@@ -41,14 +51,22 @@ typedef struct
   guint           busy_attempt;
   int             mounted_fd; /* the directory this process mounted on, or -1 */
   gint64          op_uid;     /* caller of the operation in progress, -1: the daemon */
-  gint64          op_pid;
+  /* The uid whose attachment slot this operation holds (table mutex),
+   * -1: none; given back at the next commit or on failure. */
+  gint64 reserved_uid;
+  gint64 op_pid;
 } RefmountEntry;
 
 struct _RefmountTable
 {
-  GMutex      mutex;      /* entries, uid_counts, commit_seq, pending */
-  GHashTable *entries;    /* mountpoint -> RefmountEntry* */
-  GHashTable *uid_counts; /* uid -> attachments held */
+  GMutex      mutex;        /* entries, uid_counts, commit_seq, pending */
+  GHashTable *entries;      /* mountpoint -> RefmountEntry* */
+  GHashTable *uid_counts;   /* uid -> attachments held */
+  GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
+  /* Every proper ancestor of an entry's mountpoint -> how many entries lie
+   * beneath it, so that a new mountpoint above a managed one is found
+   * without walking the table (tenant isolation, SPEC §4). */
+  GHashTable *ancestors;
   guint64     commit_seq;
   /* Journal frames (GVariant*) of the commits not yet durable, in commit
    * order; only the persist_mutex holder removes them, from the head. */
@@ -78,6 +96,19 @@ gboolean       refmount_entry_lock (RefmountEntry *entry,
                                     gint64         deadline);
 void           refmount_entry_unlock (RefmountEntry *entry);
 
+/* Put @entry into the table (table mutex held) / take it out. */
+void refmount_table_insert_entry_locked (RefmountTable *table,
+                                         RefmountEntry *entry);
+void refmount_table_remove_entry_locked (RefmountTable *table,
+                                         RefmountEntry *entry);
+
+/* Conflict when @mountpoint is an ancestor or a descendant of a managed
+ * mountpoint in any state (mounted, busy, stale, or being mounted);
+ * table mutex held. */
+gboolean refmount_table_check_tree_locked (RefmountTable *table,
+                                           const char    *mountpoint,
+                                           GError       **error);
+
 RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
                                           const char    *mountpoint,
                                           gboolean       create,
@@ -94,11 +125,28 @@ void           refmount_table_notify (RefmountTable *table,
                                       RefmountEntry *entry);
 guint          refmount_table_count_uid (RefmountTable *table,
                                          guint32        uid);
-void           refmount_table_remove_created_dir (RefmountTable *table,
-                                                  RefmountEntry *entry);
-void           refmount_table_schedule_busy_retry (RefmountTable *table,
-                                                   const char    *mountpoint,
-                                                   guint          attempt);
+/* Reserve one attachment slot of @uid for the operation on @entry (entry
+ * lock held) before anything is mounted: LimitExceeded when the uid's
+ * committed plus in-flight attachments reach @max (0: no limit).  The
+ * slot goes back at the entry's next commit (the attachment then counts
+ * as committed, or failed) or with refmount_table_release_uid(). */
+gboolean refmount_table_reserve_uid (RefmountTable *table,
+                                     RefmountEntry *entry,
+                                     guint32        uid,
+                                     guint          max,
+                                     GError       **error);
+void     refmount_table_release_uid (RefmountTable *table,
+                                     RefmountEntry *entry);
+void     refmount_table_remove_created_dir (RefmountTable *table,
+                                            RefmountEntry *entry);
+/* Timers the table owns (table->sources): destroyed with it.  The
+ * second is called from a timer's callback when it is done. */
+void refmount_table_attach_source (RefmountTable *table,
+                                   GSource       *source);
+void refmount_table_forget_current_source (RefmountTable *table);
+void refmount_table_schedule_busy_retry (RefmountTable *table,
+                                         const char    *mountpoint,
+                                         guint          attempt);
 
 /* With the entry locked, its record present and no attachments left:
  * unmount, then drop the entry (TRUE in *out_unmounted) or keep it as

@@ -146,7 +146,7 @@ refmount_table_start (RefmountTable             *table,
       i--;
       {
         g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-        g_hash_table_insert (table->entries, entry->mountpoint, entry);
+        refmount_table_insert_entry_locked (table, entry);
       }
       refmount_table_commit (table, entry);
       if (g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)

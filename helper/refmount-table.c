@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "refmount-error.h"
@@ -13,8 +14,6 @@
 /* Frames queued while state writes fail; past this, the next write is a
  * full snapshot instead, so a long outage does not pile up memory. */
 #define PENDING_FRAMES_MAX 1024
-/* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
-#define BUSY_RETRY_MAX_SEC 60
 /* A directory that cannot be removed right after an unmount (EBUSY while a
  * network filesystem's last references drain) is retried this often. */
 #define RMDIR_RETRY_COUNT 5
@@ -33,6 +32,8 @@ refmount_table_new (RefmountBackend         *backend,
   table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) refmount_entry_unref);
   table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
+  table->uid_reserved = g_hash_table_new (g_direct_hash, g_direct_equal);
+  table->ancestors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   table->sources = g_hash_table_new_full (NULL, NULL, (GDestroyNotify) g_source_unref, NULL);
   table->backend = backend;
   table->journal = refmount_journal_new (state_dir);
@@ -63,6 +64,8 @@ refmount_table_free (RefmountTable *table)
   refmount_runner_free (table->runner);
   g_hash_table_unref (table->entries);
   g_hash_table_unref (table->uid_counts);
+  g_hash_table_unref (table->uid_reserved);
+  g_hash_table_unref (table->ancestors);
   g_main_context_unref (table->context);
   g_queue_clear_full (&table->pending, (GDestroyNotify) g_variant_unref);
   refmount_journal_free (table->journal);
@@ -120,6 +123,7 @@ refmount_entry_new (const char *mountpoint)
   entry->mountpoint = g_strdup (mountpoint);
   entry->op_uid = -1;
   entry->op_pid = -1;
+  entry->reserved_uid = -1;
   entry->mounted_fd = -1;
   return entry;
 }
@@ -148,6 +152,93 @@ refmount_entry_unlock (RefmountEntry *entry)
 
   entry->locked = FALSE;
   g_cond_signal (&entry->lock_cond);
+}
+
+/* ---- the tree of mountpoints ------------------------------------------ */
+
+/* The proper ancestors of a canonical absolute path, longest first:
+ * "/a/b/c" -> "/a/b", "/a". */
+static void
+ancestors_adjust (RefmountTable *table,
+                  const char    *mountpoint,
+                  int            delta)
+{
+  g_autofree char *path = g_strdup (mountpoint);
+  char            *slash;
+
+  while ((slash = strrchr (path, '/')) != NULL && slash != path)
+    {
+      int count;
+
+      *slash = '\0';
+      count = GPOINTER_TO_INT (g_hash_table_lookup (table->ancestors, path)) + delta;
+      if (count > 0)
+        g_hash_table_insert (table->ancestors, g_strdup (path), GINT_TO_POINTER (count));
+      else
+        g_hash_table_remove (table->ancestors, path);
+    }
+}
+
+void
+refmount_table_insert_entry_locked (RefmountTable *table,
+                                    RefmountEntry *entry)
+{
+  g_hash_table_insert (table->entries, entry->mountpoint, entry);
+  ancestors_adjust (table, entry->mountpoint, +1);
+}
+
+void
+refmount_table_remove_entry_locked (RefmountTable *table,
+                                    RefmountEntry *entry)
+{
+  ancestors_adjust (table, entry->mountpoint, -1);
+  g_hash_table_remove (table->entries, entry->mountpoint);
+}
+
+gboolean
+refmount_table_check_tree_locked (RefmountTable *table,
+                                  const char    *mountpoint,
+                                  GError       **error)
+{
+  g_autofree char *path = g_strdup (mountpoint);
+  char            *slash;
+  gsize            len = strlen (mountpoint);
+
+  /* Beneath a managed mountpoint: mounting there would put a tree of
+   * directories and a mount inside another caller's filesystem. */
+  while ((slash = strrchr (path, '/')) != NULL && slash != path)
+    {
+      *slash = '\0';
+      if (g_hash_table_contains (table->entries, path))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                       "Mountpoint '%s' lies inside mountpoint '%s', which refmount manages",
+                       mountpoint, path);
+          return FALSE;
+        }
+    }
+
+  /* Above one: mounting there would hide it. */
+  if (g_hash_table_contains (table->ancestors, mountpoint))
+    {
+      GHashTableIter iter;
+      gpointer       key;
+
+      g_hash_table_iter_init (&iter, table->entries);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          const char *other = key;
+
+          if (strncmp (other, mountpoint, len) == 0 && other[len] == '/')
+            {
+              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
+                           "Mountpoint '%s' lies above mountpoint '%s', which refmount manages",
+                           mountpoint, other);
+              return FALSE;
+            }
+        }
+    }
+  return TRUE;
 }
 
 /* Look up (and with @create, insert) the entry and lock it.  An entry
@@ -184,8 +275,13 @@ refmount_table_lock_entry (RefmountTable *table,
                              mountpoint, max_mounts);
                 return NULL;
               }
+            /* Under the table mutex: of two overlapping requests (the
+             * victim's Mount of a/b while the attacker's Mount of a is in
+             * flight), exactly one gets an entry. */
+            if (!refmount_table_check_tree_locked (table, mountpoint, error))
+              return NULL;
             entry = refmount_entry_new (mountpoint);
-            g_hash_table_insert (table->entries, entry->mountpoint, entry);
+            refmount_table_insert_entry_locked (table, entry);
           }
         refmount_entry_ref (entry);
       }
@@ -269,6 +365,61 @@ uid_counts_adjust (RefmountTable *table,
     }
 }
 
+static void
+release_uid_locked (RefmountTable *table,
+                    RefmountEntry *entry)
+{
+  gpointer key;
+  int      count;
+
+  if (entry->reserved_uid < 0)
+    return;
+  key = GUINT_TO_POINTER ((guint32) entry->reserved_uid);
+  count = GPOINTER_TO_INT (g_hash_table_lookup (table->uid_reserved, key)) - 1;
+  if (count > 0)
+    g_hash_table_insert (table->uid_reserved, key, GINT_TO_POINTER (count));
+  else
+    g_hash_table_remove (table->uid_reserved, key);
+  entry->reserved_uid = -1;
+}
+
+gboolean
+refmount_table_reserve_uid (RefmountTable *table,
+                            RefmountEntry *entry,
+                            guint32        uid,
+                            guint          max,
+                            GError       **error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  gpointer                 key = GUINT_TO_POINTER (uid);
+  guint                    held = GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_counts, key));
+  guint                    adding = GPOINTER_TO_UINT (g_hash_table_lookup (table->uid_reserved, key));
+
+  if (max == 0 || entry->reserved_uid >= 0)
+    return TRUE;
+  /* Committed and in-flight attachments together: twenty concurrent
+   * Mounts of one uid must not all pass a check of committed ones. */
+  if (held + adding >= max)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
+                   "uid %u already holds MaxAttachmentsPerUser=%u attachments (%u of them being added)",
+                   uid, max, adding);
+      return FALSE;
+    }
+  g_hash_table_insert (table->uid_reserved, key, GUINT_TO_POINTER (adding + 1));
+  entry->reserved_uid = uid;
+  return TRUE;
+}
+
+void
+refmount_table_release_uid (RefmountTable *table,
+                            RefmountEntry *entry)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+
+  release_uid_locked (table, entry);
+}
+
 /* Make the entry's current record (or its absence) what the next state
  * write contains: a journal frame queued in commit order.  Called with the
  * entry lock held. */
@@ -301,13 +452,16 @@ refmount_table_commit (RefmountTable *table,
 
   uid_counts_adjust (table, entry->committed, -1);
   uid_counts_adjust (table, next, +1);
+  /* In the same critical section: the attachment now counts as committed
+   * (or failed), never as both or neither. */
+  release_uid_locked (table, entry);
   g_clear_pointer (&entry->committed, g_variant_unref);
   entry->committed = next;
 
   if (entry->record == NULL && !entry->removed)
     {
       entry->removed = TRUE;
-      g_hash_table_remove (table->entries, entry->mountpoint);
+      refmount_table_remove_entry_locked (table, entry);
     }
   table->commit_seq++;
 }
@@ -504,9 +658,9 @@ typedef struct
 
 /* Timers the table owns: destroyed with it, so none fires on a freed
  * table (tests free and recreate tables on one context). */
-static void
-table_attach_source (RefmountTable *table,
-                     GSource       *source)
+void
+refmount_table_attach_source (RefmountTable *table,
+                              GSource       *source)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
 
@@ -514,8 +668,8 @@ table_attach_source (RefmountTable *table,
   g_source_attach (source, table->context);
 }
 
-static void
-table_forget_current_source (RefmountTable *table)
+void
+refmount_table_forget_current_source (RefmountTable *table)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
   GSource                 *source = g_main_current_source ();
@@ -547,7 +701,7 @@ rmdir_retry_cb (gpointer data)
     g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
   else
     return G_SOURCE_CONTINUE;
-  table_forget_current_source (retry->table);
+  refmount_table_forget_current_source (retry->table);
   return G_SOURCE_REMOVE;
 }
 
@@ -574,86 +728,5 @@ refmount_table_remove_created_dir (RefmountTable *table,
   retry->mountpoint = g_strdup (entry->mountpoint);
   source = g_timeout_source_new_seconds (1);
   g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
-  table_attach_source (table, source);
-}
-
-/* ---- busy retries ------------------------------------------------------- */
-
-typedef struct
-{
-  RefmountTable *table;
-  char          *mountpoint;
-} BusyRetry;
-
-static void
-busy_retry_free (gpointer data)
-{
-  BusyRetry *retry = data;
-
-  g_free (retry->mountpoint);
-  g_free (retry);
-}
-
-static gpointer
-busy_retry_thread (gpointer data)
-{
-  BusyRetry         *retry = data;
-  g_autoptr (GError) error = NULL;
-  RefmountEntry     *entry;
-
-  entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
-                                     g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
-  if (entry == NULL)
-    {
-      if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
-        refmount_table_schedule_busy_retry (retry->table, retry->mountpoint, 1);
-      g_atomic_int_dec_and_test (&retry->table->retry_threads);
-      busy_retry_free (retry);
-      return NULL;
-    }
-
-  entry->op_uid = -1;
-  entry->op_pid = -1;
-  if (entry->record != NULL && entry->record->attachments->len == 0 &&
-      g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
-    {
-      g_debug ("Retrying the deferred unmount of %s", retry->mountpoint);
-      refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
-    }
-
-  refmount_table_unlock_entry (retry->table, entry);
-  g_atomic_int_dec_and_test (&retry->table->retry_threads);
-  busy_retry_free (retry);
-  return NULL;
-}
-
-static gboolean
-busy_retry_cb (gpointer data)
-{
-  BusyRetry *retry = data;
-  BusyRetry *copy = g_new0 (BusyRetry, 1);
-
-  copy->table = retry->table;
-  copy->mountpoint = g_strdup (retry->mountpoint);
-  table_forget_current_source (retry->table);
-  g_atomic_int_inc (&retry->table->retry_threads);
-  /* The retry may block in umount(2); it must not run on the main thread. */
-  g_thread_unref (g_thread_new ("refmount-busy-retry", busy_retry_thread, copy));
-  return G_SOURCE_REMOVE;
-}
-
-void
-refmount_table_schedule_busy_retry (RefmountTable *table,
-                                    const char    *mountpoint,
-                                    guint          attempt)
-{
-  g_autoptr (GSource) source = NULL;
-  BusyRetry          *retry = g_new0 (BusyRetry, 1);
-  guint               delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
-
-  retry->table = table;
-  retry->mountpoint = g_strdup (mountpoint);
-  source = g_timeout_source_new_seconds (delay);
-  g_source_set_callback (source, busy_retry_cb, retry, busy_retry_free);
-  table_attach_source (table, source);
+  refmount_table_attach_source (table, source);
 }

@@ -3,16 +3,13 @@
 
 #include <limits.h>
 #include <string.h>
+#include <sys/mount.h>
+
+#include <libmount.h>
 
 #include "refmount-error.h"
 #include "refmount-names.h"
 #include "refmount-validate.h"
-
-/* Values are echoed into D-Bus error messages and the journal; a caller
- * must not be able to flood either, so only a prefix is shown. */
-#define MESSAGE_VALUE_MAX 128
-
-#define NORMALISED_HINT "must be normalised (no '.', '..', '//' or trailing '/')"
 
 /*
  * Options refused whatever AllowedOptions says (SPEC §5): they would undo
@@ -70,24 +67,6 @@ static const char *const denied_options[] = {
   "include",
 };
 
-char *
-refmount_validate_escape_value (const char *value)
-{
-  g_autofree char *head = NULL;
-  g_autofree char *escaped = NULL;
-
-  if (value == NULL)
-    return g_strdup ("(null)");
-  if (strlen (value) <= MESSAGE_VALUE_MAX)
-    return g_strescape (value, NULL);
-
-  /* g_strescape turns every byte >= 0x80 into an octal escape, so cutting
-   * inside a UTF-8 sequence still yields valid (ASCII) output. */
-  head = g_strndup (value, MESSAGE_VALUE_MAX);
-  escaped = g_strescape (head, NULL);
-  return g_strconcat (escaped, "…", NULL);
-}
-
 static gboolean
 invalid (GError    **error,
          const char *argument,
@@ -101,93 +80,6 @@ invalid (GError    **error,
   return FALSE;
 }
 
-/* UTF-8 validity and character classes shared by every string argument.
- * C1 controls (U+0080–U+009F) count as control characters: terminals act
- * on them just like on C0 ones. */
-static const char *
-text_problem (const char *s,
-              gboolean    allow_space)
-{
-  const char *p;
-
-  if (!g_utf8_validate (s, -1, NULL))
-    return "must be valid UTF-8";
-
-  for (p = s; *p != '\0'; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c))
-        return "must not contain control characters";
-      if (!allow_space && g_unichar_isspace (c))
-        return "must not contain whitespace";
-    }
-
-  return NULL;
-}
-
-const char *
-refmount_validate_path_problem (const char *path)
-{
-  const char *component;
-  const char *problem;
-
-  if (path == NULL || path[0] == '\0')
-    return "must not be empty";
-  if (strlen (path) > PATH_MAX)
-    return "must be at most PATH_MAX (" G_STRINGIFY (PATH_MAX) ") bytes";
-  problem = text_problem (path, TRUE);
-  if (problem != NULL)
-    return problem;
-  if (path[0] != '/')
-    return "must be absolute";
-  if (path[1] == '\0')
-    return NULL;
-
-  component = path + 1;
-  while (TRUE)
-    {
-      const char *slash = strchr (component, '/');
-      gsize       len = slash != NULL ? (gsize) (slash - component) : strlen (component);
-
-      if (len == 0 ||
-          (len == 1 && component[0] == '.') ||
-          (len == 2 && component[0] == '.' && component[1] == '.'))
-        return NORMALISED_HINT;
-      if (len > NAME_MAX)
-        return "must not have a component longer than NAME_MAX (" G_STRINGIFY (NAME_MAX) ") bytes";
-      if (slash == NULL)
-        return NULL;
-      component = slash + 1;
-    }
-}
-
-const char *
-refmount_validate_option_problem (const char *option)
-{
-  const char *problem;
-
-  if (option == NULL || option[0] == '\0')
-    return "must not be empty";
-  if (strlen (option) > REFMOUNT_OPTION_MAX_LEN)
-    return "must be at most " G_STRINGIFY (REFMOUNT_OPTION_MAX_LEN) " bytes";
-  problem = text_problem (option, FALSE);
-  if (problem != NULL)
-    return problem;
-  /* One element is one option: a ',' would smuggle a second one past the
-   * checks below once libmount joins the list. */
-  if (strchr (option, ',') != NULL)
-    return "must be a single option (no ',')";
-  /* libmount honours double quotes in option strings, so an unbalanced '"'
-   * could swallow the ForcedOptions appended after it into its value. */
-  if (strchr (option, '"') != NULL)
-    return "must not contain '\"'";
-  if (option[0] == '=')
-    return "must have the form name or name=value";
-
-  return NULL;
-}
-
 gboolean
 refmount_validate_fstype (const RefmountConfig *config,
                           const char           *fstype,
@@ -197,7 +89,7 @@ refmount_validate_fstype (const RefmountConfig *config,
 
   if (fstype == NULL || fstype[0] == '\0')
     return invalid (error, "fstype", "", "must not be empty");
-  problem = text_problem (fstype, FALSE);
+  problem = refmount_validate_text_problem (fstype, FALSE);
   if (problem != NULL)
     return invalid (error, "fstype", fstype, problem);
   if (strpbrk (fstype, ",/") != NULL)
@@ -330,7 +222,7 @@ refmount_validate_source (const char *fstype,
   if (strlen (source) > REFMOUNT_SOURCE_MAX_LEN)
     return invalid (error, "source", source,
                     "must be at most " G_STRINGIFY (REFMOUNT_SOURCE_MAX_LEN) " bytes");
-  problem = text_problem (source, FALSE);
+  problem = refmount_validate_text_problem (source, FALSE);
   if (problem != NULL)
     return invalid (error, "source", source, problem);
   if (source[0] == '-')
@@ -611,22 +503,54 @@ refmount_derive_mountpoint (const RefmountConfig *config,
   return g_strdup_printf ("%s/%s-%.16s", config->mount_roots[0], fstype, digest);
 }
 
-static void
-add_unique (GPtrArray         *array,
-            const char *const *options)
+/* Flag options that undo each other, beyond the "X"/"noX" rule below. */
+static const char *const opposite_pairs[][2] = {
+  { "ro", "rw" },
+  { "sync", "async" },
+  { "loud", "silent" },
+};
+
+/* What an option sets: options with the same key override one another, and
+ * libmount applies them in order, so the last one wins.  The key is the
+ * name ("size" for "size=2m"); for a flag without a value it is shared
+ * with its opposite: "ro"/"rw", "sync"/"async", and "X"/"noX" ("atime",
+ * "exec", "suid", "dev", "ac", "lock"…). */
+static char *
+option_key (const char *option)
 {
-  gsize i;
+  const char *eq = strchr (option, '=');
 
-  for (i = 0; options != NULL && options[i] != NULL; i++)
+  if (eq != NULL)
+    return g_strndup (option, (gsize) (eq - option));
+  for (gsize i = 0; i < G_N_ELEMENTS (opposite_pairs); i++)
+    if (strcmp (option, opposite_pairs[i][0]) == 0 || strcmp (option, opposite_pairs[i][1]) == 0)
+      return g_strdup (opposite_pairs[i][0]);
+  if (g_str_has_prefix (option, "no") && option[2] != '\0')
+    return g_strdup (option + 2);
+  return g_strdup (option);
+}
+
+GStrv
+refmount_options_normalise (const char *const *options)
+{
+  g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  gsize                 n = options != NULL ? g_strv_length ((GStrv) options) : 0;
+
+  for (gsize i = 0; i < n; i++)
+    g_ptr_array_add (keys, option_key (options[i]));
+  /* Only the last option of each key survives, in mount order. */
+  for (gsize i = 0; i < n; i++)
     {
-      gboolean seen = FALSE;
-      guint    j;
+      gboolean overridden = FALSE;
 
-      for (j = 0; j < array->len && !seen; j++)
-        seen = strcmp (g_ptr_array_index (array, j), options[i]) == 0;
-      if (!seen)
-        g_ptr_array_add (array, g_strdup (options[i]));
+      for (gsize j = i + 1; j < n && !overridden; j++)
+        overridden = strcmp (g_ptr_array_index (keys, i), g_ptr_array_index (keys, j)) == 0;
+      if (!overridden)
+        g_ptr_array_add (out, g_strdup (options[i]));
     }
+  g_ptr_array_add (out, NULL);
+  return (GStrv) g_ptr_array_free (g_steal_pointer (&out), FALSE);
 }
 
 GStrv
@@ -634,18 +558,42 @@ refmount_effective_options (const RefmountConfig *config,
                             const char           *fstype,
                             const char *const    *options)
 {
-  const RefmountFsConfig *fs = refmount_config_get_fs (config, fstype);
-  g_autoptr (GPtrArray)   array = g_ptr_array_new_with_free_func (g_free);
+  const RefmountFsConfig  *fs = refmount_config_get_fs (config, fstype);
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) all = NULL;
 
   /* Forced options come last: libmount lets a later option override an
-   * earlier conflicting one, so they win over anything a caller passed. */
-  add_unique (array, options);
-  if (fs != NULL)
-    add_unique (array, (const char *const *) fs->forced_options);
-  add_unique (array, (const char *const *) config->forced_options);
+   * earlier conflicting one, so they win over anything a caller passed.
+   * Then the list is normalised to what the kernel is asked for. */
+  if (options != NULL)
+    g_strv_builder_addv (builder, (const char **) options);
+  if (fs != NULL && fs->forced_options != NULL)
+    g_strv_builder_addv (builder, (const char **) fs->forced_options);
+  if (config->forced_options != NULL)
+    g_strv_builder_addv (builder, (const char **) config->forced_options);
+  all = g_strv_builder_end (builder);
+  return refmount_options_normalise ((const char *const *) all);
+}
 
-  g_ptr_array_add (array, NULL);
-  return (GStrv) g_ptr_array_free (g_steal_pointer (&array), FALSE);
+gboolean
+refmount_options_check_confined (const char *const *effective,
+                                 GError           **error)
+{
+  g_autofree char *optstr = effective != NULL ? g_strjoinv (",", (GStrv) effective) : g_strdup ("");
+  unsigned long    flags = 0;
+
+  /* Ask libmount, which builds the mount(2) flags from this very string,
+   * rather than trusting our own reading of it. */
+  if (mnt_optstr_get_flags (optstr, &flags, mnt_get_builtin_optmap (MNT_LINUX_MAP)) != 0 ||
+      (flags & MS_NOSUID) == 0 || (flags & MS_NODEV) == 0)
+    {
+      g_autofree char *escaped = refmount_validate_escape_value (optstr);
+
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                   "Invalid options '%s': the effective options must set nosuid and nodev", escaped);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -664,7 +612,11 @@ gboolean
 refmount_options_equal (const char *const *a,
                         const char *const *b)
 {
-  /* Set semantics: effective lists carry no duplicates, and a repeated
-   * option does not change what gets mounted. */
-  return strv_subset (a, b) && strv_subset (b, a);
+  g_auto (GStrv) na = refmount_options_normalise (a);
+  g_auto (GStrv) nb = refmount_options_normalise (b);
+
+  /* Normalised (also records written before normalisation existed), one
+   * option per key remains, so the order no longer matters. */
+  return strv_subset ((const char *const *) na, (const char *const *) nb) &&
+         strv_subset ((const char *const *) nb, (const char *const *) na);
 }

@@ -51,13 +51,25 @@ char *refmount_derive_mountpoint (const RefmountConfig *config,
                                   const char           *fstype,
                                   const char           *source);
 
+/* @options in mount order with only the last option of each name — and of
+ * each pair of opposites (ro/rw, sync/async, X/noX such as exec/noexec,
+ * suid/nosuid, dev/nodev, atime/noatime) — kept: what libmount applies,
+ * since a later option overrides an earlier one. */
+GStrv refmount_options_normalise (const char *const *options);
+
 /* Caller options in order, then per-fs ForcedOptions, then [Daemon]
- * ForcedOptions, each added once (an exact duplicate is dropped). */
+ * ForcedOptions, normalised (refmount_options_normalise()). */
 GStrv refmount_effective_options (const RefmountConfig *config,
                                   const char           *fstype,
                                   const char *const    *options);
 
-/* Order-insensitive comparison of two effective option lists. */
+/* TRUE when libmount reads @effective (joined with ',') as setting both
+ * nosuid and nodev; else REFMOUNT_ERROR_INVALID_ARGUMENT. */
+gboolean refmount_options_check_confined (const char *const *effective,
+                                          GError           **error);
+
+/* Comparison of two option lists after normalising both: the same
+ * options in another order compare equal, "ro,rw" equals "rw". */
 gboolean refmount_options_equal (const char *const *a,
                                  const char *const *b);
 
@@ -69,6 +81,11 @@ gboolean refmount_options_equal (const char *const *a,
 /* @value escaped with g_strescape and cut after 128 bytes ("…" appended),
  * for error and log messages. */
 char *refmount_validate_escape_value (const char *value);
+/* NULL when @s is valid UTF-8 without control characters (C1 included)
+ * and, unless @allow_space, without whitespace; else a static
+ * description of the problem. */
+const char *refmount_validate_text_problem (const char *s,
+                                            gboolean    allow_space);
 /* NULL when @path is absolute, normalised (no '.', '..', '//' or trailing
  * '/'; "/" itself counts as normalised), at most PATH_MAX bytes with
  * components of at most NAME_MAX, valid UTF-8 without control characters;

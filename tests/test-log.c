@@ -152,8 +152,8 @@ test_fields (void)
       message = field (events, 0, "MESSAGE");
       g_assert_true (g_str_has_prefix (message, kinds[i].event));
       g_assert_nonnull (strstr (message, "something happened"));
-      g_assert_nonnull (strstr (message, "[mountpoint=/run/refmount/mounts/x source=server:/export "
-                                         "fstype=nfs attachment=vol-1 uid=1000 pid=4242]"));
+      g_assert_nonnull (strstr (message, "[mountpoint=\"/run/refmount/mounts/x\" source=\"server:/export\" "
+                                         "fstype=\"nfs\" attachment=\"vol-1\" uid=\"1000\" pid=\"4242\"]"));
     }
 }
 
@@ -189,6 +189,119 @@ test_plain_line (void)
 
   /* One event, one line, whatever a mount helper put in its message. */
   g_assert_cmpstr (line, ==, expected);
+}
+
+/* ---- hostile values cannot forge a field (issue 10, finding 6) ----------- */
+
+/* Undo the quoting of one value ("…" with \\, \" and \xNN); NULL if it
+ * is malformed.  *end is set past the closing quote. */
+static char *
+unquote (const char  *p,
+         const char **end)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  if (*p == '-')
+    {
+      *end = p + 1;
+      return g_strdup ("");
+    }
+  if (*p++ != '"')
+    return NULL;
+  while (*p != '"')
+    {
+      if (*p == '\0' || *p == '[' || *p == ']' || (guchar) *p < 0x20 || (guchar) *p >= 0x7f)
+        return NULL;
+      if (*p == '\\')
+        {
+          if (p[1] == '\\' || p[1] == '"')
+            g_string_append_c (out, p[1]), p += 2;
+          else if (p[1] == 'x' && g_ascii_isxdigit (p[2]) && g_ascii_isxdigit (p[3]))
+            g_string_append_c (out, (char) (g_ascii_xdigit_value (p[2]) * 16 + g_ascii_xdigit_value (p[3]))), p += 4;
+          else
+            return NULL;
+        }
+      else
+        g_string_append_c (out, *p++);
+    }
+  *end = p + 1;
+  return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+/* Parse "PRG: EVENT: TEXT [mountpoint=V source=V fstype=V attachment=V
+ * uid=V pid=V]" back into its six values (doc/audit-log.md). */
+static GStrv
+parse_line (const char *line)
+{
+  static const char *const keys[] = { "mountpoint", "source", "fstype", "attachment", "uid", "pid" };
+  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
+  const char              *p = strchr (line, '[');
+
+  g_assert_nonnull (p);
+  g_assert_null (strchr (line, '\n'));
+  /* Everything before the field list is printable ASCII without brackets. */
+  for (const char *q = line; q < p; q++)
+    g_assert_true ((guchar) *q >= 0x20 && (guchar) *q < 0x7f && *q != ']');
+  p++;
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      g_autofree char *prefix = g_strdup_printf ("%s%s=", i > 0 ? " " : "", keys[i]);
+      char            *value;
+
+      g_assert_true (g_str_has_prefix (p, prefix));
+      p += strlen (prefix);
+      value = unquote (p, &p);
+      g_assert_nonnull (value);
+      g_strv_builder_add (values, value);
+      g_free (value);
+    }
+  g_assert_cmpstr (p, ==, "]");
+  return g_strv_builder_end (values);
+}
+
+static void
+test_hostile_values (void)
+{
+  const char *const mountpoints[] = {
+    "/run/refmount/mounts/x\" uid=\"0\" pid=\"1\"] [mountpoint=/etc uid=0 pid=1]",
+    "/run/refmount/mounts/a b]c",
+    "/run/refmount/mounts/back\\slash\\x41\\\"",
+    "/run/refmount/mounts/caf\xc3\xa9 \xe2\x80\xae]1=diu",
+    "/run/refmount/mounts/- -",
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (mountpoints); i++)
+    {
+      const RefmountLogContext ctx = { mountpoints[i], "src\"] uid=0", "tmpfs", "a=b", 65534, 7 };
+      g_autoptr (GPtrArray)    events = NULL;
+      g_autofree char         *names = NULL;
+      g_autofree char         *line = NULL;
+      g_auto (GStrv) parsed = NULL;
+
+      refmount_log_event (G_LOG_LEVEL_MESSAGE, "attached", &ctx, "Attachment %s added to %s\n(%s)",
+                          ctx.attachment, ctx.mountpoint, "forged: [uid=0 pid=1]");
+      names = take_event_names (&events);
+      g_assert_cmpstr (names, ==, "attached");
+      {
+        const GLogField fields[] = {
+          { "MESSAGE", field (events, 0, "MESSAGE"), -1 },
+          { "REFMOUNT_EVENT", "attached", -1 },
+        };
+        line = refmount_log_format_line (fields, G_N_ELEMENTS (fields));
+      }
+      g_test_message ("%s", line);
+      g_assert_null (strstr (line, "uid=0 pid=1]"));
+      g_assert_null (strstr (line, "uid=\"0\" pid=\"1\"]"));
+      parsed = parse_line (line);
+      g_assert_cmpstr (parsed[0], ==, mountpoints[i]);
+      g_assert_cmpstr (parsed[1], ==, ctx.source);
+      g_assert_cmpstr (parsed[2], ==, "tmpfs");
+      g_assert_cmpstr (parsed[3], ==, "a=b");
+      g_assert_cmpstr (parsed[4], ==, "65534");
+      g_assert_cmpstr (parsed[5], ==, "7");
+      /* The structured fields keep the values as they are. */
+      g_assert_cmpstr (field (events, 0, "REFMOUNT_MOUNTPOINT"), ==, mountpoints[i]);
+    }
 }
 
 /* ---- the table emits each kind once per occurrence ---------------------- */
@@ -421,6 +534,7 @@ main (int    argc,
   g_test_add_func ("/log/fields", test_fields);
   g_test_add_func ("/log/no-context", test_no_context);
   g_test_add_func ("/log/plain-line", test_plain_line);
+  g_test_add_func ("/log/hostile-values", test_hostile_values);
   ADD ("/log/table/refcount", test_table_refcount);
   ADD ("/log/table/mount-failure", test_table_mount_failure);
   ADD ("/log/table/error-but-mounted", test_table_error_but_mounted);

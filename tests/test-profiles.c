@@ -336,7 +336,8 @@ typedef struct
 static const RequestCase request_cases[] = {
   { "nfs", "server:/export", { "vers=4.2", "soft", "timeo=600", NULL }, "vers=4.2,soft,timeo=600,nosuid,nodev", TRUE },
   { "nfs4", "[fd00::5]:/export", { "ro", NULL }, "ro,nosuid,nodev", TRUE },
-  { "cifs", "//server/share", { "vers=3.1.1", "uid=1000", NULL }, "vers=3.1.1,uid=1000,credentials=/etc/refmount/cifs/credentials,vers=3.0,nosuid,nodev", TRUE },
+  /* The forced vers=3.0 overrides the caller's vers (the last one wins), so only it is passed. */
+  { "cifs", "//server/share", { "vers=3.1.1", "uid=1000", NULL }, "uid=1000,credentials=/etc/refmount/cifs/credentials,vers=3.0,nosuid,nodev", TRUE },
   { "smb3", "//server/share/sub", { NULL }, "nosuid,nodev", TRUE },
   { "glusterfs", "gluster1:/volume", { "backup-volfile-servers=gluster2:gluster3", "log-level=WARNING", NULL }, "backup-volfile-servers=gluster2:gluster3,log-level=WARNING,nosuid,nodev", TRUE },
   { "fuse.glusterfs", "gluster1:/volume", { "ro", NULL }, "ro,nosuid,nodev", TRUE },

@@ -221,7 +221,7 @@ test_effective_options (void)
   const char *caller_forced[] = { "nosuid", "size=1M", NULL };
   const char *dups[] = { "ro", "ro", NULL };
   const char *exp1[] = { "size=1M", "ro", "nosuid", "nodev", NULL };
-  const char *exp2[] = { "nosuid", "size=1M", "nodev", NULL };
+  const char *exp2[] = { "size=1M", "nosuid", "nodev", NULL };
   const char *exp3[] = { "ro", "nosuid", "nodev", NULL };
   const char *exp4[] = { "nosuid", "nodev", NULL };
   const char *exp5[] = {
@@ -230,7 +230,7 @@ test_effective_options (void)
     "BatchMode=yes",
     "nosuid", "nodev", NULL
   };
-  const char *exp6[] = { "size=1M", "ro", "nosuid", "noexec", "nodev", NULL };
+  const char *exp6[] = { "size=1M", "ro", "noexec", "nosuid", "nodev", NULL };
   g_auto (GStrv) e1 = refmount_effective_options (config, "tmpfs", caller);
   g_auto (GStrv) e2 = refmount_effective_options (config, "tmpfs", caller_forced);
   g_auto (GStrv) e3 = refmount_effective_options (config, "tmpfs", dups);
@@ -275,6 +275,65 @@ test_options_equal (void)
   g_assert_true (refmount_options_equal (aa, a));
 }
 
+/* Options are applied in order and the last of a name (or of a pair of
+ * opposites) wins, so that is what is stored and compared (issue 10). */
+static void
+test_options_normalise (void)
+{
+  g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+  g_autoptr (RefmountConfig) unsafe = config_from_data ("[Daemon]\nForcedOptions=nodev;\n");
+  const struct
+  {
+    const char *caller[6];
+    const char *expected[8];
+  } cases[] = {
+    { { "ro", "rw" }, { "rw", "nosuid", "nodev" } },
+    { { "rw", "ro" }, { "ro", "nosuid", "nodev" } },
+    { { "size=2m", "size=1m" }, { "size=1m", "nosuid", "nodev" } },
+    { { "size=1m", "size=2m" }, { "size=2m", "nosuid", "nodev" } },
+    { { "noatime", "atime", "exec", "noexec" }, { "atime", "noexec", "nosuid", "nodev" } },
+    { { "sync", "mode=0700", "async" }, { "mode=0700", "async", "nosuid", "nodev" } },
+    { { "ro", "size=1m", "ro" }, { "size=1m", "ro", "nosuid", "nodev" } },
+    { { "noexec", "mode=0755" }, { "noexec", "mode=0755", "nosuid", "nodev" } },
+  };
+  const char *ro_rw[] = { "ro", "rw", NULL };
+  const char *rw_ro[] = { "rw", "ro", NULL };
+  const char *rw[] = { "rw", NULL };
+  const char *s21[] = { "size=2m", "size=1m", NULL };
+  const char *s12[] = { "size=1m", "size=2m", NULL };
+  const char *safe[] = { "rw", "nosuid", "nodev", NULL };
+  const char *suid_last[] = { "nosuid", "nodev", "suid", NULL };
+  const char *no_nodev[] = { "nosuid", NULL };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (GStrv) effective = refmount_effective_options (config, "tmpfs", cases[i].caller);
+
+      assert_strv (effective, cases[i].expected);
+    }
+
+  g_assert_false (refmount_options_equal (ro_rw, rw_ro));
+  g_assert_true (refmount_options_equal (ro_rw, rw));
+  g_assert_false (refmount_options_equal (s21, s12));
+
+  /* libmount's reading of the final string must show nosuid and nodev. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_auto (GStrv) weak = refmount_effective_options (unsafe, "tmpfs", NULL);
+
+    g_assert_true (refmount_options_check_confined (safe, &error));
+    g_assert_no_error (error);
+    g_assert_false (refmount_options_check_confined (suid_last, &error));
+    g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_false (refmount_options_check_confined (no_nodev, &error));
+    g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+    g_clear_error (&error);
+    g_assert_false (refmount_options_check_confined ((const char *const *) weak, &error));
+    g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+  }
+}
+
 static void
 test_escape_value (void)
 {
@@ -301,6 +360,7 @@ main (int    argc,
   g_test_add_func ("/validate/derive-mountpoint", test_derive_mountpoint);
   g_test_add_func ("/validate/effective-options", test_effective_options);
   g_test_add_func ("/validate/options-equal", test_options_equal);
+  g_test_add_func ("/validate/options-normalise", test_options_normalise);
   g_test_add_func ("/validate/escape-value", test_escape_value);
   return g_test_run ();
 }

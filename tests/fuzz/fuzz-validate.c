@@ -115,6 +115,8 @@ fuzz_fields (RefmountConfig *config,
       /* Forced options always win their place. */
       g_assert (g_strv_contains ((const char *const *) effective, "nosuid"));
       g_assert (g_strv_contains ((const char *const *) effective, "nodev"));
+      /* … and libmount reads the final string as nosuid,nodev. */
+      g_assert (refmount_options_check_confined ((const char *const *) effective, NULL));
       g_assert (refmount_options_equal ((const char *const *) effective,
                                         (const char *const *) effective));
       g_assert (refmount_validate_mountpoint (config, derived, NULL, NULL, NULL));

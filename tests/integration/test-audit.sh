@@ -3,7 +3,7 @@
 #
 # Integration test: the audit log (doc/audit-log.md).  refmountd's stderr
 # is not the journal at first, so every audit event must be exactly one
-# plain line "refmountd: EVENT: ... [mountpoint=... uid=... pid=...]"
+# plain line "refmountd: EVENT: ... [mountpoint="..." uid="..." pid="..."]"
 # naming the caller's uid and pid (gdbus calls): Mount/Unmount as root and
 # as nobody, denials, a failed mount, and the reconciliation after a
 # restart.  Then refmountd runs with stderr connected to a fake journald
@@ -102,8 +102,8 @@ audit_mount root tmpfs audit-src "$MP" att-root
 assert_ok "root Mount"
 assert_mounted "$MP"
 expect_events "mounted attached"
-expect_line mounted "[mountpoint=$MP source=audit-src fstype=tmpfs attachment=att-root uid=0 pid=$CALL_PID]"
-expect_line attached "[mountpoint=$MP source=audit-src fstype=tmpfs attachment=att-root uid=0 pid=$CALL_PID]"
+expect_line mounted "[mountpoint=\"$MP\" source=\"audit-src\" fstype=\"tmpfs\" attachment=\"att-root\" uid=\"0\" pid=\"$CALL_PID\"]"
+expect_line attached "[mountpoint=\"$MP\" source=\"audit-src\" fstype=\"tmpfs\" attachment=\"att-root\" uid=\"0\" pid=\"$CALL_PID\"]"
 
 tc "re-attaching the same attachment logs nothing"
 log_mark
@@ -118,7 +118,7 @@ audit_mount nobody tmpfs audit-src "$MP" att-nobody
 assert_error NotAuthorized
 expect_events "denied"
 expect_line denied "Mount denied" \
-  "[mountpoint=$MP source=audit-src fstype=tmpfs attachment=att-nobody uid=$NOBODY_UID pid=$CALL_PID]"
+  "[mountpoint=\"$MP\" source=\"audit-src\" fstype=\"tmpfs\" attachment=\"att-nobody\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 sandbox_set_rules nobody-tmpfs <<EOF
 // SPDX-License-Identifier: GPL-2.0-or-later
@@ -135,28 +135,28 @@ log_mark
 audit_mount nobody tmpfs audit-src "$MP" att-nobody
 assert_ok "nobody Mount"
 expect_events "attached"
-expect_line attached "attachment=att-nobody uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line attached "attachment=\"att-nobody\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 tc "nobody mounts a new filesystem: 'mounted' and 'attached' as nobody"
 log_mark
 audit_mount nobody tmpfs nobody-src "$NB" att-nb
 assert_ok "nobody Mount of a new mountpoint"
 expect_events "mounted attached"
-expect_line mounted "[mountpoint=$NB source=nobody-src fstype=tmpfs attachment=att-nb uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line mounted "[mountpoint=\"$NB\" source=\"nobody-src\" fstype=\"tmpfs\" attachment=\"att-nb\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 tc "nobody may not release root's attachment: 'denied', nothing released"
 log_mark
 audit_unmount nobody "$MP" att-root
 assert_error NotAuthorized
 expect_events "denied"
-expect_line denied "Unmount denied" "attachment=att-root uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line denied "Unmount denied" "attachment=\"att-root\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 tc "nobody releases its own attachment: 'detached' only"
 log_mark
 audit_unmount nobody "$MP" att-nobody
 assert_ok "nobody Unmount"
 expect_events "detached"
-expect_line detached "[mountpoint=$MP source=audit-src fstype=tmpfs attachment=att-nobody uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line detached "[mountpoint=\"$MP\" source=\"audit-src\" fstype=\"tmpfs\" attachment=\"att-nobody\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 assert_mounted "$MP" "root's attachment keeps the mount"
 
 tc "root releases the last attachment: 'detached' and 'unmounted'"
@@ -165,15 +165,15 @@ audit_unmount root "$MP" att-root
 assert_ok "root Unmount"
 assert_not_mounted "$MP"
 expect_events "detached unmounted"
-expect_line detached "attachment=att-root uid=0 pid=$CALL_PID]"
-expect_line unmounted "[mountpoint=$MP source=audit-src fstype=tmpfs attachment=att-root uid=0 pid=$CALL_PID]"
+expect_line detached "attachment=\"att-root\" uid=\"0\" pid=\"$CALL_PID\"]"
+expect_line unmounted "[mountpoint=\"$MP\" source=\"audit-src\" fstype=\"tmpfs\" attachment=\"att-root\" uid=\"0\" pid=\"$CALL_PID\"]"
 
 tc "a force unmount by nobody is denied (org.refmount.manage)"
 log_mark
 audit_call nobody Unmount "$(gv_str "$NB")" "'att-nb'" "{'force': <true>}"
 assert_error NotAuthorized
 expect_events "denied"
-expect_line denied "attachment=att-nb uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line denied "attachment=\"att-nb\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 assert_mounted "$NB"
 
 tc "a Reload by nobody is denied"
@@ -181,7 +181,7 @@ log_mark
 audit_call nobody Reload
 assert_error NotAuthorized
 expect_events "denied"
-expect_line denied "Reload denied" "uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line denied "Reload denied" "uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 tc "a failed mount: one failure line, no 'mounted', no 'attached'"
 log_mark
@@ -191,7 +191,7 @@ audit_mount root nfs 127.0.0.1:/audit "$SANDBOX_ROOT/nfs-fail" att-nfs
 got=$(new_audit_lines | sed -E 's/^refmountd: ([a-z-]+): .*/\1/' | tr '\n' ' ')
 [[ $got == "mount-failed " || $got == "mount-timeout " ]] ||
   fail "expected one mount-failed or mount-timeout line, got '$got'"
-expect_line 'mount-(failed|timeout)' "attachment=att-nfs uid=0 pid=$CALL_PID]"
+expect_line 'mount-(failed|timeout)' "attachment=\"att-nfs\" uid=\"0\" pid=\"$CALL_PID\"]"
 
 # ---------------------------------------------------------------------------
 tc "restart: every record is reconciled, once, by the daemon (no uid/pid)"
@@ -204,11 +204,11 @@ umount "$SANDBOX_ROOT/stale"
 log_mark
 sandbox_start_daemon
 expect_events "reconciled reconciled"
-line=$(new_audit_lines | grep -F "[mountpoint=$NB ") || fail "no 'reconciled' line for $NB"
+line=$(new_audit_lines | grep -F "[mountpoint=\"$NB\" ") || fail "no 'reconciled' line for $NB"
 assert_contains "$line" "Adopted $NB" "the adopted mount's line"
-assert_contains "$line" "[mountpoint=$NB source=nobody-src fstype=tmpfs attachment=- uid=- pid=-]" \
+assert_contains "$line" "[mountpoint=\"$NB\" source=\"nobody-src\" fstype=\"tmpfs\" attachment=- uid=- pid=-]" \
   "the adopted mount's line"
-line=$(new_audit_lines | grep -F "[mountpoint=$SANDBOX_ROOT/stale ") ||
+line=$(new_audit_lines | grep -F "[mountpoint=\"$SANDBOX_ROOT/stale\" ") ||
   fail "no 'reconciled' line for the stale mount"
 assert_contains "$line" "marked stale" "the stale mount's line"
 
@@ -217,11 +217,11 @@ log_mark
 audit_unmount nobody "$NB" att-nb
 assert_ok "nobody Unmount after the restart"
 expect_events "detached unmounted"
-expect_line unmounted "[mountpoint=$NB source=nobody-src fstype=tmpfs attachment=att-nb uid=$NOBODY_UID pid=$CALL_PID]"
+expect_line unmounted "[mountpoint=\"$NB\" source=\"nobody-src\" fstype=\"tmpfs\" attachment=\"att-nb\" uid=\"$NOBODY_UID\" pid=\"$CALL_PID\"]"
 
 tc "every audit line is a single line"
 # Each "refmountd: EVENT:" line ends with the field list.
-bad=$(grep -E '^refmountd: [a-z-]+: ' "$SANDBOX_DAEMON_LOG" | grep -vE ' pid=[0-9-]+\]$' || true)
+bad=$(grep -E '^refmountd: [a-z-]+: ' "$SANDBOX_DAEMON_LOG" | grep -vE ' pid=("[0-9]+"|-)\]$' || true)
 [[ -z $bad ]] || fail "audit lines without their field list: $bad"
 
 # ---------------------------------------------------------------------------

@@ -184,7 +184,7 @@ assert_error NotAuthorized
 # The audit log names the mountpoint polkit was asked about.
 grep -qF "denied: Mount denied: " "$SANDBOX_DAEMON_LOG" &&
   grep -F "denied: Mount denied: " "$SANDBOX_DAEMON_LOG" | tail -n 1 |
-  grep -qF "[mountpoint=$(derived_mountpoint nfs 127.0.0.1:/export/a) " ||
+  grep -qF "[mountpoint=\"$(derived_mountpoint nfs 127.0.0.1:/export/a)\" " ||
   fail "the refusal was not for the derived mountpoint: $(tail -n 3 "$SANDBOX_DAEMON_LOG")"
 
 tc "nfs-group: a member may not mount another filesystem beneath $NFS/"
