@@ -32,6 +32,10 @@ fail ()
 }
 
 if [[ -z ${PRIVATE_TREE_NS:-} ]]; then
+  unshare -m --propagation private true 2>/dev/null || {
+    echo "SKIP: cannot create a mount namespace here (unshare -m failed)" >&2
+    exit 77
+  }
   export PRIVATE_TREE_NS=1
   exec unshare -m --propagation private -- "$BASH" "$0" "$@"
 fi
