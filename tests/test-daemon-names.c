@@ -15,6 +15,7 @@
 #include "refmount-daemon-private.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
+#include "test-openat2.h"
 
 #define ALIVE  ":1.10"
 #define GONE   ":1.11"
@@ -234,6 +235,7 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  test_require_openat2 ();
 
   ADD_BUS ("/daemon/name-alive/answers", test_answers);
   ADD_BUS ("/daemon/name-alive/no-answer-is-alive", test_no_answer_is_alive);
