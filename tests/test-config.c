@@ -2,8 +2,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -629,6 +632,59 @@ test_roots_errors (Fixture      *fixture,
   assert_roots (fixture->dir, beneath, FALSE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
 }
 
+/* Root, and allowed to make a mount namespace of its own? */
+static gboolean
+can_unshare (void)
+{
+  pid_t pid;
+  int   status = 0;
+
+  if (geteuid () != 0)
+    return FALSE;
+  /* In a throw-away child: the test process keeps the host's namespace. */
+  pid = fork ();
+  if (pid == 0)
+    _exit (unshare (CLONE_NEWNS) == 0 ? 0 : 1);
+  return pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0;
+}
+
+/* A root that cannot be created (a read-only file system; as root, EACCES
+ * is not available): the reason is reported, not taken for success.  In
+ * a subprocess with a private mount namespace, for the read-only mount. */
+static void
+test_roots_read_only (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autofree char *ro = NULL, *root = NULL;
+
+  if (!g_test_subprocess ())
+    {
+      if (!can_unshare ())
+        {
+          g_test_skip ("needs root and a mount namespace of its own");
+          return;
+        }
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
+  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  ro = make_dir (fixture->dir, "ro", 0755);
+  g_assert_cmpint (mount ("refmount-test", ro, "tmpfs", MS_RDONLY, "mode=0755"), ==, 0);
+  root = g_build_filename (ro, "new", "mounts", NULL);
+  assert_roots (fixture->dir, root, TRUE, G_IO_ERROR, G_IO_ERROR_READ_ONLY);
+  {
+    g_autoptr (RefmountConfig) config = config_with_roots (fixture->dir, root);
+    g_autoptr (GError)         error = NULL;
+
+    g_assert_false (refmount_config_check_roots (config, getuid (), TRUE, &error));
+    g_assert_nonnull (strstr (error->message, "cannot be created"));
+  }
+  g_assert_cmpint (umount2 (ro, MNT_DETACH), ==, 0);
+}
+
 static void
 test_roots_create (Fixture      *fixture,
                    gconstpointer data)
@@ -680,6 +736,7 @@ main (int    argc,
   g_test_add ("/config/roots/rejected", Fixture, NULL, fixture_setup, test_roots_rejected, fixture_teardown);
   g_test_add ("/config/roots/create", Fixture, NULL, fixture_setup, test_roots_create, fixture_teardown);
   g_test_add ("/config/roots/errors", Fixture, NULL, fixture_setup, test_roots_errors, fixture_teardown);
+  g_test_add ("/config/roots/read-only", Fixture, NULL, fixture_setup, test_roots_read_only, fixture_teardown);
 
   return g_test_run ();
 }
