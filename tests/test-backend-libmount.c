@@ -12,14 +12,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "refmount-backend.h"
 #include "refmount-error.h"
+#include "test-namespace.h"
 #include "test-openat2.h"
 
 typedef struct
@@ -28,29 +27,13 @@ typedef struct
   RefmountBackend *backend;
 } Fixture;
 
-static gboolean
-can_unshare (void)
-{
-  pid_t pid;
-  int   status = 0;
-
-  if (geteuid () != 0)
-    return FALSE;
-  /* In a throw-away child: the test process keeps the host's namespace. */
-  pid = fork ();
-  if (pid == 0)
-    _exit (unshare (CLONE_NEWNS) == 0 ? 0 : 1);
-  return pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0;
-}
-
 static void
 fixture_setup (Fixture      *f,
                gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
 
-  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
-  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  test_enter_private_namespace ();
   f->dir = g_dir_make_tmp ("refmount-backend-XXXXXX", &error);
   g_assert_no_error (error);
   g_assert_cmpint (mount ("refmount-test", f->dir, "tmpfs", 0, "size=1m,mode=0755"), ==, 0);
@@ -252,7 +235,7 @@ in_namespace (gconstpointer data)
   const char      *name = data;
   g_autofree char *path = g_strconcat ("/backend/libmount/subprocess/", name, NULL);
 
-  if (!can_unshare ())
+  if (!test_can_unshare ())
     {
       g_test_skip ("needs root and a mount namespace of its own");
       return;

@@ -2,11 +2,9 @@
 #include "config.h"
 
 #include <errno.h>
-#include <sched.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -14,6 +12,7 @@
 
 #include "refmount-config.h"
 #include "refmount-names.h"
+#include "test-namespace.h"
 
 /* A private temporary directory, removed (without following symlinks)
  * when the fixture is torn down. */
@@ -632,22 +631,6 @@ test_roots_errors (Fixture      *fixture,
   assert_roots (fixture->dir, beneath, FALSE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
 }
 
-/* Root, and allowed to make a mount namespace of its own? */
-static gboolean
-can_unshare (void)
-{
-  pid_t pid;
-  int   status = 0;
-
-  if (geteuid () != 0)
-    return FALSE;
-  /* In a throw-away child: the test process keeps the host's namespace. */
-  pid = fork ();
-  if (pid == 0)
-    _exit (unshare (CLONE_NEWNS) == 0 ? 0 : 1);
-  return pid > 0 && waitpid (pid, &status, 0) == pid && WIFEXITED (status) && WEXITSTATUS (status) == 0;
-}
-
 /* A root that cannot be created (a read-only file system; as root, EACCES
  * is not available): the reason is reported, not taken for success.  In
  * a subprocess with a private mount namespace, for the read-only mount. */
@@ -657,20 +640,8 @@ test_roots_read_only (Fixture      *fixture,
 {
   g_autofree char *ro = NULL, *root = NULL;
 
-  if (!g_test_subprocess ())
-    {
-      if (!can_unshare ())
-        {
-          g_test_skip ("needs root and a mount namespace of its own");
-          return;
-        }
-      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
-      g_test_trap_assert_passed ();
-      return;
-    }
-
-  g_assert_cmpint (unshare (CLONE_NEWNS), ==, 0);
-  g_assert_cmpint (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), ==, 0);
+  if (!test_in_private_namespace ())
+    return;
   ro = make_dir (fixture->dir, "ro", 0755);
   g_assert_cmpint (mount ("refmount-test", ro, "tmpfs", MS_RDONLY, "mode=0755"), ==, 0);
   root = g_build_filename (ro, "new", "mounts", NULL);
