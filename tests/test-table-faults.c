@@ -8,12 +8,14 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
 #include "refmount-error.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
+#include "test-namespace.h"
 #include "test-openat2.h"
 
 static void
@@ -288,6 +290,105 @@ test_busy_retry_failure (Fixture      *fx,
   g_assert_null (state);
 }
 
+/* The state directory turns read-only (remounted so, as an admin or the
+ * kernel after an I/O error would): nothing that was not written is
+ * acknowledged — a new mount is rolled back, a release refused — and once
+ * the directory is writable again everything goes on, across a restart
+ * too.  As root, in a private mount namespace. */
+static void
+test_state_read_only (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_autofree char   *a = mp (fx, "a");
+  g_autofree char   *b = mp (fx, "b");
+  g_autofree char   *c = mp (fx, "c");
+  g_autoptr (GError) error = NULL;
+  gboolean           unmounted = FALSE;
+
+  if (!test_in_private_namespace ())
+    return;
+  g_assert_true (attach (fx, a, "vol1", &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mount (fx->state_dir, fx->state_dir, NULL, MS_BIND, NULL), ==, 0);
+  g_assert_cmpint (mount (NULL, fx->state_dir, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL), ==, 0);
+
+  g_assert_false (attach (fx, b, "vol1", &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, g_strerror (EROFS)));
+  g_clear_error (&error);
+  g_assert_false (fake_backend_is_mounted (fx->fake, b));
+  g_assert_null (refmount_table_get_record (fx->table, b));
+
+  g_assert_false (detach (fx, a, "vol1", &unmounted, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_clear_error (&error);
+  g_assert_cmpuint (n_attachments (fx, a), ==, 1);
+  g_assert_true (fake_backend_is_mounted (fx->fake, a));
+
+  g_assert_cmpint (umount2 (fx->state_dir, 0), ==, 0);
+  g_assert_true (attach (fx, c, "vol1", &error));
+  g_assert_no_error (error);
+  restart (fx);
+  g_assert_cmpuint (n_attachments (fx, a), ==, 1);
+  g_assert_null (refmount_table_get_record (fx->table, b));
+  g_assert_cmpuint (n_attachments (fx, c), ==, 1);
+}
+
+/* The state directory's file system fills up (a 16 KiB tmpfs): the change
+ * that does not fit is refused and rolled back, and the state on disk
+ * holds exactly the changes acknowledged before it. */
+static void
+test_state_full (Fixture      *fx,
+                 gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *refused = NULL;
+  guint              acknowledged = 0;
+
+  if (!test_in_private_namespace ())
+    return;
+  refmount_table_free (fx->table);
+  fx->table = NULL;
+  g_assert_cmpint (mount ("refmount-test", fx->state_dir, "tmpfs", 0, "size=16k,mode=0755"), ==, 0);
+  restart (fx);
+
+  for (guint i = 0; i < 2000 && refused == NULL; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("m%04u", i);
+      g_autofree char *m = mp (fx, name);
+
+      if (attach (fx, m, "vol1", &error))
+        acknowledged++;
+      else
+        refused = g_steal_pointer (&m);
+    }
+  g_assert_nonnull (refused);
+  g_test_message ("%u attachments fitted: %s", acknowledged, error->message);
+  g_assert_cmpuint (acknowledged, >, 0);
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED);
+  g_assert_nonnull (strstr (error->message, g_strerror (ENOSPC)));
+  g_assert_false (fake_backend_is_mounted (fx->fake, refused));
+  g_assert_null (refmount_table_get_record (fx->table, refused));
+
+  /* What a restart would load: every acknowledged attachment, and not the
+   * refused one. */
+  for (guint i = 0; i < acknowledged; i++)
+    {
+      g_autofree char           *name = g_strdup_printf ("m%04u", i);
+      g_autofree char           *m = mp (fx, name);
+      g_autoptr (RefmountRecord) record = disk_record (fx, m);
+
+      g_assert_nonnull (record);
+      g_assert_cmpuint (record->attachments->len, ==, 1);
+    }
+  {
+    g_autoptr (RefmountRecord) record = disk_record (fx, refused);
+    g_assert_null (record);
+  }
+  /* The fixture removes the directory on the host. */
+  g_assert_cmpint (umount2 (fx->state_dir, MNT_DETACH), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -303,6 +404,8 @@ main (int    argc,
   ADD ("/table/unmount/unreachable", test_unmount_unreachable);
   ADD ("/table/unmount/outside-roots", test_unmount_outside_roots);
   ADD ("/table/unmount/busy-retry-failure", test_busy_retry_failure);
+  ADD ("/table/state/read-only", test_state_read_only);
+  ADD ("/table/state/full", test_state_full);
 
   return g_test_run ();
 }
