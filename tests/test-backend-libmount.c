@@ -228,6 +228,68 @@ test_umount_moved (Fixture      *f,
   g_assert_null (km);
 }
 
+/* A mount helper of our own: /sbin/mount.refmounttest running @script.
+ * libmount looks for helpers in /sbin only, so a tmpfs with just this
+ * helper goes over it (/sbin is /usr/sbin on Debian 12), in the
+ * subprocess's private namespace. */
+static void
+install_helper (const char *script)
+{
+  g_autofree char   *contents = g_strconcat ("#!/bin/sh\n", script, "\n", NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (mount ("refmount-test-sbin", "/usr/sbin", "tmpfs", 0, "mode=0755"), ==, 0);
+  g_assert_true (g_file_set_contents ("/usr/sbin/mount.refmounttest", contents, -1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod ("/usr/sbin/mount.refmounttest", 0755), ==, 0);
+}
+
+static gboolean
+do_helper_mount (Fixture    *f,
+                 const char *path,
+                 GError    **error)
+{
+  int      fd = open_path (path);
+  gboolean ok = f->backend->ops->mount (f->backend, fd, path, "refmounttest", "//server/share", "vers=3",
+                                        TRUE, g_get_monotonic_time () + 20 * G_USEC_PER_SEC, error);
+
+  close (fd);
+  return ok;
+}
+
+/* A helper that fails: its exit status and its own words reach the
+ * caller (libmount's summary of a helper failure says little). */
+static void
+test_helper_failure (Fixture      *f,
+                     gconstpointer data)
+{
+  g_autofree char   *m = make_dir (f, "m");
+  g_autoptr (GError) error = NULL;
+
+  install_helper ("echo 'refmounttest: //server/share: no such share' >&2\nexit 32");
+  g_assert_false (do_helper_mount (f, m, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message,
+                            "mount.refmounttest exited with status 32: refmounttest: //server/share: no such share"));
+}
+
+/* The process that runs the helper dies (here the helper kills it): the
+ * caller learns how, rather than a made-up reason. */
+static void
+test_helper_process_killed (Fixture      *f,
+                            gconstpointer data)
+{
+  g_autofree char   *m = make_dir (f, "m");
+  g_autoptr (GError) error = NULL;
+
+  install_helper ("kill -KILL $PPID");
+  g_assert_false (do_helper_mount (f, m, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "the mount process was killed by signal 9"));
+}
+
 /* Each case in a subprocess with a private mount namespace. */
 static void
 in_namespace (gconstpointer data)
@@ -267,6 +329,8 @@ main (int    argc,
   ADD ("umount-not-mounted", test_umount_not_mounted);
   ADD ("umount-busy", test_umount_busy);
   ADD ("umount-moved", test_umount_moved);
+  ADD ("helper-failure", test_helper_failure);
+  ADD ("helper-process-killed", test_helper_process_killed);
 
   return g_test_run ();
 }
