@@ -21,6 +21,14 @@ tc "SIGTERM with a call stuck in the polkit check: exit after the grace period"
 rm_mount -u nobody tmpfs warm "$SANDBOX_ROOT/warm" att
 assert_error NotAuthorized
 
+# The stuck call is in flight once its CheckAuthorization is on the bus
+# (sent to a stopped polkitd): watch for that rather than guess a delay.
+dbus-monitor --system "type='method_call',interface='org.freedesktop.PolicyKit1.Authority',member='CheckAuthorization'" \
+  >"$SANDBOX_DIR/monitor.out" 2>&1 &
+MONITOR_PID=$!
+sandbox_track_pid "$MONITOR_PID"
+sandbox_wait_until 10 "dbus-monitor to start" grep -q 'NameAcquired\|member=' "$SANDBOX_DIR/monitor.out"
+
 kill -STOP "$SANDBOX_POLKITD_PID"
 as_nobody gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
   --method "$RM_MANAGER_IFACE.Mount" tmpfs stuck "$SANDBOX_ROOT/stuck" '@as []' att '@a{sv} {}' \
@@ -29,14 +37,16 @@ STUCK_PID=$!
 sandbox_track_pid "$STUCK_PID"
 _stuck_in_polkit ()
 {
-  grep -q 'waiting for 1 in flight' "$SANDBOX_DAEMON_LOG"
+  sandbox_pid_alive "$STUCK_PID" || fail "the Mount returned at once: $(cat "$SANDBOX_DIR/stuck.out")"
+  grep -q 'member=CheckAuthorization' "$SANDBOX_DIR/monitor.out"
 }
-sleep 0.5
-sandbox_pid_alive "$STUCK_PID" || fail "the Mount returned at once: $(cat "$SANDBOX_DIR/stuck.out")"
+sandbox_wait_until 10 "the Mount to wait on the stopped polkitd" _stuck_in_polkit
+sandbox_stop_pid "$MONITOR_PID"
 
 started=$SECONDS
 kill -TERM "$SANDBOX_DAEMON_PID"
-sandbox_wait_until 5 "refmountd to count the stuck call as in flight" _stuck_in_polkit
+sandbox_wait_until 5 "refmountd to count the stuck call as in flight" \
+  grep -q 'waiting for 1 in flight' "$SANDBOX_DAEMON_LOG"
 # The grace period is MountTimeoutSec + 5 = 6 s; the stuck call would end
 # only after 25 s.
 sandbox_wait_until 20 "refmountd to exit after the grace period" eval '! sandbox_pid_alive "$SANDBOX_DAEMON_PID"'
