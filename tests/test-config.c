@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 
 #include "refmount-config.h"
 #include "refmount-names.h"
+#include "test-namespace.h"
 
 /* A private temporary directory, removed (without following symlinks)
  * when the fixture is torn down. */
@@ -585,6 +587,75 @@ test_roots_rejected (Fixture      *fixture,
   g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
 }
 
+/* What the walk refuses besides modes: a component that is not a
+ * directory, an ancestor owned by neither root nor the owner, and a
+ * hand-built root that is not a normalised absolute path (loaded
+ * configurations are validated before they get here). */
+static void
+test_roots_errors (Fixture      *fixture,
+                   gconstpointer data)
+{
+  static const char *const not_normalised[] = { "/", "relative/root", "/a/../b", "/a//b" };
+  g_autofree char         *file = NULL, *through_file = NULL, *theirs = NULL, *beneath = NULL;
+
+  if (!tmpdir_usable (fixture->dir))
+    return;
+
+  file = write_file (fixture->dir, "plain", "x");
+  through_file = g_build_filename (file, "m", NULL);
+  assert_roots (fixture->dir, through_file, FALSE, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+  assert_roots (fixture->dir, through_file, TRUE, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (not_normalised); i++)
+    {
+      g_autoptr (RefmountConfig) config = refmount_config_new_default ();
+      g_autoptr (GError)         error = NULL;
+
+      g_strfreev (config->mount_roots);
+      config->mount_roots = g_new0 (char *, 2);
+      config->mount_roots[0] = g_strdup (not_normalised[i]);
+      g_assert_false (refmount_config_check_roots (config, getuid (), TRUE, &error));
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (error->message, "normalised"));
+    }
+
+  /* Someone else's directory on the way: that user could swap what is
+   * beneath it.  Needs chown(2), so root. */
+  theirs = make_dir (fixture->dir, "theirs", 0755);
+  beneath = make_dir (theirs, "m", 0755);
+  if (chown (theirs, getuid () + 1, (gid_t) -1) < 0)
+    {
+      g_test_message ("not checking a foreign-owned ancestor: chown: %s", g_strerror (errno));
+      return;
+    }
+  assert_roots (fixture->dir, beneath, FALSE, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+}
+
+/* A root that cannot be created (a read-only file system; as root, EACCES
+ * is not available): the reason is reported, not taken for success.  In
+ * a subprocess with a private mount namespace, for the read-only mount. */
+static void
+test_roots_read_only (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autofree char *ro = NULL, *root = NULL;
+
+  if (!test_in_private_namespace ())
+    return;
+  ro = make_dir (fixture->dir, "ro", 0755);
+  g_assert_cmpint (mount ("refmount-test", ro, "tmpfs", MS_RDONLY, "mode=0755"), ==, 0);
+  root = g_build_filename (ro, "new", "mounts", NULL);
+  assert_roots (fixture->dir, root, TRUE, G_IO_ERROR, G_IO_ERROR_READ_ONLY);
+  {
+    g_autoptr (RefmountConfig) config = config_with_roots (fixture->dir, root);
+    g_autoptr (GError)         error = NULL;
+
+    g_assert_false (refmount_config_check_roots (config, getuid (), TRUE, &error));
+    g_assert_nonnull (strstr (error->message, "cannot be created"));
+  }
+  g_assert_cmpint (umount2 (ro, MNT_DETACH), ==, 0);
+}
+
 static void
 test_roots_create (Fixture      *fixture,
                    gconstpointer data)
@@ -635,6 +706,8 @@ main (int    argc,
   g_test_add ("/config/roots/ok", Fixture, NULL, fixture_setup, test_roots_ok, fixture_teardown);
   g_test_add ("/config/roots/rejected", Fixture, NULL, fixture_setup, test_roots_rejected, fixture_teardown);
   g_test_add ("/config/roots/create", Fixture, NULL, fixture_setup, test_roots_create, fixture_teardown);
+  g_test_add ("/config/roots/errors", Fixture, NULL, fixture_setup, test_roots_errors, fixture_teardown);
+  g_test_add ("/config/roots/read-only", Fixture, NULL, fixture_setup, test_roots_read_only, fixture_teardown);
 
   return g_test_run ();
 }

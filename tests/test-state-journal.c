@@ -29,6 +29,7 @@ typedef struct
 static struct rlimit saved_fsize;
 static guint         moved_aside_warnings;
 static guint         torn_messages;
+static guint         no_journal_warnings;
 
 static GLogWriterOutput
 writer (GLogLevelFlags   level,
@@ -44,6 +45,11 @@ writer (GLogLevelFlags   level,
   if (message != NULL && (level & G_LOG_LEVEL_WARNING) && strstr (message, "moved aside") != NULL)
     {
       moved_aside_warnings++;
+      return G_LOG_WRITER_HANDLED;
+    }
+  if (message != NULL && (level & G_LOG_LEVEL_WARNING) && strstr (message, "could not start a new journal") != NULL)
+    {
+      no_journal_warnings++;
       return G_LOG_WRITER_HANDLED;
     }
   if (message != NULL && strstr (message, "incomplete last write") != NULL)
@@ -68,6 +74,7 @@ fixture_set_up (Fixture      *f,
   f->model = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
   moved_aside_warnings = 0;
   torn_messages = 0;
+  no_journal_warnings = 0;
 }
 
 static void
@@ -763,6 +770,153 @@ test_missing_dir (Fixture      *f,
   g_assert_false (refmount_journal_can_append (journal));
 }
 
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* The names in the state directory, sorted: a failed atomic replace must
+ * leave no temporary file behind. */
+static char *
+dir_names (Fixture *f)
+{
+  g_autoptr (GDir)      dir = g_dir_open (f->dir, 0, NULL);
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  const char           *name;
+
+  g_assert_nonnull (dir);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_ptr_array_sort (names, compare_names);
+  g_ptr_array_add (names, NULL);
+  return g_strjoinv (" ", (char **) names->pdata);
+}
+
+/* The snapshot cannot be written (the disk fills up part-way): the old
+ * snapshot and journal stay as they were, no temporary file is left, and
+ * the journal may still be appended to, since the snapshot it continues
+ * is still the one on disk. */
+static void
+test_snapshot_write_failure (Fixture      *f,
+                             gconstpointer data)
+{
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) records = NULL;
+  g_autoptr (GBytes)   before = NULL;
+  g_autoptr (GBytes)   after = NULL;
+  g_autofree char     *names = NULL;
+  guint64              epoch;
+
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autofree char *m = g_strdup_printf ("/srv/%02u", i);
+      g_hash_table_replace (f->model, g_strdup (m), record_variant (m, i));
+    }
+  compact (f, 1);
+  append (f, "/srv/extra", 1);
+  epoch = journal_epoch (f);
+  before = file_bytes (f->state);
+  records = model_records (f);
+
+  limit_file_size (g_bytes_get_size (before) / 2);
+  g_assert_false (refmount_journal_compact (f->journal, 2, records, &error));
+  limit_file_size (saved_fsize.rlim_cur);
+  g_assert_nonnull (error);
+  g_assert_true (error->domain == G_IO_ERROR);
+  g_assert_nonnull (strstr (error->message, "Cannot write"));
+
+  names = dir_names (f);
+  g_assert_cmpstr (names, ==, REFMOUNT_JOURNAL_FILE_NAME " " REFMOUNT_STATE_FILE_NAME);
+  after = file_bytes (f->state);
+  g_assert_true (g_bytes_equal (before, after));
+  g_assert_cmpuint (journal_epoch (f), ==, epoch);
+  g_assert_true (refmount_journal_can_append (f->journal));
+  append (f, "/srv/after", 2);
+  assert_loads_model (f, 1);
+}
+
+/* rename(2) fails (here: a directory sits where the snapshot goes). */
+static void
+test_snapshot_rename_failure (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autofree char     *inside = g_build_filename (f->state, "x", NULL);
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) records = NULL;
+  g_autofree char     *names = NULL;
+
+  compact (f, 1);
+  g_assert_cmpint (g_unlink (f->state), ==, 0);
+  g_assert_cmpint (g_mkdir (f->state, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (inside, "x", 1, NULL));
+
+  records = model_records (f);
+  g_assert_false (refmount_journal_compact (f->journal, 2, records, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "Cannot rename"));
+  names = dir_names (f);
+  g_assert_cmpstr (names, ==, REFMOUNT_JOURNAL_FILE_NAME " " REFMOUNT_STATE_FILE_NAME);
+
+  g_assert_cmpint (g_unlink (inside), ==, 0);
+  g_assert_cmpint (g_rmdir (f->state), ==, 0);
+}
+
+/* The snapshot is written but the new journal cannot be installed: the
+ * compaction counts (the snapshot holds everything), but nothing may be
+ * appended to the old journal, which belongs to the previous epoch; the
+ * next write compacts again. */
+static void
+test_journal_install_failure (Fixture      *f,
+                              gconstpointer data)
+{
+  g_autofree char     *inside = g_build_filename (f->journal_path, "x", NULL);
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) records = NULL;
+  g_autoptr (GVariant) frame = NULL;
+
+  compact (f, 1);
+  append (f, "/srv/a", 1);
+  g_assert_cmpint (g_unlink (f->journal_path), ==, 0);
+  g_assert_cmpint (g_mkdir (f->journal_path, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (inside, "x", 1, NULL));
+
+  records = model_records (f);
+  g_assert_true (refmount_journal_compact (f->journal, 2, records, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (no_journal_warnings, ==, 1);
+  g_assert_false (refmount_journal_can_append (f->journal));
+  frame = change (f, "/srv/b", 1);
+  g_assert_false (refmount_journal_append (f->journal, &frame, 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
+  g_clear_error (&error);
+
+  g_assert_cmpint (g_unlink (inside), ==, 0);
+  g_assert_cmpint (g_rmdir (f->journal_path), ==, 0);
+  compact (f, 2);
+  assert_loads_model (f, 2);
+}
+
+/* The journal was deleted behind the daemon's back: the append fails, and
+ * only a compaction (which writes a fresh one) goes on. */
+static void
+test_journal_removed (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autoptr (GError)   error = NULL;
+  g_autoptr (GVariant) frame = NULL;
+
+  compact (f, 1);
+  g_assert_cmpint (g_unlink (f->journal_path), ==, 0);
+  frame = change (f, "/srv/a", 1);
+  g_assert_false (refmount_journal_append (f->journal, &frame, 1, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_assert_false (refmount_journal_can_append (f->journal));
+  compact (f, 1);
+  assert_loads_model (f, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -789,6 +943,10 @@ main (int    argc,
   ADD ("append-failure", test_append_failure);
   ADD ("tampered", test_tampered);
   ADD ("missing-dir", test_missing_dir);
+  ADD ("snapshot-write-failure", test_snapshot_write_failure);
+  ADD ("snapshot-rename-failure", test_snapshot_rename_failure);
+  ADD ("journal-install-failure", test_journal_install_failure);
+  ADD ("journal-removed", test_journal_removed);
 #undef ADD
   return g_test_run ();
 }
