@@ -100,6 +100,13 @@ write_all (int         fd,
     }
 }
 
+/* Async-signal-safe: the child's whole process group, itself included. */
+static void
+kill_own_group (int sig)
+{
+  kill (0, SIGKILL);
+}
+
 /*
  * The child of a multithreaded process: it only uses libmount (which
  * builds on malloc and stdio, both kept usable after fork by glibc) and
@@ -114,24 +121,25 @@ child_main (struct libmnt_context *cxt,
             int                    null_fd)
 {
   ChildReport      report;
-  struct sigaction dfl;
+  struct sigaction dfl, kill_group;
   sigset_t         none;
   int              sig;
 
   memset (&report, 0, sizeof report);
   memset (&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
+  memset (&kill_group, 0, sizeof kill_group);
+  kill_group.sa_handler = kill_own_group;
 
-  /* A process group of its own, so that a timeout kills the helper and
-   * everything it started (the parent calls setpgid too, against races). */
-  setpgid (0, 0);
-
-  /* Until it execs the helper, this process holds a copy of every fd of
-   * the daemon, the bus socket included: were refmountd to exit while a
-   * helper hangs, the bus would never see its connection close and the
-   * name would stay owned.  So it dies with the thread that forked it. */
-  if (prctl (PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid () != parent)
-    _exit (127);
+  /* A session (and so a process group) of its own: a timeout kills the
+   * helper and everything it started as one group, and what a helper
+   * leaves running for a mount (sshfs, the glusterfs client, their ssh)
+   * shares neither refmountd's process group nor its session, so that
+   * nothing aimed at refmountd's (a terminal hangup, kill -- -PGID)
+   * reaches a live mount's server.  Not setpgid() in the parent too: a
+   * group leader cannot call setsid(); a kill before this point hits the
+   * child by its pid. */
+  setsid ();
 
   /* fork() keeps the calling thread's signal mask (GLib threads block
    * every signal) and ignored signals (GDBus ignores SIGPIPE), and exec
@@ -139,6 +147,20 @@ child_main (struct libmnt_context *cxt,
   for (sig = 1; sig < NSIG; sig++)
     if (sig != SIGKILL && sig != SIGSTOP)
       sigaction (sig, &dfl, NULL);
+
+  /* This process, the helper and what the helper started die with the
+   * thread that forked them (refmountd exiting, crashing, or killed by
+   * systemd at TimeoutStopSec): the unit stops only refmountd itself
+   * (KillMode=process, so that FUSE servers of live mounts survive a
+   * restart), and a helper nobody waits for must not finish a mount
+   * nobody records.  Until it execs the helper, this process also holds
+   * the daemon's bus socket, which would keep the name owned.  What a
+   * helper leaves running for a finished mount is not in danger: this
+   * process has exited by then, and FUSE servers daemonize into a
+   * session of their own.  The helper's exec resets the handler. */
+  sigaction (SIGTERM, &kill_group, NULL);
+  if (prctl (PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid () != parent)
+    _exit (127);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
 
@@ -318,7 +340,6 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
   if (pid == 0)
     child_main (cxt, parent, report_pipe[1], output_fd, null_fd);
 
-  setpgid (pid, pid);
   close_fd (&report_pipe[1]);
   close_fd (&null_fd);
 

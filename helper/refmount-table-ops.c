@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "refmount-error.h"
+#include "refmount-fstype.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-path.h"
@@ -29,12 +30,15 @@ find_attachment (RefmountRecord *record,
   return NULL;
 }
 
+/* The kernel's type may be an alias of the requested one (nfs -> nfs4,
+ * glusterfs -> fuse.glusterfs): refmount-fstype.c decides. */
 static gboolean
 kernel_mount_matches (const RefmountKernelMount *km,
                       const char                *source,
                       const char                *fstype)
 {
-  return km != NULL && g_strcmp0 (km->source, source) == 0 && g_strcmp0 (km->fstype, fstype) == 0;
+  return km != NULL && g_strcmp0 (km->source, source) == 0 &&
+         refmount_fstype_kernel_matches (fstype, km->fstype);
 }
 
 /* Persist a change the caller cannot report (a rollback, a state the

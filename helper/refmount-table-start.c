@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include "refmount-fstype.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-path.h"
@@ -91,7 +92,7 @@ refmount_table_start (RefmountTable             *table,
       RefmountKernelMount *km = g_hash_table_lookup (kernel, record->mountpoint);
       RefmountLogContext   ctx = { record->mountpoint, record->source, record->fstype, NULL, -1, -1 };
       gboolean             ours = km != NULL && g_strcmp0 (km->source, record->source) == 0 &&
-                      g_strcmp0 (km->fstype, record->fstype) == 0;
+                      refmount_fstype_kernel_matches (record->fstype, km->fstype);
       RefmountEntry *entry;
 
       drop_dead_attachments (record, name_alive, user_data, alive);

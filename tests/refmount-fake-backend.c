@@ -69,7 +69,7 @@ fake_mount (RefmountBackend *backend,
     fake->max_mounts_per_path_seen = 2;
   km = g_new0 (RefmountKernelMount, 1);
   km->source = g_strdup (source);
-  km->fstype = g_strdup (fstype);
+  km->fstype = g_strdup (fake->kernel_fstype != NULL ? fake->kernel_fstype : fstype);
   g_hash_table_insert (fake->mounts, g_strdup (path), km);
   if (fake->max_mounts_per_path_seen == 0)
     fake->max_mounts_per_path_seen = 1;
@@ -168,6 +168,7 @@ fake_free (RefmountBackend *backend)
   g_free (fake->hang_path);
   g_free (fake->hang_source);
   g_free (fake->last_fstype);
+  g_free (fake->kernel_fstype);
   g_free (fake->last_source);
   g_free (fake->last_options);
   g_mutex_clear (&fake->lock);

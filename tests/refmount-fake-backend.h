@@ -33,12 +33,15 @@ typedef struct
   gboolean fail_but_mounted; /* next mount reports failure but mounts */
   int      busy_umounts;     /* fail this many next umounts with EBUSY */
   int      fail_umounts;     /* fail this many next umounts with EIO */
-  guint    mount_delay_ms;
-  guint    umount_delay_ms;
-  char    *hang_path;   /* block mount/umount of this path until released */
-  char    *hang_source; /* block mounts of this source until released */
-  guint    in_call;     /* calls currently inside mount/umount */
-  guint    max_in_call; /* most calls seen inside at once */
+  /* The type the "kernel" reports for the next mounts instead of the
+   * requested one (nfs -> nfs4), NULL = the requested one. */
+  char *kernel_fstype;
+  guint mount_delay_ms;
+  guint umount_delay_ms;
+  char *hang_path;   /* block mount/umount of this path until released */
+  char *hang_source; /* block mounts of this source until released */
+  guint in_call;     /* calls currently inside mount/umount */
+  guint max_in_call; /* most calls seen inside at once */
 } FakeBackend;
 
 FakeBackend *fake_backend_new (void);

@@ -7,7 +7,9 @@
 # The helper appears only in this test's mount namespace, through a
 # read-only overlay over /usr/sbin (the host's /sbin is never written).
 # The real refmountd must answer Timeout after MountTimeoutSec, keep
-# serving other mountpoints, and still exit promptly on SIGTERM.
+# serving other mountpoints, and still exit promptly on SIGTERM.  The unit
+# stops only refmountd itself (KillMode=process), so a helper must never
+# outlive it, even when it is killed with SIGKILL (issue 13, part 4).
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -82,4 +84,32 @@ printf 'hang-helper: refmountd exited %d s after SIGTERM (MountTimeoutSec=%s)\n'
 sandbox_wait_until 10 "the second hanging Mount to return" eval '! sandbox_pid_alive "$HUNG_PID"'
 sandbox_stop_pid "$HUNG_PID"
 assert_contains "$(cat "$SANDBOX_DIR/hung-2.out")" "${RM_ERROR_PREFIX}" "the in-flight Mount got an answer"
+
+# Running, not a zombie waiting for whoever inherited it.
+process_running ()
+{
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
+}
+tc "the helper still hanging at SIGTERM was killed, not left behind"
+while read -r pid; do
+  sandbox_wait_until 10 "hanging helper $pid to be gone" eval '! process_running "$pid"'
+done <"$SANDBOX_DIR/helper.pids"
+
+tc "refmountd killed with SIGKILL while a helper hangs: the helper dies with it"
+sandbox_start_daemon
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export3 "$SANDBOX_ROOT/hung-3" '@as []' hung3 '@a{sv} {}' \
+  >"$SANDBOX_DIR/hung-3.out" 2>&1 &
+HUNG_PID=$!
+sandbox_track_pid "$HUNG_PID"
+sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 3))'
+helper=$(tail -n 1 "$SANDBOX_DIR/helper.pids")
+process_running "$helper" || fail "the third helper $helper is not running"
+sandbox_kill9_daemon
+# Nobody else would: KillMode=process leaves the control group alone.
+sandbox_wait_until 10 "the hanging helper $helper to die with refmountd" eval '! process_running "$helper"'
+sandbox_wait_until 10 "the third Mount to return" eval '! sandbox_pid_alive "$HUNG_PID"'
+sandbox_stop_pid "$HUNG_PID"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

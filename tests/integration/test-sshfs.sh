@@ -12,7 +12,17 @@
 #   * server down -> MountFailed carrying ssh's/sshfs's own reason;
 #   * a port that accepts but never answers, short MountTimeoutSec ->
 #     Timeout within the bound, the helper and its ssh killed;
-#   * server killed while mounted -> the next detach still cleans up.
+#   * server killed while mounted -> the next detach still cleans up;
+#   * refmountd stopped (SIGTERM) and started again with an sshfs mount
+#     attached: sshfs and its ssh run outside refmountd's process group
+#     and session and survive, the mount stays readable and is adopted
+#     again with its attachments (issue 13, part 4);
+#   * a kernel type that differs from the requested one: a stand-in
+#     /sbin/mount.glusterfs (through an overlay, as test-hang-helper.sh
+#     does) makes a real FUSE mount of subtype glusterfs with sshfs, so
+#     a requested "glusterfs" mount shows up as "fuse.glusterfs", as the
+#     real glusterfs client's does; it must be kept, adopted again after a
+#     restart and unmounted by the last detach (issue 13, part 1).
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -374,6 +384,100 @@ else
 fi
 kill_sshd TERM
 sandbox_wait_until 10 "ssh to be gone" no_client_left
+
+# ---------------------------------------------------------------------------
+tc "refmountd stopped and started again: the sshfs mount survives, adopted with its attachments"
+start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT"
+rm_mount fuse.sshfs "$SRC" "$MP" volume-6:instance-1 "port=$SSH_PORT"
+assert_ok "first Mount before the restart"
+rm_mount fuse.sshfs "$SRC" "$MP" volume-6:instance-2 "port=$SSH_PORT"
+assert_ok "second Mount before the restart"
+assert_eq "$(cat "$MP/hello.txt")" "$CONTENT" "file content before the restart"
+# Nothing aimed at refmountd's process group or session may reach them.
+daemon_ids=$(ps -o pgid=,sid= -p "$SANDBOX_DAEMON_PID" | xargs)
+clients=$(client_pids)
+[[ -n $clients ]] || fail "no sshfs or ssh process found for the mount"
+while read -r pid name; do
+  ids=$(ps -o pgid=,sid= -p "$pid" | xargs) || continue
+  read -r dpgid dsid <<<"$daemon_ids"
+  read -r pgid sid <<<"$ids"
+  [[ $pgid != "$dpgid" && $sid != "$dsid" ]] ||
+    fail "$name ($pid, pgid $pgid, session $sid) shares refmountd's process group $dpgid or session $dsid"
+done <<<"$clients"
+sandbox_stop_daemon
+assert_eq "$SANDBOX_DAEMON_STATUS" 0 "refmountd exit status after SIGTERM"
+assert_mounted "$MP" "while refmountd is stopped"
+assert_eq "$(cat "$MP/hello.txt")" "$CONTENT" "file content while refmountd is stopped"
+sandbox_start_daemon
+assert_eq "$(cat "$MP/hello.txt")" "$CONTENT" "file content after the restart"
+OBJ=$(rm_object_path_for "$MP")
+assert_contains "$(rm_mount_property "$OBJ" State)" '"mounted"' "State after the restart"
+atts=$(rm_mount_property "$OBJ" Attachments)
+assert_contains "$atts" '"volume-6:instance-1"' "first attachment adopted"
+assert_contains "$atts" '"volume-6:instance-2"' "second attachment adopted"
+grep -q "Adopted $MP (2 attachments)" "$SANDBOX_DAEMON_LOG" ||
+  fail "the daemon log should say that $MP was adopted with 2 attachments"
+rm_unmount "$MP" volume-6:instance-1
+assert_ok "Unmount instance-1 after the restart"
+rm_unmount "$MP" volume-6:instance-2
+assert_ok "Unmount instance-2 after the restart"
+assert_eq "$RM_UNMOUNTED" true "last attachment gone after the restart"
+assert_not_mounted "$MP" "after the last detach"
+sandbox_wait_until 10 "sshfs and ssh to exit after the unmount" no_client_left
+
+# ---------------------------------------------------------------------------
+tc "requested glusterfs, kernel type fuse.glusterfs: kept, adopted, unmounted"
+SBIN=$(readlink -f /sbin)
+EXTRA=$SANDBOX_DIR/sbin-extra
+mkdir -m 0755 "$EXTRA"
+# libmount runs "mount.glusterfs SOURCE TARGET [-sfnv] [-o OPTIONS]".  The
+# caller's and forced options (nosuid,nodev) reach the FUSE mount; the
+# sshfs connection details are the stand-in's own.
+cat >"$EXTRA/mount.glusterfs" <<HELPER
+#!/bin/sh
+# Written by test-sshfs.sh: a glusterfs client stand-in (FUSE, subtype glusterfs).
+src=\$1 target=\$2 opts=
+shift 2
+while [ \$# -gt 0 ]; do
+  [ "\$1" = -o ] && opts=",\$2" && shift
+  shift
+done
+exec /usr/bin/sshfs -o "fsname=\$src,subtype=glusterfs,port=$SSH_PORT,IdentityFile=$SSH_DIR/client_key,UserKnownHostsFile=$SSH_DIR/known_hosts,StrictHostKeyChecking=yes,BatchMode=yes\$opts" \\
+  "root@127.0.0.1:$EXPORT" "\$target"
+HELPER
+chmod 0755 "$EXTRA/mount.glusterfs"
+mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" ||
+  fail "cannot mount an overlay over $SBIN for the stand-in mount.glusterfs"
+GSRC=127.0.0.1:/gv0
+GMP=$SANDBOX_ROOT/gluster
+SANDBOX_ALLOWED_FS="tmpfs;fuse.sshfs;glusterfs;" SANDBOX_MOUNT_TIMEOUT=30 sandbox_write_config "
+[Filesystem glusterfs]
+AllowedOptions=ro;rw;
+UseHelper=true"
+rm_gdbus Reload
+assert_ok "Reload with glusterfs allowed"
+rm_mount glusterfs "$GSRC" "$GMP" volume-7:instance-1 ro
+assert_ok "Mount of glusterfs through the stand-in helper"
+assert_eq "$(mount_field "$GMP" fstype)" fuse.glusterfs "kernel fstype"
+assert_eq "$(mount_field "$GMP" source)" "$GSRC" "kernel source"
+assert_eq "$(cat "$GMP/hello.txt")" "$CONTENT" "file content through the glusterfs stand-in"
+OBJ=$(rm_object_path_for "$GMP")
+assert_contains "$(rm_mount_property "$OBJ" FilesystemType)" '"glusterfs"' "FilesystemType is the requested type"
+rm_gdbus GetMount "$(gv_str "$GMP")"
+assert_ok "GetMount: the mount was kept"
+sandbox_stop_daemon
+sandbox_start_daemon
+OBJ=$(rm_object_path_for "$GMP")
+assert_contains "$(rm_mount_property "$OBJ" State)" '"mounted"' "State after the restart"
+assert_contains "$(rm_mount_property "$OBJ" Attachments)" '"volume-7:instance-1"' "attachment adopted"
+assert_eq "$(cat "$GMP/hello.txt")" "$CONTENT" "file content after the restart"
+rm_unmount "$GMP" volume-7:instance-1
+assert_ok "Unmount of the glusterfs mount"
+assert_eq "$RM_UNMOUNTED" true "unmounted by the last detach"
+assert_not_mounted "$GMP" "after the last detach"
+umount "$SBIN"
+kill_sshd TERM
+sandbox_wait_until 10 "sshfs and ssh to be gone" no_client_left
 
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "refmountd exit status"

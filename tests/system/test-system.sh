@@ -15,10 +15,12 @@
 #   * uid nobody is refused by the real polkitd (NotAuthorized);
 #   * sshfs against the container's own sshd, with the shipped config
 #     (the key and known_hosts in /etc/refmount/ssh), a file written
-#     through it, then unmounted;
+#     through it;
 #   * systemctl reload (same process, audit entry), the audit entries found
 #     with journalctl MESSAGE_ID=...;
-#   * systemctl restart keeps the attachments and the tmpfs;
+#   * systemctl restart keeps the attachments, the tmpfs and the sshfs
+#     mount, whose FUSE server the unit must not kill (KillMode=process):
+#     still readable afterwards;
 #   * Unmount unmounts.
 #
 # Nothing on the host changes except the cache of the base root
@@ -295,11 +297,7 @@ mount_call root fuse.sshfs root@127.0.0.1:/srv/share "$ROOT/ssh" vol-1
 [[ $(in_ct cat "$ROOT/ssh/hello.txt") == "served by the container's sshd" ]] || fail "cannot read through sshfs"
 in_ct sh -c "echo written >$ROOT/ssh/new.txt" || fail "cannot write through sshfs"
 [[ $(cat "$R/srv/share/new.txt") == written ]] || fail "the file written through sshfs is not on the server"
-# Released before the restart below: stopping the unit (KillMode=mixed)
-# ends the sshfs process that serves the mount.
-unmount_call "$ROOT/ssh" vol-1
-((RC == 0)) || fail "Unmount of sshfs failed: $OUT"
-[[ -z $(kernel_mount "$ROOT/ssh") ]] || fail "$ROOT/ssh is still mounted"
+# Kept across the restart below: the unit must not kill its FUSE server.
 
 tc "systemctl reload re-reads the configuration in the same process"
 in_ct systemctl reload refmountd.service || fail "systemctl reload failed"
@@ -323,10 +321,24 @@ in_ct systemctl restart refmountd.service || fail "systemctl restart failed"
   fail "attachment sys-1 lost in the restart: '$(attachments_of "$ROOT/demo")'"
 [[ $(in_ct cat "$ROOT/demo/file") == kept ]] || fail "the tmpfs was replaced in the restart"
 
+tc "systemctl restart keeps the sshfs mount alive (KillMode=process)"
+[[ $(kernel_mount "$ROOT/ssh") == "fuse.sshfs root@127.0.0.1:/srv/share" ]] ||
+  fail "the sshfs mount is gone after the restart: '$(kernel_mount "$ROOT/ssh")'"
+[[ $(in_ct timeout 10 cat "$ROOT/ssh/hello.txt" 2>&1) == "served by the container's sshd" ]] ||
+  fail "cannot read through sshfs after the restart (its FUSE server was killed?): $(in_ct timeout 10 cat "$ROOT/ssh/hello.txt" 2>&1)"
+[[ $(attachments_of "$ROOT/ssh") == *'"vol-1"'* ]] ||
+  fail "attachment vol-1 lost in the restart: '$(attachments_of "$ROOT/ssh")'"
+obj=$(object_for "$ROOT/ssh")
+[[ $(in_ct busctl get-property "$BUS" "$obj" "$MIFACE" State 2>&1) == 's "mounted"' ]] ||
+  fail "the sshfs mount was not adopted as mounted: $(in_ct busctl get-property "$BUS" "$obj" "$MIFACE" State 2>&1)"
+
 tc "Unmount releases and unmounts"
 unmount_call "$ROOT/demo" sys-1
 ((RC == 0)) || fail "Unmount failed: $OUT"
 [[ -z $(kernel_mount "$ROOT/demo") ]] || fail "$ROOT/demo is still mounted"
+unmount_call "$ROOT/ssh" vol-1
+((RC == 0)) || fail "Unmount of sshfs failed: $OUT"
+[[ -z $(kernel_mount "$ROOT/ssh") ]] || fail "$ROOT/ssh is still mounted"
 
 tc "no denial of the shipped unit's filters in the journal"
 if in_ct journalctl --no-pager -u refmountd.service | grep -E 'Function not implemented|Operation not permitted' >&2; then
