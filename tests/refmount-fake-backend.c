@@ -238,6 +238,26 @@ fake_backend_count (FakeBackend *fake)
 }
 
 void
+fake_backend_hang_path (FakeBackend *fake,
+                        const char  *path)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  g_free (fake->hang_path);
+  fake->hang_path = g_strdup (path);
+}
+
+void
+fake_backend_hang_source (FakeBackend *fake,
+                          const char  *source)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  g_free (fake->hang_source);
+  fake->hang_source = g_strdup (source);
+}
+
+void
 fake_backend_release_hang (FakeBackend *fake)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);

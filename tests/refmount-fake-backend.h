@@ -54,6 +54,11 @@ void         fake_backend_set_unmounted (FakeBackend *fake,
 gboolean     fake_backend_is_mounted (FakeBackend *fake,
                                       const char  *path);
 guint        fake_backend_count (FakeBackend *fake);
-void         fake_backend_release_hang (FakeBackend *fake);
+/* Block mount/umount of @path (mounts of @source) until released. */
+void fake_backend_hang_path (FakeBackend *fake,
+                             const char  *path);
+void fake_backend_hang_source (FakeBackend *fake,
+                               const char  *source);
+void fake_backend_release_hang (FakeBackend *fake);
 
 G_END_DECLS

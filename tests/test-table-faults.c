@@ -18,26 +18,6 @@
 #include "test-namespace.h"
 #include "test-openat2.h"
 
-static void
-hang_source (FakeBackend *fake,
-             const char  *source)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-
-  g_free (fake->hang_source);
-  fake->hang_source = g_strdup (source);
-}
-
-static void
-hang_path (FakeBackend *fake,
-           const char  *path)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-
-  g_free (fake->hang_path);
-  fake->hang_path = g_strdup (path);
-}
-
 static gboolean
 nothing_abandoned (Fixture    *fx,
                    const char *m)
@@ -91,7 +71,7 @@ test_late_mount_failure (Fixture      *fx,
   g_autoptr (GError) error = NULL;
 
   fx->config->mount_timeout_sec = 1;
-  hang_source (fx->fake, "src");
+  fake_backend_hang_source (fx->fake, "src");
   fx->fake->fail_mounts = 1;
   g_assert_false (attach (fx, m, "vol1", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);
@@ -135,7 +115,7 @@ test_late_remount (Fixture      *fx,
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_no_error (error);
   fake_backend_set_unmounted (fx->fake, m);
-  hang_source (fx->fake, "src");
+  fake_backend_hang_source (fx->fake, "src");
   g_assert_false (attach (fx, m, "vol2", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);
   g_clear_error (&error);
@@ -174,7 +154,7 @@ test_late_unmount_failure (Fixture      *fx,
 
   fx->config->mount_timeout_sec = 1;
   g_assert_true (attach (fx, m, "vol1", &error));
-  hang_path (fx->fake, m);
+  fake_backend_hang_path (fx->fake, m);
   fx->fake->fail_umounts = 1;
   g_assert_false (detach (fx, m, "vol1", &unmounted, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);

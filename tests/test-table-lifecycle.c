@@ -11,16 +11,6 @@
 #include "table-fixture.h"
 #include "test-openat2.h"
 
-static void
-hang_path (FakeBackend *fake,
-           const char  *path)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
-
-  g_free (fake->hang_path);
-  fake->hang_path = g_strdup (path);
-}
-
 static gboolean
 is_gone (Fixture    *fx,
          const char *m)
@@ -43,7 +33,7 @@ test_timeout (Fixture      *fx,
   g_autoptr (GError) error = NULL;
 
   fx->config->mount_timeout_sec = 1;
-  hang_path (fx->fake, m);
+  fake_backend_hang_path (fx->fake, m);
   g_assert_false (attach (fx, m, "vol1", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);
   g_assert_nonnull (strstr (error->message, m));
@@ -80,7 +70,7 @@ test_unmount_timeout (Fixture      *fx,
 
   fx->config->mount_timeout_sec = 1;
   g_assert_true (attach (fx, m, "vol1", &error));
-  hang_path (fx->fake, m);
+  fake_backend_hang_path (fx->fake, m);
   g_assert_false (detach (fx, m, "vol1", &unmounted, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);
   fake_backend_release_hang (fx->fake);
