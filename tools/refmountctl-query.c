@@ -11,6 +11,29 @@
 #include "refmount-names.h"
 #include "refmountctl.h"
 
+/* What list and status start with: no argument, a connection, the
+ * object manager.  NULL with *@status set (0 after --help) otherwise. */
+static GDBusObjectManager *
+open_without_arguments (RefmountCtl              *ctl,
+                        const RefmountCtlCommand *command,
+                        int                       argc,
+                        char                    **argv,
+                        int                      *status)
+{
+  g_autoptr (GError)  error = NULL;
+  GDBusObjectManager *manager;
+
+  if (!refmountctl_parse_options (ctl, command, NULL, &argc, &argv, status) ||
+      !refmountctl_check_arguments (ctl, argc, argv, 0, 0, "", status))
+    return NULL;
+  if ((*status = refmountctl_connect_or_fail (ctl)) != 0)
+    return NULL;
+  manager = refmountctl_object_manager_new (ctl, &error);
+  if (manager == NULL)
+    *status = refmountctl_fail (ctl, error);
+  return manager;
+}
+
 int
 refmountctl_cmd_list (RefmountCtl              *ctl,
                       const RefmountCtlCommand *command,
@@ -19,17 +42,11 @@ refmountctl_cmd_list (RefmountCtl              *ctl,
 {
   g_autoptr (GDBusObjectManager) manager = NULL;
   g_autoptr (GPtrArray)          mounts = NULL;
-  g_autoptr (GError)             error = NULL;
   int                            status = 0;
 
-  if (!refmountctl_parse_options (ctl, command, NULL, &argc, &argv, &status) ||
-      !refmountctl_check_arguments (ctl, argc, argv, 0, 0, "", &status))
-    return status;
-  if ((status = refmountctl_connect_or_fail (ctl)) != 0)
-    return status;
-  manager = refmountctl_object_manager_new (ctl, &error);
+  manager = open_without_arguments (ctl, command, argc, argv, &status);
   if (manager == NULL)
-    return refmountctl_fail (ctl, error);
+    return status;
   mounts = refmountctl_collect_mounts (manager);
   refmountctl_print_list (mounts, refmountctl_output (ctl, TRUE), !ctl->no_legend);
   return REFMOUNTCTL_EXIT_OK;
@@ -78,14 +95,9 @@ refmountctl_cmd_status (RefmountCtl              *ctl,
   g_autoptr (GError)             error = NULL;
   int                            status = 0;
 
-  if (!refmountctl_parse_options (ctl, command, NULL, &argc, &argv, &status) ||
-      !refmountctl_check_arguments (ctl, argc, argv, 0, 0, "", &status))
-    return status;
-  if ((status = refmountctl_connect_or_fail (ctl)) != 0)
-    return status;
-  manager = refmountctl_object_manager_new (ctl, &error);
+  manager = open_without_arguments (ctl, command, argc, argv, &status);
   if (manager == NULL)
-    return refmountctl_fail (ctl, error);
+    return status;
   refmount_manager = refmountctl_find_manager (manager);
   if (refmount_manager == NULL)
     {
