@@ -114,12 +114,12 @@ tf_getattr (const char            *path,
 }
 
 static int
-tf_readdir (const char               *path,
-            void                     *buf,
-            fuse_fill_dir_t           filler,
-            off_t                     offset,
-            struct fuse_file_info    *fi,
-            enum fuse_readdir_flags   flags)
+tf_readdir (const char             *path,
+            void                   *buf,
+            fuse_fill_dir_t         filler,
+            off_t                   offset,
+            struct fuse_file_info  *fi,
+            enum fuse_readdir_flags flags)
 {
   int rc = gate ();
 
