@@ -85,26 +85,53 @@ property_from_field (GVariant *record,
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
+static const char *
+record_mountpoint (GVariant *record)
+{
+  const char *mountpoint;
+
+  g_variant_get_child (record, 0, "&s", &mountpoint);
+  return mountpoint;
+}
+
+/* Health, HealthCheckedAt, HealthMessage and Usage are not in the record
+ * (they are not persisted): the health module has them. */
 static GVariant *
-mount_property (GVariant   *record,
+mount_property (Daemon     *daemon,
+                GVariant   *record,
                 const char *name)
 {
+  g_autoptr (GVariant) health = NULL;
+
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     if (g_str_equal (name, mount_properties_table[i].name))
       return property_from_field (record, mount_properties_table[i].field);
-  return NULL;
+  health = g_variant_ref_sink (refmount_health_properties (daemon->health, record_mountpoint (record)));
+  return g_variant_lookup_value (health, name, NULL);
 }
 
 static GVariant *
-mount_properties (GVariant *record)
+mount_properties (Daemon   *daemon,
+                  GVariant *record)
 {
-  GVariantBuilder builder;
+  g_autoptr (GVariant) health = g_variant_ref_sink (refmount_health_properties (daemon->health,
+                                                                                record_mountpoint (record)));
+  GVariantBuilder      builder;
+  GVariantIter         iter;
+  const char          *key;
+  GVariant            *value;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      g_autoptr (GVariant) value = property_from_field (record, mount_properties_table[i].field);
-      g_variant_builder_add (&builder, "{sv}", mount_properties_table[i].name, value);
+      g_autoptr (GVariant) field = property_from_field (record, mount_properties_table[i].field);
+      g_variant_builder_add (&builder, "{sv}", mount_properties_table[i].name, field);
+    }
+  g_variant_iter_init (&iter, health);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_variant_builder_add (&builder, "{sv}", key, value);
+      g_variant_unref (value);
     }
   return g_variant_builder_end (&builder);
 }
@@ -155,7 +182,7 @@ mount_get_property (GDBusConnection *connection,
   GVariant            *value = NULL;
 
   if (record != NULL)
-    value = mount_property (record, property_name);
+    value = mount_property (user_data, record, property_name);
   if (value == NULL)
     g_set_error (error, G_DBUS_ERROR, record == NULL ? G_DBUS_ERROR_UNKNOWN_OBJECT : G_DBUS_ERROR_UNKNOWN_PROPERTY,
                  record == NULL ? "No mount object at '%s'" : "No property '%s' on %s",
@@ -271,7 +298,7 @@ object_manager_method_call (GDBusConnection       *connection,
       g_autofree char *path = record_object_path (record);
 
       g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (record));
+      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (daemon, record));
       g_variant_builder_add (&objects, "{o@a{sa{sv}}}", path, g_variant_builder_end (&interfaces));
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{oa{sa{sv}}})",
@@ -311,6 +338,8 @@ refmount_daemon_objects_changed (const char *mountpoint,
   GVariantBuilder  changed;
   gboolean         any = FALSE;
 
+  /* First, so that InterfacesAdded carries the health properties. */
+  refmount_health_track (daemon->health, mountpoint, new_record);
   if (new_record == NULL)
     {
       const char *interfaces[] = { REFMOUNT_MOUNT_INTERFACE, NULL };
@@ -324,7 +353,7 @@ refmount_daemon_objects_changed (const char *mountpoint,
       GVariantBuilder interfaces;
 
       g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (new_record));
+      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (daemon, new_record));
       emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
             g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
       return;
@@ -356,6 +385,18 @@ refmount_daemon_objects_changed (const char *mountpoint,
   emit (daemon, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
         g_variant_new ("(s@a{sv}@as)", REFMOUNT_MOUNT_INTERFACE, g_variant_builder_end (&changed),
                        g_variant_new_strv (NULL, 0)));
+}
+
+void
+refmount_daemon_objects_health_changed (const char *mountpoint,
+                                        GVariant   *changed,
+                                        gpointer    user_data)
+{
+  Daemon          *daemon = user_data;
+  g_autofree char *path = refmount_daemon_object_path (mountpoint);
+
+  emit (daemon, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        g_variant_new ("(s@a{sv}@as)", REFMOUNT_MOUNT_INTERFACE, changed, g_variant_new_strv (NULL, 0)));
 }
 
 gboolean
