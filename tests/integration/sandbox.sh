@@ -399,6 +399,18 @@ sandbox_kill9_polkitd ()
   sandbox_stop_polkitd KILL
 }
 
+# sandbox_stop_bus: stop the sandbox's bus.  polkitd goes with it (GDBus
+# raises SIGTERM in a process whose bus connection closes), which is then
+# on purpose and no failure of the test.
+sandbox_stop_bus ()
+{
+  sandbox_stop_pid "$SANDBOX_DBUS_PID" TERM 10
+  SANDBOX_DBUS_PID=
+  [[ -n $SANDBOX_POLKITD_PID ]] || return 0
+  sandbox_wait_until 10 "polkitd to exit with the bus" eval '! sandbox_pid_alive "$SANDBOX_POLKITD_PID"'
+  SANDBOX_POLKITD_PID=
+}
+
 # --- polkit rules -----------------------------------------------------------
 #
 # polkitd reloads rules through inotify.  To know when a change is in
