@@ -31,7 +31,7 @@ typedef struct
 static gboolean
 cached_has_ramfs (GDBusProxy *proxy)
 {
-  g_autoptr (GVariant) value = g_dbus_proxy_get_cached_property (proxy, "SupportedFilesystems");
+  g_autoptr (GVariant)    value = g_dbus_proxy_get_cached_property (proxy, "SupportedFilesystems");
   g_autofree const char **types = NULL;
 
   if (value == NULL)

@@ -26,3 +26,67 @@ sandbox_log "$out"
 cp "$SANDBOX_DIR/config-a" "$SANDBOX_CONFIG"
 rm_gdbus Reload
 assert_ok "Reload back to the default configuration"
+
+# ---------------------------------------------------------------------------
+# call_on PATH INTERFACE.METHOD ARG...: RM_RC/RM_OUT of a call on PATH.
+call_on ()
+{
+  local path=$1 method=$2
+  shift 2
+  _rm_run root gdbus call --system --timeout 30 --dest "$RM_BUS" --object-path "$path" --method "$method" "$@"
+}
+
+assert_unknown_object ()
+{
+  ((RM_RC != 0)) || fail "$1: expected UnknownObject, the call succeeded: $RM_OUT"
+  [[ $RM_OUT == *"org.freedesktop.DBus.Error.UnknownObject"* ]] ||
+    fail "$1: expected org.freedesktop.DBus.Error.UnknownObject, got: $RM_OUT"
+}
+
+# Every way of reaching an object: the properties, introspection, and a
+# method of the Mount interface (it has none, but the object comes first).
+assert_no_object_at ()
+{
+  local path=$1 what=$2
+  call_on "$path" org.freedesktop.DBus.Properties.Get "'$RM_MOUNT_IFACE'" "'State'"
+  assert_unknown_object "Get on $what"
+  call_on "$path" org.freedesktop.DBus.Properties.GetAll "'$RM_MOUNT_IFACE'"
+  assert_unknown_object "GetAll on $what"
+  call_on "$path" org.freedesktop.DBus.Introspectable.Introspect
+  assert_unknown_object "Introspect on $what"
+  call_on "$path" "$RM_MOUNT_IFACE.Frobnicate"
+  assert_unknown_object "a Mount method on $what"
+}
+
+MP=$SANDBOX_ROOT/contract-a
+OBJ=$(rm_object_path_for "$MP")
+
+tc "a mount object path that never existed: UnknownObject"
+assert_no_object_at "$OBJ" "a path that never had a mount"
+assert_no_object_at "$RM_MOUNTS_PATH/_2fnot_2fa_2fmount" "a path outside every mount root"
+
+tc "a mount object path that existed: UnknownObject once it is gone"
+rm_mount tmpfs contract "$MP" att-1
+assert_ok "Mount"
+assert_eq "$RM_MOUNT_OBJ" "$OBJ" "object path"
+call_on "$OBJ" org.freedesktop.DBus.Properties.Get "'$RM_MOUNT_IFACE'" "'State'"
+assert_ok "Get State of a live mount"
+assert_contains "$RM_OUT" "'mounted'" "State of a live mount"
+rm_unmount "$MP" att-1
+assert_ok "Unmount"
+assert_no_object_at "$OBJ" "the path of an unmounted mount"
+
+tc "mount objects answer only on their canonical escaped path"
+rm_mount tmpfs contract "$MP" att-1
+assert_ok "Mount"
+call_on "$OBJ" org.freedesktop.DBus.Properties.GetAll "'$RM_MOUNT_IFACE'"
+assert_ok "GetAll on the canonical path"
+# g_dbus_escape_object_path writes lower-case hex; the same bytes spelt
+# with upper-case hex are another path, never signalled, so no object.
+UPPER=$(sed -E 's/_([0-9a-f])([a-f])/_\1\U\2/g' <<<"$OBJ")
+[[ $UPPER != "$OBJ" ]] || fail "test bug: $OBJ has no lower-case hex digit to spell differently"
+assert_no_object_at "$UPPER" "an upper-case hex spelling of a live mount's path"
+# A path below a mount object names nothing either.
+assert_no_object_at "$OBJ/child" "a path below a mount object"
+rm_unmount "$MP" att-1
+assert_ok "Unmount"
