@@ -49,14 +49,15 @@ static const struct
 {
   const char *name;
   gsize       field;
+  gboolean    constant; /* EmitsChangedSignal=const in the XML */
 } mount_properties_table[] = {
-  { "Mountpoint", 0 },
-  { "Source", 1 },
-  { "FilesystemType", 2 },
-  { "Options", 3 },
-  { "State", 4 },
-  { "Attachments", 7 },
-  { "MountedAt", 6 },
+  { "Mountpoint", 0, TRUE },
+  { "Source", 1, TRUE },
+  { "FilesystemType", 2, TRUE },
+  { "Options", 3, TRUE },
+  { "State", 4, FALSE },
+  { "Attachments", 7, FALSE },
+  { "MountedAt", 6, FALSE },
 };
 
 #define ATTACHMENTS_FIELD 7
@@ -378,6 +379,48 @@ emit (Daemon     *daemon,
     g_debug ("Could not emit %s on %s: %s", signal, path, error->message);
 }
 
+static void
+emit_removed (Daemon     *daemon,
+              const char *path)
+{
+  const char *interfaces[] = { REFMOUNT_MOUNT_INTERFACE, NULL };
+
+  emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+        g_variant_new ("(o^as)", path, interfaces));
+}
+
+static void
+emit_added (Daemon     *daemon,
+            const char *path,
+            GVariant   *record)
+{
+  GVariantBuilder interfaces;
+
+  g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
+  g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (record));
+  emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+        g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
+}
+
+static gboolean
+constant_fields_equal (GVariant *a,
+                       GVariant *b)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
+    {
+      g_autoptr (GVariant) in_a = NULL;
+      g_autoptr (GVariant) in_b = NULL;
+
+      if (!mount_properties_table[i].constant)
+        continue;
+      in_a = g_variant_get_child_value (a, mount_properties_table[i].field);
+      in_b = g_variant_get_child_value (b, mount_properties_table[i].field);
+      if (!g_variant_equal (in_a, in_b))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The table calls this with the entry locked, before the reply of the
  * call that made the change is queued: GDBus sends messages in the order
  * they were queued, so a client sees the signal before its reply. */
@@ -392,22 +435,24 @@ refmount_daemon_objects_changed (const char *mountpoint,
   GVariantBuilder  changed;
   gboolean         any = FALSE;
 
+  /* A client may cache a const property for the object's life, so an
+   * object whose constant part changed is a new object.  The table never
+   * does that today (source, type and options are fixed when a record is
+   * created); this keeps the promise if it ever did. */
+  if (old_record != NULL && new_record != NULL && !constant_fields_equal (old_record, new_record))
+    {
+      emit_removed (daemon, path);
+      emit_added (daemon, path, new_record);
+      return;
+    }
   if (new_record == NULL)
     {
-      const char *interfaces[] = { REFMOUNT_MOUNT_INTERFACE, NULL };
-
-      emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-            g_variant_new ("(o^as)", path, interfaces));
+      emit_removed (daemon, path);
       return;
     }
   if (old_record == NULL)
     {
-      GVariantBuilder interfaces;
-
-      g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (new_record));
-      emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
-            g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
+      emit_added (daemon, path, new_record);
       return;
     }
 

@@ -14,6 +14,10 @@
 #define REFMOUNT_MOUNT_INTERFACE     "org.refmount.Refmount1.Mount"
 #define REFMOUNT_ERROR_PREFIX        "org.refmount.Refmount1.Error."
 
+/* The Manager's ApiVersion: bumped by one with every release that adds
+ * to org.refmount.Refmount1 (doc/dbus-api.md, "Revisions"). */
+#define REFMOUNT_API_VERSION 1
+
 #define REFMOUNT_ACTION_MOUNT          "org.refmount.mount"
 #define REFMOUNT_ACTION_UNMOUNT_OTHERS "org.refmount.unmount-others"
 #define REFMOUNT_ACTION_MANAGE         "org.refmount.manage"

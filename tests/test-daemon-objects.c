@@ -302,6 +302,90 @@ test_get_all_snapshot (ObjectsFixture *f,
   g_assert_cmpuint (mixed, ==, 0);
 }
 
+/* ---- const properties ---------------------------------------------------- */
+
+typedef struct
+{
+  GPtrArray *signals; /* "Member" names, in order */
+} Recorder;
+
+static void
+record_signal (GDBusConnection *connection,
+               const char      *sender,
+               const char      *object_path,
+               const char      *interface,
+               const char      *signal,
+               GVariant        *parameters,
+               gpointer         user_data)
+{
+  Recorder *recorder = user_data;
+
+  g_ptr_array_add (recorder->signals, g_strdup (signal));
+}
+
+static GVariant *
+make_record (const char *mountpoint,
+             const char *source,
+             const char *state)
+{
+  g_autoptr (RefmountRecord) record = refmount_record_new ();
+
+  record->mountpoint = g_strdup (mountpoint);
+  record->source = g_strdup (source);
+  record->fstype = g_strdup ("tmpfs");
+  record->state = g_strdup (state);
+  record->mounted_at = 1;
+  return g_variant_ref_sink (refmount_record_to_variant (record));
+}
+
+/* Signals the client has received by now: a round trip to the server
+ * ends after every signal sent before it, and each has then been queued
+ * to this thread's context. */
+static void
+collect_signals (ObjectsFixture *f)
+{
+  g_autoptr (GVariant) reply = call (f, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping",
+                                     NULL, NULL);
+
+  g_assert_nonnull (reply);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* A client may keep a const property for an object's whole life: if one
+ * ever changed, the object must be announced as a new one, never with
+ * PropertiesChanged. */
+static void
+test_const_properties (ObjectsFixture *f,
+                       gconstpointer   data)
+{
+  g_autofree char     *mountpoint = mp (&f->fx, "const");
+  g_autoptr (GVariant) first = make_record (mountpoint, "src-1", REFMOUNT_STATE_MOUNTED);
+  g_autoptr (GVariant) busy = make_record (mountpoint, "src-1", REFMOUNT_STATE_BUSY);
+  g_autoptr (GVariant) other = make_record (mountpoint, "src-2", REFMOUNT_STATE_BUSY);
+  Recorder             recorder = { g_ptr_array_new_with_free_func (g_free) };
+  guint                sub;
+
+  sub = g_dbus_connection_signal_subscribe (f->client, NULL, NULL, NULL, NULL, NULL, G_DBUS_SIGNAL_FLAGS_NONE,
+                                            record_signal, &recorder, NULL);
+
+  /* A changing property: PropertiesChanged. */
+  refmount_daemon_objects_changed (mountpoint, first, busy, &f->daemon);
+  collect_signals (f);
+  g_assert_cmpuint (recorder.signals->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (recorder.signals, 0), ==, "PropertiesChanged");
+
+  /* Another source on the same mountpoint: another object. */
+  refmount_daemon_objects_changed (mountpoint, busy, other, &f->daemon);
+  collect_signals (f);
+  g_assert_cmpuint (recorder.signals->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (recorder.signals, 1), ==, "InterfacesRemoved");
+  g_assert_cmpstr (g_ptr_array_index (recorder.signals, 2), ==, "InterfacesAdded");
+
+  g_dbus_connection_signal_unsubscribe (f->client, sub);
+  g_ptr_array_unref (recorder.signals);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,5 +397,6 @@ main (int    argc,
   ADD_OBJECTS ("/daemon-objects/unknown-object", test_unknown_object);
   ADD_OBJECTS ("/daemon-objects/canonical-path", test_canonical_path);
   ADD_OBJECTS ("/daemon-objects/get-all-snapshot", test_get_all_snapshot);
+  ADD_OBJECTS ("/daemon-objects/const-properties", test_const_properties);
   return g_test_run ();
 }

@@ -90,3 +90,39 @@ assert_no_object_at "$UPPER" "an upper-case hex spelling of a live mount's path"
 assert_no_object_at "$OBJ/child" "a path below a mount object"
 rm_unmount "$MP" att-1
 assert_ok "Unmount"
+
+# ---------------------------------------------------------------------------
+tc "ApiVersion and the const properties"
+assert_eq "$(rm_manager_property ApiVersion)" "u 1" "ApiVersion"
+xml=$(gdbus introspect --system --xml --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH")
+# property_is_const XML NAME: the property's introspection carries
+# EmitsChangedSignal=const.
+property_is_const ()
+{
+  XML=$1 python3 - "$2" <<'PY'
+import os, sys, xml.etree.ElementTree as ET
+root = ET.fromstring(os.environ['XML'])
+for prop in root.iter('property'):
+    if prop.get('name') == sys.argv[1]:
+        sys.exit(0 if any(a.get('name') == 'org.freedesktop.DBus.Property.EmitsChangedSignal'
+                          and a.get('value') == 'const' for a in prop.iter('annotation')) else 1)
+sys.exit(2)
+PY
+}
+for p in Version ApiVersion Generation; do
+  property_is_const "$xml" "$p" || fail "Manager.$p should be EmitsChangedSignal=const: $xml"
+done
+for p in MountRoots SupportedFilesystems FilesystemTypes; do
+  ! property_is_const "$xml" "$p" || fail "Manager.$p changes on Reload, it cannot be const"
+done
+rm_mount tmpfs contract "$MP" att-1
+assert_ok "Mount"
+xml=$(gdbus introspect --system --xml --dest "$RM_BUS" --object-path "$OBJ")
+for p in Mountpoint Source FilesystemType Options; do
+  property_is_const "$xml" "$p" || fail "Mount.$p should be EmitsChangedSignal=const: $xml"
+done
+for p in State Attachments MountedAt; do
+  ! property_is_const "$xml" "$p" || fail "Mount.$p changes, it cannot be const"
+done
+rm_unmount "$MP" att-1
+assert_ok "Unmount"
