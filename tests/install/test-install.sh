@@ -116,6 +116,8 @@ fi
 for page in "${man_pages[@]}"; do
   required+=("$INSTALL_MAN_DIR/man${page##*.}/$page")
 done
+# The published D-Bus API.
+required+=("$INSTALL_DOC_DIR/dbus-api.md")
 for f in "${required[@]}"; do
   check "installed: $f" exists "$f"
 done
