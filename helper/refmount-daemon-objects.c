@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The mount objects and the ObjectManager (SPEC §1, §2).
+ * The mount objects and the ObjectManager (doc/design.md "API",
+ * doc/dbus-api.md).
  *
  * Mount objects are served from the table's published records through
  * one subtree registration instead of a GDBusObjectSkeleton each: a
@@ -16,7 +17,8 @@
 #include "refmount-generated.h"
 #include "refmount-names.h"
 
-/* SPEC §1: REFMOUNT_MOUNTS_PATH/<g_dbus_escape_object_path (mountpoint)>. */
+/* REFMOUNT_MOUNTS_PATH/<g_dbus_escape_object_path (mountpoint)>, the
+ * only path of a mount object (doc/dbus-api.md "Names"). */
 char *
 refmount_daemon_object_path (const char *mountpoint)
 {

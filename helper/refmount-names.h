@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Every name that is part of refmount's external contract (SPEC.md §1–§7):
- * D-Bus names and paths, polkit actions, config groups and keys, flag keys,
- * mount states and default paths.  Nothing else may spell these strings.
+ * Every name that is part of refmount's external contract (doc/dbus-api.md,
+ * doc/design.md): D-Bus names and paths, polkit actions, config groups and
+ * keys, flag keys, mount states and default paths.  Nothing else may spell
+ * these strings.
  */
 #pragma once
 
@@ -50,7 +51,8 @@
 #define REFMOUNT_JOURNAL_FILE_NAME      "journal"
 #define REFMOUNT_JOURNAL_CORRUPT_PREFIX "journal.corrupt-"
 
-/* Limits on caller-supplied strings (SPEC §2, §5). */
+/* Limits on caller-supplied strings (doc/dbus-api.md "Mount", doc/design.md
+ * "Validation and confinement"). */
 #define REFMOUNT_ATTACHMENT_MAX_LEN 255
 #define REFMOUNT_SOURCE_MAX_LEN     1024
 #define REFMOUNT_OPTION_MAX_LEN     1024
