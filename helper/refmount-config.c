@@ -15,8 +15,9 @@
 #define TIMEOUT_MAX_SEC 3600
 
 /*
- * Built-in defaults, identical to the shipped data/refmount.conf (SPEC §7),
- * so that a missing or partial file behaves like the documented one.
+ * Built-in defaults, identical to the shipped data/refmount.conf
+ * (doc/design.md "Configuration"), so that a missing or partial file behaves
+ * like the documented one.
  */
 typedef struct
 {

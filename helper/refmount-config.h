@@ -30,7 +30,8 @@ typedef struct
   GHashTable *filesystems;              /* fstype -> RefmountFsConfig* */
 } RefmountConfig;
 
-/* Built-in defaults: those of SPEC §7 (used when the main file is absent). */
+/* Built-in defaults: those of doc/design.md "Configuration" (used when the
+ * main file is absent). */
 RefmountConfig *refmount_config_new_default (void);
 
 /*

@@ -42,7 +42,7 @@
 # or when the machine cannot provide a sandbox.
 
 # ---------------------------------------------------------------------------
-# Constants: names from SPEC.md §1 / helper/refmount-names.h.
+# Constants: names from doc/dbus-api.md "Names" / helper/refmount-names.h.
 RM_BUS=org.refmount.Refmount1
 RM_OM_PATH=/org/refmount/Refmount1
 RM_MANAGER_PATH=/org/refmount/Refmount1/Manager
@@ -728,8 +728,8 @@ sandbox_init ()
   trap 'exit 143' TERM
 
   # Not under /tmp: mount roots and all their ancestors must not be
-  # group/world writable (SPEC §5).  A tmpfs on top keeps everything we
-  # create inside this namespace.
+  # group/world writable (doc/design.md "Validation and confinement").  A
+  # tmpfs on top keeps everything we create inside this namespace.
   local base=${SANDBOX_BASE:-/run}
   SANDBOX_DIR=$(mktemp -d "$base/refmount-test.XXXXXX") ||
     fail "cannot create a temporary directory in $base"
