@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <zlib.h>
 
 #include "refmount-names.h"
 #include "refmount-state-journal.h"
@@ -33,33 +34,12 @@ struct _RefmountJournal
 
 /* ---- CRC-32 and little-endian fields ----------------------------------- */
 
-static guint32 crc_table[256];
-
-static gpointer
-crc_table_init (gpointer data)
-{
-  for (guint32 i = 0; i < 256; i++)
-    {
-      guint32 c = i;
-
-      for (int k = 0; k < 8; k++)
-        c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      crc_table[i] = c;
-    }
-  return NULL;
-}
-
 guint32
 refmount_crc32 (const guint8 *data,
                 gsize         len)
 {
-  static GOnce once = G_ONCE_INIT;
-  guint32      c = 0xFFFFFFFFu;
-
-  g_once (&once, crc_table_init, NULL);
-  for (gsize i = 0; i < len; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  /* crc32_z: a gsize length, where crc32() would truncate it to uInt. */
+  return (guint32) crc32_z (crc32_z (0, Z_NULL, 0), data, len);
 }
 
 static guint32
