@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <zlib.h>
 
+#include "refmount-fd.h"
 #include "refmount-names.h"
 #include "refmount-state-journal.h"
 
@@ -462,7 +463,8 @@ refmount_journal_append (RefmountJournal *journal,
   g_autoptr (GByteArray) buffer = g_byte_array_new ();
   struct stat            st;
   const char            *step = NULL;
-  int                    fd, errsv;
+  refmount_autofd int    fd = -1;
+  int                    errsv;
 
   if (!journal->appendable)
     {
@@ -502,7 +504,6 @@ refmount_journal_append (RefmountJournal *journal,
   else if ((guint64) st.st_size != journal->length)
     {
       journal->appendable = FALSE;
-      close (fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "Journal %s changed behind refmount's back (%" G_GINT64_FORMAT " bytes, expected %" G_GSIZE_FORMAT ")",
                    journal->path, (gint64) st.st_size, journal->length);
@@ -523,12 +524,10 @@ refmount_journal_append (RefmountJournal *journal,
       /* A frame after a partial one would turn a torn tail into damage. */
       if (ftruncate (fd, (off_t) journal->length) < 0)
         journal->appendable = FALSE;
-      close (fd);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "Cannot %s journal %s: %s", step,
                    journal->path, g_strerror (errsv));
       return FALSE;
     }
-  close (fd);
   journal->length += buffer->len;
   return TRUE;
 }

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "refmount-names.h"
+#include "refmount-fd.h"
 #include "refmount-state.h"
 
 /* v1 had no journal; v2 adds the epoch of the journal that goes with it. */
@@ -159,29 +160,6 @@ refmount_record_from_variant (GVariant *v,
   return g_steal_pointer (&r);
 }
 
-gboolean
-refmount_write_all (int           fd,
-                    const guint8 *data,
-                    gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = ENOSPC;
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
-}
-
 GBytes *
 refmount_state_serialize (guint64   generation,
                           guint64   epoch,
@@ -204,7 +182,7 @@ refmount_state_replace_file (const char *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
   const char      *step;
-  int              fd, dirfd;
+  int              fd;
   int              errsv;
 
   if (out_replaced != NULL)
@@ -228,6 +206,8 @@ refmount_state_replace_file (const char *dir,
   else
     step = NULL;
   errsv = errno;
+  /* close(2) reports what a write-back found (NFS), so it is checked
+   * here rather than left to refmount_autofd. */
   if (close (fd) < 0 && step == NULL)
     {
       step = "close";
@@ -248,17 +228,13 @@ refmount_state_replace_file (const char *dir,
   if (out_replaced != NULL)
     *out_replaced = TRUE;
 
-  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0 || fsync (dirfd) < 0)
+  if (!refmount_fsync_dir (dir))
     {
       errsv = errno;
-      if (dirfd >= 0)
-        close (dirfd);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot sync state directory %s: %s", dir, g_strerror (errsv));
       return FALSE;
     }
-  close (dirfd);
   return TRUE;
 }
 

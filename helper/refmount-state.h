@@ -95,11 +95,6 @@ char *refmount_state_move_aside (const char *dir,
                                  gint64      now,
                                  GError    **error);
 
-/* write(2) all of @data, retrying short writes and EINTR; FALSE with errno. */
-gboolean refmount_write_all (int           fd,
-                             const guint8 *data,
-                             gsize         len);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountRecord, refmount_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountAttachment, refmount_attachment_free)
 
