@@ -46,7 +46,7 @@ old_journal_record (void)
   r->mountpoint = g_strdup ("/srv/a");
   r->source = g_strdup ("host:/export");
   r->fstype = g_strdup ("nfs4");
-  r->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  r->state = REFMOUNT_MOUNT_STATE_MOUNTED;
   r->created_dir = TRUE;
   r->mounted_at = 1700000000000001;
   g_ptr_array_add (r->attachments, refmount_attachment_new ("vol-1", 1000, 1700000000000002, TRUE, ":1.42"));
