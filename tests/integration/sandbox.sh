@@ -605,6 +605,21 @@ _sandbox_cleanup ()
       cp "$SANDBOX_DIR"/*.log "$SANDBOX_SAVE_LOGS"/ 2>/dev/null &&
       printf 'sandbox: logs saved in %s\n' "$SANDBOX_SAVE_LOGS" >&2
   fi
+  # polkitd must live as long as the test unless the test stopped it
+  # (sandbox_stop_polkitd clears the pid): had it died, every later
+  # denial was "the authorization service is unavailable", and a test
+  # that only expected NotAuthorized would pass for the wrong reason.
+  # Its exit status (128+N for signal N) says whether it crashed.
+  if [[ -n $SANDBOX_POLKITD_PID ]] && ((status != 77)) && ! sandbox_pid_alive "$SANDBOX_POLKITD_PID"; then
+    local pk_status=0
+    wait "$SANDBOX_POLKITD_PID" 2>/dev/null || pk_status=$?
+    printf '
+FAIL: polkitd (pid %s) died during the test, exit status %s%s
+' "$SANDBOX_POLKITD_PID" "$pk_status" \
+      "$( ((pk_status > 128)) && printf ' (signal %s)' "$(kill -l $((pk_status - 128)) 2>/dev/null)")" >&2
+    tail -n 20 "$SANDBOX_DIR/polkitd.log" >&2
+    status=1
+  fi
   # Stop what we started, newest first: daemon, polkitd, probe, bus.
   for ((i = ${#SANDBOX_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${SANDBOX_PIDS[i]:-}
