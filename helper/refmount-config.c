@@ -11,7 +11,7 @@
 #include "refmount-config.h"
 #include "refmount-names.h"
 #include "refmount-resources.h"
-#include "refmount-validate.h"
+#include "refmount-syntax.h"
 
 #define TIMEOUT_MAX_SEC 3600
 
@@ -162,8 +162,8 @@ fail_at (GError      **error,
          const char   *value,
          const char   *reason)
 {
-  g_autofree char *group = refmount_validate_escape_value (origin->group);
-  g_autofree char *key = origin->key != NULL ? refmount_validate_escape_value (origin->key) : NULL;
+  g_autofree char *group = refmount_syntax_escape (origin->group);
+  g_autofree char *key = origin->key != NULL ? refmount_syntax_escape (origin->key) : NULL;
 
   if (key == NULL)
     g_set_error (error, G_KEY_FILE_ERROR, code, "%s: group [%s]: %s",
@@ -173,7 +173,7 @@ fail_at (GError      **error,
                  origin->file, group, key, reason);
   else
     {
-      g_autofree char *escaped = refmount_validate_escape_value (value);
+      g_autofree char *escaped = refmount_syntax_escape (value);
 
       g_set_error (error, G_KEY_FILE_ERROR, code,
                    "%s: group [%s], key %s: invalid value '%s': %s",
@@ -245,24 +245,6 @@ set_uint (GKeyFile     *keyfile,
   return TRUE;
 }
 
-/* The same rules a caller's fstype has to pass, so that every listed type
- * can actually be requested, plus no '/' (it becomes part of a path). */
-static const char *
-fstype_name_problem (const char *fstype)
-{
-  const char *p;
-
-  if (fstype[0] == '\0')
-    return "filesystem type must not be empty";
-  /* Kernel filesystem names are plain ASCII ("nfs4", "fuse.sshfs"); the
-   * name also ends up in derived mountpoints, helper names and logs, so
-   * nothing else (not even a C1 control as UTF-8) is accepted. */
-  for (p = fstype; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("._+-", *p) == NULL)
-      return "filesystem type may only contain ASCII letters, digits, '.', '_', '+' and '-'";
-  return NULL;
-}
-
 static gboolean
 path_is_beneath_or_equal (const char *path,
                           const char *base)
@@ -289,7 +271,7 @@ set_mount_roots (RefmountConfig *config,
 
   for (i = 0; roots[i] != NULL; i++)
     {
-      const char *problem = refmount_validate_path_problem (roots[i]);
+      const char *problem = refmount_syntax_path_problem (roots[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, roots[i], problem);
@@ -302,7 +284,7 @@ set_mount_roots (RefmountConfig *config,
         if (path_is_beneath_or_equal (roots[i], roots[j]) ||
             path_is_beneath_or_equal (roots[j], roots[i]))
           {
-            g_autofree char *other = refmount_validate_escape_value (roots[j]);
+            g_autofree char *other = refmount_syntax_escape (roots[j]);
             g_autofree char *reason = g_strdup_printf ("overlaps mount root '%s'", other);
 
             return fail_value (error, origin, roots[i], reason);
@@ -327,7 +309,7 @@ set_filesystems (RefmountConfig *config,
     return FALSE;
   for (i = 0; list[i] != NULL; i++)
     {
-      const char *problem = fstype_name_problem (list[i]);
+      const char *problem = refmount_syntax_fstype_problem (list[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, list[i], problem);
@@ -355,7 +337,7 @@ set_option_list (GStrv        *field,
     return FALSE;
   for (i = 0; list[i] != NULL; i++)
     {
-      const char *problem = refmount_validate_option_problem (list[i]);
+      const char *problem = refmount_syntax_option_problem (list[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, list[i], problem);
@@ -418,14 +400,18 @@ apply_fs_group (RefmountConfig *config,
                 GError        **error)
 {
   const char *fstype = group + strlen (REFMOUNT_CONFIG_GROUP_FS_PREFIX);
-  const char *problem = fstype_name_problem (fstype);
+  const char *problem = refmount_syntax_fstype_problem (fstype);
   Origin      group_origin = { file, group, NULL };
   g_auto (GStrv) keys = NULL;
   RefmountFsConfig *fs;
   gsize             i;
 
   if (problem != NULL)
-    return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, problem);
+    {
+      g_autofree char *reason = g_strconcat ("the filesystem type ", problem, NULL);
+
+      return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, reason);
+    }
 
   keys = g_key_file_get_keys (keyfile, group, NULL, error);
   if (keys == NULL)
