@@ -44,39 +44,35 @@ static const char object_manager_xml[] =
   "  </interface>"
   "</node>";
 
-/* The Mount interface's properties and the record field each comes from;
- * a record is of type REFMOUNT_RECORD_VARIANT_TYPE: (mountpoint, source,
- * fstype, options, state, created_dir, mounted_at, attachments). */
+/* The Mount interface's properties and the record field each comes from. */
 static const struct
 {
-  const char *name;
-  gsize       field;
-  gboolean    constant; /* EmitsChangedSignal=const in the XML */
+  const char         *name;
+  RefmountRecordField field;
+  gboolean            constant; /* EmitsChangedSignal=const in the XML */
 } mount_properties_table[] = {
-  { "Mountpoint", 0, TRUE },
-  { "Source", 1, TRUE },
-  { "FilesystemType", 2, TRUE },
-  { "Options", 3, TRUE },
-  { "State", 4, FALSE },
-  { "Attachments", 7, FALSE },
-  { "MountedAt", 6, FALSE },
+  { "Mountpoint", REFMOUNT_RECORD_FIELD_MOUNTPOINT, TRUE },
+  { "Source", REFMOUNT_RECORD_FIELD_SOURCE, TRUE },
+  { "FilesystemType", REFMOUNT_RECORD_FIELD_FSTYPE, TRUE },
+  { "Options", REFMOUNT_RECORD_FIELD_OPTIONS, TRUE },
+  { "State", REFMOUNT_RECORD_FIELD_STATE, FALSE },
+  { "Attachments", REFMOUNT_RECORD_FIELD_ATTACHMENTS, FALSE },
+  { "MountedAt", REFMOUNT_RECORD_FIELD_MOUNTED_AT, FALSE },
 };
-
-#define ATTACHMENTS_FIELD 7
 
 /* The value of the property taken from @field of @record. */
 static GVariant *
-property_from_field (GVariant *record,
-                     gsize     field)
+property_from_field (GVariant           *record,
+                     RefmountRecordField field)
 {
-  g_autoptr (GVariant) value = g_variant_get_child_value (record, field);
+  g_autoptr (GVariant) value = refmount_record_variant_get_field (record, field);
   GVariantBuilder      builder;
   GVariantIter         iter;
   const char          *id;
   guint32              uid;
   guint64              attached_at;
 
-  if (field != ATTACHMENTS_FIELD)
+  if (field != REFMOUNT_RECORD_FIELD_ATTACHMENTS)
     return g_steal_pointer (&value);
 
   /* The persisted attachments also carry release-on-exit and the bus
@@ -115,10 +111,7 @@ mount_properties (GVariant *record)
 static char *
 record_object_path (GVariant *record)
 {
-  const char *mountpoint;
-
-  g_variant_get_child (record, 0, "&s", &mountpoint);
-  return refmount_daemon_object_path (mountpoint);
+  return refmount_daemon_object_path (refmount_record_variant_get_mountpoint (record));
 }
 
 /* The mountpoint whose object node @node is, or NULL.  Only the
@@ -264,9 +257,8 @@ subtree_enumerate (GDBusConnection *connection,
 
   for (guint i = 0; i < records->len; i++)
     {
-      const char *mountpoint;
+      const char *mountpoint = refmount_record_variant_get_mountpoint (g_ptr_array_index (records, i));
 
-      g_variant_get_child (g_ptr_array_index (records, i), 0, "&s", &mountpoint);
       g_ptr_array_add (nodes, g_dbus_escape_object_path (mountpoint));
     }
   g_ptr_array_add (nodes, NULL);
@@ -415,8 +407,8 @@ constant_fields_equal (GVariant *a,
 
       if (!mount_properties_table[i].constant)
         continue;
-      in_a = g_variant_get_child_value (a, mount_properties_table[i].field);
-      in_b = g_variant_get_child_value (b, mount_properties_table[i].field);
+      in_a = refmount_record_variant_get_field (a, mount_properties_table[i].field);
+      in_b = refmount_record_variant_get_field (b, mount_properties_table[i].field);
       if (!g_variant_equal (in_a, in_b))
         return FALSE;
     }
@@ -462,9 +454,9 @@ refmount_daemon_objects_changed (const char *mountpoint,
   g_variant_builder_init (&changed, G_VARIANT_TYPE_VARDICT);
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      gsize                field = mount_properties_table[i].field;
-      g_autoptr (GVariant) before = g_variant_get_child_value (old_record, field);
-      g_autoptr (GVariant) after = g_variant_get_child_value (new_record, field);
+      RefmountRecordField  field = mount_properties_table[i].field;
+      g_autoptr (GVariant) before = refmount_record_variant_get_field (old_record, field);
+      g_autoptr (GVariant) after = refmount_record_variant_get_field (new_record, field);
       g_autoptr (GVariant) value = NULL;
 
       /* Compared in their stored form, so only what changed is converted

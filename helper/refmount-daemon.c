@@ -364,7 +364,7 @@ daemon_setup (Daemon                      *daemon,
   records = refmount_table_list_published (daemon->table);
   for (guint i = 0; i < records->len; i++)
     {
-      g_autoptr (GVariant) attachments = g_variant_get_child_value (g_ptr_array_index (records, i), 7);
+      g_autoptr (GVariant) attachments = refmount_record_variant_get_attachments (g_ptr_array_index (records, i));
       GVariantIter         iter;
       gboolean             release_on_exit;
       const char          *bus_name;

@@ -42,6 +42,8 @@
 #define REFMOUNT_CONFIG_KEY_MAX_ATTACH   "MaxAttachmentsPerUser"
 #define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS "AllowedOptions"
 #define REFMOUNT_CONFIG_KEY_USE_HELPER   "UseHelper"
+/* data/refmount.conf, compiled in as the defaults (refmount.gresource.xml). */
+#define REFMOUNT_CONFIG_BUILTIN_PATH "/org/refmount/Refmount1/refmount.conf"
 
 #define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
 #define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"
