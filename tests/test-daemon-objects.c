@@ -333,7 +333,7 @@ make_record (const char *mountpoint,
   record->mountpoint = g_strdup (mountpoint);
   record->source = g_strdup (source);
   record->fstype = g_strdup ("tmpfs");
-  record->state = g_strdup (state);
+  g_assert_true (refmount_mount_state_from_string (state, &record->state));
   record->mounted_at = 1;
   return g_variant_ref_sink (refmount_record_to_variant (record));
 }
