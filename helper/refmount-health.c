@@ -11,6 +11,7 @@
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-path.h"
+#include "refmount-state.h"
 #include "refmount-validate.h"
 
 typedef struct _Probe Probe;
@@ -272,10 +273,10 @@ refmount_health_track (RefmountHealth *health,
       g_hash_table_remove (health->tracked, mountpoint);
       return;
     }
-  g_variant_get_child (record, 1, "&s", &source);
-  g_variant_get_child (record, 2, "&s", &fstype);
-  g_variant_get_child (record, 4, "&s", &state);
-  g_variant_get_child (record, 6, "t", &mounted_at);
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_SOURCE, "&s", &source);
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_FSTYPE, "&s", &fstype);
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_STATE, "&s", &state);
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_MOUNTED_AT, "t", &mounted_at);
   mounted = g_str_equal (state, REFMOUNT_STATE_MOUNTED);
 
   t = g_hash_table_lookup (health->tracked, mountpoint);

@@ -202,7 +202,7 @@ recover_locked (RefmountTable  *table,
     }
   ctx.source = record->source;
   ctx.fstype = record->fstype;
-  if (g_strcmp0 (record->state, REFMOUNT_STATE_BUSY) == 0)
+  if (record->state == REFMOUNT_MOUNT_STATE_BUSY)
     {
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY,
                    "Mountpoint '%s' has no attachments left and is being unmounted: nothing to recover",
@@ -229,8 +229,7 @@ recover_locked (RefmountTable  *table,
   refmount_clear_fd (&entry->mounted_fd);
   /* From here on the old mount is gone: whatever happens, the record
    * says so (a late remount that succeeds makes it "mounted" again). */
-  g_free (record->state);
-  record->state = g_strdup (REFMOUNT_STATE_STALE);
+  record->state = REFMOUNT_MOUNT_STATE_STALE;
 
   if (!remount (table, config, entry, deadline, &ctx, handed_off, &local_error))
     {
@@ -250,8 +249,7 @@ recover_locked (RefmountTable  *table,
       return FALSE;
     }
 
-  g_free (record->state);
-  record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
   record->mounted_at = g_get_real_time ();
   /* One change in the journal: same record, new mount time.  The mount
    * exists whether or not the write succeeds, so a failure is not rolled
