@@ -403,13 +403,29 @@ maybe_auto_recover (RefmountHealth *health,
 static gpointer
 probe_thread (gpointer data)
 {
-  Probe           *probe = data;
-  RefmountHealth  *health = probe->health;
-  g_autofree char *message = NULL;
-  guint64          usage[3] = { 0, 0, 0 };
-  int              err;
+  Probe             *probe = data;
+  RefmountHealth    *health = probe->health;
+  g_autofree char   *message = NULL;
+  guint64            usage[3] = { 0, 0, 0 };
+  RefmountProbeHold *hold = NULL;
+  gboolean           skipped = FALSE;
+  int                err;
 
-  err = health->probe (probe->root, probe->relative, usage, &message, health->probe_data);
+  if (health->table != NULL)
+    hold = refmount_table_probe_begin (health->table, probe->mountpoint);
+  if (health->table != NULL && hold == NULL)
+    {
+      /* An operation holds the mount: try again at the next interval,
+       * without a result. */
+      skipped = TRUE;
+      err = 0;
+    }
+  else
+    {
+      err = health->probe (probe->root, probe->relative, usage, &message, health->probe_data);
+      if (hold != NULL)
+        refmount_table_probe_end (hold);
+    }
 
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&health->mutex);
@@ -429,6 +445,12 @@ probe_thread (gpointer data)
         return NULL;
       }
     t->probe = NULL;
+    if (skipped)
+      {
+        g_clear_pointer (&locker, g_mutex_locker_free);
+        probe_unref (probe);
+        return NULL;
+      }
     before = t->state;
     t->checked_at = g_get_real_time ();
     if (err == 0)

@@ -21,6 +21,10 @@ typedef struct
   GMutex   lock_mutex;
   GCond    lock_cond;
   gboolean locked;
+  /* Health probes touching the filesystem now (lock_mutex); an unmount
+   * waits for them on probes_cond: their fd pins the mount (EBUSY). */
+  guint probes;
+  GCond probes_cond;
 
   /* Guarded by the table mutex. */
   gboolean  removed;
@@ -78,6 +82,11 @@ void           refmount_entry_unref (RefmountEntry *entry);
 gboolean       refmount_entry_lock (RefmountEntry *entry,
                                     gint64         deadline);
 void           refmount_entry_unlock (RefmountEntry *entry);
+
+/* Wait (entry locked, at most until @deadline) until no health probe
+ * touches the entry's filesystem (refmount-table-probe.c). */
+void refmount_entry_wait_probes (RefmountEntry *entry,
+                                 gint64         deadline);
 
 /* Put @entry into the table (table mutex held) / take it out. */
 void refmount_table_insert_entry_locked (RefmountTable *table,
