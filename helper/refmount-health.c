@@ -577,13 +577,17 @@ scheduler_thread (gpointer data)
               wake = MIN (wake, t->next_due);
               continue;
             }
-          if (health->stuck >= REFMOUNT_HEALTH_MAX_STUCK)
+          /* Probes in flight may all get stuck: counting them keeps the
+           * stuck threads at the cap, never above it. */
+          if (health->stuck + health->running >= REFMOUNT_HEALTH_MAX_STUCK)
             {
-              if (!health->cap_logged)
-                g_warning ("%u health probe threads are stuck in the kernel (the cap): no new probe "
-                           "starts until one of them returns",
-                           health->stuck);
-              health->cap_logged = TRUE;
+              if (health->stuck >= REFMOUNT_HEALTH_MAX_STUCK && !health->cap_logged)
+                {
+                  g_warning ("%u health probe threads are stuck in the kernel (the cap): no new probe "
+                             "starts until one of them returns",
+                             health->stuck);
+                  health->cap_logged = TRUE;
+                }
               continue;
             }
           if (health->running >= REFMOUNT_HEALTH_MAX_RUNNING)
