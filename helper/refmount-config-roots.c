@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Check of the configured mount roots (SPEC §5): no symlink anywhere on
- * the way, and nobody but root (or the daemon's uid) able to replace the
- * root or any ancestor, or a component could be swapped after the check.
+ * Check of the configured mount roots (doc/design.md "Validation and
+ * confinement"): no symlink anywhere on the way, and nobody but root (or the
+ * daemon's uid) able to replace the root or any ancestor, or a component
+ * could be swapped after the check.
  */
 #include "config.h"
 

@@ -377,6 +377,7 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->manager = refmount_manager_skeleton_new ();
   refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
+  refmount_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
   refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
   refmount_daemon_publish_config (daemon, daemon->config);
   g_signal_connect (daemon->manager, "handle-mount", G_CALLBACK (handle_mount), daemon);

@@ -10,7 +10,7 @@ G_BEGIN_DECLS
  * caller, no policy (whether an option or a filesystem type is allowed is
  * refmount-validate.c's business).  A leaf module under both the
  * configuration, whose own settings obey these rules, and the validation
- * of caller input (SPEC §5), so that neither needs the other.
+ * of caller input (doc/design.md "Validation and confinement"), so that neither needs the other.
  *
  * Every *_problem function returns NULL when the string is fine, else a
  * static description of the first problem ("must not be empty"), meant

@@ -48,7 +48,7 @@ struct _RefmountTable
   GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
   /* Every proper ancestor of an entry's mountpoint -> how many entries lie
    * beneath it, so that a new mountpoint above a managed one is found
-   * without walking the table (tenant isolation, SPEC §4). */
+   * without walking the table (doc/tenant-isolation.md). */
   GHashTable *ancestors;
   guint64     commit_seq;
   /* Journal frames (GVariant*) of the commits not yet durable, in commit

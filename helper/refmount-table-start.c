@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Start-up (SPEC §4, Lifecycle): load the snapshot and its journal,
+ * Start-up (doc/design.md "Lifecycle"): load the snapshot and its journal,
  * reconcile every record with the kernel's mount table in one pass, and
  * write a fresh snapshot before the daemon owns its bus name.
  */

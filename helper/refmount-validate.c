@@ -12,13 +12,13 @@
 #include "refmount-validate.h"
 
 /*
- * Options refused whatever AllowedOptions says (SPEC §5): they would undo
- * ForcedOptions, make libmount or a helper run another program, or make a
- * privileged process open a file the caller names.  An admin who lists one
- * of these in AllowedOptions by mistake must not open the hole; settings
- * like these belong in ForcedOptions.  Matching ignores ASCII case (ssh
- * option names are case-insensitive) and treats '-' and '_' alike, so
- * "log_file", "Log-File" and "ssh-command" are caught as well.
+ * Options refused whatever AllowedOptions says (doc/design.md "Validation and
+ * confinement"): they would undo ForcedOptions, make libmount or a helper run
+ * another program, or make a privileged process open a file the caller names.
+ * An admin who lists one of these in AllowedOptions by mistake must not open
+ * the hole; settings like these belong in ForcedOptions.  Matching ignores
+ * ASCII case (ssh option names are case-insensitive) and treats '-' and '_'
+ * alike, so "log_file", "Log-File" and "ssh-command" are caught as well.
  */
 static const char *const denied_options[] = {
   /* would undo the default ForcedOptions nosuid,nodev */

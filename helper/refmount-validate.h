@@ -8,10 +8,11 @@
 G_BEGIN_DECLS
 
 /*
- * Pure validation of caller input (SPEC §5).  Every function fails with
- * REFMOUNT_ERROR_INVALID_ARGUMENT and a message naming the argument and
- * the offending value (escaped with g_strescape so control characters and
- * invalid UTF-8 are printable), and touches nothing.
+ * Pure validation of caller input (doc/design.md "Validation and
+ * confinement").  Every function fails with REFMOUNT_ERROR_INVALID_ARGUMENT
+ * and a message naming the argument and the offending value (escaped with
+ * g_strescape so control characters and invalid UTF-8 are printable), and
+ * touches nothing.
  */
 
 gboolean refmount_validate_fstype (const RefmountConfig *config,
