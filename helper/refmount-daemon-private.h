@@ -19,11 +19,10 @@ typedef struct
   RefmountTable   *table;
   GThreadPool     *workers;
 
-  /* Lock order: config_lock, roe_lock and callers_lock are leaves, each
-   * held only to read or swap its own fields: never two of them at once,
-   * never across a call into the table (whose entry lock, persist_mutex
-   * and mutex come in that order, refmount-table-private.h), polkit or a
-   * D-Bus round trip. */
+  /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
+   * callers_lock are leaves, each held only to read or swap its own
+   * fields: never two of them at once, never across a call into the table
+   * (whose locks all come before them), polkit or a D-Bus round trip. */
   GMutex          config_lock;
   RefmountConfig *config;
   char           *config_path;
