@@ -38,7 +38,6 @@ refmount_auth_check (GDBusMessage              *call,
                      guint32                    caller_uid,
                      const char                *action_id,
                      const RefmountAuthDetails *auth_details,
-                     const char                *message,
                      GError                   **error)
 {
   g_autoptr (PolkitAuthority)           authority = NULL;
@@ -72,8 +71,9 @@ refmount_auth_check (GDBusMessage              *call,
           add_detail (details, "options", options);
         }
     }
-  add_detail (details, "polkit.message", message);
-  add_detail (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
+  /* No polkit.message: the action's own message (with its $(detail)
+   * placeholders, translated for the agent's locale) is what pkaction
+   * shows too, and an override would only make the two disagree. */
 
   authority = get_authority (&local_error);
   if (authority != NULL)

@@ -28,7 +28,6 @@ gboolean refmount_auth_check (GDBusMessage              *call,
                               guint32                    caller_uid,
                               const char                *action_id,
                               const RefmountAuthDetails *details,
-                              const char                *message,
                               GError                   **error);
 
 G_END_DECLS

@@ -266,8 +266,7 @@ do_mount (Daemon       *daemon,
   details.mountpoint = mountpoint;
   details.attachment = attachment;
   details.options = (const char *const *) options;
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details,
-                            "Authentication is required to mount a filesystem", error))
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details, error))
     {
       log_denied ("Mount", caller, mountpoint, source, fstype, attachment, *error);
       return NULL;
@@ -337,8 +336,7 @@ do_unmount (Daemon       *daemon,
     }
 
   if ((force || lazy) &&
-      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
-                            "Authentication is required to force an unmount", error))
+      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details, error))
     {
       log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
       return NULL;
@@ -361,8 +359,7 @@ do_unmount (Daemon       *daemon,
         }
       /* Someone else's attachment: only now is there something to ask
        * polkit about, and nothing has changed yet. */
-      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details,
-                                "Authentication is required to release another user's mount", error))
+      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details, error))
         {
           log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
           return NULL;
@@ -483,9 +480,7 @@ do_reload (Daemon       *daemon,
            const Caller *caller,
            GError      **error)
 {
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL,
-                            "Authentication is required to reload the mount service configuration",
-                            error))
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL, error))
     {
       log_denied ("Reload", caller, NULL, NULL, NULL, NULL, *error);
       return NULL;

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test: what a desktop session sees (issue 15), with the real
+# polkitd and a registered authentication agent (tests/refmount-test-agent.py,
+# which logs what polkitd sends it):
+#   * the prompt names what is mounted: the policy's own message with
+#     $(fstype), $(source) and $(mountpoint) filled in by polkitd, in the
+#     agent's language (the translation merged into the built policy), and
+#     the same text pkaction shows (refmountd passes no polkit.message);
+#   * refmountctl without a terminal lets the agent answer; a dismissed
+#     dialog and a refusal are told apart; --no-ask-password asks nobody.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+sandbox_init "$@"
+# The distribution's python3: python3-gi is a Debian package.
+PY=${REFMOUNT_PYTHON3:-/usr/bin/python3}
+[[ -x $PY ]] || skip "$PY is needed for the test agent"
+"$PY" -c 'import gi; gi.require_version("PolkitAgent", "1.0"); from gi.repository import PolkitAgent' \
+  2>/dev/null || skip "python3-gi and gir1.2-polkit-1.0 are needed for the test agent (tools/install-deps)"
+AGENT=$SANDBOX_SOURCE_DIR/tests/refmount-test-agent.py
+CTL=${REFMOUNTCTL:-}
+[[ -x $CTL ]] || fail "refmountctl $CTL not built"
+sandbox_start_daemon
+
+ALLOWED=$SANDBOX_ROOT/desk
+mkdir -m 0755 "$ALLOWED"
+AGENT_PID=
+CLIENT_PID=
+
+# start_client_with_agent ANSWER LOCALE CMD...: start CMD as nobody, but
+# let it exec CMD only once the agent is registered for its pid (the pid
+# stays the same through the execs, so the agent's scope is the client).
+# Sets AGENT_PID, CLIENT_PID; the agent logs to $SANDBOX_DIR/agent.log.
+start_client_with_agent ()
+{
+  local answer=$1 locale=$2
+  shift 2
+  rm -f "$SANDBOX_DIR/go" "$SANDBOX_DIR/agent-ready" "$SANDBOX_DIR/agent.log" "$SANDBOX_DIR/client.out"
+  mkfifo -m 0644 "$SANDBOX_DIR/go"
+  "${AS_NOBODY[@]}" bash -c 'read -r _ <"$0"; exec "$@"' "$SANDBOX_DIR/go" "$@" \
+    </dev/null >"$SANDBOX_DIR/client.out" 2>&1 &
+  CLIENT_PID=$!
+  sandbox_track_pid "$CLIENT_PID"
+  "$PY" "$AGENT" --process "$CLIENT_PID" --answer "$answer" --locale "$locale" \
+    --log "$SANDBOX_DIR/agent.log" --ready-file "$SANDBOX_DIR/agent-ready" \
+    ${AGENT_PASSWORD_FILE:+--password-file "$AGENT_PASSWORD_FILE"} 2>>"$SANDBOX_DIR/agent.err" &
+  AGENT_PID=$!
+  sandbox_track_pid "$AGENT_PID"
+  sandbox_wait_until 20 "the test agent to register" test -s "$SANDBOX_DIR/agent-ready"
+  echo go >"$SANDBOX_DIR/go"
+}
+
+# finish_client: wait for the client; CLIENT_RC, CLIENT_OUT; stop the agent.
+finish_client ()
+{
+  CLIENT_RC=0
+  wait "$CLIENT_PID" || CLIENT_RC=$?
+  sandbox_untrack_pid "$CLIENT_PID"
+  CLIENT_OUT=$(cat "$SANDBOX_DIR/client.out")
+  sandbox_stop_pid "$AGENT_PID"
+}
+
+# agent_field EVENT FIELD: FIELD of the first EVENT line of the agent's log.
+agent_field ()
+{
+  "$PY" - "$SANDBOX_DIR/agent.log" "$1" "$2" <<'EOF'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    rec = json.loads(line)
+    if rec.get("event") == sys.argv[2]:
+        v = rec.get(sys.argv[3])
+        print(json.dumps(v) if isinstance(v, (dict, list)) else v)
+        break
+EOF
+}
+
+MOUNT_MESSAGE="Authentication is required to mount the tmpfs filesystem 'scratch' at $ALLOWED/m1."
+
+# ---------------------------------------------------------------------------
+tc "pkaction shows the policy's message, placeholders and translation included"
+out=$(pkaction --verbose --action-id org.refmount.mount 2>&1) || fail "pkaction failed: $out"
+assert_contains "$out" "Authentication is required to mount the \$(fstype) filesystem '\$(source)' at \$(mountpoint)."
+grep -q 'xml:lang="de"' "$SANDBOX_POLKIT_POLICY" || fail "the built policy has no German translation"
+
+# ---------------------------------------------------------------------------
+tc "the agent is shown the message with type, source and mountpoint filled in"
+start_client_with_agent dismiss C \
+  busctl --system call "$RM_BUS" "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount \
+  'sssassa{sv}' tmpfs scratch "$ALLOWED/m1" 1 size=1m m1 0
+finish_client
+((CLIENT_RC != 0)) || fail "a dismissed dialog let the Mount through: $CLIENT_OUT"
+assert_eq "$(agent_field begin action_id)" org.refmount.mount "the action the agent was asked about"
+assert_eq "$(agent_field begin message)" "$MOUNT_MESSAGE" "the message polkitd sent the agent"
+assert_not_mounted "$ALLOWED/m1"
+
+tc "the agent's language: the German message from the merged translation"
+start_client_with_agent dismiss de_DE.UTF-8 \
+  busctl --system call "$RM_BUS" "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount \
+  'sssassa{sv}' tmpfs scratch "$ALLOWED/m1" 1 size=1m m1 0
+finish_client
+assert_eq "$(agent_field begin message)" \
+  "Zum Einhängen des tmpfs-Dateisystems »scratch« unter $ALLOWED/m1 ist eine Authentifizierung erforderlich." \
+  "the German message polkitd sent the agent"
+
+tc "unmount-others: the message names the attachment and the mountpoint"
+rm_mount tmpfs rootsrc "$ALLOWED/r1" root-att size=1m
+assert_ok "root Mount"
+start_client_with_agent dismiss C \
+  busctl --system call "$RM_BUS" "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Unmount \
+  'ssa{sv}' "$ALLOWED/r1" root-att 0
+finish_client
+((CLIENT_RC != 0)) || fail "a dismissed dialog let the Unmount through: $CLIENT_OUT"
+assert_eq "$(agent_field begin action_id)" org.refmount.unmount-others
+assert_eq "$(agent_field begin message)" \
+  "Authentication is required to release the attachment 'root-att' of another user from $ALLOWED/r1."
+assert_mounted "$ALLOWED/r1"
+
+SANDBOX_CASE=
+echo "ok: $SANDBOX_CASES_RUN cases" >&2
