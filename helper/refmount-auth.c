@@ -92,6 +92,14 @@ refmount_auth_check (GDBusMessage              *call,
   if (polkit_authorization_result_get_is_authorized (result))
     return TRUE;
 
+  if (polkit_authorization_result_get_dismissed (result))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED,
+                   "Not authorized to perform '%s': the authentication dialog was dismissed",
+                   action_id);
+      return FALSE;
+    }
+
   /* With interaction allowed, a challenge means no authentication agent
    * of the caller's session took it up. */
   if (polkit_authorization_result_get_is_challenge (result) &&

@@ -117,5 +117,73 @@ assert_eq "$(agent_field begin message)" \
   "Authentication is required to release the attachment 'root-att' of another user from $ALLOWED/r1."
 assert_mounted "$ALLOWED/r1"
 
+# ---------------------------------------------------------------------------
+# refmountctl without a terminal (stdin /dev/null), as from a launcher.
+
+tc "refmountctl without a terminal: the agent is asked; dismissed is said as such"
+start_client_with_agent dismiss C "$CTL" --json mount -t tmpfs -o size=1m --attachment c1 scratch "$ALLOWED/c1"
+finish_client
+assert_eq "$CLIENT_RC" 3 "exit status of a dismissed dialog: $CLIENT_OUT"
+assert_eq "$(agent_field begin message)" \
+  "Authentication is required to mount the tmpfs filesystem 'scratch' at $ALLOWED/c1." "the agent's message"
+assert_contains "$CLIENT_OUT" '"error":"org.refmount.Refmount1.Error.NotAuthorizedDismissed"'
+assert_contains "$CLIENT_OUT" "the authentication dialog was dismissed"
+assert_not_contains "$CLIENT_OUT" '"hint"' "a dismissed dialog needs no advice"
+assert_not_mounted "$ALLOWED/c1"
+
+tc "a refusal by a rule is 'not authorized', and nobody is asked"
+sandbox_set_rules deny-nobody <<'RULES'
+// SPDX-License-Identifier: GPL-2.0-or-later
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.mount" && subject.user == "nobody")
+        return polkit.Result.NO;
+    return polkit.Result.NOT_HANDLED;
+});
+RULES
+start_client_with_agent dismiss C "$CTL" --json mount -t tmpfs -o size=1m --attachment c1 scratch "$ALLOWED/c1"
+finish_client
+assert_eq "$CLIENT_RC" 3 "exit status of a refusal: $CLIENT_OUT"
+assert_contains "$CLIENT_OUT" '"error":"org.refmount.Refmount1.Error.NotAuthorized"'
+assert_not_contains "$CLIENT_OUT" "dismissed"
+[[ -z $(agent_field begin message) ]] || fail "the agent was asked although a rule refused: $(cat "$SANDBOX_DIR/agent.log")"
+sandbox_remove_rules deny-nobody
+
+tc "--no-ask-password: the registered agent is not asked"
+start_client_with_agent dismiss C "$CTL" --no-ask-password mount -t tmpfs -o size=1m --attachment c1 scratch "$ALLOWED/c1"
+finish_client
+assert_eq "$CLIENT_RC" 3 "exit status with --no-ask-password: $CLIENT_OUT"
+assert_contains "$CLIENT_OUT" "did not allow interactive authorization"
+[[ -z $(agent_field begin message) ]] || fail "--no-ask-password, yet the agent was asked: $(cat "$SANDBOX_DIR/agent.log")"
+assert_not_mounted "$ALLOWED/c1"
+
+tc "refmountctl without a terminal: the agent answers with the password, the mount is made"
+# polkit's admin identity here is root (no admin rules); its password,
+# in a copy of /etc/shadow bound over the real one in this namespace
+# only, is what polkit-agent-helper-1 checks through PAM.
+command -v openssl >/dev/null 2>&1 || skip "openssl is needed to hash the test password"
+[[ -u /usr/lib/polkit-1/polkit-agent-helper-1 ]] || skip "polkit-agent-helper-1 is missing or not setuid"
+printf 'refmount-test-pw\n' >"$SANDBOX_DIR/password"
+AGENT_PASSWORD_FILE=$SANDBOX_DIR/password
+hash=$(openssl passwd -6 -salt refmounttest refmount-test-pw)
+awk -F: -v OFS=: -v h="$hash" '$1 == "root" { $2 = h } { print }' /etc/shadow >"$SANDBOX_DIR/shadow"
+chmod 0640 "$SANDBOX_DIR/shadow"
+mount --bind "$SANDBOX_DIR/shadow" /etc/shadow
+# polkit-agent-helper-1 clears its environment, so it reaches polkitd
+# only at the system bus's standard address: the sandbox's bus there.
+[[ -d /run/dbus ]] || skip "/run/dbus does not exist: no place for the helper's bus socket"
+mount -t tmpfs -o mode=0755,size=1m refmount-sandbox-dbus /run/dbus
+touch /run/dbus/system_bus_socket
+mount --bind "$SANDBOX_DIR/bus/system_bus_socket" /run/dbus/system_bus_socket
+start_client_with_agent password C "$CTL" mount -t tmpfs -o size=1m --attachment c2 scratch "$ALLOWED/c2"
+finish_client
+assert_eq "$CLIENT_RC" 0 "refmountctl answered by the agent: $CLIENT_OUT; agent: $(cat "$SANDBOX_DIR/agent.log")"
+assert_eq "$(agent_field completed gained)" True "the agent's session gained the authorization"
+assert_eq "$(agent_field completed identity)" root "the identity authenticated"
+assert_mounted "$ALLOWED/c2"
+att=$(rm_mount_property "$(rm_object_path_for "$ALLOWED/c2")" Attachments)
+assert_contains "$att" "\"c2\" $NOBODY_UID " "the attachment belongs to the caller, not to the admin who typed"
+umount /run/dbus/system_bus_socket /run/dbus /etc/shadow
+unset AGENT_PASSWORD_FILE
+
 SANDBOX_CASE=
 echo "ok: $SANDBOX_CASES_RUN cases" >&2
