@@ -70,6 +70,7 @@ refmount_auth_check (GDBusMessage              *call,
           options = g_strjoinv (",", (char **) auth_details->options);
           add_detail (details, "options", options);
         }
+      add_detail (details, "owner", auth_details->owner);
     }
   /* No polkit.message: the action's own message (with its $(detail)
    * placeholders, translated for the agent's locale) is what pkaction

@@ -14,6 +14,7 @@ typedef struct
   const char        *mountpoint;
   const char        *attachment;
   const char *const *options;
+  const char        *owner; /* Mount: "true" or "false" (flag "owner") */
 } RefmountAuthDetails;
 
 /*

@@ -47,7 +47,7 @@ static const char *const nfs4_options[] = {
   "lookupcache", "nconnect", "max_connect", "sharecache", "nosharecache", NULL
 };
 static const char *const cifs_options[] = {
-  "vers", "ro", "rw", "uid", "gid", "forceuid", "forcegid", "file_mode", "dir_mode",
+  "vers", "ro", "rw", "file_mode", "dir_mode",
   "seal", "cache", "actimeo", "rsize", "wsize", "noatime", "noexec", "nobrl", "mfsymlinks",
   "iocharset", "echo_interval", "soft", "hard", "serverino", "noserverino", "mapposix",
   "nocase", "port", NULL

@@ -24,6 +24,10 @@ static const char *const denied_options[] = {
   /* would undo the default ForcedOptions nosuid,nodev */
   "suid",
   "dev",
+  /* whose files they are: only refmountd sets these, from the caller's
+   * own uid, for the Mount flag "owner" (refmount-owner.c) */
+  "uid",
+  "gid",
   /* libmount: run /sbin/mount.<helper>, or set up a loop device on a file */
   "helper",
   "uhelper",
@@ -453,18 +457,21 @@ parse_flags (GVariant          *flags,
 }
 
 gboolean
-refmount_validate_mount_flags (GVariant *flags,
-                               gboolean *out_release_on_exit,
-                               GError  **error)
+refmount_validate_mount_flags (GVariant           *flags,
+                               RefmountMountFlags *out,
+                               GError            **error)
 {
-  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT };
+  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT, REFMOUNT_FLAG_OWNER };
   gboolean                 values[G_N_ELEMENTS (keys)];
 
   if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
     return FALSE;
 
-  if (out_release_on_exit != NULL)
-    *out_release_on_exit = values[0];
+  if (out != NULL)
+    {
+      out->release_on_exit = values[0];
+      out->owner = values[1];
+    }
   return TRUE;
 }
 

@@ -185,5 +185,89 @@ assert_contains "$att" "\"c2\" $NOBODY_UID " "the attachment belongs to the call
 umount /run/dbus/system_bus_socket /run/dbus /etc/shadow
 unset AGENT_PASSWORD_FILE
 
+# ---------------------------------------------------------------------------
+# Caller-owned mounts (the Mount flag "owner").
+
+OWN=(-f "{'owner': <true>}")
+# A second unprivileged uid: daemon (1).
+AS_OTHER=(setpriv --reuid=1 --regid=1 --clear-groups -- env HOME=/nonexistent)
+# The rule of polkit/examples/40-refmount-private-tmpfs.rules, but for this
+# sandbox's mount root and without its subject.local/subject.active test
+# (no logind here; the system suite runs the example as it is).
+sed -e "s|\"/run/refmount/mounts/\"|\"$ALLOWED/\"|" \
+  -e 's/ || !subject.local || !subject.active//' \
+  "$SANDBOX_SOURCE_DIR/polkit/examples/40-refmount-private-tmpfs.rules" >"$SANDBOX_DIR/owner.rules"
+grep -q "\"$ALLOWED/\" + subject.user" "$SANDBOX_DIR/owner.rules" || fail "the example's prefix was not replaced"
+sandbox_set_rules private-tmpfs <"$SANDBOX_DIR/owner.rules"
+
+tc "owner: the flag is a polkit detail; without it the rule does not allow the mount"
+rm_mount -u nobody tmpfs scratch "$ALLOWED/nobody-plain" plain size=1m
+assert_error NotAuthorized
+assert_not_mounted "$ALLOWED/nobody-plain"
+
+tc "owner: nobody's private tmpfs is nobody's, mode 0700"
+rm_mount -u nobody "${OWN[@]}" tmpfs scratch "$ALLOWED/nobody-own" own1 size=1m mode=0777
+assert_ok "nobody's owned Mount"
+assert_mounted "$ALLOWED/nobody-own"
+assert_eq "$(stat -c '%u:%g %a' "$ALLOWED/nobody-own")" "$NOBODY_UID:$NOBODY_GID 700" "owner and mode of the tmpfs root"
+opts=$(rm_mount_property "$RM_MOUNT_OBJ" Options)
+assert_contains "$opts" "\"uid=$NOBODY_UID\"" "the effective options"
+assert_contains "$opts" '"mode=0700"' "the owner's mode wins over the caller's mode=0777"
+assert_not_contains "$opts" "mode=0777"
+as_nobody sh -c "echo mine >'$ALLOWED/nobody-own/file'" || fail "nobody cannot write to its own tmpfs"
+assert_eq "$(stat -c %u "$ALLOWED/nobody-own/file")" "$NOBODY_UID"
+if "${AS_OTHER[@]}" sh -c "echo theirs >'$ALLOWED/nobody-own/other'" 2>/dev/null; then
+  fail "uid 1 could write into nobody's private tmpfs"
+fi
+if "${AS_OTHER[@]}" cat "$ALLOWED/nobody-own/file" 2>/dev/null; then
+  fail "uid 1 could read nobody's file"
+fi
+
+tc "owner: nobody may attach again; nobody else may share it (Conflict)"
+rm_mount -u nobody "${OWN[@]}" tmpfs scratch "$ALLOWED/nobody-own" own2 size=1m mode=0777
+assert_ok "nobody's second attachment to its own mount"
+rm_mount tmpfs scratch "$ALLOWED/nobody-own" root-att size=1m mode=0777
+assert_error Conflict
+rm_mount "${OWN[@]}" tmpfs scratch "$ALLOWED/nobody-own" root-att size=1m mode=0777
+assert_error Conflict
+sandbox_set_rules other-any-tmpfs <<'RULES'
+// SPDX-License-Identifier: GPL-2.0-or-later
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.mount" && subject.user == "daemon")
+        return polkit.Result.YES;
+    return polkit.Result.NOT_HANDLED;
+});
+RULES
+rc=0
+out=$("${AS_OTHER[@]}" gdbus call --system --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" tmpfs scratch "$ALLOWED/nobody-own" "['size=1m', 'mode=0777']" \
+  daemon-att "{'owner': <true>}" 2>&1) || rc=$?
+((rc != 0)) || fail "uid 1 attached to nobody's owned mount: $out"
+assert_contains "$out" "${RM_ERROR_PREFIX}Conflict" "another uid's owned Mount of the same mountpoint"
+sandbox_remove_rules other-any-tmpfs
+att=$(rm_mount_property "$RM_MOUNT_OBJ" Attachments)
+assert_not_contains "$att" "daemon-att"
+assert_not_contains "$att" "root-att"
+
+tc "owner: types without a way refuse the flag; uid=/gid= are never the caller's"
+rm_mount "${OWN[@]}" nfs server:/export "$ALLOWED/nfs-own" n1
+assert_error InvalidArgument "'owner'" "nfs"
+assert_not_mounted "$ALLOWED/nfs-own"
+[[ ! -e $ALLOWED/nfs-own ]] || fail "a refused owner Mount created its mountpoint"
+rm_mount -u nobody tmpfs scratch "$ALLOWED/nobody-uid" u1 uid=0
+assert_error InvalidArgument "uid=0" "never allowed"
+rm_mount -u nobody "${OWN[@]}" tmpfs scratch "$ALLOWED/nobody-uid" u1 gid=0
+assert_error InvalidArgument "gid=0" "never allowed"
+assert_not_mounted "$ALLOWED/nobody-uid"
+
+tc "owner: released like any other mount"
+rm_unmount -u nobody "$ALLOWED/nobody-own" own1
+assert_ok
+rm_unmount -u nobody "$ALLOWED/nobody-own" own2
+assert_ok
+assert_eq "$RM_UNMOUNTED" true
+assert_not_mounted "$ALLOWED/nobody-own"
+sandbox_remove_rules private-tmpfs
+
 SANDBOX_CASE=
 echo "ok: $SANDBOX_CASES_RUN cases" >&2
