@@ -11,6 +11,7 @@
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-owner.h"
+#include "refmount-show.h"
 #include "refmount-table.h"
 #include "refmount-validate.h"
 
@@ -244,6 +245,7 @@ do_mount (Daemon       *daemon,
   g_autoptr (GVariant)       flags = NULL;
   g_autofree char           *mountpoint = NULL;
   g_auto (GStrv) owned_options = NULL;
+  g_autofree char      *show_options = NULL;
   RefmountMountFlags    mount_flags = { 0 };
   gboolean              release_on_exit;
   RefmountAttachRequest request = { 0 };
@@ -296,6 +298,9 @@ do_mount (Daemon       *daemon,
    * other options, so an owned mount is never shared. */
   request.options = owned_options != NULL ? (const char *const *) owned_options
                                           : (const char *const *) options;
+  if (mount_flags.show)
+    show_options = refmount_show_user_options (source);
+  request.user_options = show_options;
   request.attachment = attachment;
   request.uid = caller->uid;
   request.pid = caller->pid;

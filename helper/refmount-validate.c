@@ -461,8 +461,10 @@ refmount_validate_mount_flags (GVariant           *flags,
                                RefmountMountFlags *out,
                                GError            **error)
 {
-  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT, REFMOUNT_FLAG_OWNER };
+  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT, REFMOUNT_FLAG_OWNER,
+                                      REFMOUNT_FLAG_SHOW };
   gboolean                 values[G_N_ELEMENTS (keys)];
+  g_autoptr (GVariant)     show = NULL;
 
   if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
     return FALSE;
@@ -471,6 +473,11 @@ refmount_validate_mount_flags (GVariant           *flags,
     {
       out->release_on_exit = values[0];
       out->owner = values[1];
+      /* A private mount of one's own is what a file manager should show;
+       * "show": false says otherwise. */
+      show = flags != NULL ? g_variant_lookup_value (flags, REFMOUNT_FLAG_SHOW, G_VARIANT_TYPE_BOOLEAN)
+                           : NULL;
+      out->show = show != NULL ? values[2] : values[1];
     }
   return TRUE;
 }

@@ -42,10 +42,12 @@ typedef struct
 {
   gboolean release_on_exit;
   gboolean owner; /* the mount belongs to the caller (refmount-owner.h) */
+  gboolean show;  /* file managers list it (refmount-show.h); default: owner */
 } RefmountMountFlags;
 
 /* @flags is an a{sv}; unknown keys and wrong value types are rejected.
- * @out is written only on success. */
+ * Absent keys are FALSE, except "show", which is then "owner".  @out is
+ * written only on success. */
 gboolean refmount_validate_mount_flags (GVariant           *flags,
                                         RefmountMountFlags *out,
                                         GError            **error);

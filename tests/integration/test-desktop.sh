@@ -269,5 +269,70 @@ assert_eq "$RM_UNMOUNTED" true
 assert_not_mounted "$ALLOWED/nobody-own"
 sandbox_remove_rules private-tmpfs
 
+# ---------------------------------------------------------------------------
+# File managers: GIO's mount list (GUnixMountMonitor, as GVfs reads it).
+
+GIO_MOUNTS=$SANDBOX_SOURCE_DIR/tests/refmount-gio-mounts.py
+rm -f "$SANDBOX_DIR/gio.log" "$SANDBOX_DIR/gio-ready"
+"$PY" "$GIO_MOUNTS" watch --prefix "$ALLOWED/" --log "$SANDBOX_DIR/gio.log" \
+  --ready-file "$SANDBOX_DIR/gio-ready" 2>>"$SANDBOX_DIR/gio.err" &
+GIO_PID=$!
+sandbox_track_pid "$GIO_PID"
+sandbox_wait_until 20 "the GIO mount monitor to start" test -s "$SANDBOX_DIR/gio-ready"
+
+# gio_events MOUNTPOINT: for every event of the monitor, one line:
+# "absent", or "show=BOOL name=NAME" for MOUNTPOINT.
+gio_events ()
+{
+  "$PY" - "$SANDBOX_DIR/gio.log" "$1" <<'EOF'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    mounts = [m for m in json.loads(line)["mounts"] if m["path"] == sys.argv[2]]
+    print("absent" if not mounts else "show=%s name=%s" % (mounts[-1]["show"], mounts[-1]["name"]))
+EOF
+}
+gio_last_is ()
+{
+  [[ $(gio_events "$1" | tail -n 1) == "$2" ]]
+}
+utab_text ()
+{
+  cat "${LIBMOUNT_UTAB:-/run/mount/utab}" 2>/dev/null || true
+}
+
+tc "show: the mount appears in GIO's list with its name, and goes when unmounted"
+rm_mount -f "{'show': <true>}" tmpfs project-files "$ALLOWED/shown" s1 size=1m
+assert_ok "Mount with show"
+sandbox_wait_until 20 "GIO to list $ALLOWED/shown" gio_last_is "$ALLOWED/shown" "show=True name=project-files"
+# The options are there from the first event that lists the mount: a file
+# manager reading the table once per change never sees it without them.
+first=$(gio_events "$ALLOWED/shown" | grep -v '^absent$' | head -n 1)
+assert_eq "$first" "show=True name=project-files" "the first event listing the mount"
+opts=$(rm_mount_property "$RM_MOUNT_OBJ" Options)
+assert_not_contains "$opts" "x-gvfs" "the utab options are no mount options"
+rm_unmount "$ALLOWED/shown" s1
+assert_ok
+sandbox_wait_until 20 "GIO to drop $ALLOWED/shown" gio_last_is "$ALLOWED/shown" absent
+assert_not_contains "$(utab_text)" "$ALLOWED/shown" "utab after the unmount"
+
+tc "show: not without the flag; owned mounts by default, and show=false hides them"
+rm_mount tmpfs plain "$ALLOWED/plain" p1 size=1m
+assert_ok
+rm_mount -f "{'owner': <true>, 'show': <false>}" tmpfs hidden "$ALLOWED/root-hidden" h1 size=1m
+assert_ok
+rm_mount "${OWN[@]}" tmpfs mine "$ALLOWED/root-own" o1 size=1m
+assert_ok
+sandbox_wait_until 20 "GIO to list $ALLOWED/root-own" gio_last_is "$ALLOWED/root-own" "show=True name=mine"
+gio_last_is "$ALLOWED/plain" "show=False name=None" ||
+  fail "a mount without show is marked for file managers: $(gio_events "$ALLOWED/plain" | tail -n 1)"
+gio_last_is "$ALLOWED/root-hidden" "show=False name=None" ||
+  fail "show=false was not honoured: $(gio_events "$ALLOWED/root-hidden" | tail -n 1)"
+for m in plain:p1 root-own:o1 root-hidden:h1; do
+  rm_unmount "$ALLOWED/${m%%:*}" "${m##*:}"
+  assert_ok
+done
+sandbox_wait_until 20 "GIO to drop $ALLOWED/root-own" gio_last_is "$ALLOWED/root-own" absent
+sandbox_stop_pid "$GIO_PID"
+
 SANDBOX_CASE=
 echo "ok: $SANDBOX_CASES_RUN cases" >&2
