@@ -47,6 +47,11 @@
 /* data/refmount.conf, compiled in as the defaults (refmount.gresource.xml). */
 #define REFMOUNT_CONFIG_BUILTIN_PATH "/org/refmount/Refmount1/refmount.conf"
 
+/* Health probes and AutoRecover, per [Filesystem TYPE]. */
+#define REFMOUNT_CONFIG_KEY_HEALTH_INTERVAL "HealthIntervalSec"
+#define REFMOUNT_CONFIG_KEY_HEALTH_TIMEOUT  "HealthTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_AUTO_RECOVER    "AutoRecover"
+
 #define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
 #define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"
 #define REFMOUNT_DEFAULT_MOUNT_ROOT     "/run/refmount/mounts"
