@@ -12,12 +12,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GMainLoop       *loop;
-  GDBusConnection *connection;
-  RefmountManager *manager;
-  RefmountBackend *backend;
-  RefmountTable   *table;
-  GThreadPool     *workers;
+  GMainLoop           *loop;
+  GDBusConnection     *connection;
+  RefmountDBusManager *manager;
+  RefmountBackend     *backend;
+  RefmountTable       *table;
+  GThreadPool         *workers;
 
   GMutex          config_lock;
   RefmountConfig *config;

@@ -52,9 +52,9 @@ refmountctl_display_width (const char *s)
 }
 
 guint
-refmountctl_attachment_count (RefmountMount *mount)
+refmountctl_attachment_count (RefmountDBusMount *mount)
 {
-  GVariant *attachments = refmount_mount_get_attachments (mount);
+  GVariant *attachments = refmount_dbus_mount_get_attachments (mount);
 
   return attachments != NULL ? (guint) g_variant_n_children (attachments) : 0;
 }
@@ -126,22 +126,22 @@ add_int (JsonBuilder *builder,
 }
 
 static void
-build_mount (JsonBuilder   *builder,
-             RefmountMount *mount)
+build_mount (JsonBuilder       *builder,
+             RefmountDBusMount *mount)
 {
-  GVariant    *attachments = refmount_mount_get_attachments (mount);
+  GVariant    *attachments = refmount_dbus_mount_get_attachments (mount);
   GVariantIter iter;
   const char  *id;
   guint32      uid;
   guint64      since;
 
   json_builder_begin_object (builder);
-  add_string (builder, "mountpoint", refmount_mount_get_mountpoint (mount));
-  add_string (builder, "fstype", refmount_mount_get_filesystem_type (mount));
-  add_string (builder, "source", refmount_mount_get_source (mount));
-  add_strv (builder, "options", refmount_mount_get_options (mount));
-  add_string (builder, "state", refmount_mount_get_state (mount));
-  add_int (builder, "mounted_at_usec", (gint64) refmount_mount_get_mounted_at (mount));
+  add_string (builder, "mountpoint", refmount_dbus_mount_get_mountpoint (mount));
+  add_string (builder, "fstype", refmount_dbus_mount_get_filesystem_type (mount));
+  add_string (builder, "source", refmount_dbus_mount_get_source (mount));
+  add_strv (builder, "options", refmount_dbus_mount_get_options (mount));
+  add_string (builder, "state", refmount_dbus_mount_get_state (mount));
+  add_int (builder, "mounted_at_usec", (gint64) refmount_dbus_mount_get_mounted_at (mount));
   add_string (builder, "object_path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
   json_builder_set_member_name (builder, "attachments");
   json_builder_begin_array (builder);
@@ -162,7 +162,7 @@ build_mount (JsonBuilder   *builder,
 }
 
 JsonNode *
-refmountctl_mount_to_json (RefmountMount *mount)
+refmountctl_mount_to_json (RefmountDBusMount *mount)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
@@ -245,13 +245,13 @@ refmountctl_print_list (GPtrArray        *mounts,
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountMount *mount = g_ptr_array_index (mounts, i);
-      char         **row = g_new0 (char *, LIST_COLUMNS + 1);
+      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
+      char             **row = g_new0 (char *, LIST_COLUMNS + 1);
 
-      row[0] = refmountctl_escape (refmount_mount_get_mountpoint (mount));
-      row[1] = refmountctl_escape (refmount_mount_get_filesystem_type (mount));
-      row[2] = refmountctl_escape (refmount_mount_get_source (mount));
-      row[3] = refmountctl_escape (refmount_mount_get_state (mount));
+      row[0] = refmountctl_escape (refmount_dbus_mount_get_mountpoint (mount));
+      row[1] = refmountctl_escape (refmount_dbus_mount_get_filesystem_type (mount));
+      row[2] = refmountctl_escape (refmount_dbus_mount_get_source (mount));
+      row[3] = refmountctl_escape (refmount_dbus_mount_get_state (mount));
       row[4] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
       g_ptr_array_add (rows, row);
     }
@@ -287,10 +287,10 @@ join_strv (const char *const *strv,
 }
 
 void
-refmountctl_print_show (RefmountMount    *mount,
-                        RefmountCtlOutput output)
+refmountctl_print_show (RefmountDBusMount *mount,
+                        RefmountCtlOutput  output)
 {
-  GVariant        *attachments = refmount_mount_get_attachments (mount);
+  GVariant        *attachments = refmount_dbus_mount_get_attachments (mount);
   g_autofree char *options = NULL;
   g_autofree char *mounted_at = NULL;
   GVariantIter     iter;
@@ -306,13 +306,13 @@ refmountctl_print_show (RefmountMount    *mount,
       return;
     }
 
-  options = join_strv (refmount_mount_get_options (mount), ",");
-  mounted_at = refmountctl_format_time (refmount_mount_get_mounted_at (mount));
-  print_field ("Mountpoint", refmount_mount_get_mountpoint (mount));
-  print_field ("Source", refmount_mount_get_source (mount));
-  print_field ("Type", refmount_mount_get_filesystem_type (mount));
+  options = join_strv (refmount_dbus_mount_get_options (mount), ",");
+  mounted_at = refmountctl_format_time (refmount_dbus_mount_get_mounted_at (mount));
+  print_field ("Mountpoint", refmount_dbus_mount_get_mountpoint (mount));
+  print_field ("Source", refmount_dbus_mount_get_source (mount));
+  print_field ("Type", refmount_dbus_mount_get_filesystem_type (mount));
   print_field ("Options", options);
-  print_field ("State", refmount_mount_get_state (mount));
+  print_field ("State", refmount_dbus_mount_get_state (mount));
   print_field ("Mounted at", mounted_at);
   printf ("%12s: %u\n", "Attachments", refmountctl_attachment_count (mount));
   if (attachments != NULL)
@@ -347,8 +347,8 @@ count_mounts (GPtrArray *mounts)
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountMount *mount = g_ptr_array_index (mounts, i);
-      const char    *state = refmount_mount_get_state (mount);
+      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
+      const char        *state = refmount_dbus_mount_get_state (mount);
 
       counts.mounts++;
       counts.attachments += refmountctl_attachment_count (mount);
@@ -366,14 +366,14 @@ count_mounts (GPtrArray *mounts)
  * with ","), in SupportedFilesystems' order.  Empty from an older refmountd
  * that does not publish it. */
 static GPtrArray *
-filesystem_type_rows (RefmountManager *manager)
+filesystem_type_rows (RefmountDBusManager *manager)
 {
   GPtrArray         *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  const char *const *types = refmount_manager_get_supported_filesystems (manager);
+  const char *const *types = refmount_dbus_manager_get_supported_filesystems (manager);
 
   for (gsize i = 0; types != NULL && types[i] != NULL; i++)
     {
-      GVariant            *all = refmount_manager_get_filesystem_types (manager);
+      GVariant            *all = refmount_dbus_manager_get_filesystem_types (manager);
       g_autoptr (GVariant) entry = NULL;
       gboolean             helper = FALSE;
       g_auto (GStrv) options = NULL;
@@ -418,10 +418,10 @@ add_filesystem_types (JsonBuilder *builder,
 }
 
 void
-refmountctl_print_status (RefmountManager  *manager,
-                          GPtrArray        *mounts,
-                          RefmountCtlOutput output,
-                          gboolean          legend)
+refmountctl_print_status (RefmountDBusManager *manager,
+                          GPtrArray           *mounts,
+                          RefmountCtlOutput    output,
+                          gboolean             legend)
 {
   static const char *const headers[] = { "TYPE", "HELPER", "ALLOWED OPTIONS" };
   Counts                   counts = count_mounts (mounts);
@@ -436,11 +436,11 @@ refmountctl_print_status (RefmountManager  *manager,
       g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (builder);
-      add_string (builder, "version", refmount_manager_get_version (manager));
-      add_int (builder, "generation", (gint64) refmount_manager_get_generation (manager));
-      add_strv (builder, "mount_roots", refmount_manager_get_mount_roots (manager));
+      add_string (builder, "version", refmount_dbus_manager_get_version (manager));
+      add_int (builder, "generation", (gint64) refmount_dbus_manager_get_generation (manager));
+      add_strv (builder, "mount_roots", refmount_dbus_manager_get_mount_roots (manager));
       add_strv (builder, "supported_filesystems",
-                refmount_manager_get_supported_filesystems (manager));
+                refmount_dbus_manager_get_supported_filesystems (manager));
       add_filesystem_types (builder, types);
       add_int (builder, "mounts", counts.mounts);
       add_int (builder, "attachments", counts.attachments);
@@ -456,10 +456,10 @@ refmountctl_print_status (RefmountManager  *manager,
       return;
     }
 
-  roots = join_strv (refmount_manager_get_mount_roots (manager), " ");
-  filesystems = join_strv (refmount_manager_get_supported_filesystems (manager), " ");
-  print_field ("Version", refmount_manager_get_version (manager));
-  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_manager_get_generation (manager));
+  roots = join_strv (refmount_dbus_manager_get_mount_roots (manager), " ");
+  filesystems = join_strv (refmount_dbus_manager_get_supported_filesystems (manager), " ");
+  print_field ("Version", refmount_dbus_manager_get_version (manager));
+  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_dbus_manager_get_generation (manager));
   print_field ("Mount roots", roots);
   print_field ("Filesystems", filesystems);
   printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * RefmountMountFlags:
+ * @REFMOUNT_MOUNT_FLAGS_NONE: No flags.
+ * @REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT: refmount_client_mount() only:
+ *   release the attachment when this client's bus connection closes.
+ * @REFMOUNT_MOUNT_FLAGS_FORCE: refmount_client_unmount() only: MNT_FORCE
+ *   (needs the `org.refmount.manage` authorization).
+ * @REFMOUNT_MOUNT_FLAGS_LAZY: refmount_client_unmount() only: MNT_DETACH
+ *   (needs the `org.refmount.manage` authorization).
+ *
+ * Flags of refmount_client_mount() and refmount_client_unmount().  A flag
+ * that does not apply to the call is rejected with
+ * %REFMOUNT_ERROR_INVALID_ARGUMENT before anything is sent.
+ */
+typedef enum /*< flags >*/
+{
+  REFMOUNT_MOUNT_FLAGS_NONE = 0,
+  REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT = 1 << 0,
+  REFMOUNT_MOUNT_FLAGS_FORCE = 1 << 1,
+  REFMOUNT_MOUNT_FLAGS_LAZY = 1 << 2,
+} RefmountMountFlags;
+
+/**
+ * RefmountMountState:
+ * @REFMOUNT_MOUNT_STATE_UNKNOWN: A state this version of the library does
+ *   not know (a newer daemon), or none reported yet.
+ * @REFMOUNT_MOUNT_STATE_MOUNTED: Mounted.
+ * @REFMOUNT_MOUNT_STATE_BUSY: No attachments left, but the unmount was
+ *   deferred because the filesystem is busy; refmountd retries it.
+ * @REFMOUNT_MOUNT_STATE_STALE: Recorded, but no longer mounted in the
+ *   kernel; the next mount of that mountpoint remounts it.
+ *
+ * The state of a managed mountpoint (the `State` property of
+ * `org.refmount.Refmount1.Mount`).
+ */
+typedef enum
+{
+  REFMOUNT_MOUNT_STATE_UNKNOWN,
+  REFMOUNT_MOUNT_STATE_MOUNTED,
+  REFMOUNT_MOUNT_STATE_BUSY,
+  REFMOUNT_MOUNT_STATE_STALE,
+} RefmountMountState;
+
+G_END_DECLS
