@@ -147,13 +147,12 @@ on_object_removed (GDBusObjectManager *manager,
                    GDBusObject        *object,
                    gpointer            user_data)
 {
-  RefmountClient  *client = user_data;
-  g_autofree char *owner = NULL;
+  RefmountClient *client = user_data;
 
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-  /* Without an owner the daemon left the bus: its mounts stay mounted
-   * (SIGTERM leaves them) and it re-exports them when it comes back. */
-  if (owner == NULL)
+  /* The daemon left the bus: GDBus announces the owner's departure, then
+   * drops every object.  Its mounts stay mounted (SIGTERM leaves them)
+   * and it re-exports them when it comes back. */
+  if (!client->daemon_present)
     return;
   drop_mount (client, g_dbus_object_get_object_path (object));
 }
