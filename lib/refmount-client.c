@@ -750,6 +750,26 @@ refmount_client_dup_supported_filesystems (RefmountClient *client)
 }
 
 /**
+ * refmount_client_get_api_version:
+ * @client: a #RefmountClient
+ *
+ * The revision of the D-Bus API the daemon implements.  Features added
+ * to `org.refmount.Refmount1` later are present when it is at least the
+ * revision that brought them (see doc/dbus-api.md).
+ *
+ * Returns: the API revision, 0 while the daemon is not running
+ */
+guint
+refmount_client_get_api_version (RefmountClient *client)
+{
+  g_autoptr (RefmountDBusManager) manager = NULL;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), 0);
+  manager = get_manager (client);
+  return manager != NULL ? refmount_dbus_manager_get_api_version (manager) : 0;
+}
+
+/**
  * refmount_client_get_generation:
  * @client: a #RefmountClient
  *

@@ -32,6 +32,7 @@ char            *refmount_client_dup_version (RefmountClient *client);
 GStrv            refmount_client_dup_mount_roots (RefmountClient *client);
 GStrv            refmount_client_dup_supported_filesystems (RefmountClient *client);
 guint64          refmount_client_get_generation (RefmountClient *client);
+guint            refmount_client_get_api_version (RefmountClient *client);
 GList           *refmount_client_get_mounts (RefmountClient *client);
 RefmountMount   *refmount_client_lookup_mount (RefmountClient *client,
                                                const char     *mountpoint);

@@ -18,6 +18,6 @@ gboolean refmount_mount_update (RefmountMount     *mount,
                                 GPtrArray         *added,
                                 GPtrArray         *removed);
 
-RefmountMountState refmount_mount_state_from_string (const char *state);
+RefmountMountState refmount_mount_state_parse (const char *state);
 
 G_END_DECLS

@@ -63,7 +63,7 @@ refmount_mount_init (RefmountMount *mount)
 }
 
 RefmountMountState
-refmount_mount_state_from_string (const char *state)
+refmount_mount_state_parse (const char *state)
 {
   if (g_strcmp0 (state, REFMOUNT_STATE_MOUNTED) == 0)
     return REFMOUNT_MOUNT_STATE_MOUNTED;
@@ -134,7 +134,7 @@ refmount_mount_update (RefmountMount     *mount,
                        GPtrArray         *removed)
 {
   const char *const    *options = refmount_dbus_mount_get_options (proxy);
-  RefmountMountState    state = refmount_mount_state_from_string (refmount_dbus_mount_get_state (proxy));
+  RefmountMountState    state = refmount_mount_state_parse (refmount_dbus_mount_get_state (proxy));
   g_autoptr (GPtrArray) now = attachments_of (proxy);
   gboolean              changed = FALSE;
 

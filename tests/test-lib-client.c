@@ -215,6 +215,7 @@ fixture_set_up (Fixture      *fx,
   start_daemon (fx);
   WAIT_UNTIL (has_event (fx, "daemon-appeared"));
   g_assert_true (refmount_client_get_daemon_running (fx->client));
+  g_assert_cmpuint (refmount_client_get_api_version (fx->client), >=, 1);
   g_ptr_array_set_size (fx->events, 0);
 }
 
