@@ -42,6 +42,7 @@ struct _RefmountClient
   GDBusConnection    *connection;
   GDBusObjectManager *manager;
   GHashTable         *mounts; /* object path → RefmountMount */
+  RefmountClientFlags flags;
   gboolean            interactive;
   gboolean            daemon_present;
 };
@@ -55,6 +56,7 @@ enum
 {
   PROP_0,
   PROP_CONNECTION,
+  PROP_FLAGS,
   PROP_INTERACTIVE,
   PROP_DAEMON_RUNNING,
   N_PROPS
@@ -253,6 +255,8 @@ refmount_client_initable_init (GInitable    *initable,
       if (client->connection == NULL)
         return FALSE;
     }
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
+    return TRUE;
   manager = refmount_dbus_object_manager_client_new_sync (client->connection,
                                                           G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                                           REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
@@ -292,6 +296,12 @@ start_manager (GTask *task)
 {
   RefmountClient *client = g_task_get_source_object (task);
 
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
   refmount_dbus_object_manager_client_new (client->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
                                            REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
                                            g_task_get_cancellable (task), on_manager_ready, task);
@@ -362,6 +372,9 @@ refmount_client_get_property (GObject    *object,
     case PROP_CONNECTION:
       g_value_set_object (value, client->connection);
       break;
+    case PROP_FLAGS:
+      g_value_set_flags (value, client->flags);
+      break;
     case PROP_INTERACTIVE:
       g_value_set_boolean (value, client->interactive);
       break;
@@ -385,6 +398,9 @@ refmount_client_set_property (GObject      *object,
     {
     case PROP_CONNECTION:
       client->connection = g_value_dup_object (value);
+      break;
+    case PROP_FLAGS:
+      client->flags = g_value_get_flags (value);
       break;
     case PROP_INTERACTIVE:
       refmount_client_set_interactive (client, g_value_get_boolean (value));
@@ -437,6 +453,14 @@ refmount_client_class_init (RefmountClientClass *klass)
   properties[PROP_CONNECTION] =
     g_param_spec_object ("connection", NULL, NULL, G_TYPE_DBUS_CONNECTION,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RefmountClient:flags:
+   *
+   * How the client was constructed (#RefmountClientFlags).
+   */
+  properties[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL, REFMOUNT_TYPE_CLIENT_FLAGS, REFMOUNT_CLIENT_FLAGS_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /**
    * RefmountClient:interactive:
    *
@@ -544,24 +568,27 @@ refmount_client_init (RefmountClient *client)
 /**
  * refmount_client_new_async:
  * @connection: (nullable): a bus connection, or %NULL for the system bus
+ * @flags: #RefmountClientFlags
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the client is ready
  * @user_data: data for @callback
  *
  * Creates a client asynchronously: connects to the bus if needed and
- * loads the daemon's objects (starting refmountd through D-Bus activation
- * where it is activatable).  A daemon that is not running is no error:
- * the client waits for it.  Finish with refmount_client_new_finish().
+ * (unless @flags say otherwise) loads the daemon's objects, starting
+ * refmountd through D-Bus activation where it is activatable.  A daemon
+ * that is not running is no error: the client waits for it.  Finish with
+ * refmount_client_new_finish().
  */
 void
 refmount_client_new_async (GDBusConnection    *connection,
+                           RefmountClientFlags flags,
                            GCancellable       *cancellable,
                            GAsyncReadyCallback callback,
                            gpointer            user_data)
 {
   g_return_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection));
   g_async_initable_new_async (REFMOUNT_TYPE_CLIENT, G_PRIORITY_DEFAULT, cancellable, callback, user_data,
-                              "connection", connection, NULL);
+                              "connection", connection, "flags", flags, NULL);
 }
 
 /**
@@ -586,8 +613,8 @@ refmount_client_new_finish (GAsyncResult *result,
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for an error
  *
- * Creates a client on the system bus, blocking until it is ready (see
- * refmount_client_new_async()).
+ * Creates a client on the system bus that follows the daemon's mounts,
+ * blocking until it is ready (see refmount_client_new_async()).
  *
  * Returns: (transfer full): the client, or %NULL with @error set
  */
@@ -595,12 +622,13 @@ RefmountClient *
 refmount_client_new_sync (GCancellable *cancellable,
                           GError      **error)
 {
-  return refmount_client_new_for_connection_sync (NULL, cancellable, error);
+  return refmount_client_new_full_sync (NULL, REFMOUNT_CLIENT_FLAGS_NONE, cancellable, error);
 }
 
 /**
- * refmount_client_new_for_connection_sync:
+ * refmount_client_new_full_sync:
  * @connection: (nullable): a bus connection, or %NULL for the system bus
+ * @flags: #RefmountClientFlags
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for an error
  *
@@ -609,12 +637,14 @@ refmount_client_new_sync (GCancellable *cancellable,
  * Returns: (transfer full): the client, or %NULL with @error set
  */
 RefmountClient *
-refmount_client_new_for_connection_sync (GDBusConnection *connection,
-                                         GCancellable    *cancellable,
-                                         GError         **error)
+refmount_client_new_full_sync (GDBusConnection    *connection,
+                               RefmountClientFlags flags,
+                               GCancellable       *cancellable,
+                               GError            **error)
 {
   g_return_val_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection), NULL);
-  return g_initable_new (REFMOUNT_TYPE_CLIENT, cancellable, error, "connection", connection, NULL);
+  return g_initable_new (REFMOUNT_TYPE_CLIENT, cancellable, error, "connection", connection, "flags", flags,
+                         NULL);
 }
 
 /**
@@ -693,6 +723,8 @@ get_manager (RefmountClient *client)
 {
   GDBusInterface *interface;
 
+  if (client->manager == NULL)
+    return NULL;
   interface = g_dbus_object_manager_get_interface (client->manager, REFMOUNT_MANAGER_PATH,
                                                    REFMOUNT_MANAGER_INTERFACE);
   return interface != NULL ? REFMOUNT_DBUS_MANAGER (interface) : NULL;

@@ -11,17 +11,12 @@ G_BEGIN_DECLS
 #define REFMOUNT_TYPE_CLIENT (refmount_client_get_type ())
 G_DECLARE_FINAL_TYPE (RefmountClient, refmount_client, REFMOUNT, CLIENT, GObject)
 
-void            refmount_client_new_async (GDBusConnection    *connection,
-                                           GCancellable       *cancellable,
-                                           GAsyncReadyCallback callback,
-                                           gpointer            user_data);
+void            refmount_client_new_async (GDBusConnection *connection, RefmountClientFlags flags, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
 RefmountClient *refmount_client_new_finish (GAsyncResult *result,
                                             GError      **error);
 RefmountClient *refmount_client_new_sync (GCancellable *cancellable,
                                           GError      **error);
-RefmountClient *refmount_client_new_for_connection_sync (GDBusConnection *connection,
-                                                         GCancellable    *cancellable,
-                                                         GError         **error);
+RefmountClient *refmount_client_new_full_sync (GDBusConnection *connection, RefmountClientFlags flags, GCancellable *cancellable, GError **error);
 
 GDBusConnection *refmount_client_get_connection (RefmountClient *client);
 gboolean         refmount_client_get_interactive (RefmountClient *client);

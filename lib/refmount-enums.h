@@ -28,6 +28,26 @@ typedef enum /*< flags >*/
 } RefmountMountFlags;
 
 /**
+ * RefmountClientFlags:
+ * @REFMOUNT_CLIENT_FLAGS_NONE: Load and follow the daemon's mounts.
+ * @REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW: Only make calls: do not load or
+ *   follow the daemon's objects.  refmount_client_get_mounts() is then
+ *   empty, the change and daemon signals are never emitted,
+ *   #RefmountClient:daemon-running stays %FALSE and the manager's
+ *   properties read as unknown; refmount_client_get_mount_sync() still
+ *   works (it reads the mount's properties when asked).  For clients that
+ *   make many calls and watch nothing: they are not woken by every change
+ *   on the system.
+ *
+ * Flags of refmount_client_new_async() and refmount_client_new_full_sync().
+ */
+typedef enum /*< flags >*/
+{
+  REFMOUNT_CLIENT_FLAGS_NONE = 0,
+  REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW = 1 << 0,
+} RefmountClientFlags;
+
+/**
  * RefmountMountState:
  * @REFMOUNT_MOUNT_STATE_UNKNOWN: A state this version of the library does
  *   not know (a newer daemon), or none reported yet.

@@ -200,7 +200,7 @@ fixture_set_up (Fixture      *fx,
   g_assert_no_error (error);
 
   /* The client first: it must notice the daemon arriving. */
-  fx->client = refmount_client_new_for_connection_sync (fx->connection, NULL, &error);
+  fx->client = refmount_client_new_full_sync (fx->connection, REFMOUNT_CLIENT_FLAGS_NONE, NULL, &error);
   g_assert_no_error (error);
   g_assert_false (refmount_client_get_daemon_running (fx->client));
   fx->events = g_ptr_array_new_with_free_func (g_free);
@@ -366,6 +366,32 @@ test_async (Fixture      *fx,
   g_assert_true (unmounted);
 }
 
+/* A calls-only client: mounts and reads a mount without following any. */
+static void
+test_do_not_follow (Fixture      *fx,
+                    gconstpointer data)
+{
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountClient) calls = NULL;
+  g_autoptr (RefmountMount)  mount = NULL;
+  g_autofree char           *mp = mountpoint_of (fx, "calls");
+  g_autofree char           *used = NULL;
+  gboolean                   unmounted = FALSE;
+
+  calls = refmount_client_new_full_sync (fx->connection, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, NULL, &error);
+  g_assert_no_error (error);
+  used = refmount_client_mount_sync (calls, "tmpfs", "calls-src", mp, NULL, "c", 0, NULL, &error);
+  g_assert_no_error (error);
+  mount = refmount_client_get_mount_sync (calls, used, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (refmount_mount_get_source (mount), ==, "calls-src");
+  g_assert_nonnull (refmount_mount_lookup_attachment (mount, "c"));
+  g_assert_null (refmount_client_get_mounts (calls));
+  g_assert_true (refmount_client_unmount_sync (calls, used, "c", 0, &unmounted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (unmounted);
+}
+
 /* Daemon errors arrive as REFMOUNT_ERROR codes, without the remote-error
  * prefix, naming the argument; a flag of the wrong call is refused before
  * anything is sent. */
@@ -495,7 +521,7 @@ test_restart (Fixture      *fx,
 
   mount = refmount_client_lookup_mount (fx->client, mp);
   g_assert_nonnull (mount);
-  fresh = refmount_client_new_for_connection_sync (fx->connection, NULL, &error);
+  fresh = refmount_client_new_full_sync (fx->connection, REFMOUNT_CLIENT_FLAGS_NONE, NULL, &error);
   g_assert_no_error (error);
   fresh_mount = refmount_client_lookup_mount (fresh, mp);
   g_assert_nonnull (fresh_mount);
@@ -519,6 +545,7 @@ main (int    argc,
     }
   g_test_add ("/lib/client/signals", Fixture, NULL, fixture_set_up, test_signals, fixture_tear_down);
   g_test_add ("/lib/client/async", Fixture, NULL, fixture_set_up, test_async, fixture_tear_down);
+  g_test_add ("/lib/client/do-not-follow", Fixture, NULL, fixture_set_up, test_do_not_follow, fixture_tear_down);
   g_test_add ("/lib/client/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
   g_test_add ("/lib/client/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/lib/client/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);

@@ -533,7 +533,8 @@ main (int    argc,
   if (g_str_equal (argv[1], "exchange"))
     return cmd_exchange (argc - 2, argv + 2);
 
-  client = refmount_client_new_sync (NULL, &error);
+  /* Calls only: a race of thousands of calls need not hear of each. */
+  client = refmount_client_new_full_sync (NULL, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, NULL, &error);
   if (client == NULL)
     {
       g_printerr ("cannot connect to refmountd on the system bus: %s\n", error->message);
