@@ -28,16 +28,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_iter, mnt_free_iter)
 #define MOUNTINFO "/proc/self/mountinfo"
 
 void
-refmount_kernel_mount_free (RefmountKernelMount *km)
-{
-  if (km == NULL)
-    return;
-  g_free (km->source);
-  g_free (km->fstype);
-  g_free (km);
-}
-
-void
 refmount_backend_free (RefmountBackend *backend)
 {
   if (backend != NULL)

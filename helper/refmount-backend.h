@@ -25,7 +25,17 @@ typedef struct
   char *fstype;
 } RefmountKernelMount;
 
-void refmount_kernel_mount_free (RefmountKernelMount *km);
+/* Here, not in a backend: the table frees what any backend returns, and
+ * must not depend on the libmount one to do it. */
+static inline void
+refmount_kernel_mount_free (RefmountKernelMount *km)
+{
+  if (km == NULL)
+    return;
+  g_free (km->source);
+  g_free (km->fstype);
+  g_free (km);
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountKernelMount, refmount_kernel_mount_free)
 
 typedef struct

@@ -551,6 +551,13 @@ refmount_daemon_worker (gpointer data,
     case JOB_RELOAD:
       value = do_reload (daemon, job->call, &caller, &error);
       break;
+    case JOB_RECOVER:
+      {
+        g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
+
+        value = refmount_daemon_do_recover (daemon, config, job->call, &caller, &error);
+      }
+      break;
     case JOB_RELEASE:
     case JOB_RECHECK:
     default:

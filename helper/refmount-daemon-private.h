@@ -6,6 +6,7 @@
 
 #include "refmount-config.h"
 #include "refmount-generated.h"
+#include "refmount-health.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
@@ -17,8 +18,13 @@ typedef struct
   RefmountDBusManager *manager;
   RefmountBackend     *backend;
   RefmountTable       *table;
+  RefmountHealth      *health; /* Health and Usage of the mount objects */
   GThreadPool         *workers;
 
+  /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
+   * callers_lock are leaves, each held only to read or swap its own
+   * fields: never two of them at once, never across a call into the table
+   * (whose locks all come before them), polkit or a D-Bus round trip. */
   GMutex          config_lock;
   RefmountConfig *config;
   char           *config_path;
@@ -50,6 +56,7 @@ typedef enum
   JOB_RELOAD,
   JOB_RELEASE,
   JOB_RECHECK, /* the kernel's mount table changed */
+  JOB_RECOVER,
 } JobKind;
 
 typedef struct
@@ -95,5 +102,18 @@ void     refmount_daemon_objects_changed (const char *mountpoint,
                                           GVariant   *old_record,
                                           GVariant   *new_record,
                                           gpointer    user_data);
+
+/* refmount-daemon-recover.c: Manager.Recover, on a worker, with the
+ * configuration in force. */
+GVariant *refmount_daemon_do_recover (Daemon         *daemon,
+                                      RefmountConfig *config,
+                                      GDBusMessage   *call,
+                                      const Caller   *caller,
+                                      GError        **error);
+
+/* refmount-daemon-objects.c: the health module's change callback. */
+void refmount_daemon_objects_health_changed (const char *mountpoint,
+                                             GVariant   *changed,
+                                             gpointer    user_data);
 
 G_END_DECLS

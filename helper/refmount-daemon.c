@@ -95,6 +95,7 @@ manager_filter (GDBusConnection *connection,
     { "Unmount", JOB_UNMOUNT },
     { "GetMount", JOB_GET_MOUNT },
     { "Reload", JOB_RELOAD },
+    { "Recover", JOB_RECOVER },
   };
   Daemon             *daemon = user_data;
   const char         *member;
@@ -174,6 +175,23 @@ handle_reload (RefmountDBusManager   *manager,
                gpointer               user_data)
 {
   return dispatch (user_data, invocation, JOB_RELOAD);
+}
+
+static gboolean
+handle_recover (RefmountDBusManager   *manager,
+                GDBusMethodInvocation *invocation,
+                const char            *mountpoint,
+                GVariant              *flags,
+                gpointer               user_data)
+{
+  return dispatch (user_data, invocation, JOB_RECOVER);
+}
+
+/* For the health module, which runs on threads of its own. */
+static RefmountConfig *
+health_get_config (gpointer user_data)
+{
+  return refmount_daemon_get_config (user_data);
 }
 
 static void
@@ -349,7 +367,9 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->roe_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   daemon->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  daemon->health = refmount_health_new (health_get_config, refmount_daemon_objects_health_changed, daemon);
   daemon->table = refmount_table_new (daemon->backend, state_dir, NULL, refmount_daemon_objects_changed, daemon);
+  refmount_health_set_table (daemon->health, daemon->table);
 
   /* Subscribe before reconciling, so no disconnect between the check and
    * the subscription goes unseen. */
@@ -369,11 +389,17 @@ daemon_setup (Daemon                      *daemon,
       gboolean             release_on_exit;
       const char          *bus_name;
 
+      const char *mountpoint;
+
       g_variant_iter_init (&iter, attachments);
       while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, NULL, NULL, &release_on_exit, &bus_name))
         if (release_on_exit && bus_name[0] != '\0')
           g_hash_table_add (daemon->roe_names, g_strdup (bus_name));
+      /* The start-up reconcile publishes without the change callback. */
+      mountpoint = refmount_record_variant_get_mountpoint (g_ptr_array_index (records, i));
+      refmount_health_track (daemon->health, mountpoint, g_ptr_array_index (records, i));
     }
+  refmount_health_start (daemon->health);
 
   daemon->manager = refmount_dbus_manager_skeleton_new ();
   refmount_dbus_manager_set_version (daemon->manager, PACKAGE_VERSION);
@@ -384,6 +410,7 @@ daemon_setup (Daemon                      *daemon,
   g_signal_connect (daemon->manager, "handle-unmount", G_CALLBACK (handle_unmount), daemon);
   g_signal_connect (daemon->manager, "handle-get-mount", G_CALLBACK (handle_get_mount), daemon);
   g_signal_connect (daemon->manager, "handle-reload", G_CALLBACK (handle_reload), daemon);
+  g_signal_connect (daemon->manager, "handle-recover", G_CALLBACK (handle_recover), daemon);
   if (!refmount_daemon_objects_export (daemon, error))
     return FALSE;
 

@@ -115,6 +115,19 @@ GPtrArray *refmount_table_list_published (RefmountTable *table);
 gboolean refmount_table_persist (RefmountTable *table,
                                  GError       **error);
 
+/* Recover (refmount-table-recover.c): detach the mount at @mountpoint
+ * lazily and mount the same source with the same options on the same
+ * directory, keeping every attachment; one journalled change.  @uid and
+ * @pid name the caller for the audit log (-1: the daemon, AutoRecover).
+ * NotFound when nothing is managed there, Busy when it has no
+ * attachments left; on a failed remount the record stays, "stale". */
+gboolean refmount_table_recover (RefmountTable  *table,
+                                 RefmountConfig *config,
+                                 const char     *mountpoint,
+                                 gint64          uid,
+                                 gint64          pid,
+                                 GError        **error);
+
 /* Number of backend calls still running after their caller timed out. */
 guint refmount_table_get_abandoned (RefmountTable *table);
 

@@ -524,9 +524,9 @@ refmount_client_get_mount_sync (RefmountClient *client,
 /* ---- Reload ------------------------------------------------------------ */
 
 static void
-on_reload_reply (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
+on_unit_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
   g_autoptr (GTask)    task = user_data;
   g_autoptr (GVariant) reply = finish_call (source, result, task);
@@ -558,7 +558,7 @@ refmount_client_reload_async (RefmountClient     *client,
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
   task = g_task_new (client, cancellable, callback, user_data);
   g_task_set_source_tag (task, refmount_client_reload_async);
-  call_manager (client, "Reload", NULL, G_VARIANT_TYPE_UNIT, cancellable, on_reload_reply, task);
+  call_manager (client, "Reload", NULL, G_VARIANT_TYPE_UNIT, cancellable, on_unit_reply, task);
 }
 
 /**
@@ -597,5 +597,84 @@ refmount_client_reload_sync (RefmountClient *client,
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
   reply = call_manager_sync (client, "Reload", NULL, G_VARIANT_TYPE_UNIT, cancellable, error);
+  return reply != NULL;
+}
+
+/* ---- Recover ----------------------------------------------------------- */
+
+/**
+ * refmount_client_recover_async:
+ * @client: a #RefmountClient
+ * @mountpoint: a managed mountpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the daemon answered
+ * @user_data: data for @callback
+ *
+ * Replaces a dead mount (health %REFMOUNT_MOUNT_HEALTH_STALE_HANDLE, or
+ * %REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE for good): the daemon detaches it
+ * lazily and mounts the same source with the same options on the same
+ * directory, keeping every attachment.  Needs the `org.refmount.manage`
+ * authorization; a daemon older than this method answers with a
+ * #G_DBUS_ERROR_UNKNOWN_METHOD error.  Finish with
+ * refmount_client_recover_finish().
+ */
+void
+refmount_client_recover_async (RefmountClient     *client,
+                               const char         *mountpoint,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (REFMOUNT_IS_CLIENT (client));
+  g_return_if_fail (mountpoint != NULL);
+  task = g_task_new (client, cancellable, callback, user_data);
+  g_task_set_source_tag (task, refmount_client_recover_async);
+  call_manager (client, "Recover", g_variant_new ("(s@a{sv})", mountpoint, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                G_VARIANT_TYPE_UNIT, cancellable, on_unit_reply, task);
+}
+
+/**
+ * refmount_client_recover_finish:
+ * @client: a #RefmountClient
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for an error
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+refmount_client_recover_finish (RefmountClient *client,
+                                GAsyncResult   *result,
+                                GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, client), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * refmount_client_recover_sync:
+ * @client: a #RefmountClient
+ * @mountpoint: a managed mountpoint
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for an error
+ *
+ * Blocking variant of refmount_client_recover_async().
+ *
+ * Returns: %TRUE on success, %FALSE with @error set
+ */
+gboolean
+refmount_client_recover_sync (RefmountClient *client,
+                              const char     *mountpoint,
+                              GCancellable   *cancellable,
+                              GError        **error)
+{
+  g_autoptr (GVariant) reply = NULL;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
+  g_return_val_if_fail (mountpoint != NULL, FALSE);
+  reply = call_manager_sync (client, "Recover",
+                             g_variant_new ("(s@a{sv})", mountpoint, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
+                             G_VARIANT_TYPE_UNIT, cancellable, error);
   return reply != NULL;
 }

@@ -98,4 +98,8 @@ gboolean refmount_client_reload_sync (RefmountClient *client,
                                       GCancellable   *cancellable,
                                       GError        **error);
 
+void     refmount_client_recover_async (RefmountClient *client, const char *mountpoint, GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data);
+gboolean refmount_client_recover_finish (RefmountClient *client, GAsyncResult *result, GError **error);
+gboolean refmount_client_recover_sync (RefmountClient *client, const char *mountpoint, GCancellable *cancellable, GError **error);
+
 G_END_DECLS

@@ -68,4 +68,27 @@ typedef enum
   REFMOUNT_MOUNT_STATE_STALE,
 } RefmountMountState;
 
+/**
+ * RefmountMountHealth:
+ * @REFMOUNT_MOUNT_HEALTH_UNKNOWN: Not probed yet, health checks are off
+ *   for the type, not mounted, another error (see
+ *   refmount_mount_get_health_message()), or a value this version of the
+ *   library does not know.
+ * @REFMOUNT_MOUNT_HEALTH_OK: The last probe answered.
+ * @REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE: A probe did not answer in time (and
+ *   stays so while it is stuck).
+ * @REFMOUNT_MOUNT_HEALTH_STALE_HANDLE: ESTALE, or a FUSE mount whose server
+ *   is gone: refmount_client_recover_async() helps.
+ *
+ * What the daemon's last probe of a mount found (the `Health` property of
+ * `org.refmount.Refmount1.Mount`).
+ */
+typedef enum
+{
+  REFMOUNT_MOUNT_HEALTH_UNKNOWN,
+  REFMOUNT_MOUNT_HEALTH_OK,
+  REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE,
+  REFMOUNT_MOUNT_HEALTH_STALE_HANDLE,
+} RefmountMountHealth;
+
 G_END_DECLS

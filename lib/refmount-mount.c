@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "refmount-mount-private.h"
 #include "refmount-names.h"
 
@@ -22,15 +24,20 @@
  */
 struct _RefmountMount
 {
-  GObject            parent_instance;
-  char              *object_path;
-  char              *mountpoint;
-  char              *source;
-  char              *fstype;
-  GStrv              options;
-  RefmountMountState state;
-  GPtrArray         *attachments; /* RefmountAttachment, in the daemon's order */
-  guint64            mounted_at;
+  GObject             parent_instance;
+  char               *object_path;
+  char               *mountpoint;
+  char               *source;
+  char               *fstype;
+  GStrv               options;
+  RefmountMountState  state;
+  GPtrArray          *attachments; /* RefmountAttachment, in the daemon's order */
+  guint64             mounted_at;
+  RefmountMountHealth health;
+  guint64             health_checked_at;
+  char               *health_message;
+  gboolean            has_usage;
+  guint64             usage[3]; /* size, free, available */
 };
 
 G_DEFINE_FINAL_TYPE (RefmountMount, refmount_mount, G_TYPE_OBJECT)
@@ -45,6 +52,7 @@ refmount_mount_finalize (GObject *object)
   g_free (mount->source);
   g_free (mount->fstype);
   g_strfreev (mount->options);
+  g_free (mount->health_message);
   g_ptr_array_unref (mount->attachments);
   G_OBJECT_CLASS (refmount_mount_parent_class)->finalize (object);
 }
@@ -82,6 +90,46 @@ refmount_mount_new_for_proxy (RefmountDBusMount *proxy)
   mount->object_path = g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy)));
   refmount_mount_update (mount, proxy, NULL, NULL);
   return mount;
+}
+
+static RefmountMountHealth
+health_parse (const char *health)
+{
+  if (g_strcmp0 (health, REFMOUNT_HEALTH_NAME_OK) == 0)
+    return REFMOUNT_MOUNT_HEALTH_OK;
+  if (g_strcmp0 (health, REFMOUNT_HEALTH_NAME_UNRESPONSIVE) == 0)
+    return REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE;
+  if (g_strcmp0 (health, REFMOUNT_HEALTH_NAME_STALE_HANDLE) == 0)
+    return REFMOUNT_MOUNT_HEALTH_STALE_HANDLE;
+  return REFMOUNT_MOUNT_HEALTH_UNKNOWN;
+}
+
+/* Health, HealthCheckedAt, HealthMessage and Usage (a daemon older than
+ * them has none: they read as unknown). */
+static gboolean
+update_health (RefmountMount     *mount,
+               RefmountDBusMount *proxy)
+{
+  RefmountMountHealth health = health_parse (refmount_dbus_mount_get_health (proxy));
+  guint64             checked_at = refmount_dbus_mount_get_health_checked_at (proxy);
+  const char         *message = refmount_dbus_mount_get_health_message (proxy);
+  GVariant           *usage = refmount_dbus_mount_get_usage (proxy);
+  guint64             values[3] = { 0, 0, 0 };
+  gboolean            changed = FALSE;
+
+  if (usage != NULL)
+    g_variant_get (usage, "(ttt)", &values[0], &values[1], &values[2]);
+  if (mount->health != health || mount->health_checked_at != checked_at ||
+      g_strcmp0 (mount->health_message, message) != 0 || mount->has_usage != (usage != NULL) ||
+      memcmp (mount->usage, values, sizeof values) != 0)
+    changed = TRUE;
+  mount->health = health;
+  mount->health_checked_at = checked_at;
+  g_free (mount->health_message);
+  mount->health_message = g_strdup (message);
+  mount->has_usage = usage != NULL;
+  memcpy (mount->usage, values, sizeof values);
+  return changed;
 }
 
 static gboolean
@@ -154,6 +202,7 @@ refmount_mount_update (RefmountMount     *mount,
       mount->state = state;
       changed = TRUE;
     }
+  changed |= update_health (mount, proxy);
   if (mount->mounted_at != refmount_dbus_mount_get_mounted_at (proxy))
     {
       mount->mounted_at = refmount_dbus_mount_get_mounted_at (proxy);
@@ -319,4 +368,72 @@ refmount_mount_get_mounted_at (RefmountMount *mount)
 {
   g_return_val_if_fail (REFMOUNT_IS_MOUNT (mount), 0);
   return mount->mounted_at;
+}
+
+/**
+ * refmount_mount_get_health:
+ * @mount: a #RefmountMount
+ *
+ * Returns: what the daemon's last probe of @mount found
+ */
+RefmountMountHealth
+refmount_mount_get_health (RefmountMount *mount)
+{
+  g_return_val_if_fail (REFMOUNT_IS_MOUNT (mount), REFMOUNT_MOUNT_HEALTH_UNKNOWN);
+  return mount->health;
+}
+
+/**
+ * refmount_mount_get_health_checked_at:
+ * @mount: a #RefmountMount
+ *
+ * Returns: when the health was last determined, in µs since the epoch (0
+ *   if never)
+ */
+guint64
+refmount_mount_get_health_checked_at (RefmountMount *mount)
+{
+  g_return_val_if_fail (REFMOUNT_IS_MOUNT (mount), 0);
+  return mount->health_checked_at;
+}
+
+/**
+ * refmount_mount_get_health_message:
+ * @mount: a #RefmountMount
+ *
+ * Returns: (nullable): why the health is not OK (empty or %NULL when it is)
+ */
+const char *
+refmount_mount_get_health_message (RefmountMount *mount)
+{
+  g_return_val_if_fail (REFMOUNT_IS_MOUNT (mount), NULL);
+  return mount->health_message;
+}
+
+/**
+ * refmount_mount_get_usage:
+ * @mount: a #RefmountMount
+ * @out_size: (out) (optional): the filesystem's size in bytes
+ * @out_free: (out) (optional): free bytes
+ * @out_available: (out) (optional): bytes available to unprivileged users
+ *
+ * The filesystem's usage as the daemon last read it (statfs(2), as df
+ * shows it).
+ *
+ * Returns: %TRUE if the daemon reports a usage, %FALSE (and zeroes) if not
+ */
+gboolean
+refmount_mount_get_usage (RefmountMount *mount,
+                          guint64       *out_size,
+                          guint64       *out_free,
+                          guint64       *out_available)
+{
+  g_return_val_if_fail (REFMOUNT_IS_MOUNT (mount), FALSE);
+  if (out_size != NULL)
+    *out_size = mount->usage[0];
+  if (out_free != NULL)
+    *out_free = mount->usage[1];
+  if (out_available != NULL)
+    *out_available = mount->usage[2];
+  return mount->has_usage;
 }

@@ -22,4 +22,9 @@ RefmountAttachment *refmount_mount_lookup_attachment (RefmountMount *mount,
                                                       const char    *id);
 guint64             refmount_mount_get_mounted_at (RefmountMount *mount);
 
+RefmountMountHealth refmount_mount_get_health (RefmountMount *mount);
+guint64             refmount_mount_get_health_checked_at (RefmountMount *mount);
+const char         *refmount_mount_get_health_message (RefmountMount *mount);
+gboolean            refmount_mount_get_usage (RefmountMount *mount, guint64 *out_size, guint64 *out_free, guint64 *out_available);
+
 G_END_DECLS

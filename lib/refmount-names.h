@@ -32,6 +32,12 @@
 #define REFMOUNT_STATE_BUSY    "busy"
 #define REFMOUNT_STATE_STALE   "stale"
 
+/* Mount.Health values. */
+#define REFMOUNT_HEALTH_NAME_UNKNOWN      "unknown"
+#define REFMOUNT_HEALTH_NAME_OK           "ok"
+#define REFMOUNT_HEALTH_NAME_UNRESPONSIVE "unresponsive"
+#define REFMOUNT_HEALTH_NAME_STALE_HANDLE "stale-handle"
+
 #define REFMOUNT_CONFIG_GROUP_DAEMON     "Daemon"
 #define REFMOUNT_CONFIG_GROUP_FS_PREFIX  "Filesystem "
 #define REFMOUNT_CONFIG_KEY_MOUNT_ROOTS  "MountRoots"
@@ -44,6 +50,11 @@
 #define REFMOUNT_CONFIG_KEY_USE_HELPER   "UseHelper"
 /* data/refmount.conf, compiled in as the defaults (refmount.gresource.xml). */
 #define REFMOUNT_CONFIG_BUILTIN_PATH "/org/refmount/Refmount1/refmount.conf"
+
+/* Health probes and AutoRecover, per [Filesystem TYPE]. */
+#define REFMOUNT_CONFIG_KEY_HEALTH_INTERVAL "HealthIntervalSec"
+#define REFMOUNT_CONFIG_KEY_HEALTH_TIMEOUT  "HealthTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_AUTO_RECOVER    "AutoRecover"
 
 #define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
 #define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"

@@ -67,7 +67,7 @@ check ()
   fi
 }
 
-check "help list monitor mount reload show status umount unmount" refmountctl ""
+check "help list monitor mount recover reload show status umount unmount" refmountctl ""
 check "umount unmount" refmountctl u
 check "monitor mount" refmountctl mo
 check "--help --json --no-ask-password --no-legend --no-pager --quiet --version -q" refmountctl -

@@ -415,6 +415,10 @@ test_errors (Fixture      *fx,
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
+  g_assert_false (refmount_client_recover_sync (fx->client, mp, NULL, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
   g_assert_null (refmount_client_mount_sync (fx->client, "tmpfs", "src", mp, NULL, "-bad", 0, NULL, &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
   g_assert_nonnull (strstr (error->message, "attachment"));
