@@ -148,7 +148,9 @@ remount (RefmountTable      *table,
       return FALSE;
     }
   mounted_dir = refmount_dup_cloexec (dirfd);
-  if (!refmount_table_run_mount (table, entry, dirfd, record->fstype, record->source, options,
+  /* No x-gvfs user options: the Mount flag "show" is not part of the
+   * record, so a recovered mount is not listed for file managers again. */
+  if (!refmount_table_run_mount (table, entry, dirfd, record->fstype, record->source, options, NULL,
                                  fs != NULL && fs->use_helper, FALSE, deadline, &ok, handed_off, &local_error))
     {
       close (mounted_dir);

@@ -13,7 +13,7 @@
 #include "refmount-mount-private.h"
 #include "refmount-names.h"
 
-#define MOUNT_CALL_FLAGS   (REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT)
+#define MOUNT_CALL_FLAGS   (REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT | REFMOUNT_MOUNT_FLAGS_OWNER)
 #define UNMOUNT_CALL_FLAGS (REFMOUNT_MOUNT_FLAGS_FORCE | REFMOUNT_MOUNT_FLAGS_LAZY)
 
 /* FLAGS as the a{sv} the daemon takes, or NULL with ERROR set when a flag
@@ -36,6 +36,8 @@ flags_variant (RefmountMountFlags flags,
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   if (flags & REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT)
     g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_RELEASE_ON_EXIT, g_variant_new_boolean (TRUE));
+  if (flags & REFMOUNT_MOUNT_FLAGS_OWNER)
+    g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_OWNER, g_variant_new_boolean (TRUE));
   if (flags & REFMOUNT_MOUNT_FLAGS_FORCE)
     g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_FORCE, g_variant_new_boolean (TRUE));
   if (flags & REFMOUNT_MOUNT_FLAGS_LAZY)
@@ -153,8 +155,8 @@ on_mount_reply (GObject      *source,
  * @attachment: the caller's name for its use of the mount (1–255
  *   characters of `[A-Za-z0-9._:@+=-]`, not starting with `-`); attaching
  *   the same name twice is a no-op
- * @flags: %REFMOUNT_MOUNT_FLAGS_NONE or
- *   %REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT
+ * @flags: %REFMOUNT_MOUNT_FLAGS_NONE, %REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT,
+ *   %REFMOUNT_MOUNT_FLAGS_OWNER
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the daemon answered
  * @user_data: data for @callback

@@ -8,14 +8,19 @@ G_BEGIN_DECLS
 /**
  * RefmountMountFlags:
  * @REFMOUNT_MOUNT_FLAGS_NONE: No flags.
- * @REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT: refmount_client_mount() only:
+ * @REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT: refmount_client_mount_async() only:
  *   release the attachment when this client's bus connection closes.
- * @REFMOUNT_MOUNT_FLAGS_FORCE: refmount_client_unmount() only: MNT_FORCE
+ * @REFMOUNT_MOUNT_FLAGS_FORCE: refmount_client_unmount_async() only: MNT_FORCE
  *   (needs the `org.refmount.manage` authorization).
- * @REFMOUNT_MOUNT_FLAGS_LAZY: refmount_client_unmount() only: MNT_DETACH
+ * @REFMOUNT_MOUNT_FLAGS_LAZY: refmount_client_unmount_async() only: MNT_DETACH
  *   (needs the `org.refmount.manage` authorization).
+ * @REFMOUNT_MOUNT_FLAGS_OWNER: refmount_client_mount_async() only: the mount
+ *   belongs to the caller: refmountd adds the caller's uid=/gid= and
+ *   options that keep it private (tmpfs, cifs, smb3, fuse.sshfs; other
+ *   types: %REFMOUNT_ERROR_INVALID_ARGUMENT), and another uid's mount
+ *   there is a %REFMOUNT_ERROR_CONFLICT.
  *
- * Flags of refmount_client_mount() and refmount_client_unmount().  A flag
+ * Flags of refmount_client_mount_async() and refmount_client_unmount_async().  A flag
  * that does not apply to the call is rejected with
  * %REFMOUNT_ERROR_INVALID_ARGUMENT before anything is sent.
  */
@@ -25,6 +30,7 @@ typedef enum /*< flags >*/
   REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT = 1 << 0,
   REFMOUNT_MOUNT_FLAGS_FORCE = 1 << 1,
   REFMOUNT_MOUNT_FLAGS_LAZY = 1 << 2,
+  REFMOUNT_MOUNT_FLAGS_OWNER = 1 << 3,
 } RefmountMountFlags;
 
 /**

@@ -23,6 +23,9 @@ G_BEGIN_DECLS
  * @REFMOUNT_ERROR_SHUTTING_DOWN: refmountd is stopping.
  * @REFMOUNT_ERROR_LIMIT_EXCEEDED: MaxMounts or MaxAttachmentsPerUser
  *   reached.
+ * @REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED: Not authorized because the
+ *   user dismissed the authentication dialog (as udisks'
+ *   NotAuthorizedDismissed): a client then says no more than that.
  *
  * The errors refmountd answers with, as the `org.refmount.Refmount1.Error.*`
  * D-Bus names map onto them.  The order indexes the D-Bus name table in
@@ -41,10 +44,11 @@ typedef enum
   REFMOUNT_ERROR_TIMEOUT,
   REFMOUNT_ERROR_SHUTTING_DOWN,
   REFMOUNT_ERROR_LIMIT_EXCEEDED,
+  REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED,
 } RefmountError;
 
 #ifndef __GI_SCANNER__
-#define REFMOUNT_ERROR_N_ERRORS (REFMOUNT_ERROR_LIMIT_EXCEEDED + 1)
+#define REFMOUNT_ERROR_N_ERRORS (REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED + 1)
 #endif
 
 /**

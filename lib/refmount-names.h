@@ -27,6 +27,8 @@
 #define REFMOUNT_FLAG_RELEASE_ON_EXIT "release-on-exit"
 #define REFMOUNT_FLAG_FORCE           "force"
 #define REFMOUNT_FLAG_LAZY            "lazy"
+#define REFMOUNT_FLAG_OWNER           "owner"
+#define REFMOUNT_FLAG_SHOW            "show"
 
 #define REFMOUNT_STATE_MOUNTED "mounted"
 #define REFMOUNT_STATE_BUSY    "busy"
