@@ -38,7 +38,6 @@ refmount_auth_check (GDBusMessage              *call,
                      guint32                    caller_uid,
                      const char                *action_id,
                      const RefmountAuthDetails *auth_details,
-                     const char                *message,
                      GError                   **error)
 {
   g_autoptr (PolkitAuthority)           authority = NULL;
@@ -71,9 +70,11 @@ refmount_auth_check (GDBusMessage              *call,
           options = g_strjoinv (",", (char **) auth_details->options);
           add_detail (details, "options", options);
         }
+      add_detail (details, "owner", auth_details->owner);
     }
-  add_detail (details, "polkit.message", message);
-  add_detail (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
+  /* No polkit.message: the action's own message (with its $(detail)
+   * placeholders, translated for the agent's locale) is what pkaction
+   * shows too, and an override would only make the two disagree. */
 
   authority = get_authority (&local_error);
   if (authority != NULL)
@@ -91,6 +92,14 @@ refmount_auth_check (GDBusMessage              *call,
 
   if (polkit_authorization_result_get_is_authorized (result))
     return TRUE;
+
+  if (polkit_authorization_result_get_dismissed (result))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED,
+                   "Not authorized to perform '%s': the authentication dialog was dismissed",
+                   action_id);
+      return FALSE;
+    }
 
   /* With interaction allowed, a challenge means no authentication agent
    * of the caller's session took it up. */

@@ -15,6 +15,7 @@ typedef struct
   const char        *mountpoint;
   const char        *attachment;
   const char *const *options;
+  const char        *owner; /* Mount: "true" or "false" (flag "owner") */
 } RefmountAuthDetails;
 
 /*
@@ -29,7 +30,6 @@ gboolean refmount_auth_check (GDBusMessage              *call,
                               guint32                    caller_uid,
                               const char                *action_id,
                               const RefmountAuthDetails *details,
-                              const char                *message,
                               GError                   **error);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 #include "refmount-generated.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
+#include "refmount-owner.h"
+#include "refmount-show.h"
 #include "refmount-table.h"
 #include "refmount-validate.h"
 
@@ -242,9 +244,12 @@ do_mount (Daemon       *daemon,
   g_autofree const char    **options = NULL;
   g_autoptr (GVariant)       flags = NULL;
   g_autofree char           *mountpoint = NULL;
-  gboolean                   release_on_exit = FALSE;
-  RefmountAttachRequest      request = { 0 };
-  RefmountAuthDetails        details = { 0 };
+  g_auto (GStrv) owned_options = NULL;
+  g_autofree char      *show_options = NULL;
+  RefmountMountFlags    mount_flags = { 0 };
+  gboolean              release_on_exit;
+  RefmountAttachRequest request = { 0 };
+  RefmountAuthDetails   details = { 0 };
 
   g_variant_get (params, "(&s&s&s^a&s&s@a{sv})", &fstype, &source, &mountpoint_in, &options,
                  &attachment, &flags);
@@ -253,8 +258,20 @@ do_mount (Daemon       *daemon,
       !refmount_validate_source (fstype, source, error) ||
       !refmount_validate_options (config, fstype, (const char *const *) options, error) ||
       !refmount_validate_attachment (attachment, error) ||
-      !refmount_validate_mount_flags (flags, &release_on_exit, error))
+      !refmount_validate_mount_flags (flags, &mount_flags, error))
     return NULL;
+  release_on_exit = mount_flags.release_on_exit;
+  if (mount_flags.owner)
+    {
+      guint32 gid;
+
+      if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
+        return NULL;
+      owned_options = refmount_owner_append_options ((const char *const *) options, fstype,
+                                                     caller->uid, gid, error);
+      if (owned_options == NULL)
+        return NULL;
+    }
 
   mountpoint = mountpoint_in[0] == '\0' ? refmount_derive_mountpoint (config, fstype, source)
                                         : g_strdup (mountpoint_in);
@@ -266,8 +283,8 @@ do_mount (Daemon       *daemon,
   details.mountpoint = mountpoint;
   details.attachment = attachment;
   details.options = (const char *const *) options;
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details,
-                            "Authentication is required to mount a filesystem", error))
+  details.owner = mount_flags.owner ? "true" : "false";
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details, error))
     {
       log_denied ("Mount", caller, mountpoint, source, fstype, attachment, *error);
       return NULL;
@@ -276,7 +293,14 @@ do_mount (Daemon       *daemon,
   request.fstype = fstype;
   request.source = source;
   request.mountpoint = mountpoint;
-  request.options = (const char *const *) options;
+  /* The ownership options take part in the conflict check like any
+   * other: another uid's Mount there (or one without the flag) has
+   * other options, so an owned mount is never shared. */
+  request.options = owned_options != NULL ? (const char *const *) owned_options
+                                          : (const char *const *) options;
+  if (mount_flags.show)
+    show_options = refmount_show_user_options (source);
+  request.user_options = show_options;
   request.attachment = attachment;
   request.uid = caller->uid;
   request.pid = caller->pid;
@@ -337,8 +361,7 @@ do_unmount (Daemon       *daemon,
     }
 
   if ((force || lazy) &&
-      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
-                            "Authentication is required to force an unmount", error))
+      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details, error))
     {
       log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
       return NULL;
@@ -361,8 +384,7 @@ do_unmount (Daemon       *daemon,
         }
       /* Someone else's attachment: only now is there something to ask
        * polkit about, and nothing has changed yet. */
-      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details,
-                                "Authentication is required to release another user's mount", error))
+      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details, error))
         {
           log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
           return NULL;
@@ -433,10 +455,10 @@ void
 refmount_daemon_publish_config (Daemon         *daemon,
                                 RefmountConfig *config)
 {
-  refmount_manager_set_filesystem_types (daemon->manager, filesystem_types_variant (config));
-  refmount_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
-  refmount_manager_set_supported_filesystems (daemon->manager,
-                                              (const char *const *) config->allowed_filesystems);
+  refmount_dbus_manager_set_filesystem_types (daemon->manager, filesystem_types_variant (config));
+  refmount_dbus_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
+  refmount_dbus_manager_set_supported_filesystems (daemon->manager,
+                                                   (const char *const *) config->allowed_filesystems);
   /* The skeleton would emit PropertiesChanged from an idle of its own,
    * after a Reload reply queued behind this call: a client would then
    * read the old values in its reply callback.  Emit it now. */
@@ -487,9 +509,7 @@ do_reload (Daemon       *daemon,
            const Caller *caller,
            GError      **error)
 {
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL,
-                            "Authentication is required to reload the mount service configuration",
-                            error))
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL, error))
     {
       log_denied ("Reload", caller, NULL, NULL, NULL, NULL, *error);
       return NULL;

@@ -13,14 +13,18 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GMainLoop       *loop;
-  GDBusConnection *connection;
-  RefmountManager *manager;
-  RefmountBackend *backend;
-  RefmountTable   *table;
-  RefmountHealth  *health; /* Health and Usage of the mount objects */
-  GThreadPool     *workers;
+  GMainLoop           *loop;
+  GDBusConnection     *connection;
+  RefmountDBusManager *manager;
+  RefmountBackend     *backend;
+  RefmountTable       *table;
+  RefmountHealth      *health; /* Health and Usage of the mount objects */
+  GThreadPool         *workers;
 
+  /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
+   * callers_lock are leaves, each held only to read or swap its own
+   * fields: never two of them at once, never across a call into the table
+   * (whose locks all come before them), polkit or a D-Bus round trip. */
   GMutex          config_lock;
   RefmountConfig *config;
   char           *config_path;

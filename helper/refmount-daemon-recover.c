@@ -60,8 +60,7 @@ refmount_daemon_do_recover (Daemon         *daemon,
     }
   /* Before looking any further: whether a mountpoint is managed is not
    * for an unauthorized caller to learn from the error. */
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details,
-                            "Authentication is required to recover a mount", error))
+  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details, error))
     {
       RefmountLogContext ctx = { mountpoint, details.source, details.fstype, NULL, caller->uid, caller->pid };
 

@@ -115,7 +115,7 @@ manager_filter (GDBusConnection *connection,
   if (i == G_N_ELEMENTS (methods))
     return message;
 
-  info = g_dbus_interface_info_lookup_method (refmount_manager_interface_info (), member);
+  info = g_dbus_interface_info_lookup_method (refmount_dbus_manager_interface_info (), member);
   expected = g_string_new (NULL);
   for (guint j = 0; info != NULL && info->in_args != NULL && info->in_args[j] != NULL; j++)
     g_string_append (expected, info->in_args[j]->signature);
@@ -136,7 +136,7 @@ manager_filter (GDBusConnection *connection,
 }
 
 static gboolean
-handle_mount (RefmountManager       *manager,
+handle_mount (RefmountDBusManager   *manager,
               GDBusMethodInvocation *invocation,
               const char            *fstype,
               const char            *source,
@@ -150,7 +150,7 @@ handle_mount (RefmountManager       *manager,
 }
 
 static gboolean
-handle_unmount (RefmountManager       *manager,
+handle_unmount (RefmountDBusManager   *manager,
                 GDBusMethodInvocation *invocation,
                 const char            *mountpoint,
                 const char            *attachment,
@@ -161,7 +161,7 @@ handle_unmount (RefmountManager       *manager,
 }
 
 static gboolean
-handle_get_mount (RefmountManager       *manager,
+handle_get_mount (RefmountDBusManager   *manager,
                   GDBusMethodInvocation *invocation,
                   const char            *mountpoint,
                   gpointer               user_data)
@@ -170,7 +170,7 @@ handle_get_mount (RefmountManager       *manager,
 }
 
 static gboolean
-handle_reload (RefmountManager       *manager,
+handle_reload (RefmountDBusManager   *manager,
                GDBusMethodInvocation *invocation,
                gpointer               user_data)
 {
@@ -178,7 +178,7 @@ handle_reload (RefmountManager       *manager,
 }
 
 static gboolean
-handle_recover (RefmountManager       *manager,
+handle_recover (RefmountDBusManager   *manager,
                 GDBusMethodInvocation *invocation,
                 const char            *mountpoint,
                 GVariant              *flags,
@@ -401,10 +401,10 @@ daemon_setup (Daemon                      *daemon,
     }
   refmount_health_start (daemon->health);
 
-  daemon->manager = refmount_manager_skeleton_new ();
-  refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
-  refmount_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
-  refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
+  daemon->manager = refmount_dbus_manager_skeleton_new ();
+  refmount_dbus_manager_set_version (daemon->manager, PACKAGE_VERSION);
+  refmount_dbus_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
+  refmount_dbus_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
   refmount_daemon_publish_config (daemon, daemon->config);
   g_signal_connect (daemon->manager, "handle-mount", G_CALLBACK (handle_mount), daemon);
   g_signal_connect (daemon->manager, "handle-unmount", G_CALLBACK (handle_unmount), daemon);

@@ -7,6 +7,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "refmount-fd.h"
 #include "refmount-health.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
@@ -100,11 +101,11 @@ kernel_probe (const char *root,
               char      **message,
               gpointer    user_data)
 {
-  g_autoptr (GError) error = NULL;
-  struct statfs      sfs;
-  struct statx       stx;
-  int                fd;
-  guint64            unit;
+  g_autoptr (GError)  error = NULL;
+  struct statfs       sfs;
+  struct statx        stx;
+  refmount_autofd int fd = -1;
+  guint64             unit;
 
   fd = refmount_path_open_beneath (root, relative, FALSE, NULL, &error);
   if (fd < 0)
@@ -115,7 +116,6 @@ kernel_probe (const char *root,
   /* statx with AT_STATX_DONT_SYNC: never asks the filesystem. */
   if (!refmount_path_fd_is_mount_root (fd))
     {
-      close (fd);
       *message = g_strdup ("nothing is mounted on the mountpoint");
       return ENOENT;
     }
@@ -123,7 +123,6 @@ kernel_probe (const char *root,
     {
       int saved = errno;
 
-      close (fd);
       *message = g_strdup_printf ("statfs: %s", g_strerror (saved));
       return saved;
     }
@@ -131,11 +130,10 @@ kernel_probe (const char *root,
     {
       int saved = errno;
 
-      close (fd);
       *message = g_strdup_printf ("stat: %s", g_strerror (saved));
       return saved;
     }
-  close (fd);
+  refmount_clear_fd (&fd);
   /* statvfs() (and so df) count in f_frsize; statfs() fills it in since
    * Linux 2.6, and falls back to f_bsize where a filesystem leaves it 0. */
   unit = sfs.f_frsize != 0 ? (guint64) sfs.f_frsize : (guint64) sfs.f_bsize;
@@ -263,7 +261,8 @@ refmount_health_track (RefmountHealth *health,
                        GVariant       *record)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&health->mutex);
-  const char              *fstype, *source, *state;
+  const char              *fstype, *source;
+  RefmountMountState       state;
   guint64                  mounted_at;
   Tracked                 *t;
   gboolean                 mounted;
@@ -275,9 +274,9 @@ refmount_health_track (RefmountHealth *health,
     }
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_SOURCE, "&s", &source);
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_FSTYPE, "&s", &fstype);
-  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_STATE, "&s", &state);
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_MOUNTED_AT, "t", &mounted_at);
-  mounted = g_str_equal (state, REFMOUNT_STATE_MOUNTED);
+  state = refmount_record_variant_get_state (record);
+  mounted = state == REFMOUNT_MOUNT_STATE_MOUNTED;
 
   t = g_hash_table_lookup (health->tracked, mountpoint);
   if (t == NULL)
@@ -308,7 +307,7 @@ refmount_health_track (RefmountHealth *health,
     {
       t->state = REFMOUNT_HEALTH_UNKNOWN;
       g_free (t->message);
-      t->message = g_strdup_printf ("not probed in state %s", state);
+      t->message = g_strdup_printf ("not probed in state %s", refmount_mount_state_to_string (state));
     }
   g_cond_signal (&health->cond);
 }

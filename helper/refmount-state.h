@@ -16,8 +16,8 @@ typedef struct
 
 /*
  * The state of a managed mount.  Stored and exported (the Mount object's
- * State property, SPEC) as the strings REFMOUNT_STATE_* of
- * refmount-names.h; in memory only as this enum.
+ * State property, doc/dbus-api.md "Mount objects") as the strings
+ * REFMOUNT_STATE_* of refmount-names.h; in memory only as this enum.
  */
 typedef enum
 {
@@ -85,6 +85,8 @@ GVariant   *refmount_record_variant_get_field (GVariant           *record,
 const char *refmount_record_variant_get_mountpoint (GVariant *record);     /* owned by @record */
 /* a(sutbs): a full reference. */
 GVariant *refmount_record_variant_get_attachments (GVariant *record);
+/* The state of a record the table made (refmount_record_to_variant). */
+RefmountMountState refmount_record_variant_get_state (GVariant *record);
 
 /*
  * Snapshot: "<dir>/state", a GVariant of type "(stta(sssassbta(sutbs)))":

@@ -46,6 +46,10 @@ typedef struct
   gint64             pid;
   gboolean           release_on_exit;
   const char        *bus_name;
+  /* x-* options for libmount's utab when this call mounts (file-manager
+   * visibility, refmount-show.h), or NULL.  Not mount options: no part of
+   * the record or of the conflict check. */
+  const char *user_options;
 } RefmountAttachRequest;
 
 typedef struct

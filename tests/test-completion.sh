@@ -73,7 +73,7 @@ check "monitor mount" refmountctl mo
 check "--help --json --no-ask-password --no-legend --no-pager --quiet --version -q" refmountctl -
 check "list" refmountctl --no-ask-password li
 check "list" refmountctl --json -q li
-check "--attachment --help --json --no-ask-password --no-legend --no-pager --options --quiet --release-on-exit --type -o -q -t" \
+check "--attachment --help --json --no-ask-password --no-legend --no-pager --options --owner --quiet --release-on-exit --show --type -o -q -t" \
   refmountctl mount -
 check "--force" refmountctl unmount --f
 check "--force" refmountctl umount --f

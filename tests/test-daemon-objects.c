@@ -75,7 +75,7 @@ objects_setup (ObjectsFixture *f,
   f->client = connection_on_socket (fds[1]);
   f->daemon.table = f->fx.table;
   f->daemon.health = refmount_health_new (default_config, refmount_daemon_objects_health_changed, &f->daemon);
-  f->daemon.manager = refmount_manager_skeleton_new ();
+  f->daemon.manager = refmount_dbus_manager_skeleton_new ();
 
   /* Registrations dispatch on the thread-default context of the caller:
    * the server thread's. */
@@ -334,16 +334,16 @@ record_signal (GDBusConnection *connection,
 }
 
 static GVariant *
-make_record (const char *mountpoint,
-             const char *source,
-             const char *state)
+make_record (const char        *mountpoint,
+             const char        *source,
+             RefmountMountState state)
 {
   g_autoptr (RefmountRecord) record = refmount_record_new ();
 
   record->mountpoint = g_strdup (mountpoint);
   record->source = g_strdup (source);
   record->fstype = g_strdup ("tmpfs");
-  g_assert_true (refmount_mount_state_from_string (state, &record->state));
+  record->state = state;
   record->mounted_at = 1;
   return g_variant_ref_sink (refmount_record_to_variant (record));
 }
@@ -370,9 +370,9 @@ test_const_properties (ObjectsFixture *f,
                        gconstpointer   data)
 {
   g_autofree char     *mountpoint = mp (&f->fx, "const");
-  g_autoptr (GVariant) first = make_record (mountpoint, "src-1", REFMOUNT_STATE_MOUNTED);
-  g_autoptr (GVariant) busy = make_record (mountpoint, "src-1", REFMOUNT_STATE_BUSY);
-  g_autoptr (GVariant) other = make_record (mountpoint, "src-2", REFMOUNT_STATE_BUSY);
+  g_autoptr (GVariant) first = make_record (mountpoint, "src-1", REFMOUNT_MOUNT_STATE_MOUNTED);
+  g_autoptr (GVariant) busy = make_record (mountpoint, "src-1", REFMOUNT_MOUNT_STATE_BUSY);
+  g_autoptr (GVariant) other = make_record (mountpoint, "src-2", REFMOUNT_MOUNT_STATE_BUSY);
   Recorder             recorder = { g_ptr_array_new_with_free_func (g_free) };
   guint                sub;
 

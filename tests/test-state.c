@@ -166,8 +166,9 @@ test_record_variant_round_trip (void)
   g_assert_true (copy->attachments != r->attachments);
 }
 
-/* The strings are the on-disk format and the D-Bus State property (SPEC):
- * exactly these, both ways, and nothing else is a state. */
+/* The strings are the on-disk format and the D-Bus State property
+ * (doc/dbus-api.md "Mount objects"): exactly these, both ways, and nothing
+ * else is a state. */
 static void
 test_mount_state_strings (void)
 {
@@ -198,6 +199,7 @@ test_mount_state_strings (void)
       v = g_variant_ref_sink (refmount_record_to_variant (r));
       field = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_STATE);
       g_assert_cmpstr (g_variant_get_string (field, NULL), ==, states[i].string);
+      g_assert_cmpint (refmount_record_variant_get_state (v), ==, states[i].state);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (not_states); i++)
     {

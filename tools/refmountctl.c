@@ -164,7 +164,7 @@ refmountctl_connect_or_fail (RefmountCtl *ctl)
 
 static const RefmountCtlCommand commands[] = {
   { "mount",
-    "-t FSTYPE [-o OPT[,OPT…]] [--attachment ID] [--release-on-exit] SOURCE [MOUNTPOINT]",
+    "-t FSTYPE [-o OPT[,OPT…]] [--attachment ID] [--release-on-exit] [--owner] [--show] SOURCE [MOUNTPOINT]",
     "SOURCE [MOUNTPOINT]",
     "Attach to SOURCE (mount it if needed) and print the mountpoint.\n"
     "Without MOUNTPOINT refmountd derives one beneath its first mount root.",

@@ -16,10 +16,20 @@ static const GDBusErrorEntry refmount_error_entries[] = {
   { REFMOUNT_ERROR_TIMEOUT, REFMOUNT_ERROR_PREFIX "Timeout" },
   { REFMOUNT_ERROR_SHUTTING_DOWN, REFMOUNT_ERROR_PREFIX "ShuttingDown" },
   { REFMOUNT_ERROR_LIMIT_EXCEEDED, REFMOUNT_ERROR_PREFIX "LimitExceeded" },
+  { REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED, REFMOUNT_ERROR_PREFIX "NotAuthorizedDismissed" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (refmount_error_entries) == REFMOUNT_ERROR_N_ERRORS);
 
+/**
+ * refmount_error_quark:
+ *
+ * The #GQuark of #REFMOUNT_ERROR.  Calling it registers the domain with
+ * GDBus, so that remote `org.refmount.Refmount1.Error.*` errors arrive as
+ * #RefmountError codes (and the daemon's codes go out under those names).
+ *
+ * Returns: the error domain
+ */
 GQuark
 refmount_error_quark (void)
 {

@@ -27,10 +27,18 @@
 #define REFMOUNT_FLAG_RELEASE_ON_EXIT "release-on-exit"
 #define REFMOUNT_FLAG_FORCE           "force"
 #define REFMOUNT_FLAG_LAZY            "lazy"
+#define REFMOUNT_FLAG_OWNER           "owner"
+#define REFMOUNT_FLAG_SHOW            "show"
 
 #define REFMOUNT_STATE_MOUNTED "mounted"
 #define REFMOUNT_STATE_BUSY    "busy"
 #define REFMOUNT_STATE_STALE   "stale"
+
+/* Mount.Health values. */
+#define REFMOUNT_HEALTH_NAME_UNKNOWN      "unknown"
+#define REFMOUNT_HEALTH_NAME_OK           "ok"
+#define REFMOUNT_HEALTH_NAME_UNRESPONSIVE "unresponsive"
+#define REFMOUNT_HEALTH_NAME_STALE_HANDLE "stale-handle"
 
 #define REFMOUNT_CONFIG_GROUP_DAEMON     "Daemon"
 #define REFMOUNT_CONFIG_GROUP_FS_PREFIX  "Filesystem "
