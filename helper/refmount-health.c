@@ -375,18 +375,18 @@ recover_thread (gpointer data)
   return NULL;
 }
 
-/* health->mutex held. */
+/* health->mutex held; @config fetched before it was taken (the daemon's
+ * config lock is a leaf, as this mutex is). */
 static void
 maybe_auto_recover (RefmountHealth *health,
+                    RefmountConfig *config,
                     Tracked        *t)
 {
-  g_autoptr (RefmountConfig) config = NULL;
-  const RefmountFsConfig    *fs;
-  RecoverJob                *job;
+  const RefmountFsConfig *fs;
+  RecoverJob             *job;
 
   if (t->state != REFMOUNT_HEALTH_STALE_HANDLE || t->recovering || health->table == NULL)
     return;
-  config = health->get_config (health->user_data);
   fs = refmount_config_get_fs (config, t->fstype);
   if (fs == NULL || !fs->auto_recover)
     return;
@@ -402,14 +402,16 @@ maybe_auto_recover (RefmountHealth *health,
 static gpointer
 probe_thread (gpointer data)
 {
-  Probe             *probe = data;
-  RefmountHealth    *health = probe->health;
-  g_autofree char   *message = NULL;
-  guint64            usage[3] = { 0, 0, 0 };
-  RefmountProbeHold *hold = NULL;
-  gboolean           skipped = FALSE;
-  int                err;
+  Probe                     *probe = data;
+  RefmountHealth            *health = probe->health;
+  g_autofree char           *message = NULL;
+  guint64                    usage[3] = { 0, 0, 0 };
+  RefmountProbeHold         *hold = NULL;
+  gboolean                   skipped = FALSE;
+  g_autoptr (RefmountConfig) config = NULL;
+  int                        err;
 
+  config = health->get_config (health->user_data);
   if (health->table != NULL)
     hold = refmount_table_probe_begin (health->table, probe->mountpoint);
   if (health->table != NULL && hold == NULL)
@@ -460,7 +462,7 @@ probe_thread (gpointer data)
         g_free (t->message);
         t->message = err == 0 ? g_strdup ("") : g_steal_pointer (&message);
         log_transition (t, before);
-        maybe_auto_recover (health, t);
+        maybe_auto_recover (health, config, t);
       }
     else
       {
