@@ -182,7 +182,7 @@ emit_health (Monitor           *monitor,
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
   const char             *message = refmount_dbus_mount_get_health_message (mount);
-  g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char        *detail = g_strdup_printf ("%s -> %s%s%s", old_health, health, shown != NULL ? ": " : "",
                                              shown != NULL ? shown : "");
 

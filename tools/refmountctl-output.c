@@ -62,6 +62,21 @@ refmountctl_attachment_count (RefmountDBusMount *mount)
 /* Whitespace, control characters and backslashes as \xNN (as findmnt
  * does), so that every table cell is one word and columns stay aligned. */
 char *
+refmountctl_escape_text (const char *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    {
+      if (*p < 0x20 || *p == 0x7f || *p == '\\')
+        g_string_append_printf (out, "\\x%02x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
 refmountctl_escape (const char *s)
 {
   GString *out = g_string_new (NULL);
@@ -335,7 +350,7 @@ print_health (RefmountDBusMount *mount)
   const char      *message = refmount_dbus_mount_get_health_message (mount);
   guint64          checked = refmount_dbus_mount_get_health_checked_at (mount);
   g_autofree char *when = checked != 0 ? refmountctl_format_time (checked) : g_strdup ("never");
-  g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char *health = g_strdup_printf ("%s%s%s (checked %s)", mount_health (mount), shown != NULL ? ": " : "",
                                              shown != NULL ? shown : "", when);
   guint64          usage[3];

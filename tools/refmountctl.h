@@ -209,7 +209,10 @@ void              refmountctl_print_status (RefmountDBusManager *manager,
                                             gboolean             legend);
 guint             refmountctl_attachment_count (RefmountDBusMount *mount);
 char             *refmountctl_escape (const char *s);
-char             *refmountctl_format_time (guint64 usec);
+/* Free text (a HealthMessage) for a line of its own: only control
+ * characters and backslashes are written as \xNN, spaces stay. */
+char *refmountctl_escape_text (const char *s);
+char *refmountctl_format_time (guint64 usec);
 
 /* refmountctl-monitor.c */
 int refmountctl_monitor (RefmountCtl      *ctl,

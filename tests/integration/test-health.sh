@@ -13,7 +13,7 @@
 #   * hang -> unresponsive within HealthTimeoutSec + one interval, the
 #     stuck probe is not repeated (one probe thread), calls for other
 #     mountpoints and property reads answer within 2 s; answer again ->
-#     ok, "recovered" logged;
+#     ok, "recovered" logged, refmountctl monitor prints both changes;
 #   * estale -> stale-handle; Recover: bad input is InvalidArgument
 #     naming the argument, uid nobody is NotAuthorized, root gets a new
 #     mount on the same directory with both attachments, Health ok again;
@@ -30,6 +30,7 @@ sandbox_init "$@"
   skip "refmount-test-fuse was not built (libfuse3-dev is missing)"
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || skip "$PYTHON is not installed"
+[[ -x ${REFMOUNTCTL:-} ]] || fail "refmountctl ${REFMOUNTCTL:-} not built"
 
 CTL=$SANDBOX_DIR/fuse-ctl
 mkdir -m 0755 "$CTL"
@@ -143,6 +144,12 @@ assert_eq "$(rm_mount_property "$OBJ" HealthMessage)" 's ""' "HealthMessage when
 checked=$(rm_mount_property "$OBJ" HealthCheckedAt)
 [[ $checked =~ ^t\ [1-9][0-9]{15}$ ]] || fail "HealthCheckedAt should be µs since the epoch: $checked"
 
+# refmountctl monitor prints the health changes from here on.
+"$REFMOUNTCTL" monitor </dev/null >"$SANDBOX_DIR/monitor.out" 2>"$SANDBOX_DIR/monitor.err" &
+MON_PID=$!
+sandbox_track_pid "$MON_PID"
+sandbox_wait_until 30 "refmountctl monitor to start" grep -q '^Monitoring refmountd' "$SANDBOX_DIR/monitor.err"
+
 # ---------------------------------------------------------------------------
 tc "a hanging server: unresponsive within HealthTimeoutSec + one interval, nothing else waits"
 set_mode vola hang
@@ -162,6 +169,11 @@ set_mode vola ok
 sandbox_wait_until $((TIMEOUT + INTERVAL + 10)) "Health ok again" health_is "$OBJ" ok
 grep -q "^refmountd: recovered: .*mountpoint=\"$MP\"" "$SANDBOX_DAEMON_LOG" ||
   fail "the audit log should have a recovered event for $MP"
+sandbox_wait_until 10 "monitor to print the health changes" \
+  grep -q "health *$MP  unresponsive -> ok" "$SANDBOX_DIR/monitor.out"
+grep -q "health *$MP  ok -> unresponsive: statfs did not answer within HealthTimeoutSec=$TIMEOUT" \
+  "$SANDBOX_DIR/monitor.out" || fail "monitor should print ok -> unresponsive: $(cat "$SANDBOX_DIR/monitor.out")"
+sandbox_stop_pid "$MON_PID" INT 10
 
 # ---------------------------------------------------------------------------
 tc "a stale handle: stale-handle; Recover checks its arguments and its caller"
