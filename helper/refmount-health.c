@@ -32,7 +32,11 @@ typedef struct
   gint64              next_due; /* monotonic µs */
   Probe              *probe;    /* in flight, or NULL */
   gboolean            recovering;
-  GVariant           *published; /* a{sv} last handed to the changed callback */
+  /* AutoRecover ran in this stale episode: not again until the mount has
+   * answered "ok", or a server that stays broken would get a remount
+   * every interval. */
+  gboolean  auto_recovered;
+  GVariant *published; /* a{sv} last handed to the changed callback */
 } Tracked;
 
 struct _Probe
@@ -385,11 +389,19 @@ maybe_auto_recover (RefmountHealth *health,
   const RefmountFsConfig *fs;
   RecoverJob             *job;
 
+  if (t->state == REFMOUNT_HEALTH_OK)
+    t->auto_recovered = FALSE;
   if (t->state != REFMOUNT_HEALTH_STALE_HANDLE || t->recovering || health->table == NULL)
     return;
   fs = refmount_config_get_fs (config, t->fstype);
   if (fs == NULL || !fs->auto_recover)
     return;
+  if (t->auto_recovered)
+    {
+      g_debug ("AutoRecover of %s did not help; not retried until it answers again", t->mountpoint);
+      return;
+    }
+  t->auto_recovered = TRUE;
   /* On a thread of its own: Recover waits for the entry's lock and for
    * the mount, up to MountTimeoutSec. */
   t->recovering = TRUE;
