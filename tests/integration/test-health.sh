@@ -38,7 +38,8 @@ mkdir -m 0755 "$CTL"
 # The stand-in helper: libmount runs "mount.glusterfs SOURCE TARGET
 # [-sfnv] [-o OPTIONS]".  Each mount gets a control file of its own,
 # CTL/VOLUME.N, and CTL/VOLUME.current names the newest, so that a test
-# can break one mount instance while its replacement works.
+# can break one mount instance while its replacement works; a new
+# instance starts in the mode CTL/VOLUME.default names (default: ok).
 SBIN=$(readlink -f /sbin)
 EXTRA=$SANDBOX_DIR/sbin-extra
 mkdir -m 0755 "$EXTRA"
@@ -54,7 +55,7 @@ done
 vol=\${src##*/}
 n=\$(( \$(cat "$CTL/\$vol.count" 2>/dev/null || echo 0) + 1 ))
 echo "\$n" >"$CTL/\$vol.count"
-echo ok >"$CTL/\$vol.\$n"
+cat "$CTL/\$vol.default" 2>/dev/null >"$CTL/\$vol.\$n" || echo ok >"$CTL/\$vol.\$n"
 echo "$CTL/\$vol.\$n" >"$CTL/\$vol.current"
 exec "$REFMOUNT_TEST_FUSE" "$CTL/\$vol.\$n" -o "fsname=\$src,subtype=glusterfs\$opts" "\$target"
 HELPER
@@ -225,6 +226,22 @@ atts=$(rm_mount_property "$OBJ" Attachments)
 assert_contains "$atts" '"vol-a:inst-1"' "first attachment kept by AutoRecover"
 assert_contains "$atts" '"vol-a:inst-2"' "second attachment kept by AutoRecover"
 others_answer "$OBJ" "after AutoRecover"
+
+tc "AutoRecover once per episode: a server that stays broken gets no remount storm"
+echo estale >"$CTL/vola.default"
+set_mode vola estale
+_recovered_once ()
+{
+  [[ $(cat "$CTL/vola.count") == 4 ]]
+}
+sandbox_wait_until $((INTERVAL + 20)) "refmountd to recover the mount once more" _recovered_once
+sandbox_wait_until $((INTERVAL + 10)) "the new mount to be stale-handle too" health_is "$OBJ" stale-handle
+# Several intervals: no further remount while it stays stale.
+sleep $((INTERVAL * 4))
+assert_eq "$(cat "$CTL/vola.count")" 4 "mount instances after a failed AutoRecover"
+rm -f "$CTL/vola.default"
+set_mode vola ok
+sandbox_wait_until $((INTERVAL + 10)) "Health ok" health_is "$OBJ" ok
 
 rm_unmount "$MP" vol-a:inst-1
 assert_ok "Unmount inst-1"
