@@ -200,7 +200,7 @@ libmount_mount (RefmountBackend *backend,
     }
 
   /* A helper may fail after it mounted; refmountd then keeps that mount
-   * (SPEC §4, step 4), and its entry with it. */
+   * (doc/design.md "Mount states", Mount step 4), and its entry with it. */
   if (user_options != NULL)
     {
       g_autoptr (RefmountKernelMount) km = libmount_lookup (backend, path);

@@ -477,8 +477,8 @@ test_cancel (Fixture      *fx,
   refmount_client_mount_async (fx->client, "tmpfs", HANG_SOURCE, hung, NULL, "a", 0, cancellable, on_async_done,
                                &result);
   /* The daemon is in the call once it has made the mountpoint's
-   * directory (SPEC §4: mkdir, then mount); the mount then never returns
-   * within the test (MountTimeoutSec=60). */
+   * directory (doc/design.md "Mount states": mkdir, then mount); the mount
+   * then never returns within the test (MountTimeoutSec=60). */
   WAIT_UNTIL (g_file_test (hung, G_FILE_TEST_IS_DIR));
   g_assert_null (result);
   g_cancellable_cancel (cancellable);
