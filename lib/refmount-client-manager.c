@@ -110,3 +110,45 @@ refmount_client_get_generation (RefmountClient *client)
   manager = get_manager (client);
   return manager != NULL ? refmount_dbus_manager_get_generation (manager) : 0;
 }
+
+/* The FilesystemTypes entry of FSTYPE ("AllowedOptions", "UseHelper",
+ * ...), or NULL. */
+static GVariant *
+filesystem_type (RefmountClient *client,
+                 const char     *fstype)
+{
+  g_autoptr (RefmountDBusManager) manager = get_manager (client);
+  GVariant                       *types;
+
+  if (manager == NULL)
+    return NULL;
+  types = refmount_dbus_manager_get_filesystem_types (manager);
+  return types != NULL ? g_variant_lookup_value (types, fstype, G_VARIANT_TYPE_VARDICT) : NULL;
+}
+
+/**
+ * refmount_client_dup_allowed_options:
+ * @client: a #RefmountClient
+ * @fstype: one of the supported filesystem types
+ *
+ * The option names a mount of @fstype may carry (options the daemon
+ * forces are not listed: they may name credential files).
+ *
+ * Returns: (transfer full) (nullable): the option names, or %NULL if
+ *   @fstype is not supported or the daemon is not running
+ */
+GStrv
+refmount_client_dup_allowed_options (RefmountClient *client,
+                                     const char     *fstype)
+{
+  g_autoptr (GVariant) type = NULL;
+  g_autoptr (GVariant) options = NULL;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (fstype != NULL, NULL);
+  type = filesystem_type (client, fstype);
+  if (type == NULL)
+    return NULL;
+  options = g_variant_lookup_value (type, REFMOUNT_CONFIG_KEY_ALLOWED_OPTS, G_VARIANT_TYPE_STRING_ARRAY);
+  return options != NULL ? g_variant_dup_strv (options, NULL) : g_new0 (char *, 1);
+}
