@@ -11,6 +11,9 @@ G_BEGIN_DECLS
 RefmountMount *refmount_client_peek_mount_at (RefmountClient *client,
                                               const char     *object_path);
 
+/* The ObjectManager client, or NULL (DO_NOT_FOLLOW) (transfer none). */
+GDBusObjectManager *refmount_client_peek_object_manager (RefmountClient *client);
+
 /* The flags and timeout every Manager call of CLIENT is made with. */
 GDBusCallFlags refmount_client_call_flags (RefmountClient *client);
 int            refmount_client_call_timeout (RefmountClient *client);

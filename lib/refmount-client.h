@@ -102,4 +102,6 @@ void     refmount_client_recover_async (RefmountClient *client, const char *moun
 gboolean refmount_client_recover_finish (RefmountClient *client, GAsyncResult *result, GError **error);
 gboolean refmount_client_recover_sync (RefmountClient *client, const char *mountpoint, GCancellable *cancellable, GError **error);
 
+GStrv refmount_client_dup_allowed_options (RefmountClient *client, const char *fstype);
+
 G_END_DECLS

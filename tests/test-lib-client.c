@@ -216,6 +216,15 @@ fixture_set_up (Fixture      *fx,
   WAIT_UNTIL (has_event (fx, "daemon-appeared"));
   g_assert_true (refmount_client_get_daemon_running (fx->client));
   g_assert_cmpuint (refmount_client_get_api_version (fx->client), >=, 1);
+  {
+    g_auto (GStrv) options = refmount_client_dup_allowed_options (fx->client, "tmpfs");
+    g_auto (GStrv) filesystems = refmount_client_dup_supported_filesystems (fx->client);
+
+    g_assert_nonnull (options);
+    g_assert_true (g_strv_contains ((const char *const *) options, "size"));
+    g_assert_null (refmount_client_dup_allowed_options (fx->client, "nfs"));
+    g_assert_true (g_strv_contains ((const char *const *) filesystems, "tmpfs"));
+  }
   g_ptr_array_set_size (fx->events, 0);
 }
 
