@@ -141,6 +141,9 @@ port_open ()
 start_sshd ()
 {
   local port=$1
+  # One server at a time: a second one would overwrite SSHD_PID, and the
+  # first would outlive the test.
+  [[ -z $SSHD_PID ]] || fail "start_sshd: sshd (pid $SSHD_PID) is still running; kill_sshd first"
   cat >"$SSH_DIR/sshd_config" <<EOF
 ListenAddress 127.0.0.1
 Port $port
@@ -365,7 +368,7 @@ tc "server killed while mounted: the next detach still cleans up"
 write_config 30
 rm_gdbus Reload
 assert_ok "Reload with MountTimeoutSec=30"
-start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT"
+start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT: $(tail -n 3 "$SANDBOX_DIR/sshd.log")"
 rm_mount fuse.sshfs "$SRC" "$MP" volume-4:instance-1 "port=$SSH_PORT"
 assert_ok "Mount before the server dies"
 assert_eq "$(cat "$MP/hello.txt")" "$CONTENT" "file content before the server dies"
@@ -389,7 +392,7 @@ sandbox_wait_until 10 "the mountpoint directory to be removed" eval "[[ ! -e $MP
 
 # ---------------------------------------------------------------------------
 tc "FUSE server killed while mounted (ENOTCONN): the next detach unmounts lazily"
-start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT"
+start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT: $(tail -n 3 "$SANDBOX_DIR/sshd.log")"
 rm_mount fuse.sshfs "$SRC" "$MP" volume-5:instance-1 "port=$SSH_PORT"
 assert_ok "Mount before sshfs dies"
 assert_eq "$(cat "$MP/hello.txt")" "$CONTENT" "file content before sshfs dies"
@@ -421,7 +424,7 @@ sandbox_wait_until 10 "ssh to be gone" no_client_left
 
 # ---------------------------------------------------------------------------
 tc "refmountd stopped and started again: the sshfs mount survives, adopted with its attachments"
-start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT"
+start_sshd "$SSH_PORT" || fail "could not restart sshd on port $SSH_PORT: $(tail -n 3 "$SANDBOX_DIR/sshd.log")"
 rm_mount fuse.sshfs "$SRC" "$MP" volume-6:instance-1 "port=$SSH_PORT"
 assert_ok "first Mount before the restart"
 rm_mount fuse.sshfs "$SRC" "$MP" volume-6:instance-2 "port=$SSH_PORT"
