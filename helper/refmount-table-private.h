@@ -33,11 +33,12 @@ typedef struct
   gatomicrefcount ref;
   char           *mountpoint; /* hash key */
 
-  /* The entry lock: a flag under lock_mutex so it can be waited for with a
-   * deadline (refmount_entry_lock). */
-  GMutex   lock_mutex;
-  GCond    lock_cond;
+  /* The entry lock (refmount-table-lock.c): a flag and a FIFO of
+   * RefmountTableWaiters, both under the table's wait_mutex.  A call that
+   * finds the entry locked waits in this queue, not on a thread; unlocking
+   * hands the lock straight to the head of the queue. */
   gboolean locked;
+  GQueue   waiters;
 
   /* Guarded by the table mutex. */
   gboolean  removed;
@@ -57,9 +58,21 @@ typedef struct
   gint64 op_pid;
 } RefmountEntry;
 
+/*
+ * Lock order (outermost first):
+ *   1. an entry lock (the flag above: held across mount(2), a state write,
+ *      possibly across a thread hand-off to a late completion);
+ *   2. persist_mutex (state writes; refmount_table_write_state);
+ *   3. mutex (the table's maps, commit bookkeeping; held briefly);
+ *   4. wait_mutex (the entry locks' flags and queues; a leaf: nothing is
+ *      called and no other lock is taken while it is held).
+ * Never two entry locks at once, and no lock across a polkit call, a D-Bus
+ * round trip or a wait for another entry.
+ */
 struct _RefmountTable
 {
   GMutex      mutex;        /* entries, uid_counts, commit_seq, pending */
+  GMutex      wait_mutex;   /* every entry's locked flag and waiters */
   GHashTable *entries;      /* mountpoint -> RefmountEntry* */
   GHashTable *uid_counts;   /* uid -> attachments held */
   GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
@@ -92,9 +105,12 @@ struct _RefmountTable
 RefmountEntry *refmount_entry_new (const char *mountpoint);
 RefmountEntry *refmount_entry_ref (RefmountEntry *entry);
 void           refmount_entry_unref (RefmountEntry *entry);
-gboolean       refmount_entry_lock (RefmountEntry *entry,
-                                    gint64         deadline);
-void           refmount_entry_unlock (RefmountEntry *entry);
+
+/* A granted waiter's entry (locked), or NULL. */
+RefmountEntry *refmount_table_waiter_get_entry (RefmountTableWaiter *waiter);
+/* The entry's lock now belongs to whoever unlocks it (an operation's late
+ * completion, refmount_table_unlock_entry): the waiter forgets it. */
+RefmountEntry *refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter);
 
 /* Put @entry into the table (table mutex held) / take it out. */
 void refmount_table_insert_entry_locked (RefmountTable *table,
@@ -109,12 +125,17 @@ gboolean refmount_table_check_tree_locked (RefmountTable *table,
                                            const char    *mountpoint,
                                            GError       **error);
 
+/* Synchronous form of refmount_table_wait_entry() for threads of the
+ * table's own (busy retries, the vanished check with @deadline now, unit
+ * tests): waits on the calling thread until @deadline. */
 RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
                                           const char    *mountpoint,
                                           gboolean       create,
                                           guint          max_mounts,
                                           gint64         deadline,
                                           GError       **error);
+/* Unlock (handing the lock to the next waiter) and drop the caller's
+ * reference. */
 void           refmount_table_unlock_entry (RefmountTable *table,
                                             RefmountEntry *entry);
 void           refmount_table_commit (RefmountTable *table,
@@ -174,6 +195,25 @@ gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,
                                           const char    *mountpoint,
                                           GError       **error);
+/* Resolve the entry's directory beneath its root (creating what is
+ * missing) and look at what is mounted there, on a runner thread within
+ * @deadline: openat2/mkdirat on a mount root whose filesystem stopped
+ * answering must cost the caller Timeout, not a daemon thread for good.
+ * FALSE with *handed_off on timeout (the entry lock passes to the late
+ * completion, which removes a directory it created and drops a fresh
+ * entry); FALSE with @error when the path cannot be opened.  On success
+ * *out_dirfd (O_PATH, owned), *out_created, *out_km (what the lookup
+ * found, or NULL) and *out_mount_root (no lookup result, yet the fd is a
+ * mount's root). */
+gboolean refmount_table_run_prepare (RefmountTable        *table,
+                                     RefmountEntry        *entry,
+                                     gint64                deadline,
+                                     int                  *out_dirfd,
+                                     gboolean             *out_created,
+                                     RefmountKernelMount **out_km,
+                                     gboolean             *out_mount_root,
+                                     gboolean             *handed_off,
+                                     GError              **error);
 /* mount(2) onto @dirfd (owned: closed when the call ends) on a runner
  * thread with @deadline.  FALSE with *handed_off on timeout (the entry lock
  * passes to the late completion, which undoes a late mount). */
