@@ -136,6 +136,11 @@ refmount_config_new_default (void)
   config->mount_timeout_sec = 90;
   config->max_mounts = 4096;
   config->max_attachments_per_user = 1024;
+  config->authorization_timeout_sec = 30;
+  config->interactive_authorization_timeout_sec = 300;
+  config->max_calls_per_client = 64;
+  config->max_calls_per_user = 128;
+  config->max_calls_total = 1024;
   config->filesystems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                (GDestroyNotify) fs_config_free);
 
@@ -438,6 +443,16 @@ apply_daemon_group (RefmountConfig *config,
         ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_mounts, error);
       else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_ATTACH) == 0)
         ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_attachments_per_user, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &config->authorization_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT_INTERACTIVE) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &config->interactive_authorization_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_CLIENT) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_per_client, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_USER) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_per_user, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_TOTAL) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_total, error);
       else
         ok = fail_at (error, &origin, G_KEY_FILE_ERROR_KEY_NOT_FOUND, NULL, "unknown key");
 

@@ -35,6 +35,11 @@
 #define REFMOUNT_CONFIG_KEY_TIMEOUT      "MountTimeoutSec"
 #define REFMOUNT_CONFIG_KEY_MAX_MOUNTS   "MaxMounts"
 #define REFMOUNT_CONFIG_KEY_MAX_ATTACH   "MaxAttachmentsPerUser"
+#define REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT "AuthorizationTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT_INTERACTIVE "InteractiveAuthorizationTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_MAX_CALLS_CLIENT "MaxCallsPerClient"
+#define REFMOUNT_CONFIG_KEY_MAX_CALLS_USER   "MaxCallsPerUser"
+#define REFMOUNT_CONFIG_KEY_MAX_CALLS_TOTAL  "MaxCallsTotal"
 #define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS "AllowedOptions"
 #define REFMOUNT_CONFIG_KEY_USE_HELPER   "UseHelper"
 

@@ -35,7 +35,8 @@
  *       one (0: none) expects a reply, the others are sent with
  *       NO_REPLY_EXPECTED.  INTERACTIVE "interactive" sets
  *       ALLOW_INTERACTIVE_AUTHORIZATION.  Then a Peer.Ping to the daemon
- *       over the same connection: once it is answered, the daemon has
+ *       over the same connection (repeated while the bus refuses it for a
+ *       full queue): once it is answered, the daemon has
  *       taken every call off the bus (a connection's messages arrive in
  *       order), and "sent N" is printed and flushed.  Then waits (at most
  *       120 s) for the replies and prints one line "reply NAME COUNT" per
@@ -733,8 +734,23 @@ cmd_flood (int    argc,
           return 2;
         }
     }
-  pong = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
-                                      NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 300000, NULL, &error);
+  /* The bus refuses messages while the daemon's incoming queue is full
+   * (LimitsExceeded from dbus-daemon): the Ping is repeated until the
+   * daemon has read what came before. */
+  for (guint attempt = 0; attempt < 3000; attempt++)
+    {
+      g_autofree char *remote = NULL;
+
+      g_clear_error (&error);
+      pong = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
+                                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 300000, NULL, &error);
+      if (pong != NULL)
+        break;
+      remote = g_dbus_error_get_remote_error (error);
+      if (g_strcmp0 (remote, "org.freedesktop.DBus.Error.LimitsExceeded") != 0)
+        break;
+      g_usleep (100000);
+    }
   if (pong == NULL)
     {
       g_printerr ("flood: Ping after the flood: %s\n", error->message);

@@ -1008,7 +1008,9 @@ flood_start ()
 {
   local out=$1
   shift
-  as_nobody "$REFMOUNT_CHAOS_CLIENT" flood "$@" >"$out" 2>&1 &
+  # setpriv execs the client: $! is the client's pid (a function would put
+  # a subshell in between).
+  "${AS_NOBODY[@]}" "$REFMOUNT_CHAOS_CLIENT" flood "$@" >"$out" 2>&1 &
   FLOOD_PID=$!
   sandbox_track_pid "$FLOOD_PID"
   _flood_sent ()
