@@ -45,10 +45,10 @@ void     refmount_admission_leave_uid (RefmountAdmission *admission,
 gboolean refmount_admission_note_refused (RefmountAdmission *admission,
                                           gboolean           dropped);
 /* The refusals since the last call (and reset them). */
-void     refmount_admission_take_refused (RefmountAdmission *admission,
-                                          guint64           *refused,
-                                          guint64           *dropped);
-guint64  refmount_admission_get_dropped_total (RefmountAdmission *admission);
-guint    refmount_admission_get_in_flight (RefmountAdmission *admission);
+void    refmount_admission_take_refused (RefmountAdmission *admission,
+                                         guint64           *refused,
+                                         guint64           *dropped);
+guint64 refmount_admission_get_dropped_total (RefmountAdmission *admission);
+guint   refmount_admission_get_in_flight (RefmountAdmission *admission);
 
 G_END_DECLS

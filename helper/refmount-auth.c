@@ -54,8 +54,9 @@ check_done (GObject      *source,
           g_task_return_error (task, g_steal_pointer (&local_error));
           return;
         }
-      /* Fail closed: without polkitd nobody but root gets in. */
-      g_warning ("Authorization check for %s failed: %s", action_id, local_error->message);
+      /* Fail closed: without polkitd nobody but root gets in.  The reason
+       * reaches the log with the denial (rate-limited per uid), not as a
+       * line of its own per call. */
       g_task_return_new_error (task, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
                                "Not authorized to perform '%s': the authorization service is unavailable (%s)",
                                action_id, local_error->message);
@@ -92,11 +93,11 @@ refmount_auth_check_async (const char                *sender,
                            GAsyncReadyCallback        callback,
                            gpointer                   user_data)
 {
-  g_autoptr (GTask)           task = g_task_new (NULL, cancellable, callback, user_data);
-  g_autoptr (PolkitAuthority) authority = NULL;
-  g_autoptr (PolkitSubject)   subject = NULL;
-  g_autoptr (PolkitDetails)   details = NULL;
-  g_autoptr (GError)          local_error = NULL;
+  g_autoptr (GTask)             task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr (PolkitAuthority)   authority = NULL;
+  g_autoptr (PolkitSubject)     subject = NULL;
+  g_autoptr (PolkitDetails)     details = NULL;
+  g_autoptr (GError)            local_error = NULL;
   PolkitCheckAuthorizationFlags flags = POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE;
 
   g_task_set_source_tag (task, refmount_auth_check_async);
@@ -132,7 +133,6 @@ refmount_auth_check_async (const char                *sender,
   authority = get_authority (&local_error);
   if (authority == NULL)
     {
-      g_warning ("Authorization check for %s failed: %s", action_id, local_error->message);
       g_task_return_new_error (task, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
                                "Not authorized to perform '%s': the authorization service is unavailable (%s)",
                                action_id, local_error->message);

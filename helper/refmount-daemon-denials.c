@@ -6,18 +6,21 @@
 
 /*
  * Refusals in the log, rate-limited so that a flood cannot fill the
- * journal (nor the disk) through refmountd: per uid, the first denial of
- * an interval is logged in full and the rest as one count at the end of
+ * journal (nor the disk) through refmountd: per uid, the first BURST
+ * denials of an interval are logged in full (an admin's audit trail of
+ * ordinary use keeps every one) and the rest as one count at the end of
  * the interval; admission refusals (LimitExceeded, dropped no-reply
  * calls) as one line per interval.  Nothing is dropped from the counts.
  */
 
 #define WINDOW_SEC 10
+#define BURST      5
 #define UIDS_MAX   4096
 
 typedef struct
 {
   gint64 start;
+  guint  logged;
   guint  suppressed;
 } DenialWindow;
 
@@ -102,7 +105,13 @@ refmount_daemon_log_denied (Daemon                   *daemon,
 
   if (window != NULL && now - window->start < WINDOW_SEC * G_USEC_PER_SEC)
     {
-      window->suppressed++;
+      if (window->logged >= BURST)
+        {
+          window->suppressed++;
+          return;
+        }
+      window->logged++;
+      refmount_log_event (G_LOG_LEVEL_WARNING, "denied", ctx, "%s denied: %s", method, error->message);
       return;
     }
   if (window == NULL)
@@ -125,6 +134,7 @@ refmount_daemon_log_denied (Daemon                   *daemon,
   else if (window->suppressed > 0)
     log_suppressed ((guint32) ctx->uid, window->suppressed);
   window->start = now;
+  window->logged = 1;
   window->suppressed = 0;
   schedule_flush (daemon);
   refmount_log_event (G_LOG_LEVEL_WARNING, "denied", ctx, "%s denied: %s", method, error->message);

@@ -252,4 +252,3 @@ refmount_daemon_reload (Daemon  *daemon,
                       daemon->config_path);
   return TRUE;
 }
-

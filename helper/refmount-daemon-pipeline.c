@@ -55,8 +55,8 @@ typedef struct
   gboolean              others_allowed;
 
   /* Main thread only. */
-  GCancellable *cancellable; /* the pending authorization */
-  CancelReason  reason;
+  GCancellable           *cancellable; /* the pending authorization */
+  CancelReason            reason;
   const RefmountAuthStep *auth_step;
 
   gint64 deadline; /* of the operation, monotonic µs */
@@ -485,6 +485,9 @@ authorize_others_cb (gpointer data)
 {
   Call *call = data;
 
+  /* The second round gets a deadline of its own once authorized: the
+   * check may have waited for a human. */
+  call->deadline = 0;
   call_authorize_step (call, &call->method->others);
   return G_SOURCE_REMOVE;
 }

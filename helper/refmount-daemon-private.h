@@ -41,9 +41,9 @@ typedef struct
   /* The request pipeline (refmount-daemon-pipeline.c). */
   RefmountAdmission *admission;
   GMutex             calls_lock;
-  GHashTable        *calls;         /* unique name -> GPtrArray of its Calls in flight */
-  GHashTable        *denials;       /* uid -> DenialWindow (main thread) */
-  guint              denials_flush; /* main-loop source, or 0 */
+  GHashTable        *calls;                  /* unique name -> GPtrArray of its Calls in flight */
+  GHashTable        *denials;                /* uid -> DenialWindow (main thread) */
+  guint              denials_flush;          /* main-loop source, or 0 */
   gint               refusals_flush_pending; /* atomic */
 
   GUnixMountMonitor *mount_monitor;

@@ -68,10 +68,10 @@ typedef struct
   RefmountMethodKind kind;
   /* Serialised on the mountpoint's entry (waits in its queue); creating
    * the entry when absent. */
-  gboolean            needs_entry;
-  gboolean            creates_entry;
-  RefmountAuthStep    call;   /* asked before the operation */
-  RefmountAuthStep    flags;  /* asked instead when force/lazy is set */
+  gboolean         needs_entry;
+  gboolean         creates_entry;
+  RefmountAuthStep call;  /* asked before the operation */
+  RefmountAuthStep flags; /* asked instead when force/lazy is set */
   /* Owner-dependent: asked only once the operation found that its target
    * belongs to another uid (then it is repeated with the grant). */
   gboolean            owner_dependent;
@@ -80,7 +80,7 @@ typedef struct
 } RefmountMethod;
 
 /* NULL when refmount does not serve @member on the Manager interface. */
-const RefmountMethod   *refmount_method_lookup (const char *member);
+const RefmountMethod *refmount_method_lookup (const char *member);
 /* What to ask polkit before @request's operation. */
 const RefmountAuthStep *refmount_method_auth_step (const RefmountMethod  *method,
                                                    const RefmountRequest *request);

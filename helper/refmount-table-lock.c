@@ -281,8 +281,8 @@ refmount_table_unlock_entry (RefmountTable *table,
 
 typedef struct
 {
-  GMutex  mutex;
-  GCond   cond;
+  GMutex   mutex;
+  GCond    cond;
   gboolean done;
   GError  *error;
 } SyncWait;

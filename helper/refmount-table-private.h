@@ -136,16 +136,16 @@ RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
                                           GError       **error);
 /* Unlock (handing the lock to the next waiter) and drop the caller's
  * reference. */
-void           refmount_table_unlock_entry (RefmountTable *table,
-                                            RefmountEntry *entry);
-void           refmount_table_commit (RefmountTable *table,
+void     refmount_table_unlock_entry (RefmountTable *table,
                                       RefmountEntry *entry);
-gboolean       refmount_table_write_state (RefmountTable *table,
-                                           GError       **error);
-void           refmount_table_notify (RefmountTable *table,
-                                      RefmountEntry *entry);
-guint          refmount_table_count_uid (RefmountTable *table,
-                                         guint32        uid);
+void     refmount_table_commit (RefmountTable *table,
+                                RefmountEntry *entry);
+gboolean refmount_table_write_state (RefmountTable *table,
+                                     GError       **error);
+void     refmount_table_notify (RefmountTable *table,
+                                RefmountEntry *entry);
+guint    refmount_table_count_uid (RefmountTable *table,
+                                   guint32        uid);
 /* Reserve one attachment slot of @uid for the operation on @entry (entry
  * lock held) before anything is mounted: LimitExceeded when the uid's
  * committed plus in-flight attachments reach @max (0: no limit).  The

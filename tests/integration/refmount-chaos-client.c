@@ -29,9 +29,13 @@
  *
  *   flood KIND COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [INTERACTIVE]]
  *       Send COUNT Mount (KIND "mount": tmpfs from "flood-src" with NOPTS
- *       options "size=" padded to OPTSIZE bytes, attachment "flood-N") or
+ *       options "size=" padded to OPTSIZE bytes, attachment "flood-N"),
  *       Unmount (KIND "unmount", attachment "flood-N") calls for
- *       MOUNTPOINT as fast as the connection takes them; every EVERY-th
+ *       MOUNTPOINT, or Reload calls (KIND "reload"; MOUNTPOINT unused),
+ *       as fast as the connection takes them; COUNT 0: without end, in
+ *       batches of 1000 each followed by a Ping, until killed (the
+ *       benchmark's "one uid floods"; "flooding" is printed after the
+ *       first batch); every EVERY-th
  *       one (0: none) expects a reply, the others are sent with
  *       NO_REPLY_EXPECTED.  INTERACTIVE "interactive" sets
  *       ALLOW_INTERACTIVE_AUTHORIZATION.  Then a Peer.Ping to the daemon
@@ -666,7 +670,7 @@ cmd_flood (int    argc,
   g_autoptr (GPtrArray)       options = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GMainLoop)       loop = g_main_loop_new (NULL, FALSE);
   Flood                       flood = { loop, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0 };
-  gboolean                    mount;
+  gboolean                    mount, reload;
   guint                       count, every, nopts = 1, optsize = 7;
   gboolean                    interactive = FALSE;
   GHashTableIter              iter;
@@ -674,10 +678,11 @@ cmd_flood (int    argc,
 
   if (argc < 4)
     {
-      g_printerr ("usage: flood mount|unmount COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [interactive]]\n");
+      g_printerr ("usage: flood mount|unmount|reload COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [interactive]]\n");
       return 64;
     }
   mount = g_str_equal (argv[0], "mount");
+  reload = g_str_equal (argv[0], "reload");
   count = (guint) g_ascii_strtoull (argv[1], NULL, 10);
   every = (guint) g_ascii_strtoull (argv[2], NULL, 10);
   if (argc >= 6)
@@ -702,19 +707,33 @@ cmd_flood (int    argc,
       g_printerr ("flood: %s\n", error->message);
       return 2;
     }
-  for (guint i = 0; i < count; i++)
+  for (guint i = 0; count == 0 || i < count; i++)
     {
       g_autoptr (GDBusMessage) call = g_dbus_message_new_method_call (BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
-                                                                      mount ? "Mount" : "Unmount");
+                                                                      mount ? "Mount" : reload ? "Reload"
+                                                                                               : "Unmount");
       g_autofree char         *att = g_strdup_printf ("flood-%u", i);
       GDBusMessageFlags        flags = G_DBUS_MESSAGE_FLAGS_NO_AUTO_START;
       gboolean                 want_reply = every > 0 && i % every == every - 1;
 
+      /* Without end: keep at most a batch queued in this process. */
+      if (count == 0 && i % 1000 == 999)
+        {
+          g_autoptr (GVariant) batch_pong = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH,
+                                                                         "org.freedesktop.DBus.Peer", "Ping", NULL,
+                                                                         NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                                                                         NULL, NULL);
+          if (i == 999)
+            {
+              printf ("flooding\n");
+              fflush (stdout);
+            }
+        }
       if (mount)
         g_dbus_message_set_body (call, g_variant_new ("(sss^ass@a{sv})", "tmpfs", "flood-src", argv[3],
                                                       (const char *const *) options->pdata, att,
                                                       g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
-      else
+      else if (!reload)
         g_dbus_message_set_body (call, g_variant_new ("(ss@a{sv})", argv[3], att,
                                                       g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
       if (interactive)

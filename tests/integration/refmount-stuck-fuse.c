@@ -31,12 +31,12 @@ stuck_getattr (const char            *path,
 }
 
 static int
-stuck_readdir (const char              *path,
-               void                    *buf,
-               fuse_fill_dir_t          filler,
-               off_t                    offset,
-               struct fuse_file_info   *fi,
-               enum fuse_readdir_flags  flags)
+stuck_readdir (const char             *path,
+               void                   *buf,
+               fuse_fill_dir_t         filler,
+               off_t                   offset,
+               struct fuse_file_info  *fi,
+               enum fuse_readdir_flags flags)
 {
   (void) offset;
   (void) fi;

@@ -36,6 +36,8 @@ kill -STOP "$SANDBOX_POLKITD_PID"
 trap 'status=$?; set +e; kill -CONT "$SANDBOX_POLKITD_PID" 2>/dev/null; (exit "$status"); _sandbox_cleanup' EXIT
 
 tc "a pending check is cancelled when its caller leaves the bus"
+# Read by the eval below.
+# shellcheck disable=SC2034
 before=$(checks_sent)
 flood_start "$SANDBOX_DIR/gone.out" mount 1 1 "$SANDBOX_ROOT/gone" 1 7
 sandbox_wait_until 10 "the check to reach polkitd" eval '(($(checks_sent) > before))'
@@ -55,7 +57,7 @@ assert_contains "$RM_OUT" "AuthorizationTimeoutSec=3" "the denial names the dead
 tc "a call that allows interaction has InteractiveAuthorizationTimeoutSec"
 t0=$(date +%s%N)
 _rm_run nobody busctl --system --allow-interactive-authorization=yes --timeout=60 call "$RM_BUS" \
-  "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount sssassa{sv} tmpfs refmount-test "$SANDBOX_ROOT/pending-2" \
+  "$RM_MANAGER_PATH" "$RM_MANAGER_IFACE" Mount 'sssassa{sv}' tmpfs refmount-test "$SANDBOX_ROOT/pending-2" \
   1 size=1m pending-2 0
 ms=$((($(date +%s%N) - t0) / 1000000))
 ((RM_RC != 0)) || fail "the interactive Mount succeeded: $RM_OUT"
