@@ -424,7 +424,7 @@ run_populate (void)
       r->fstype = g_strdup ("tmpfs");
       g_strfreev (r->options);
       r->options = g_strdupv ((char **) options);
-      r->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+      r->state = REFMOUNT_MOUNT_STATE_MOUNTED;
       r->created_dir = TRUE;
       r->mounted_at = now;
       for (int a = 0; a < opt_per; a++)

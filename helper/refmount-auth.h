@@ -5,8 +5,9 @@
 
 G_BEGIN_DECLS
 
-/* What is being authorized, passed to polkit as details (SPEC §3) so that
- * rules can decide per filesystem, source, mountpoint and attachment. */
+/* What is being authorized, passed to polkit as details (doc/design.md
+ * "Authorization") so that rules can decide per filesystem, source,
+ * mountpoint and attachment. */
 typedef struct
 {
   const char        *fstype;

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "refmount-fd.h"
 #include "refmount-backend-libmount.h"
 #include "refmount-backend.h"
 #include "refmount-error.h"
@@ -203,8 +204,8 @@ libmount_umount (RefmountBackend *backend,
     }
   else
     {
-      struct open_how how = { 0 };
-      int             fd;
+      struct open_how     how = { 0 };
+      refmount_autofd int fd = -1;
 
       /* umount(2) follows a symlink in the last component.  Check that the
        * name is a directory with a mount on it first: a mounted-on
@@ -217,14 +218,11 @@ libmount_umount (RefmountBackend *backend,
         {
           int errsv = fd < 0 ? errno : 0;
 
-          if (fd >= 0)
-            close (fd);
           g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
                        "Nothing is mounted at mountpoint '%s'%s%s", path,
                        errsv ? ": " : "", errsv ? g_strerror (errsv) : "");
           return FALSE;
         }
-      close (fd);
       /* Through the parent's fd, so no component above it can be swapped. */
       target = g_strdup_printf ("/proc/%d/fd/%d/%s", (int) getpid (), parentfd, name);
     }
@@ -307,7 +305,7 @@ libmount_lookup (RefmountBackend *backend,
   g_autoptr (libmnt_table) tb = NULL;
   g_autoptr (libmnt_iter)  iter = NULL;
   struct libmnt_fs        *fs, *found = NULL;
-  int                      fd;
+  refmount_autofd int      fd = -1;
 
   /* Parsing mountinfo is O(mounts); statx tells in O(1) whether there is
    * anything to look up at all, which is the common case. */
@@ -323,10 +321,7 @@ libmount_lookup (RefmountBackend *backend,
   if (fd < 0)
     return NULL;
   if (!refmount_path_fd_is_mount_root (fd))
-    {
-      close (fd);
-      return NULL;
-    }
+    return NULL;
   /* The fd is on the topmost mount at @path: exactly the one wanted. */
   {
     g_autofree char *source = NULL;
@@ -336,13 +331,11 @@ libmount_lookup (RefmountBackend *backend,
       {
         RefmountKernelMount *km = g_new0 (RefmountKernelMount, 1);
 
-        close (fd);
         km->source = g_steal_pointer (&source);
         km->fstype = g_steal_pointer (&fstype);
         return km;
       }
   }
-  close (fd);
 
   tb = parse_mountinfo (NULL);
   if (tb == NULL)

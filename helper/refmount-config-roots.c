@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Check of the configured mount roots (SPEC §5): no symlink anywhere on
- * the way, and nobody but root (or the daemon's uid) able to replace the
- * root or any ancestor, or a component could be swapped after the check.
+ * Check of the configured mount roots (doc/design.md "Validation and
+ * confinement"): no symlink anywhere on the way, and nobody but root (or the
+ * daemon's uid) able to replace the root or any ancestor, or a component
+ * could be swapped after the check.
  */
 #include "config.h"
 
@@ -15,7 +16,7 @@
 #include <gio/gio.h>
 
 #include "refmount-config.h"
-#include "refmount-validate.h"
+#include "refmount-syntax.h"
 
 static gboolean
 fail_root (GError    **error,
@@ -24,8 +25,8 @@ fail_root (GError    **error,
            const char *path,
            const char *reason)
 {
-  g_autofree char *escaped_root = refmount_validate_escape_value (root);
-  g_autofree char *escaped_path = refmount_validate_escape_value (path);
+  g_autofree char *escaped_root = refmount_syntax_escape (root);
+  g_autofree char *escaped_path = refmount_syntax_escape (path);
 
   if (strcmp (root, path) == 0)
     g_set_error (error, G_IO_ERROR, code, "Mount root '%s': %s", escaped_root, reason);
@@ -165,7 +166,7 @@ refmount_config_check_roots (const RefmountConfig *config,
 
       /* Loaded configs are validated already; this guards hand-built ones,
        * since the walk below relies on a normalised absolute path. */
-      if (refmount_validate_path_problem (root) != NULL || strcmp (root, "/") == 0)
+      if (refmount_syntax_path_problem (root) != NULL || strcmp (root, "/") == 0)
         return fail_root (error, G_IO_ERROR_INVALID_ARGUMENT, root, root,
                           "is not an absolute, normalised path below '/'");
       if (!check_one_root (root, owner_uid, create, error))

@@ -10,82 +10,12 @@
 
 #include "refmount-config.h"
 #include "refmount-names.h"
-#include "refmount-validate.h"
+#include "refmount-resources.h"
+#include "refmount-syntax.h"
 
 #define TIMEOUT_MAX_SEC 3600
 
-/*
- * Built-in defaults, identical to the shipped data/refmount.conf (SPEC §7),
- * so that a missing or partial file behaves like the documented one.
- */
-typedef struct
-{
-  const char        *fstype;
-  const char *const *allowed_options;
-  const char *const *forced_options;
-  gboolean           use_helper;
-} DefaultFs;
-
-static const char *const default_mount_roots[] = { REFMOUNT_DEFAULT_MOUNT_ROOT, NULL };
-static const char *const default_allowed_filesystems[] = {
-  "nfs", "nfs4", "cifs", "smb3", "glusterfs", "fuse.sshfs", "tmpfs", NULL
-};
-static const char *const default_forced_options[] = { "nosuid", "nodev", NULL };
 static const char *const no_options[] = { NULL };
-
-static const char *const nfs_options[] = {
-  "vers", "nfsvers", "proto", "port", "ro", "rw", "soft", "hard", "softerr", "timeo",
-  "retrans", "rsize", "wsize", "sec", "noatime", "nodiratime", "relatime", "noexec",
-  "lock", "nolock", "local_lock", "ac", "noac", "actimeo", "acregmin", "acregmax",
-  "acdirmin", "acdirmax", "cto", "nocto", "lookupcache", "nconnect", "resvport",
-  "noresvport", "sharecache", "nosharecache", NULL
-};
-static const char *const nfs4_options[] = {
-  "vers", "minorversion", "proto", "port", "ro", "rw", "soft", "hard", "softerr", "timeo",
-  "retrans", "rsize", "wsize", "sec", "noatime", "nodiratime", "relatime", "noexec", "ac",
-  "noac", "actimeo", "acregmin", "acregmax", "acdirmin", "acdirmax", "cto", "nocto",
-  "lookupcache", "nconnect", "max_connect", "sharecache", "nosharecache", NULL
-};
-static const char *const cifs_options[] = {
-  "vers", "ro", "rw", "uid", "gid", "forceuid", "forcegid", "file_mode", "dir_mode",
-  "seal", "cache", "actimeo", "rsize", "wsize", "noatime", "noexec", "nobrl", "mfsymlinks",
-  "iocharset", "echo_interval", "soft", "hard", "serverino", "noserverino", "mapposix",
-  "nocase", "port", NULL
-};
-static const char *const glusterfs_options[] = {
-  "ro", "rw", "acl", "noatime", "noexec", "backup-volfile-servers", "log-level",
-  "transport", "direct-io-mode", "use-readdirp", "attribute-timeout", "entry-timeout",
-  "negative-timeout", "gid-timeout", "background-qlen", "congestion-threshold",
-  "reader-thread-count", "fopen-keep-cache", "lru-limit", NULL
-};
-static const char *const tmpfs_options[] = {
-  "size", "mode", "nr_inodes", "ro", "rw", "noexec", "noatime", NULL
-};
-static const char *const sshfs_options[] = {
-  "port", "ro", "rw", "reconnect", "ServerAliveInterval", "ServerAliveCountMax",
-  "ConnectTimeout", "Compression", "follow_symlinks", "transform_symlinks", "idmap",
-  "noatime", "noexec", "max_conns", "dir_cache", "dcache_timeout", NULL
-};
-/* Without these, ssh running as root would use root's own keys and
- * known_hosts for a caller-chosen host; BatchMode: never wait for a
- * passphrase or host-key prompt nobody can answer. */
-static const char *const sshfs_forced_options[] = {
-  "IdentityFile=/etc/refmount/ssh/id_ed25519",
-  "UserKnownHostsFile=/etc/refmount/ssh/known_hosts",
-  "BatchMode=yes",
-  NULL
-};
-
-static const DefaultFs default_filesystems[] = {
-  { "nfs", nfs_options, no_options, TRUE },
-  { "nfs4", nfs4_options, no_options, TRUE },
-  { "cifs", cifs_options, no_options, TRUE },
-  { "smb3", cifs_options, no_options, TRUE },
-  { "glusterfs", glusterfs_options, no_options, TRUE },
-  { "fuse.glusterfs", glusterfs_options, no_options, TRUE },
-  { "tmpfs", tmpfs_options, no_options, FALSE },
-  { "fuse.sshfs", sshfs_options, sshfs_forced_options, TRUE },
-};
 
 static void
 fs_config_free (RefmountFsConfig *fs)
@@ -124,37 +54,66 @@ config_clear (gpointer data)
   g_clear_pointer (&config->filesystems, g_hash_table_unref);
 }
 
+/* Nothing set: what the built-in file is merged onto. */
+static RefmountConfig *
+config_new_empty (void)
+{
+  RefmountConfig *config = g_atomic_rc_box_new0 (RefmountConfig);
+
+  config->mount_roots = g_new0 (char *, 1);
+  config->allowed_filesystems = g_new0 (char *, 1);
+  config->forced_options = g_new0 (char *, 1);
+  config->filesystems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) fs_config_free);
+  return config;
+}
+
+static gboolean merge_data (RefmountConfig *config,
+                            const char     *data,
+                            gsize           length,
+                            const char     *file,
+                            GError        **error);
+
+GBytes *
+refmount_config_get_builtin_data (void)
+{
+  static gsize       registered = 0;
+  g_autoptr (GError) error = NULL;
+  GBytes            *bytes;
+
+  if (g_once_init_enter (&registered))
+    {
+      refmount_builtin_register_resource ();
+      g_once_init_leave (&registered, 1);
+    }
+  bytes = g_resource_lookup_data (refmount_builtin_get_resource (), REFMOUNT_CONFIG_BUILTIN_PATH,
+                                  G_RESOURCE_LOOKUP_FLAGS_NONE, &error);
+  /* Compiled in: missing only in a broken build. */
+  if (bytes == NULL)
+    g_error ("The built-in configuration is missing: %s", error->message);
+  return bytes;
+}
+
 RefmountConfig *
 refmount_config_new_default (void)
 {
-  RefmountConfig *config = g_atomic_rc_box_new0 (RefmountConfig);
-  gsize           i;
+  g_autoptr (RefmountConfig) config = config_new_empty ();
+  g_autoptr (GBytes)         builtin = refmount_config_get_builtin_data ();
+  g_autoptr (GError)         error = NULL;
+  gsize                      length = 0;
+  const char                *data = g_bytes_get_data (builtin, &length);
 
-  config->mount_roots = g_strdupv ((GStrv) default_mount_roots);
-  config->allowed_filesystems = g_strdupv ((GStrv) default_allowed_filesystems);
-  config->forced_options = g_strdupv ((GStrv) default_forced_options);
-  config->mount_timeout_sec = 90;
-  config->max_mounts = 4096;
-  config->max_attachments_per_user = 1024;
-  config->authorization_timeout_sec = 30;
-  config->interactive_authorization_timeout_sec = 300;
-  config->max_calls_per_client = 64;
-  config->max_calls_per_user = 128;
-  config->max_calls_total = 1024;
-  config->filesystems = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                               (GDestroyNotify) fs_config_free);
-
-  for (i = 0; i < G_N_ELEMENTS (default_filesystems); i++)
-    {
-      const DefaultFs  *d = &default_filesystems[i];
-      RefmountFsConfig *fs = fs_config_new (d->fstype, d->allowed_options,
-                                            d->forced_options, d->use_helper);
-
-      /* The key is owned by the value. */
-      g_hash_table_replace (config->filesystems, fs->fstype, fs);
-    }
-
-  return config;
+  /* test-config checks that the file parses and sets every [Daemon] key;
+   * failing here means the build shipped a file that it never tested. */
+  if (!merge_data (config, data, length, "built-in " REFMOUNT_CONFIG_BUILTIN_PATH, &error))
+    g_error ("The built-in configuration does not load: %s", error->message);
+  if (config->mount_roots[0] == NULL || config->mount_timeout_sec == 0 || config->max_mounts == 0 ||
+      config->max_attachments_per_user == 0 || config->authorization_timeout_sec == 0 ||
+      config->interactive_authorization_timeout_sec == 0 || config->max_calls_per_client == 0 ||
+      config->max_calls_per_user == 0 || config->max_calls_total == 0)
+    g_error ("The built-in configuration lacks [%s] MountRoots, MountTimeoutSec, MaxMounts, "
+             "MaxAttachmentsPerUser, AuthorizationTimeoutSec, InteractiveAuthorizationTimeoutSec or MaxCalls*",
+             REFMOUNT_CONFIG_GROUP_DAEMON);
+  return g_steal_pointer (&config);
 }
 
 RefmountConfig *
@@ -205,8 +164,8 @@ fail_at (GError      **error,
          const char   *value,
          const char   *reason)
 {
-  g_autofree char *group = refmount_validate_escape_value (origin->group);
-  g_autofree char *key = origin->key != NULL ? refmount_validate_escape_value (origin->key) : NULL;
+  g_autofree char *group = refmount_syntax_escape (origin->group);
+  g_autofree char *key = origin->key != NULL ? refmount_syntax_escape (origin->key) : NULL;
 
   if (key == NULL)
     g_set_error (error, G_KEY_FILE_ERROR, code, "%s: group [%s]: %s",
@@ -216,7 +175,7 @@ fail_at (GError      **error,
                  origin->file, group, key, reason);
   else
     {
-      g_autofree char *escaped = refmount_validate_escape_value (value);
+      g_autofree char *escaped = refmount_syntax_escape (value);
 
       g_set_error (error, G_KEY_FILE_ERROR, code,
                    "%s: group [%s], key %s: invalid value '%s': %s",
@@ -288,24 +247,6 @@ set_uint (GKeyFile     *keyfile,
   return TRUE;
 }
 
-/* The same rules a caller's fstype has to pass, so that every listed type
- * can actually be requested, plus no '/' (it becomes part of a path). */
-static const char *
-fstype_name_problem (const char *fstype)
-{
-  const char *p;
-
-  if (fstype[0] == '\0')
-    return "filesystem type must not be empty";
-  /* Kernel filesystem names are plain ASCII ("nfs4", "fuse.sshfs"); the
-   * name also ends up in derived mountpoints, helper names and logs, so
-   * nothing else (not even a C1 control as UTF-8) is accepted. */
-  for (p = fstype; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("._+-", *p) == NULL)
-      return "filesystem type may only contain ASCII letters, digits, '.', '_', '+' and '-'";
-  return NULL;
-}
-
 static gboolean
 path_is_beneath_or_equal (const char *path,
                           const char *base)
@@ -332,7 +273,7 @@ set_mount_roots (RefmountConfig *config,
 
   for (i = 0; roots[i] != NULL; i++)
     {
-      const char *problem = refmount_validate_path_problem (roots[i]);
+      const char *problem = refmount_syntax_path_problem (roots[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, roots[i], problem);
@@ -345,7 +286,7 @@ set_mount_roots (RefmountConfig *config,
         if (path_is_beneath_or_equal (roots[i], roots[j]) ||
             path_is_beneath_or_equal (roots[j], roots[i]))
           {
-            g_autofree char *other = refmount_validate_escape_value (roots[j]);
+            g_autofree char *other = refmount_syntax_escape (roots[j]);
             g_autofree char *reason = g_strdup_printf ("overlaps mount root '%s'", other);
 
             return fail_value (error, origin, roots[i], reason);
@@ -370,7 +311,7 @@ set_filesystems (RefmountConfig *config,
     return FALSE;
   for (i = 0; list[i] != NULL; i++)
     {
-      const char *problem = fstype_name_problem (list[i]);
+      const char *problem = refmount_syntax_fstype_problem (list[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, list[i], problem);
@@ -398,7 +339,7 @@ set_option_list (GStrv        *field,
     return FALSE;
   for (i = 0; list[i] != NULL; i++)
     {
-      const char *problem = refmount_validate_option_problem (list[i]);
+      const char *problem = refmount_syntax_option_problem (list[i]);
 
       if (problem != NULL)
         return fail_value (error, origin, list[i], problem);
@@ -471,14 +412,18 @@ apply_fs_group (RefmountConfig *config,
                 GError        **error)
 {
   const char *fstype = group + strlen (REFMOUNT_CONFIG_GROUP_FS_PREFIX);
-  const char *problem = fstype_name_problem (fstype);
+  const char *problem = refmount_syntax_fstype_problem (fstype);
   Origin      group_origin = { file, group, NULL };
   g_auto (GStrv) keys = NULL;
   RefmountFsConfig *fs;
   gsize             i;
 
   if (problem != NULL)
-    return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, problem);
+    {
+      g_autofree char *reason = g_strconcat ("the filesystem type ", problem, NULL);
+
+      return fail_at (error, &group_origin, G_KEY_FILE_ERROR_GROUP_NOT_FOUND, NULL, reason);
+    }
 
   keys = g_key_file_get_keys (keyfile, group, NULL, error);
   if (keys == NULL)

@@ -36,8 +36,13 @@ typedef struct
   GHashTable *filesystems;                           /* fstype -> RefmountFsConfig* */
 } RefmountConfig;
 
-/* Built-in defaults: those of SPEC §7 (used when the main file is absent). */
+/* Built-in defaults: those of doc/design.md "Configuration" (used when the
+ * main file is absent), parsed from data/refmount.conf as compiled in
+ * (refmount.gresource.xml): the shipped file is the only place they are
+ * written down. */
 RefmountConfig *refmount_config_new_default (void);
+/* That compiled-in copy of data/refmount.conf. */
+GBytes *refmount_config_get_builtin_data (void);
 
 /*
  * Load @path (a missing file is an error unless @missing_ok, in which case

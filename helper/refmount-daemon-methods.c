@@ -213,6 +213,10 @@ refmount_daemon_publish_config (Daemon         *daemon,
   refmount_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
   refmount_manager_set_supported_filesystems (daemon->manager,
                                               (const char *const *) config->allowed_filesystems);
+  /* The skeleton would emit PropertiesChanged from an idle of its own,
+   * after a Reload reply queued behind this call: a client would then
+   * read the old values in its reply callback.  Emit it now. */
+  g_dbus_interface_skeleton_flush (G_DBUS_INTERFACE_SKELETON (daemon->manager));
 }
 
 static gboolean

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The mount objects and the ObjectManager (SPEC §1, §2).
+ * The mount objects and the ObjectManager (doc/design.md "API",
+ * doc/dbus-api.md).
  *
  * Mount objects are served from the table's published records through
  * one subtree registration instead of a GDBusObjectSkeleton each: a
@@ -16,7 +17,8 @@
 #include "refmount-generated.h"
 #include "refmount-names.h"
 
-/* SPEC §1: REFMOUNT_MOUNTS_PATH/<g_dbus_escape_object_path (mountpoint)>. */
+/* REFMOUNT_MOUNTS_PATH/<g_dbus_escape_object_path (mountpoint)>, the
+ * only path of a mount object (doc/dbus-api.md "Names"). */
 char *
 refmount_daemon_object_path (const char *mountpoint)
 {
@@ -40,38 +42,35 @@ static const char object_manager_xml[] =
   "  </interface>"
   "</node>";
 
-/* The Mount interface's properties and the record field each comes from;
- * a record is of type REFMOUNT_RECORD_VARIANT_TYPE: (mountpoint, source,
- * fstype, options, state, created_dir, mounted_at, attachments). */
+/* The Mount interface's properties and the record field each comes from. */
 static const struct
 {
-  const char *name;
-  gsize       field;
+  const char         *name;
+  RefmountRecordField field;
+  gboolean            constant; /* EmitsChangedSignal=const in the XML */
 } mount_properties_table[] = {
-  { "Mountpoint", 0 },
-  { "Source", 1 },
-  { "FilesystemType", 2 },
-  { "Options", 3 },
-  { "State", 4 },
-  { "Attachments", 7 },
-  { "MountedAt", 6 },
+  { "Mountpoint", REFMOUNT_RECORD_FIELD_MOUNTPOINT, TRUE },
+  { "Source", REFMOUNT_RECORD_FIELD_SOURCE, TRUE },
+  { "FilesystemType", REFMOUNT_RECORD_FIELD_FSTYPE, TRUE },
+  { "Options", REFMOUNT_RECORD_FIELD_OPTIONS, TRUE },
+  { "State", REFMOUNT_RECORD_FIELD_STATE, FALSE },
+  { "Attachments", REFMOUNT_RECORD_FIELD_ATTACHMENTS, FALSE },
+  { "MountedAt", REFMOUNT_RECORD_FIELD_MOUNTED_AT, FALSE },
 };
-
-#define ATTACHMENTS_FIELD 7
 
 /* The value of the property taken from @field of @record. */
 static GVariant *
-property_from_field (GVariant *record,
-                     gsize     field)
+property_from_field (GVariant           *record,
+                     RefmountRecordField field)
 {
-  g_autoptr (GVariant) value = g_variant_get_child_value (record, field);
+  g_autoptr (GVariant) value = refmount_record_variant_get_field (record, field);
   GVariantBuilder      builder;
   GVariantIter         iter;
   const char          *id;
   guint32              uid;
   guint64              attached_at;
 
-  if (field != ATTACHMENTS_FIELD)
+  if (field != REFMOUNT_RECORD_FIELD_ATTACHMENTS)
     return g_steal_pointer (&value);
 
   /* The persisted attachments also carry release-on-exit and the bus
@@ -110,59 +109,138 @@ mount_properties (GVariant *record)
 static char *
 record_object_path (GVariant *record)
 {
-  const char *mountpoint;
-
-  g_variant_get_child (record, 0, "&s", &mountpoint);
-  return refmount_daemon_object_path (mountpoint);
+  return refmount_daemon_object_path (refmount_record_variant_get_mountpoint (record));
 }
 
-/* The record behind the mount object @node (its escaped mountpoint) or,
- * with @node NULL, behind the full @object_path; NULL if there is none. */
+/* The mountpoint whose object node @node is, or NULL.  Only the
+ * spelling refmount_daemon_object_path() produces counts: unescaping
+ * also takes upper-case hex (and "_2F" for "/"), but those paths are
+ * never signalled, so a client must not find an object there either. */
+static char *
+node_mountpoint (const char *node)
+{
+  /* Unescaping yields bytes; a mountpoint never contains NUL. */
+  g_autofree char *mountpoint = (char *) g_dbus_unescape_object_path (node);
+  g_autofree char *canonical = NULL;
+
+  if (mountpoint == NULL)
+    return NULL;
+  canonical = g_dbus_escape_object_path (mountpoint);
+  if (!g_str_equal (canonical, node))
+    return NULL;
+  return g_steal_pointer (&mountpoint);
+}
+
+/* The record behind the mount object at @object_path; NULL if there is
+ * none (any more).  Any thread: the table hands out published records
+ * under its own lock, each one immutable. */
 static GVariant *
 lookup_object (Daemon     *daemon,
-               const char *object_path,
-               const char *node)
+               const char *object_path)
 {
+  const char      *node;
   g_autofree char *mountpoint = NULL;
 
-  if (node == NULL)
-    {
-      if (!g_str_has_prefix (object_path, REFMOUNT_MOUNTS_PATH "/"))
-        return NULL;
-      node = object_path + strlen (REFMOUNT_MOUNTS_PATH "/");
-    }
-  /* Unescaping yields bytes; a mountpoint never contains NUL. */
-  mountpoint = (char *) g_dbus_unescape_object_path (node);
+  if (!g_str_has_prefix (object_path, REFMOUNT_MOUNTS_PATH "/"))
+    return NULL;
+  node = object_path + strlen (REFMOUNT_MOUNTS_PATH "/");
+  if (strchr (node, '/') != NULL)
+    return NULL;
+  mountpoint = node_mountpoint (node);
   if (mountpoint == NULL)
     return NULL;
   return refmount_table_lookup_published (daemon->table, mountpoint);
 }
 
-/* ---- the subtree of mount objects (main thread) ------------------------- */
+/* ---- paths that name no mount object (GDBus worker thread) ------------- */
 
-static GVariant *
-mount_get_property (GDBusConnection *connection,
-                    const char      *sender,
-                    const char      *object_path,
-                    const char      *interface_name,
-                    const char      *property_name,
-                    GError         **error,
+/* Answers every call on a path beneath REFMOUNT_MOUNTS_PATH that names no
+ * mount object with UnknownObject, whatever its interface.  GDBus would
+ * pass such a call to the subtree, which can only decline it, and then
+ * answer "Method … does not exist": a client could not tell a vanished
+ * mount from a typo in a method name.  Calls on live objects go on to
+ * the subtree; one whose object vanishes on the way is answered there. */
+static GDBusMessage *
+mount_paths_filter (GDBusConnection *connection,
+                    GDBusMessage    *message,
+                    gboolean         incoming,
                     gpointer         user_data)
 {
-  g_autoptr (GVariant) record = lookup_object (user_data, object_path, NULL);
-  GVariant            *value = NULL;
+  const char              *path;
+  g_autoptr (GVariant)     record = NULL;
+  g_autoptr (GDBusMessage) reply = NULL;
 
+  if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL)
+    return message;
+  path = g_dbus_message_get_path (message);
+  if (path == NULL || !g_str_has_prefix (path, REFMOUNT_MOUNTS_PATH "/"))
+    return message;
+  record = lookup_object (user_data, path);
   if (record != NULL)
-    value = mount_property (record, property_name);
-  if (value == NULL)
-    g_set_error (error, G_DBUS_ERROR, record == NULL ? G_DBUS_ERROR_UNKNOWN_OBJECT : G_DBUS_ERROR_UNKNOWN_PROPERTY,
-                 record == NULL ? "No mount object at '%s'" : "No property '%s' on %s",
-                 record == NULL ? object_path : property_name, object_path);
-  return value;
+    return message;
+
+  if (!(g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED))
+    {
+      reply = g_dbus_message_new_method_error (message, "org.freedesktop.DBus.Error.UnknownObject",
+                                               "No mount object at '%s'", path);
+      g_dbus_connection_send_message (connection, reply, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, NULL);
+    }
+  g_object_unref (message);
+  return NULL;
+}
+
+/* ---- the subtree of mount objects (main thread) ------------------------- */
+
+/* org.freedesktop.DBus.Properties on a mount object.  GDBus would build
+ * GetAll from one get_property call per property, each looking the
+ * record up again, so a change in between gave a reply mixing two
+ * records (State "busy" with an attachment).  Without a get_property
+ * function, GDBus passes Get and GetAll here (after checking the
+ * interface and property names), and both read one record.  The object
+ * may have gone since the filter let the call through. */
+static void
+mount_method_call (GDBusConnection       *connection,
+                   const char            *sender,
+                   const char            *object_path,
+                   const char            *interface_name,
+                   const char            *method_name,
+                   GVariant              *parameters,
+                   GDBusMethodInvocation *invocation,
+                   gpointer               user_data)
+{
+  g_autoptr (GVariant)     record = lookup_object (user_data, object_path);
+  const GDBusPropertyInfo *property;
+
+  if (record == NULL)
+    {
+      g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT,
+                                             "No mount object at '%s'", object_path);
+      return;
+    }
+  if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties") && g_str_equal (method_name, "GetAll"))
+    {
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", mount_properties (record)));
+      return;
+    }
+  property = g_dbus_method_invocation_get_property_info (invocation);
+  if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties") && g_str_equal (method_name, "Get") &&
+      property != NULL)
+    {
+      g_autoptr (GVariant) value = mount_property (record, property->name);
+
+      if (value != NULL)
+        {
+          g_dbus_method_invocation_return_value (invocation, g_variant_new ("(v)", value));
+          return;
+        }
+    }
+  /* Set never gets here: every property is read-only, which GDBus checks. */
+  g_dbus_method_invocation_return_error (invocation, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD,
+                                         "No method '%s.%s' on mount objects", interface_name, method_name);
 }
 
 static const GDBusInterfaceVTable mount_vtable = {
-  .get_property = mount_get_property,
+  .method_call = mount_method_call,
 };
 
 static char **
@@ -177,15 +255,18 @@ subtree_enumerate (GDBusConnection *connection,
 
   for (guint i = 0; i < records->len; i++)
     {
-      const char *mountpoint;
+      const char *mountpoint = refmount_record_variant_get_mountpoint (g_ptr_array_index (records, i));
 
-      g_variant_get_child (g_ptr_array_index (records, i), 0, "&s", &mountpoint);
       g_ptr_array_add (nodes, g_dbus_escape_object_path (mountpoint));
     }
   g_ptr_array_add (nodes, NULL);
   return (char **) g_ptr_array_free (nodes, FALSE);
 }
 
+/* The filter has let only calls on live objects through, so any
+ * canonical node has the Mount interface here; not looking the record
+ * up again means an object that vanished in between still reaches
+ * mount_method_call(), which says so, instead of GDBus's UnknownMethod. */
 static GDBusInterfaceInfo **
 subtree_introspect (GDBusConnection *connection,
                     const char      *sender,
@@ -193,13 +274,13 @@ subtree_introspect (GDBusConnection *connection,
                     const char      *node,
                     gpointer         user_data)
 {
-  g_autoptr (GVariant) record = NULL;
+  g_autofree char     *mountpoint = NULL;
   GDBusInterfaceInfo **infos;
 
   if (node == NULL)
     return NULL;
-  record = lookup_object (user_data, NULL, node);
-  if (record == NULL)
+  mountpoint = node_mountpoint (node);
+  if (mountpoint == NULL)
     return NULL;
   infos = g_new0 (GDBusInterfaceInfo *, 2);
   infos[0] = g_dbus_interface_info_ref (refmount_mount_interface_info ());
@@ -215,12 +296,7 @@ subtree_dispatch (GDBusConnection *connection,
                   gpointer        *out_user_data,
                   gpointer         user_data)
 {
-  g_autoptr (GVariant) record = NULL;
-
   if (node == NULL || g_strcmp0 (interface_name, REFMOUNT_MOUNT_INTERFACE) != 0)
-    return NULL;
-  record = lookup_object (user_data, NULL, node);
-  if (record == NULL)
     return NULL;
   *out_user_data = user_data;
   return &mount_vtable;
@@ -295,6 +371,48 @@ emit (Daemon     *daemon,
     g_debug ("Could not emit %s on %s: %s", signal, path, error->message);
 }
 
+static void
+emit_removed (Daemon     *daemon,
+              const char *path)
+{
+  const char *interfaces[] = { REFMOUNT_MOUNT_INTERFACE, NULL };
+
+  emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
+        g_variant_new ("(o^as)", path, interfaces));
+}
+
+static void
+emit_added (Daemon     *daemon,
+            const char *path,
+            GVariant   *record)
+{
+  GVariantBuilder interfaces;
+
+  g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
+  g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (record));
+  emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
+        g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
+}
+
+static gboolean
+constant_fields_equal (GVariant *a,
+                       GVariant *b)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
+    {
+      g_autoptr (GVariant) in_a = NULL;
+      g_autoptr (GVariant) in_b = NULL;
+
+      if (!mount_properties_table[i].constant)
+        continue;
+      in_a = refmount_record_variant_get_field (a, mount_properties_table[i].field);
+      in_b = refmount_record_variant_get_field (b, mount_properties_table[i].field);
+      if (!g_variant_equal (in_a, in_b))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The table calls this with the entry locked, before the reply of the
  * call that made the change is queued: GDBus sends messages in the order
  * they were queued, so a client sees the signal before its reply. */
@@ -309,22 +427,24 @@ refmount_daemon_objects_changed (const char *mountpoint,
   GVariantBuilder  changed;
   gboolean         any = FALSE;
 
+  /* A client may cache a const property for the object's life, so an
+   * object whose constant part changed is a new object.  The table never
+   * does that today (source, type and options are fixed when a record is
+   * created); this keeps the promise if it ever did. */
+  if (old_record != NULL && new_record != NULL && !constant_fields_equal (old_record, new_record))
+    {
+      emit_removed (daemon, path);
+      emit_added (daemon, path, new_record);
+      return;
+    }
   if (new_record == NULL)
     {
-      const char *interfaces[] = { REFMOUNT_MOUNT_INTERFACE, NULL };
-
-      emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved",
-            g_variant_new ("(o^as)", path, interfaces));
+      emit_removed (daemon, path);
       return;
     }
   if (old_record == NULL)
     {
-      GVariantBuilder interfaces;
-
-      g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (new_record));
-      emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
-            g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
+      emit_added (daemon, path, new_record);
       return;
     }
 
@@ -332,9 +452,9 @@ refmount_daemon_objects_changed (const char *mountpoint,
   g_variant_builder_init (&changed, G_VARIANT_TYPE_VARDICT);
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      gsize                field = mount_properties_table[i].field;
-      g_autoptr (GVariant) before = g_variant_get_child_value (old_record, field);
-      g_autoptr (GVariant) after = g_variant_get_child_value (new_record, field);
+      RefmountRecordField  field = mount_properties_table[i].field;
+      g_autoptr (GVariant) before = refmount_record_variant_get_field (old_record, field);
+      g_autoptr (GVariant) after = refmount_record_variant_get_field (new_record, field);
       g_autoptr (GVariant) value = NULL;
 
       /* Compared in their stored form, so only what changed is converted
@@ -371,6 +491,7 @@ refmount_daemon_objects_export (Daemon  *daemon,
                                           G_DBUS_SUBTREE_FLAGS_DISPATCH_TO_UNENUMERATED_NODES, daemon, NULL,
                                           error) == 0)
     return FALSE;
+  g_dbus_connection_add_filter (daemon->connection, mount_paths_filter, daemon, NULL);
   return g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (daemon->manager), daemon->connection,
                                            REFMOUNT_MANAGER_PATH, error);
 }

@@ -261,7 +261,7 @@ daemon_setup (Daemon                      *daemon,
   records = refmount_table_list_published (daemon->table);
   for (guint i = 0; i < records->len; i++)
     {
-      g_autoptr (GVariant) attachments = g_variant_get_child_value (g_ptr_array_index (records, i), 7);
+      g_autoptr (GVariant) attachments = refmount_record_variant_get_attachments (g_ptr_array_index (records, i));
       GVariantIter         iter;
       gboolean             release_on_exit;
       const char          *bus_name;
@@ -274,6 +274,7 @@ daemon_setup (Daemon                      *daemon,
 
   daemon->manager = refmount_manager_skeleton_new ();
   refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
+  refmount_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
   refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
   refmount_daemon_publish_config (daemon, daemon->config);
   daemon->workers = g_thread_pool_new (refmount_daemon_pipeline_worker, daemon, MAX_WORKERS, FALSE, error);

@@ -35,30 +35,6 @@ const char *const refmount_helper_environment[] = {
   NULL,
 };
 
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC (1U << 2)
-#endif
-
-/* Async-signal-safe: only syscalls.  close_range(CLOSE_RANGE_CLOEXEC)
- * needs Linux 5.11; before that every fd is flagged one by one. */
-void
-refmount_fds_set_cloexec_from (int lowfd)
-{
-  struct rlimit rl;
-
-  if (syscall (SYS_close_range, (unsigned int) lowfd, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-    return;
-  if (getrlimit (RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1048576)
-    rl.rlim_cur = 1048576;
-  for (int fd = lowfd; fd < (int) rl.rlim_cur; fd++)
-    {
-      int flags = fcntl (fd, F_GETFD);
-
-      if (flags >= 0 && !(flags & FD_CLOEXEC))
-        fcntl (fd, F_SETFD, flags | FD_CLOEXEC);
-    }
-}
-
 /* What the child reports back over a pipe; plain data, fixed size. */
 typedef struct
 {
@@ -77,29 +53,9 @@ refmount_helper_result_clear (RefmountHelperResult *result)
   g_clear_pointer (&result->output, g_free);
 }
 
-/* GCOVR_EXCL_START: write_all() and child_main() run only in the forked
- * child, which leaves by _exit() and so never writes its gcov counters;
- * tools/coverage would report them as never run. */
-static void
-write_all (int         fd,
-           const void *buf,
-           size_t      len)
-{
-  const char *p = buf;
-
-  while (len > 0)
-    {
-      ssize_t n = write (fd, p, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return;
-      p += n;
-      len -= (size_t) n;
-    }
-}
-
+/* GCOVR_EXCL_START: kill_own_group() and child_main() run only in the
+ * forked child, which leaves by _exit() and so never writes its gcov
+ * counters; tools/coverage would report them as never run. */
 /* Async-signal-safe: the child's whole process group, itself included. */
 static void
 kill_own_group (int sig)
@@ -187,60 +143,10 @@ child_main (struct libmnt_context *cxt,
   mnt_context_get_excode (cxt, report.rc, report.message, sizeof report.message);
   report.message[sizeof report.message - 1] = '\0';
 
-  write_all (report_fd, &report, sizeof report);
+  refmount_write_all (report_fd, &report, sizeof report);
   _exit (0);
 }
 /* GCOVR_EXCL_STOP */
-
-/* Read the report until @deadline.  Returns the number of bytes read;
- * *timed_out when the deadline passed first. */
-static gsize
-read_report (int          fd,
-             ChildReport *report,
-             gint64       deadline,
-             gboolean    *timed_out)
-{
-  char *buf = (char *) report;
-  gsize got = 0;
-
-  *timed_out = FALSE;
-  while (got < sizeof *report)
-    {
-      struct pollfd pfd = { fd, POLLIN, 0 };
-      int           timeout_ms = -1;
-      int           n;
-      ssize_t       r;
-
-      if (deadline > 0)
-        {
-          gint64 left = deadline - g_get_monotonic_time ();
-
-          if (left <= 0)
-            {
-              *timed_out = TRUE;
-              break;
-            }
-          timeout_ms = (int) MIN ((left + 999) / 1000, G_MAXINT);
-        }
-
-      n = poll (&pfd, 1, timeout_ms);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        break;
-      if (n == 0)
-        continue; /* the deadline check above decides */
-
-      r = read (fd, buf + got, sizeof *report - got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break; /* EOF: the child died without a report */
-      got += (gsize) r;
-    }
-
-  return got;
-}
 
 char *
 refmount_helper_clean_output (const char *raw,
@@ -281,14 +187,6 @@ refmount_helper_clean_output (const char *raw,
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-static void
-close_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
-
 gboolean
 refmount_helper_child_mount (struct libmnt_context *cxt,
                              gint64                 deadline,
@@ -316,8 +214,8 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
     {
       int errsv = errno;
 
-      close_fd (&output_fd);
-      close_fd (&null_fd);
+      refmount_clear_fd (&output_fd);
+      refmount_clear_fd (&null_fd);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot prepare the mount helper's process: %s", g_strerror (errsv));
       return FALSE;
@@ -329,10 +227,10 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
     {
       int errsv = errno;
 
-      close_fd (&output_fd);
-      close_fd (&null_fd);
-      close_fd (&report_pipe[0]);
-      close_fd (&report_pipe[1]);
+      refmount_clear_fd (&output_fd);
+      refmount_clear_fd (&null_fd);
+      refmount_clear_fd (&report_pipe[0]);
+      refmount_clear_fd (&report_pipe[1]);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot start the mount helper's process: %s", g_strerror (errsv));
       return FALSE;
@@ -340,11 +238,11 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
   if (pid == 0)
     child_main (cxt, parent, report_pipe[1], output_fd, null_fd);
 
-  close_fd (&report_pipe[1]);
-  close_fd (&null_fd);
+  refmount_clear_fd (&report_pipe[1]);
+  refmount_clear_fd (&null_fd);
 
-  got = read_report (report_pipe[0], &report, deadline, &timed_out);
-  close_fd (&report_pipe[0]);
+  got = refmount_read_all (report_pipe[0], &report, sizeof report, deadline, &timed_out);
+  refmount_clear_fd (&report_pipe[0]);
   if (timed_out)
     {
       /* The whole group: the child, the helper and e.g. its ssh. */
@@ -355,8 +253,8 @@ refmount_helper_child_mount (struct libmnt_context *cxt,
     ;
 
   raw = g_malloc (OUTPUT_READ_MAX);
-  raw_len = pread (output_fd, raw, OUTPUT_READ_MAX, 0);
-  close_fd (&output_fd);
+  raw_len = refmount_pread_all (output_fd, raw, OUTPUT_READ_MAX, 0);
+  refmount_clear_fd (&output_fd);
   result->output = refmount_helper_clean_output (raw, raw_len > 0 ? (gsize) raw_len : 0, 1024);
   result->timed_out = timed_out;
 

@@ -4,6 +4,9 @@
 #include <glib.h>
 #include <libmount.h>
 
+/* refmount_fds_set_cloexec_from(), which the daemon calls at start too. */
+#include "refmount-fd.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -53,9 +56,5 @@ gboolean refmount_helper_child_mount (struct libmnt_context *cxt,
 char *refmount_helper_clean_output (const char *raw,
                                     gsize       len,
                                     gsize       max_len);
-
-/* Mark every fd from @lowfd up close-on-exec (close_range with
- * CLOSE_RANGE_CLOEXEC, or one by one).  Async-signal-safe. */
-void refmount_fds_set_cloexec_from (int lowfd);
 
 G_END_DECLS

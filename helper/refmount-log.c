@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "refmount-fd.h"
 #include "refmount-log.h"
 
 static const struct
@@ -212,8 +212,6 @@ refmount_log_writer (GLogLevelFlags   level,
 {
   g_autofree char *line = NULL;
   g_autofree char *out = NULL;
-  const char      *p;
-  gsize            left;
 
   if (field_value (fields, n_fields, "REFMOUNT_EVENT") == NULL)
     {
@@ -236,18 +234,7 @@ refmount_log_writer (GLogLevelFlags   level,
    * their lines must not interleave. */
   line = refmount_log_format_line (fields, n_fields);
   out = g_strconcat (line, "\n", NULL);
-  p = out;
-  left = strlen (out);
-  while (left > 0)
-    {
-      ssize_t written = write (STDERR_FILENO, p, left);
-
-      if (written < 0 && errno == EINTR)
-        continue;
-      if (written <= 0)
-        return G_LOG_WRITER_UNHANDLED;
-      p += written;
-      left -= (gsize) written;
-    }
+  if (!refmount_write_all (STDERR_FILENO, out, strlen (out)))
+    return G_LOG_WRITER_UNHANDLED;
   return G_LOG_WRITER_HANDLED;
 }

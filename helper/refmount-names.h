@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Every name that is part of refmount's external contract (SPEC.md §1–§7):
- * D-Bus names and paths, polkit actions, config groups and keys, flag keys,
- * mount states and default paths.  Nothing else may spell these strings.
+ * Every name that is part of refmount's external contract (doc/dbus-api.md,
+ * doc/design.md): D-Bus names and paths, polkit actions, config groups and
+ * keys, flag keys, mount states and default paths.  Nothing else may spell
+ * these strings.
  */
 #pragma once
 
@@ -13,6 +14,10 @@
 #define REFMOUNT_MANAGER_INTERFACE   "org.refmount.Refmount1.Manager"
 #define REFMOUNT_MOUNT_INTERFACE     "org.refmount.Refmount1.Mount"
 #define REFMOUNT_ERROR_PREFIX        "org.refmount.Refmount1.Error."
+
+/* The Manager's ApiVersion: bumped by one with every release that adds
+ * to org.refmount.Refmount1 (doc/dbus-api.md, "Revisions"). */
+#define REFMOUNT_API_VERSION 1
 
 #define REFMOUNT_ACTION_MOUNT          "org.refmount.mount"
 #define REFMOUNT_ACTION_UNMOUNT_OTHERS "org.refmount.unmount-others"
@@ -42,6 +47,8 @@
 #define REFMOUNT_CONFIG_KEY_MAX_CALLS_TOTAL          "MaxCallsTotal"
 #define REFMOUNT_CONFIG_KEY_ALLOWED_OPTS             "AllowedOptions"
 #define REFMOUNT_CONFIG_KEY_USE_HELPER               "UseHelper"
+/* data/refmount.conf, compiled in as the defaults (refmount.gresource.xml). */
+#define REFMOUNT_CONFIG_BUILTIN_PATH "/org/refmount/Refmount1/refmount.conf"
 
 #define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
 #define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"
@@ -51,7 +58,8 @@
 #define REFMOUNT_JOURNAL_FILE_NAME      "journal"
 #define REFMOUNT_JOURNAL_CORRUPT_PREFIX "journal.corrupt-"
 
-/* Limits on caller-supplied strings (SPEC §2, §5). */
+/* Limits on caller-supplied strings (doc/dbus-api.md "Mount", doc/design.md
+ * "Validation and confinement"). */
 #define REFMOUNT_ATTACHMENT_MAX_LEN 255
 #define REFMOUNT_SOURCE_MAX_LEN     1024
 #define REFMOUNT_OPTION_MAX_LEN     1024

@@ -11,6 +11,7 @@
 
 #include <gio/gio.h>
 
+#include "refmount-fd.h"
 #include "refmount-path.h"
 
 /* No symlink anywhere — not even one pointing inside the root — and no
@@ -117,9 +118,9 @@ open_beneath (const char *root,
               GError    **error)
 {
   g_auto (GStrv) components = g_strsplit (relative, "/", -1);
-  gboolean created = FALSE;
-  guint64  root_mnt_id;
-  int      fd;
+  gboolean            created = FALSE;
+  guint64             root_mnt_id;
+  refmount_autofd int fd = -1;
 
   if (!check_components (components, root, relative, error))
     return -1;
@@ -133,8 +134,8 @@ open_beneath (const char *root,
    * openat2 (ELOOP/EXDEV) instead of being followed. */
   for (guint i = 0; components[i] != NULL; i++)
     {
-      gboolean last = components[i + 1] == NULL;
-      int      next = openat2_dir (fd, components[i]);
+      gboolean            last = components[i + 1] == NULL;
+      refmount_autofd int next = openat2_dir (fd, components[i]);
 
       /* The mountpoint itself may carry a mount (one to adopt or to
        * refuse: the caller looks); only the components above it may not. */
@@ -150,7 +151,6 @@ open_beneath (const char *root,
            * root's (RESOLVE_NO_XDEV already keeps every step on it). */
           if (root_mnt_id != 0 && fd_mount_id (fd) != root_mnt_id)
             {
-              close (fd);
               set_path_error (error, EXDEV, root, relative, "Cannot create");
               return -1;
             }
@@ -158,9 +158,7 @@ open_beneath (const char *root,
 
           if (r < 0 && errno != EEXIST)
             {
-              int errsv = errno;
-              close (fd);
-              set_path_error (error, errsv, root, relative, "Cannot create");
+              set_path_error (error, errno, root, relative, "Cannot create");
               return -1;
             }
           created = r == 0;
@@ -174,18 +172,16 @@ open_beneath (const char *root,
         }
       if (next < 0)
         {
-          int errsv = errno;
-          close (fd);
-          set_path_error (error, errsv, root, relative, "Cannot open");
+          set_path_error (error, errno, root, relative, "Cannot open");
           return -1;
         }
-      close (fd);
-      fd = next;
+      refmount_clear_fd (&fd);
+      fd = refmount_steal_fd (&next);
     }
 
   if (out_created != NULL)
     *out_created = created;
-  return fd;
+  return refmount_steal_fd (&fd);
 }
 
 int
@@ -235,10 +231,10 @@ refmount_path_remove_dir (const char *root,
                           const char *relative,
                           GError    **error)
 {
-  g_autoptr (GError) local_error = NULL;
-  const char        *name = NULL;
-  int                parent = refmount_path_open_parent (root, relative, &name, &local_error);
-  int                r;
+  g_autoptr (GError)  local_error = NULL;
+  const char         *name = NULL;
+  refmount_autofd int parent = refmount_path_open_parent (root, relative, &name, &local_error);
+  int                 r;
 
   if (parent < 0)
     {
@@ -253,12 +249,10 @@ refmount_path_remove_dir (const char *root,
   if (r < 0 && errno != ENOENT)
     {
       int errsv = errno;
-      close (parent);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot remove directory %s/%s: %s", root, relative, g_strerror (errsv));
       return FALSE;
     }
-  close (parent);
   return TRUE;
 }
 

@@ -6,12 +6,13 @@
 G_BEGIN_DECLS
 
 /*
- * Confinement of mountpoints beneath a mount root (SPEC §5).  Every lookup
- * is openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS
- * | RESOLVE_NO_XDEV) from an fd of the root, so a symlink swapped into any
- * component — even concurrently — makes the call fail instead of escaping
- * the root, and so does a filesystem mounted on a component (another
- * caller's mount): nothing is ever created or mounted inside it.
+ * Confinement of mountpoints beneath a mount root (doc/design.md "Validation
+ * and confinement").  Every lookup is openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV) from an fd
+ * of the root, so a symlink swapped into any component — even concurrently —
+ * makes the call fail instead of escaping the root, and so does a filesystem
+ * mounted on a component (another caller's mount): nothing is ever created or
+ * mounted inside it.
  */
 
 /* The G_IO_ERROR code for "a component has another filesystem mounted on

@@ -9,7 +9,9 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <zlib.h>
 
+#include "refmount-fd.h"
 #include "refmount-names.h"
 #include "refmount-state-journal.h"
 
@@ -33,33 +35,12 @@ struct _RefmountJournal
 
 /* ---- CRC-32 and little-endian fields ----------------------------------- */
 
-static guint32 crc_table[256];
-
-static gpointer
-crc_table_init (gpointer data)
-{
-  for (guint32 i = 0; i < 256; i++)
-    {
-      guint32 c = i;
-
-      for (int k = 0; k < 8; k++)
-        c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      crc_table[i] = c;
-    }
-  return NULL;
-}
-
 guint32
 refmount_crc32 (const guint8 *data,
                 gsize         len)
 {
-  static GOnce once = G_ONCE_INIT;
-  guint32      c = 0xFFFFFFFFu;
-
-  g_once (&once, crc_table_init, NULL);
-  for (gsize i = 0; i < len; i++)
-    c = crc_table[(c ^ data[i]) & 0xFF] ^ (c >> 8);
-  return c ^ 0xFFFFFFFFu;
+  /* crc32_z: a gsize length, where crc32() would truncate it to uInt. */
+  return (guint32) crc32_z (crc32_z (0, Z_NULL, 0), data, len);
 }
 
 static guint32
@@ -482,7 +463,8 @@ refmount_journal_append (RefmountJournal *journal,
   g_autoptr (GByteArray) buffer = g_byte_array_new ();
   struct stat            st;
   const char            *step = NULL;
-  int                    fd, errsv;
+  refmount_autofd int    fd = -1;
+  int                    errsv;
 
   if (!journal->appendable)
     {
@@ -522,7 +504,6 @@ refmount_journal_append (RefmountJournal *journal,
   else if ((guint64) st.st_size != journal->length)
     {
       journal->appendable = FALSE;
-      close (fd);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
                    "Journal %s changed behind refmount's back (%" G_GINT64_FORMAT " bytes, expected %" G_GSIZE_FORMAT ")",
                    journal->path, (gint64) st.st_size, journal->length);
@@ -543,12 +524,10 @@ refmount_journal_append (RefmountJournal *journal,
       /* A frame after a partial one would turn a torn tail into damage. */
       if (ftruncate (fd, (off_t) journal->length) < 0)
         journal->appendable = FALSE;
-      close (fd);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv), "Cannot %s journal %s: %s", step,
                    journal->path, g_strerror (errsv));
       return FALSE;
     }
-  close (fd);
   journal->length += buffer->len;
   return TRUE;
 }

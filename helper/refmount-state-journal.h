@@ -110,7 +110,7 @@ gboolean refmount_journal_parse (GBytes     *bytes,
                                  gsize      *out_valid_length,
                                  GError    **error);
 
-/* CRC-32 (IEEE 802.3, as zlib's crc32()). */
+/* CRC-32 (IEEE 802.3): zlib's crc32(), the frames' checksum. */
 guint32 refmount_crc32 (const guint8 *data,
                         gsize         len);
 

@@ -9,6 +9,7 @@
 #include <gio/gio.h>
 
 #include "refmount-names.h"
+#include "refmount-fd.h"
 #include "refmount-state.h"
 
 /* v1 had no journal; v2 adds the epoch of the journal that goes with it. */
@@ -16,6 +17,32 @@
 #define STATE_VARIANT_TYPE_1 "(sta" REFMOUNT_RECORD_VARIANT_TYPE ")"
 #define STATE_FORMAT_TAG_2   "refmount-state-2"
 #define STATE_VARIANT_TYPE_2 "(stta" REFMOUNT_RECORD_VARIANT_TYPE ")"
+
+static const char *const mount_state_names[] = {
+  [REFMOUNT_MOUNT_STATE_MOUNTED] = REFMOUNT_STATE_MOUNTED,
+  [REFMOUNT_MOUNT_STATE_BUSY] = REFMOUNT_STATE_BUSY,
+  [REFMOUNT_MOUNT_STATE_STALE] = REFMOUNT_STATE_STALE,
+};
+
+const char *
+refmount_mount_state_to_string (RefmountMountState state)
+{
+  g_return_val_if_fail ((gsize) state < G_N_ELEMENTS (mount_state_names), REFMOUNT_STATE_STALE);
+  return mount_state_names[state];
+}
+
+gboolean
+refmount_mount_state_from_string (const char         *string,
+                                  RefmountMountState *out_state)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (mount_state_names); i++)
+    if (g_strcmp0 (string, mount_state_names[i]) == 0)
+      {
+        *out_state = (RefmountMountState) i;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 RefmountAttachment *
 refmount_attachment_new (const char *id,
@@ -70,7 +97,7 @@ refmount_record_copy (const RefmountRecord *r)
   copy->fstype = g_strdup (r->fstype);
   g_strfreev (copy->options);
   copy->options = g_strdupv (r->options);
-  copy->state = g_strdup (r->state);
+  copy->state = r->state;
   copy->created_dir = r->created_dir;
   copy->mounted_at = r->mounted_at;
   for (guint i = 0; i < r->attachments->len; i++)
@@ -87,7 +114,6 @@ refmount_record_free (RefmountRecord *r)
   g_free (r->source);
   g_free (r->fstype);
   g_strfreev (r->options);
-  g_free (r->state);
   g_ptr_array_unref (r->attachments);
   g_free (r);
 }
@@ -98,26 +124,41 @@ refmount_record_to_variant (const RefmountRecord *r)
   GVariantBuilder   attachments;
   const char *const empty[] = { NULL };
 
-  g_variant_builder_init (&attachments, G_VARIANT_TYPE ("a(sutbs)"));
+  g_variant_builder_init (&attachments, G_VARIANT_TYPE ("a" REFMOUNT_ATTACHMENT_VARIANT_TYPE));
   for (guint i = 0; i < r->attachments->len; i++)
     {
       RefmountAttachment *a = g_ptr_array_index (r->attachments, i);
-      g_variant_builder_add (&attachments, "(sutbs)", a->id, a->uid, a->attached_at,
+      g_variant_builder_add (&attachments, REFMOUNT_ATTACHMENT_VARIANT_TYPE, a->id, a->uid, a->attached_at,
                              a->release_on_exit, a->bus_name != NULL ? a->bus_name : "");
     }
   return g_variant_new ("(sss^assbt@a(sutbs))",
                         r->mountpoint, r->source, r->fstype,
                         r->options != NULL ? (const char *const *) r->options : empty,
-                        r->state != NULL ? r->state : REFMOUNT_STATE_MOUNTED,
+                        refmount_mount_state_to_string (r->state),
                         r->created_dir, r->mounted_at,
                         g_variant_builder_end (&attachments));
 }
 
-static gboolean
-known_state (const char *state)
+GVariant *
+refmount_record_variant_get_field (GVariant           *record,
+                                   RefmountRecordField field)
 {
-  return g_str_equal (state, REFMOUNT_STATE_MOUNTED) || g_str_equal (state, REFMOUNT_STATE_BUSY) ||
-         g_str_equal (state, REFMOUNT_STATE_STALE);
+  return g_variant_get_child_value (record, field);
+}
+
+const char *
+refmount_record_variant_get_mountpoint (GVariant *record)
+{
+  const char *mountpoint = NULL;
+
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_MOUNTPOINT, "&s", &mountpoint);
+  return mountpoint;
+}
+
+GVariant *
+refmount_record_variant_get_attachments (GVariant *record)
+{
+  return g_variant_get_child_value (record, REFMOUNT_RECORD_FIELD_ATTACHMENTS);
 }
 
 RefmountRecord *
@@ -126,7 +167,7 @@ refmount_record_from_variant (GVariant *v,
 {
   g_autoptr (RefmountRecord) r = refmount_record_new ();
   g_autoptr (GVariantIter)   iter = NULL;
-  const char                *id, *bus_name;
+  const char                *id, *bus_name, *state;
   guint32                    uid;
   guint64                    attached_at;
   gboolean                   roe;
@@ -138,12 +179,13 @@ refmount_record_from_variant (GVariant *v,
       return NULL;
     }
   g_strfreev (r->options);
-  g_variant_get (v, "(sss^assbta(sutbs))", &r->mountpoint, &r->source, &r->fstype, &r->options,
-                 &r->state, &r->created_dir, &r->mounted_at, &iter);
-  if (r->mountpoint[0] != '/' || r->source[0] == '\0' || r->fstype[0] == '\0' || !known_state (r->state))
+  g_variant_get (v, "(sss^as&sbta(sutbs))", &r->mountpoint, &r->source, &r->fstype, &r->options, &state,
+                 &r->created_dir, &r->mounted_at, &iter);
+  if (r->mountpoint[0] != '/' || r->source[0] == '\0' || r->fstype[0] == '\0' ||
+      !refmount_mount_state_from_string (state, &r->state))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "Invalid record for mountpoint '%s' (state '%s')", r->mountpoint, r->state);
+                   "Invalid record for mountpoint '%s' (state '%s')", r->mountpoint, state);
       return NULL;
     }
   while (g_variant_iter_next (iter, "(&sutb&s)", &id, &uid, &attached_at, &roe, &bus_name))
@@ -157,29 +199,6 @@ refmount_record_from_variant (GVariant *v,
       g_ptr_array_add (r->attachments, refmount_attachment_new (id, uid, attached_at, roe, bus_name));
     }
   return g_steal_pointer (&r);
-}
-
-gboolean
-refmount_write_all (int           fd,
-                    const guint8 *data,
-                    gsize         len)
-{
-  while (len > 0)
-    {
-      ssize_t n = write (fd, data, len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = ENOSPC;
-          return FALSE;
-        }
-      data += n;
-      len -= (gsize) n;
-    }
-  return TRUE;
 }
 
 GBytes *
@@ -204,7 +223,7 @@ refmount_state_replace_file (const char *dir,
   g_autofree char *path = g_build_filename (dir, name, NULL);
   g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
   const char      *step;
-  int              fd, dirfd;
+  int              fd;
   int              errsv;
 
   if (out_replaced != NULL)
@@ -228,6 +247,8 @@ refmount_state_replace_file (const char *dir,
   else
     step = NULL;
   errsv = errno;
+  /* close(2) reports what a write-back found (NFS), so it is checked
+   * here rather than left to refmount_autofd. */
   if (close (fd) < 0 && step == NULL)
     {
       step = "close";
@@ -248,17 +269,13 @@ refmount_state_replace_file (const char *dir,
   if (out_replaced != NULL)
     *out_replaced = TRUE;
 
-  dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0 || fsync (dirfd) < 0)
+  if (!refmount_fsync_dir (dir))
     {
       errsv = errno;
-      if (dirfd >= 0)
-        close (dirfd);
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
                    "Cannot sync state directory %s: %s", dir, g_strerror (errsv));
       return FALSE;
     }
-  close (dirfd);
   return TRUE;
 }
 

@@ -14,17 +14,35 @@ typedef struct
   char    *bus_name; /* unique name of the attaching connection */
 } RefmountAttachment;
 
+/*
+ * The state of a managed mount.  Stored and exported (the Mount object's
+ * State property, SPEC) as the strings REFMOUNT_STATE_* of
+ * refmount-names.h; in memory only as this enum.
+ */
+typedef enum
+{
+  REFMOUNT_MOUNT_STATE_MOUNTED = 0, /* also what a zeroed record has */
+  REFMOUNT_MOUNT_STATE_BUSY,        /* an unmount found it busy; retried */
+  REFMOUNT_MOUNT_STATE_STALE,       /* recorded, but not (or not ours) in the kernel */
+} RefmountMountState;
+
+/* "mounted", "busy", "stale". */
+const char *refmount_mount_state_to_string (RefmountMountState state);
+/* FALSE for any other string (e.g. from a damaged or newer state file). */
+gboolean refmount_mount_state_from_string (const char         *string,
+                                           RefmountMountState *out_state);
+
 /* One managed mountpoint, as persisted and as exported on D-Bus. */
 typedef struct
 {
-  char      *mountpoint;
-  char      *source;
-  char      *fstype;
-  GStrv      options;     /* effective options */
-  char      *state;       /* REFMOUNT_STATE_* */
-  gboolean   created_dir; /* refmount created the directory */
-  guint64    mounted_at;  /* µs since the epoch, 0 if not mounted */
-  GPtrArray *attachments; /* RefmountAttachment*, owned */
+  char              *mountpoint;
+  char              *source;
+  char              *fstype;
+  GStrv              options; /* effective options */
+  RefmountMountState state;
+  gboolean           created_dir; /* refmount created the directory */
+  guint64            mounted_at;  /* µs since the epoch, 0 if not mounted */
+  GPtrArray         *attachments; /* RefmountAttachment*, owned */
 } RefmountRecord;
 
 RefmountAttachment *refmount_attachment_new (const char *id,
@@ -41,9 +59,32 @@ void            refmount_record_free (RefmountRecord *r);
 
 /* Type "(sssassbta(sutbs))". */
 #define REFMOUNT_RECORD_VARIANT_TYPE "(sssassbta(sutbs))"
+/* An attachment in it: id, uid, attached_at, release_on_exit, bus name. */
+#define REFMOUNT_ATTACHMENT_VARIANT_TYPE "(sutbs)"
 GVariant *refmount_record_to_variant (const RefmountRecord *r);
 /* NULL (with error) for a record with bad fields, e.g. an unknown state. */
 RefmountRecord *refmount_record_from_variant (GVariant *v, GError **error);
+
+/* The fields of a record variant, in their order. */
+typedef enum
+{
+  REFMOUNT_RECORD_FIELD_MOUNTPOINT,
+  REFMOUNT_RECORD_FIELD_SOURCE,
+  REFMOUNT_RECORD_FIELD_FSTYPE,
+  REFMOUNT_RECORD_FIELD_OPTIONS,
+  REFMOUNT_RECORD_FIELD_STATE,
+  REFMOUNT_RECORD_FIELD_CREATED_DIR,
+  REFMOUNT_RECORD_FIELD_MOUNTED_AT,
+  REFMOUNT_RECORD_FIELD_ATTACHMENTS,
+} RefmountRecordField;
+
+/* Reads of a record variant (of REFMOUNT_RECORD_VARIANT_TYPE, as the table
+ * keeps them) without decoding all of it. */
+GVariant   *refmount_record_variant_get_field (GVariant           *record,
+                                               RefmountRecordField field); /* full reference */
+const char *refmount_record_variant_get_mountpoint (GVariant *record);     /* owned by @record */
+/* a(sutbs): a full reference. */
+GVariant *refmount_record_variant_get_attachments (GVariant *record);
 
 /*
  * Snapshot: "<dir>/state", a GVariant of type "(stta(sssassbta(sutbs)))":
@@ -94,11 +135,6 @@ char *refmount_state_move_aside (const char *dir,
                                  const char *prefix,
                                  gint64      now,
                                  GError    **error);
-
-/* write(2) all of @data, retrying short writes and EINTR; FALSE with errno. */
-gboolean refmount_write_all (int           fd,
-                             const guint8 *data,
-                             gsize         len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountRecord, refmount_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountAttachment, refmount_attachment_free)

@@ -9,11 +9,13 @@
 #include <unistd.h>
 
 #include "refmount-statmount.h"
+#include "refmount-syscall-nr.h"
 
 /* Debian 12's kernel headers (6.1) predate statmount(2); the ABI is
- * stable and spelled out here (include/uapi/linux/mount.h). */
-#ifndef __NR_statmount
-#define __NR_statmount 457
+ * stable and spelled out here (include/uapi/linux/mount.h), the number in
+ * refmount-syscall-nr.h.  Newer headers must agree with it. */
+#if defined(__NR_statmount) && __NR_statmount != REFMOUNT_NR_STATMOUNT
+#error "refmount-syscall-nr.h disagrees with <sys/syscall.h> on statmount(2)"
 #endif
 #ifndef STATX_MNT_ID_UNIQUE
 #define STATX_MNT_ID_UNIQUE 0x00004000U
@@ -102,7 +104,7 @@ refmount_statmount_lookup (int    fd,
   req.mnt_id = stx.stx_mnt_id;
   req.param = wanted;
   buf = g_malloc0 (STATMOUNT_BUF_SIZE);
-  if (syscall (__NR_statmount, &req, buf, STATMOUNT_BUF_SIZE, 0) < 0)
+  if (syscall (REFMOUNT_NR_STATMOUNT, &req, buf, STATMOUNT_BUF_SIZE, 0) < 0)
     return FALSE;
   head = (const StatmountHead *) buf;
   if (head->size < sizeof *head || head->size > STATMOUNT_BUF_SIZE ||

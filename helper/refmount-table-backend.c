@@ -214,10 +214,9 @@ finish_unmount (RefmountTable       *table,
 
   if (g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_BUSY))
     {
-      gboolean was_busy = g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0;
+      gboolean was_busy = entry->record->state == REFMOUNT_MOUNT_STATE_BUSY;
 
-      g_free (entry->record->state);
-      entry->record->state = g_strdup (REFMOUNT_STATE_BUSY);
+      entry->record->state = REFMOUNT_MOUNT_STATE_BUSY;
       if (!was_busy)
         refmount_log_event (G_LOG_LEVEL_MESSAGE, "busy", &ctx,
                             "%s is busy; unmount deferred and retried", entry->mountpoint);
@@ -233,7 +232,7 @@ finish_unmount (RefmountTable       *table,
   if (restore != NULL && *restore != NULL)
     g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
   else if (entry->record->attachments->len == 0 &&
-           g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+           entry->record->state == REFMOUNT_MOUNT_STATE_BUSY)
     refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
   refmount_log_event (G_LOG_LEVEL_WARNING, "unmount-failed", &ctx, "Unmounting %s failed: %s",
                       entry->mountpoint, backend_error ? backend_error->message : "unknown error");
@@ -295,8 +294,7 @@ late_cb (gpointer      data,
         {
           refmount_clear_fd (&entry->mounted_fd);
           entry->mounted_fd = refmount_dup_cloexec (call->fd);
-          g_free (entry->record->state);
-          entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+          entry->record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
           entry->record->mounted_at = g_get_real_time ();
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
                               "Stale %s remounted after its caller timed out", entry->mountpoint);
@@ -505,7 +503,7 @@ busy_retry_thread (gpointer data)
   entry->op_uid = -1;
   entry->op_pid = -1;
   if (entry->record != NULL && entry->record->attachments->len == 0 &&
-      g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+      entry->record->state == REFMOUNT_MOUNT_STATE_BUSY)
     {
       /* Tests wait for this line: proof that a retry found it still busy. */
       g_debug ("Retrying the deferred unmount of %s", retry->mountpoint);

@@ -66,7 +66,7 @@ mark_stale_if_vanished (RefmountTable *table,
   g_autoptr (RefmountKernelMount) km = NULL;
   RefmountLogContext              ctx = { entry->mountpoint, NULL, NULL, NULL, -1, -1 };
 
-  if (record == NULL || g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+  if (record == NULL || record->state == REFMOUNT_MOUNT_STATE_STALE)
     return FALSE;
   km = table->backend->ops->lookup (table->backend, entry->mountpoint);
   if (kernel_mount_matches (km, record->source, record->fstype))
@@ -91,8 +91,7 @@ mark_stale_if_vanished (RefmountTable *table,
                       entry->mountpoint);
   /* mounted_fd is kept: if the mount merely moved after all, the remount
    * or the last Unmount undoes it through the fd. */
-  g_free (record->state);
-  record->state = g_strdup (REFMOUNT_STATE_STALE);
+  record->state = REFMOUNT_MOUNT_STATE_STALE;
   write_best_effort (table, entry);
   refmount_table_notify (table, entry);
   return TRUE;
@@ -281,8 +280,7 @@ mount_locked (RefmountTable               *table,
     }
   else if (created)
     entry->record->created_dir = TRUE;
-  g_free (entry->record->state);
-  entry->record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  entry->record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
   entry->record->mounted_at = g_get_real_time ();
   return TRUE;
 }
@@ -375,7 +373,7 @@ attach_locked (RefmountTable               *table,
                        request->attachment, entry->mountpoint, existing->uid);
           return FALSE;
         }
-      if (existing != NULL && g_strcmp0 (record->state, REFMOUNT_STATE_STALE) != 0)
+      if (existing != NULL && record->state != REFMOUNT_MOUNT_STATE_STALE)
         {
           /* Re-attaching (a hard reboot does) is a no-op. */
           g_debug ("Attachment %s already on %s", request->attachment, entry->mountpoint);
@@ -385,17 +383,16 @@ attach_locked (RefmountTable               *table,
         return FALSE;
 
       previous = refmount_record_copy (record);
-      if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+      if (record->state == REFMOUNT_MOUNT_STATE_STALE)
         {
           if (!mount_locked (table, config, entry, request, (const char *const *) effective,
                              deadline, &mounted_now, handed_off, error))
             return FALSE;
         }
-      else if (g_strcmp0 (record->state, REFMOUNT_STATE_BUSY) == 0)
+      else if (record->state == REFMOUNT_MOUNT_STATE_BUSY)
         {
           /* Still mounted: reuse it; the pending retry sees the new state. */
-          g_free (record->state);
-          record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+          record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
           entry->busy_attempt = 0;
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "reused", &ctx,
                               "Busy mount %s reused", entry->mountpoint);
@@ -428,8 +425,7 @@ attach_locked (RefmountTable               *table,
       entry->record = g_steal_pointer (&previous);
       if (entry->record != NULL && mounted_now)
         {
-          g_free (entry->record->state);
-          entry->record->state = g_strdup (REFMOUNT_STATE_STALE);
+          entry->record->state = REFMOUNT_MOUNT_STATE_STALE;
         }
       /* Another caller's group commit may have written the change before
        * it was undone: write the undone state too. */
@@ -588,7 +584,7 @@ detach_locked (RefmountTable               *table,
       return TRUE;
     }
 
-  if (g_strcmp0 (record->state, REFMOUNT_STATE_STALE) == 0)
+  if (record->state == REFMOUNT_MOUNT_STATE_STALE)
     {
       g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
 
@@ -706,7 +702,7 @@ refmount_table_list_bus_name (RefmountTable *table,
 
       if (entry->committed == NULL)
         continue;
-      attachments = g_variant_get_child_value (entry->committed, 7);
+      attachments = refmount_record_variant_get_attachments (entry->committed);
       g_variant_iter_init (&aiter, attachments);
       while (g_variant_iter_next (&aiter, "(&sutb&s)", NULL, NULL, NULL, &roe, &name))
         if (roe && g_strcmp0 (name, bus_name) == 0)
@@ -826,7 +822,7 @@ refmount_table_check_vanished (RefmountTable *table)
                                          g_get_monotonic_time (), NULL);
       if (entry == NULL)
         continue;
-      if (entry->record != NULL && g_strcmp0 (entry->record->state, REFMOUNT_STATE_MOUNTED) == 0)
+      if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
         mark_stale_if_vanished (table, entry);
       refmount_table_unlock_entry (table, entry);
     }

@@ -4,29 +4,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "refmount-fd.h"
 #include "refmount-runner.h"
 #include "refmount-state-journal.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
-
-/* dup() that keeps close-on-exec: a plain dup() drops it, and a mount
- * helper forked meanwhile would inherit the directory of another caller's
- * mountpoint. */
-static inline int
-refmount_dup_cloexec (int fd)
-{
-  return fcntl (fd, F_DUPFD_CLOEXEC, 3);
-}
-
-/* g_clear_fd() needs GLib 2.76; we pin 2.74. */
-static inline void
-refmount_clear_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
 
 typedef struct
 {
@@ -78,7 +61,7 @@ struct _RefmountTable
   GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
   /* Every proper ancestor of an entry's mountpoint -> how many entries lie
    * beneath it, so that a new mountpoint above a managed one is found
-   * without walking the table (tenant isolation, SPEC §4). */
+   * without walking the table (doc/tenant-isolation.md). */
   GHashTable *ancestors;
   guint64     commit_seq;
   /* Journal frames (GVariant*) of the commits not yet durable, in commit

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Start-up (SPEC §4, Lifecycle): load the snapshot and its journal,
+ * Start-up (doc/design.md "Lifecycle"): load the snapshot and its journal,
  * reconcile every record with the kernel's mount table in one pass, and
  * write a fresh snapshot before the daemon owns its bus name.
  */
@@ -48,14 +48,6 @@ drop_dead_attachments (RefmountRecord            *record,
     }
 }
 
-static void
-set_state (RefmountRecord *record,
-           const char     *state)
-{
-  g_free (record->state);
-  record->state = g_strdup (state);
-}
-
 gboolean
 refmount_table_start (RefmountTable             *table,
                       RefmountConfig            *config,
@@ -99,13 +91,13 @@ refmount_table_start (RefmountTable             *table,
 
       if (ours && record->attachments->len == 0)
         {
-          set_state (record, REFMOUNT_STATE_BUSY);
+          record->state = REFMOUNT_MOUNT_STATE_BUSY;
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
                               "%s is mounted with no attachments left; unmounting it", record->mountpoint);
         }
       else if (ours)
         {
-          set_state (record, REFMOUNT_STATE_MOUNTED);
+          record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx, "Adopted %s (%u attachments)",
                               record->mountpoint, record->attachments->len);
         }
@@ -125,7 +117,7 @@ refmount_table_start (RefmountTable             *table,
         }
       else
         {
-          set_state (record, REFMOUNT_STATE_STALE);
+          record->state = REFMOUNT_MOUNT_STATE_STALE;
           refmount_log_event (G_LOG_LEVEL_WARNING, "reconciled", &ctx,
                               "%s is recorded but %s; marked stale until the next Mount",
                               record->mountpoint,
@@ -150,7 +142,7 @@ refmount_table_start (RefmountTable             *table,
         refmount_table_insert_entry_locked (table, entry);
       }
       refmount_table_commit (table, entry);
-      if (g_strcmp0 (entry->record->state, REFMOUNT_STATE_BUSY) == 0)
+      if (entry->record->state == REFMOUNT_MOUNT_STATE_BUSY)
         g_ptr_array_add (retries, entry->mountpoint);
     }
 

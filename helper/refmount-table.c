@@ -227,7 +227,7 @@ uid_counts_adjust (RefmountTable *table,
 
   if (record == NULL)
     return;
-  attachments = g_variant_get_child_value (record, 7);
+  attachments = refmount_record_variant_get_attachments (record);
   g_variant_iter_init (&iter, attachments);
   while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, &uid, NULL, NULL, NULL))
     {

@@ -10,12 +10,12 @@
 G_BEGIN_DECLS
 
 /*
- * The mount table (SPEC §4): canonical mountpoint -> entry.  A GHashTable
- * under one GMutex; each entry has its own lock, so operations on one
- * mountpoint are serialized and different mountpoints run in parallel.
- * Only an entry's own lock is held across a mount/umount or a state
- * write.  All calls are synchronous and meant for worker threads; backend
- * calls run on a separate pool so that a hung mount(2) turns into
+ * The mount table (doc/design.md "Mount states"): canonical mountpoint ->
+ * entry.  A GHashTable under one GMutex; each entry has its own lock, so
+ * operations on one mountpoint are serialized and different mountpoints run
+ * in parallel. Only an entry's own lock is held across a mount/umount or a
+ * state write.  All calls are synchronous and meant for worker threads;
+ * backend calls run on a separate pool so that a hung mount(2) turns into
  * REFMOUNT_ERROR_TIMEOUT for the caller after MountTimeoutSec.
  */
 typedef struct _RefmountTable RefmountTable;

@@ -12,13 +12,13 @@
 #include "refmount-validate.h"
 
 /*
- * Options refused whatever AllowedOptions says (SPEC §5): they would undo
- * ForcedOptions, make libmount or a helper run another program, or make a
- * privileged process open a file the caller names.  An admin who lists one
- * of these in AllowedOptions by mistake must not open the hole; settings
- * like these belong in ForcedOptions.  Matching ignores ASCII case (ssh
- * option names are case-insensitive) and treats '-' and '_' alike, so
- * "log_file", "Log-File" and "ssh-command" are caught as well.
+ * Options refused whatever AllowedOptions says (doc/design.md "Validation and
+ * confinement"): they would undo ForcedOptions, make libmount or a helper run
+ * another program, or make a privileged process open a file the caller names.
+ * An admin who lists one of these in AllowedOptions by mistake must not open
+ * the hole; settings like these belong in ForcedOptions.  Matching ignores
+ * ASCII case (ssh option names are case-insensitive) and treats '-' and '_'
+ * alike, so "log_file", "Log-File" and "ssh-command" are caught as well.
  */
 static const char *const denied_options[] = {
   /* would undo the default ForcedOptions nosuid,nodev */
@@ -73,7 +73,7 @@ invalid (GError    **error,
          const char *value,
          const char *reason)
 {
-  g_autofree char *escaped = refmount_validate_escape_value (value);
+  g_autofree char *escaped = refmount_syntax_escape (value);
 
   g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
                "Invalid %s '%s': %s", argument, escaped, reason);
@@ -85,129 +85,14 @@ refmount_validate_fstype (const RefmountConfig *config,
                           const char           *fstype,
                           GError              **error)
 {
-  const char *problem;
+  const char *problem = refmount_syntax_fstype_problem (fstype);
 
-  if (fstype == NULL || fstype[0] == '\0')
-    return invalid (error, "fstype", "", "must not be empty");
-  problem = refmount_validate_text_problem (fstype, FALSE);
   if (problem != NULL)
-    return invalid (error, "fstype", fstype, problem);
-  if (strpbrk (fstype, ",/") != NULL)
-    return invalid (error, "fstype", fstype, "must not contain ',' or '/'");
+    return invalid (error, "fstype", fstype != NULL ? fstype : "", problem);
   if (!refmount_config_fs_allowed (config, fstype))
-    return invalid (error, "fstype", fstype,
-                    "filesystem type not in " REFMOUNT_CONFIG_KEY_ALLOWED_FS);
+    return invalid (error, "fstype", fstype, "filesystem type not in " REFMOUNT_CONFIG_KEY_ALLOWED_FS);
 
   return TRUE;
-}
-
-/* Host name, or IPv6 address in brackets, at the start of @s.  Returns the
- * first character after it, or NULL with *out_problem set. */
-static const char *
-parse_host (const char  *s,
-            const char **out_problem)
-{
-  const char *p = s;
-
-  if (*p == '[')
-    {
-      gboolean has_colon = FALSE;
-
-      for (p++; g_ascii_isxdigit (*p) || *p == ':' || *p == '.'; p++)
-        has_colon |= (*p == ':');
-      if (*p != ']' || !has_colon)
-        {
-          *out_problem = "an address in brackets must be an IPv6 address (hex digits, ':' and '.')";
-          return NULL;
-        }
-      return p + 1;
-    }
-
-  if (*p == '-')
-    {
-      *out_problem = "the host must not start with '-'";
-      return NULL;
-    }
-  while (g_ascii_isalnum (*p) || *p == '.' || *p == '-' || *p == '_')
-    p++;
-  if (p == s)
-    {
-      *out_problem = "the host must be a name of letters, digits, '.', '-' and '_' or an IPv6 address in brackets";
-      return NULL;
-    }
-
-  return p;
-}
-
-/* nfs, nfs4: host:/path or [v6]:/path */
-static const char *
-nfs_problem (const char *source)
-{
-  const char *problem = NULL;
-  const char *end = parse_host (source, &problem);
-
-  if (end == NULL)
-    return problem;
-  if (end[0] != ':' || end[1] != '/')
-    return "must have the form host:/path or [address]:/path";
-  return NULL;
-}
-
-/* cifs, smb3: //host/share[/path] */
-static const char *
-cifs_problem (const char *source)
-{
-  const char *problem = NULL;
-  const char *end;
-
-  if (!g_str_has_prefix (source, "//"))
-    return "must have the form //host/share[/path]";
-  end = parse_host (source + 2, &problem);
-  if (end == NULL)
-    return problem;
-  if (end[0] != '/' || end[1] == '\0' || end[1] == '/')
-    return "must have the form //host/share[/path]";
-  return NULL;
-}
-
-/* glusterfs, fuse.glusterfs: host:/volume */
-static const char *
-glusterfs_problem (const char *source)
-{
-  const char *problem = NULL;
-  const char *end = parse_host (source, &problem);
-
-  if (end == NULL)
-    return problem;
-  if (end[0] != ':' || end[1] != '/' || end[2] == '\0')
-    return "must have the form host:/volume";
-  return NULL;
-}
-
-/* fuse.sshfs: [user@]host:[path].  ssh would parse a leading '-' in the
- * host as an option; the generic rules already refuse one on the user. */
-static const char *
-sshfs_problem (const char *source)
-{
-  const char *problem = NULL;
-  const char *at = strchr (source, '@');
-  const char *colon = strchr (source, ':');
-  const char *host = source;
-  const char *end;
-
-  if (at != NULL && (colon == NULL || at < colon))
-    {
-      if (at == source)
-        return "the user before '@' must not be empty";
-      host = at + 1;
-    }
-
-  end = parse_host (host, &problem);
-  if (end == NULL)
-    return problem;
-  if (end[0] != ':')
-    return "must have the form [user@]host:[path]";
-  return NULL;
 }
 
 gboolean
@@ -215,33 +100,11 @@ refmount_validate_source (const char *fstype,
                           const char *source,
                           GError    **error)
 {
-  const char *problem;
+  const char *problem = refmount_syntax_source_problem (source);
 
-  if (source == NULL || source[0] == '\0')
-    return invalid (error, "source", "", "must not be empty");
-  if (strlen (source) > REFMOUNT_SOURCE_MAX_LEN)
-    return invalid (error, "source", source,
-                    "must be at most " G_STRINGIFY (REFMOUNT_SOURCE_MAX_LEN) " bytes");
-  problem = refmount_validate_text_problem (source, FALSE);
   if (problem != NULL)
-    return invalid (error, "source", source, problem);
-  if (source[0] == '-')
-    return invalid (error, "source", source, "must not start with '-'");
-  /* Not needed for libmount itself, which passes the source separately, but
-   * mount helpers fold it into comma-separated strings (mount.cifs:
-   * "unc=\\host\share,..."), where a ',' would add options. */
-  if (strchr (source, ',') != NULL)
-    return invalid (error, "source", source, "must not contain ','");
-
-  if (g_strcmp0 (fstype, "nfs") == 0 || g_strcmp0 (fstype, "nfs4") == 0)
-    problem = nfs_problem (source);
-  else if (g_strcmp0 (fstype, "cifs") == 0 || g_strcmp0 (fstype, "smb3") == 0)
-    problem = cifs_problem (source);
-  else if (g_strcmp0 (fstype, "glusterfs") == 0 || g_strcmp0 (fstype, "fuse.glusterfs") == 0)
-    problem = glusterfs_problem (source);
-  else if (g_strcmp0 (fstype, "fuse.sshfs") == 0)
-    problem = sshfs_problem (source);
-
+    return invalid (error, "source", source != NULL ? source : "", problem);
+  problem = refmount_syntax_source_shape_problem (fstype, source);
   if (problem != NULL)
     {
       g_autofree char *reason = g_strdup_printf ("%s (for %s)", problem, fstype);
@@ -258,7 +121,7 @@ refmount_validate_mountpoint (const RefmountConfig *config,
                               char                **out_relative,
                               GError              **error)
 {
-  const char      *problem = refmount_validate_path_problem (mountpoint);
+  const char      *problem = refmount_syntax_path_problem (mountpoint);
   g_autofree char *roots = NULL;
   g_autofree char *reason = NULL;
   gsize            i;
@@ -347,7 +210,7 @@ refmount_validate_options (const RefmountConfig *config,
   for (i = 0; i < n; i++)
     {
       const char      *option = options[i];
-      const char      *problem = refmount_validate_option_problem (option);
+      const char      *problem = refmount_syntax_option_problem (option);
       g_autofree char *name = NULL;
       g_autofree char *escaped = NULL;
 
@@ -355,7 +218,7 @@ refmount_validate_options (const RefmountConfig *config,
         return invalid (error, "options element", option, problem);
 
       name = g_strndup (option, strcspn (option, "="));
-      escaped = refmount_validate_escape_value (option);
+      escaped = refmount_syntax_escape (option);
       if (option_always_denied (name))
         {
           g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
@@ -365,7 +228,7 @@ refmount_validate_options (const RefmountConfig *config,
       if (fs == NULL || fs->allowed_options == NULL ||
           !g_strv_contains ((const char *const *) fs->allowed_options, name))
         {
-          g_autofree char *escaped_fstype = refmount_validate_escape_value (fstype);
+          g_autofree char *escaped_fstype = refmount_syntax_escape (fstype);
 
           g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
                        "Invalid options: option '%s' is not allowed for %s",
@@ -381,22 +244,10 @@ gboolean
 refmount_validate_attachment (const char *attachment,
                               GError    **error)
 {
-  const char *p;
-  gsize       len = attachment != NULL ? strlen (attachment) : 0;
+  const char *problem = refmount_syntax_attachment_problem (attachment);
 
-  if (len == 0)
-    return invalid (error, "attachment", "", "must not be empty");
-  if (len > REFMOUNT_ATTACHMENT_MAX_LEN)
-    return invalid (error, "attachment", attachment,
-                    "must be at most " G_STRINGIFY (REFMOUNT_ATTACHMENT_MAX_LEN) " characters");
-  if (attachment[0] == '-')
-    return invalid (error, "attachment", attachment, "must not start with '-'");
-
-  for (p = attachment; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && strchr ("._:@+=-", *p) == NULL)
-      return invalid (error, "attachment", attachment,
-                      "must consist of the characters [A-Za-z0-9._:@+=-]");
-
+  if (problem != NULL)
+    return invalid (error, "attachment", attachment != NULL ? attachment : "", problem);
   return TRUE;
 }
 
@@ -587,7 +438,7 @@ refmount_options_check_confined (const char *const *effective,
   if (mnt_optstr_get_flags (optstr, &flags, mnt_get_builtin_optmap (MNT_LINUX_MAP)) != 0 ||
       (flags & MS_NOSUID) == 0 || (flags & MS_NODEV) == 0)
     {
-      g_autofree char *escaped = refmount_validate_escape_value (optstr);
+      g_autofree char *escaped = refmount_syntax_escape (optstr);
 
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
                    "Invalid options '%s': the effective options must set nosuid and nodev", escaped);

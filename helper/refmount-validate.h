@@ -3,14 +3,16 @@
 
 #include <glib.h>
 #include "refmount-config.h"
+#include "refmount-syntax.h"
 
 G_BEGIN_DECLS
 
 /*
- * Pure validation of caller input (SPEC §5).  Every function fails with
- * REFMOUNT_ERROR_INVALID_ARGUMENT and a message naming the argument and
- * the offending value (escaped with g_strescape so control characters and
- * invalid UTF-8 are printable), and touches nothing.
+ * Pure validation of caller input (doc/design.md "Validation and
+ * confinement").  Every function fails with REFMOUNT_ERROR_INVALID_ARGUMENT
+ * and a message naming the argument and the offending value (escaped with
+ * g_strescape so control characters and invalid UTF-8 are printable), and
+ * touches nothing.
  */
 
 gboolean refmount_validate_fstype (const RefmountConfig *config,
@@ -72,29 +74,5 @@ gboolean refmount_options_check_confined (const char *const *effective,
  * options in another order compare equal, "ro,rw" equals "rw". */
 gboolean refmount_options_equal (const char *const *a,
                                  const char *const *b);
-
-/*
- * Shared with refmount-config.c so that the daemon's own settings obey the
- * same rules as caller input.
- */
-
-/* @value escaped with g_strescape and cut after 128 bytes ("…" appended),
- * for error and log messages. */
-char *refmount_validate_escape_value (const char *value);
-/* NULL when @s is valid UTF-8 without control characters (C1 included)
- * and, unless @allow_space, without whitespace; else a static
- * description of the problem. */
-const char *refmount_validate_text_problem (const char *s,
-                                            gboolean    allow_space);
-/* NULL when @path is absolute, normalised (no '.', '..', '//' or trailing
- * '/'; "/" itself counts as normalised), at most PATH_MAX bytes with
- * components of at most NAME_MAX, valid UTF-8 without control characters;
- * else a static description of the first problem found. */
-const char *refmount_validate_path_problem (const char *path);
-/* NULL when @option is syntactically one mount option ("name" or
- * "name=value": non-empty name, at most REFMOUNT_OPTION_MAX_LEN bytes, valid
- * UTF-8, no ',', '"', whitespace or control characters); else a static
- * description of the problem.  Says nothing about whether it is allowed. */
-const char *refmount_validate_option_problem (const char *option);
 
 G_END_DECLS

@@ -89,7 +89,7 @@ record_variant (const char *mountpoint,
   r->mountpoint = g_strdup (mountpoint);
   r->source = g_strdup_printf ("host:/export/%u", version);
   r->fstype = g_strdup ("nfs4");
-  r->state = g_strdup (version % 3 == 2 ? REFMOUNT_STATE_STALE : REFMOUNT_STATE_MOUNTED);
+  r->state = version % 3 == 2 ? REFMOUNT_MOUNT_STATE_STALE : REFMOUNT_MOUNT_STATE_MOUNTED;
   r->created_dir = version % 2 == 0;
   r->mounted_at = 1700000000000000 + version;
   for (guint i = 0; i < version % 4 + 1; i++)

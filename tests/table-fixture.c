@@ -142,7 +142,7 @@ record_state (Fixture    *fx,
 {
   g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, mountpoint);
 
-  return record != NULL ? g_strdup (record->state) : NULL;
+  return record != NULL ? g_strdup (refmount_mount_state_to_string (record->state)) : NULL;
 }
 
 void

@@ -175,41 +175,137 @@ test_defaults (void)
   g_assert_cmpuint (config->mount_timeout_sec, ==, 90);
 }
 
-/* The shipped file documents the built-in defaults; they must agree. */
+/* Every field of two configurations, both ways. */
+static void
+assert_config_equal (const RefmountConfig *a,
+                     const RefmountConfig *b)
+{
+  GHashTableIter iter;
+  gpointer       key, value;
+
+  assert_strv_equal (a->mount_roots, (const char *const *) b->mount_roots);
+  assert_strv_equal (a->allowed_filesystems, (const char *const *) b->allowed_filesystems);
+  assert_strv_equal (a->forced_options, (const char *const *) b->forced_options);
+  g_assert_cmpuint (a->mount_timeout_sec, ==, b->mount_timeout_sec);
+  g_assert_cmpuint (a->max_mounts, ==, b->max_mounts);
+  g_assert_cmpuint (a->max_attachments_per_user, ==, b->max_attachments_per_user);
+  g_assert_cmpuint (g_hash_table_size (a->filesystems), ==, g_hash_table_size (b->filesystems));
+  g_hash_table_iter_init (&iter, a->filesystems);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const RefmountFsConfig *x = value;
+      const RefmountFsConfig *y = refmount_config_get_fs (b, key);
+
+      g_test_message ("[Filesystem %s]", (const char *) key);
+      g_assert_nonnull (y);
+      g_assert_cmpstr (x->fstype, ==, y->fstype);
+      assert_strv_equal (x->allowed_options, (const char *const *) y->allowed_options);
+      assert_strv_equal (x->forced_options, (const char *const *) y->forced_options);
+      g_assert_cmpint (x->use_helper, ==, y->use_helper);
+    }
+}
+
+static GStrv
+keyfile_list (GKeyFile   *keyfile,
+              const char *group,
+              const char *key)
+{
+  g_autoptr (GError) error = NULL;
+  GStrv              list;
+
+  if (!g_key_file_has_key (keyfile, group, key, NULL))
+    return g_new0 (char *, 1);
+  list = g_key_file_get_string_list (keyfile, group, key, NULL, &error);
+  g_assert_no_error (error);
+  return list;
+}
+
+static guint
+keyfile_uint (GKeyFile   *keyfile,
+              const char *key)
+{
+  g_autoptr (GError) error = NULL;
+  gint               value = g_key_file_get_integer (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, key, &error);
+
+  /* Every [Daemon] key is set there: nothing else could supply it. */
+  g_assert_no_error (error);
+  g_assert_cmpint (value, >, 0);
+  return (guint) value;
+}
+
+/* The built-in defaults are the shipped file: compiled in from the file
+ * in the tree, and what GKeyFile itself (not refmount's loader) reads
+ * from that file, key by key, group by group. */
 static void
 test_shipped_file (void)
 {
   g_autoptr (GError)         error = NULL;
   g_autofree char           *path = g_test_build_filename (G_TEST_DIST, "..", "data", "refmount.conf", NULL);
-  g_autoptr (RefmountConfig) config = NULL;
   g_autoptr (RefmountConfig) defaults = refmount_config_new_default ();
-  GHashTableIter             iter;
-  gpointer                   key, value;
+  g_autoptr (GBytes)         builtin = refmount_config_get_builtin_data ();
+  g_autoptr (GKeyFile)       keyfile = g_key_file_new ();
+  g_autofree char           *contents = NULL;
+  gsize                      length = 0;
+  g_auto (GStrv) groups = NULL;
+  guint n_fs = 0;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+  if (!g_file_get_contents (path, &contents, &length, NULL))
     {
       g_test_skip ("data/refmount.conf not found (G_TEST_SRCDIR unset?)");
       return;
     }
+  g_assert_cmpmem (g_bytes_get_data (builtin, NULL), g_bytes_get_size (builtin), contents, length);
 
-  config = refmount_config_load (path, FALSE, &error);
+  g_assert_true (g_key_file_load_from_data (keyfile, contents, length, G_KEY_FILE_NONE, &error));
   g_assert_no_error (error);
-  assert_default_values (config);
+  g_assert_true (g_key_file_has_key (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, REFMOUNT_CONFIG_KEY_MOUNT_ROOTS, NULL));
+  {
+    g_auto (GStrv) roots = keyfile_list (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, REFMOUNT_CONFIG_KEY_MOUNT_ROOTS);
+    g_auto (GStrv) fs = keyfile_list (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, REFMOUNT_CONFIG_KEY_ALLOWED_FS);
+    g_auto (GStrv) forced = keyfile_list (keyfile, REFMOUNT_CONFIG_GROUP_DAEMON, REFMOUNT_CONFIG_KEY_FORCED_OPTS);
 
-  g_assert_cmpuint (g_hash_table_size (config->filesystems), ==,
-                    g_hash_table_size (defaults->filesystems));
-  g_hash_table_iter_init (&iter, defaults->filesystems);
-  while (g_hash_table_iter_next (&iter, &key, &value))
+    assert_strv_equal (defaults->mount_roots, (const char *const *) roots);
+    assert_strv_equal (defaults->allowed_filesystems, (const char *const *) fs);
+    assert_strv_equal (defaults->forced_options, (const char *const *) forced);
+  }
+  g_assert_cmpuint (defaults->mount_timeout_sec, ==, keyfile_uint (keyfile, REFMOUNT_CONFIG_KEY_TIMEOUT));
+  g_assert_cmpuint (defaults->max_mounts, ==, keyfile_uint (keyfile, REFMOUNT_CONFIG_KEY_MAX_MOUNTS));
+  g_assert_cmpuint (defaults->max_attachments_per_user, ==, keyfile_uint (keyfile, REFMOUNT_CONFIG_KEY_MAX_ATTACH));
+
+  groups = g_key_file_get_groups (keyfile, NULL);
+  for (gsize i = 0; groups[i] != NULL; i++)
     {
-      const RefmountFsConfig *d = value;
-      const RefmountFsConfig *fs = refmount_config_get_fs (config, key);
+      const char             *fstype = groups[i] + strlen (REFMOUNT_CONFIG_GROUP_FS_PREFIX);
+      const RefmountFsConfig *fs;
+      g_auto (GStrv) allowed = NULL;
+      g_auto (GStrv) forced = NULL;
 
-      g_test_message ("[Filesystem %s]", (const char *) key);
+      if (!g_str_has_prefix (groups[i], REFMOUNT_CONFIG_GROUP_FS_PREFIX))
+        {
+          g_assert_cmpstr (groups[i], ==, REFMOUNT_CONFIG_GROUP_DAEMON);
+          continue;
+        }
+      g_test_message ("[%s]", groups[i]);
+      n_fs++;
+      fs = refmount_config_get_fs (defaults, fstype);
       g_assert_nonnull (fs);
-      assert_strv_equal (fs->allowed_options, (const char *const *) d->allowed_options);
-      assert_strv_equal (fs->forced_options, (const char *const *) d->forced_options);
-      g_assert_cmpint (fs->use_helper, ==, d->use_helper);
+      allowed = keyfile_list (keyfile, groups[i], REFMOUNT_CONFIG_KEY_ALLOWED_OPTS);
+      forced = keyfile_list (keyfile, groups[i], REFMOUNT_CONFIG_KEY_FORCED_OPTS);
+      assert_strv_equal (fs->allowed_options, (const char *const *) allowed);
+      assert_strv_equal (fs->forced_options, (const char *const *) forced);
+      g_assert_cmpint (fs->use_helper, ==, g_key_file_get_boolean (keyfile, groups[i], REFMOUNT_CONFIG_KEY_USE_HELPER, NULL));
     }
+  /* No type the file does not name. */
+  g_assert_cmpuint (g_hash_table_size (defaults->filesystems), ==, n_fs);
+
+  /* And refmount's loader, given the file as /etc/refmount/refmount.conf,
+   * changes nothing. */
+  {
+    g_autoptr (RefmountConfig) loaded = refmount_config_load (path, FALSE, &error);
+
+    g_assert_no_error (error);
+    assert_config_equal (loaded, defaults);
+  }
 }
 
 /* ---- loading ---------------------------------------------------------- */
@@ -306,9 +402,12 @@ test_load_missing (Fixture      *fixture,
   g_autoptr (RefmountConfig) config = refmount_config_load (path, TRUE, &error);
   RefmountConfig            *missing;
 
+  g_autoptr (RefmountConfig) defaults = refmount_config_new_default ();
+
   g_assert_no_error (error);
   g_assert_nonnull (config);
   assert_default_values (config);
+  assert_config_equal (config, defaults);
 
   missing = refmount_config_load (path, FALSE, &error);
   g_assert_null (missing);

@@ -102,7 +102,7 @@ assert_state (Fixture    *fx,
   g_autoptr (RefmountRecord) record = refmount_table_get_record (fx->table, m);
 
   g_assert_nonnull (record);
-  g_assert_cmpstr (record->state, ==, state);
+  g_assert_cmpstr (refmount_mount_state_to_string (record->state), ==, state);
   g_assert_cmpuint (record->attachments->len, ==, attachments);
 }
 

@@ -32,7 +32,8 @@ static const char *const profiles[] = {
 };
 
 /* Options that name a file, run a command or undo a forced setting: never
- * from a caller, whatever the profile (SPEC §5). */
+ * from a caller, whatever the profile (doc/design.md "Validation and
+ * confinement"). */
 static const char *const never_allowed[] = {
   "suid",
   "dev",

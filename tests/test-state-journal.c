@@ -24,6 +24,78 @@ test_crc32 (void)
   g_assert_cmphex (refmount_crc32 ((const guint8 *) "a", 1), ==, 0xE8B7BE43);
 }
 
+/* A journal written by refmount's own CRC-32 code, before zlib's took
+ * its place: header (epoch 1), a frame giving /srv/a a record, a frame
+ * removing /srv/b. */
+static const guint8 old_journal[] = "\x72\x65\x66\x6d\x6f\x75\x6e\x74\x2d\x6a\x72\x6e\x6c\x2d\x31\x0a"
+                                    "\x01\x00\x00\x00\x00\x00\x00\x00\x60\x00\x00\x00\xea\xd3\x23\x79"
+                                    "\x2f\x73\x72\x76\x2f\x61\x00\x00\x2f\x73\x72\x76\x2f\x61\x00\x68"
+                                    "\x6f\x73\x74\x3a\x2f\x65\x78\x70\x6f\x72\x74\x00\x6e\x66\x73\x34"
+                                    "\x00\x6d\x6f\x75\x6e\x74\x65\x64\x00\x01\x00\x00\x00\x00\x00\x00"
+                                    "\x01\x40\x1e\x18\x24\x0a\x06\x00\x76\x6f\x6c\x2d\x31\x00\x00\x00"
+                                    "\xe8\x03\x00\x00\x00\x00\x00\x00\x02\x40\x1e\x18\x24\x0a\x06\x00"
+                                    "\x01\x3a\x31\x2e\x34\x32\x00\x06\x20\x21\x19\x19\x14\x07\x00\x07"
+                                    "\x09\x00\x00\x00\x8f\xf2\xc8\x73\x2f\x73\x72\x76\x2f\x62\x00\x00"
+                                    "\x07";
+
+static GVariant *
+old_journal_record (void)
+{
+  g_autoptr (RefmountRecord) r = refmount_record_new ();
+
+  r->mountpoint = g_strdup ("/srv/a");
+  r->source = g_strdup ("host:/export");
+  r->fstype = g_strdup ("nfs4");
+  r->state = REFMOUNT_MOUNT_STATE_MOUNTED;
+  r->created_dir = TRUE;
+  r->mounted_at = 1700000000000001;
+  g_ptr_array_add (r->attachments, refmount_attachment_new ("vol-1", 1000, 1700000000000002, TRUE, ":1.42"));
+  return g_variant_ref_sink (refmount_record_to_variant (r));
+}
+
+/* The on-disk format outlives the checksum code: frames written before
+ * still verify, and the same changes are written byte for byte as then. */
+static void
+test_old_frames (Fixture      *f,
+                 gconstpointer data)
+{
+  g_autoptr (GBytes)     old = g_bytes_new_static (old_journal, sizeof old_journal - 1);
+  g_autoptr (GVariant)   record = old_journal_record ();
+  g_autoptr (GPtrArray)  changes = NULL;
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GVariant)   reread = NULL;
+  g_autoptr (GBytes)     written = NULL;
+  GVariant              *frames[2];
+  RefmountJournalChange *c;
+  guint64                epoch = 0;
+  gsize                  valid = 0;
+
+  g_assert_true (refmount_journal_parse (old, &epoch, &changes, &valid, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (epoch, ==, 1);
+  g_assert_cmpuint (valid, ==, sizeof old_journal - 1);
+  g_assert_cmpuint (changes->len, ==, 2);
+  c = g_ptr_array_index (changes, 0);
+  g_assert_cmpstr (c->mountpoint, ==, "/srv/a");
+  g_assert_nonnull (c->record);
+  reread = g_variant_ref_sink (refmount_record_to_variant (c->record));
+  g_assert_true (g_variant_equal (reread, record));
+  c = g_ptr_array_index (changes, 1);
+  g_assert_cmpstr (c->mountpoint, ==, "/srv/b");
+  g_assert_null (c->record);
+
+  /* A fresh directory: the first compaction's epoch is 1, as above. */
+  compact (f, 1);
+  frames[0] = refmount_journal_frame_new ("/srv/a", record);
+  frames[1] = refmount_journal_frame_new ("/srv/b", NULL);
+  g_assert_true (refmount_journal_append (f->journal, frames, G_N_ELEMENTS (frames), &error));
+  g_assert_no_error (error);
+  g_variant_unref (frames[0]);
+  g_variant_unref (frames[1]);
+  written = file_bytes (f->journal_path);
+  g_assert_true (g_bytes_equal (written, old));
+}
+
 static void
 test_round_trip (Fixture      *f,
                  gconstpointer data)
@@ -451,6 +523,7 @@ main (int    argc,
 
   g_test_add_func ("/journal/crc32", test_crc32);
 #define ADD(name, fn) g_test_add ("/journal/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
+  ADD ("old-frames", test_old_frames);
   ADD ("round-trip", test_round_trip);
   ADD ("replay-order", test_replay_order);
   ADD ("removal", test_removal);

@@ -81,7 +81,7 @@ make_record (const char *mountpoint,
   r->fstype = g_strdup ("nfs4");
   g_strfreev (r->options);
   r->options = g_strdupv ((char **) options);
-  r->state = g_strdup (REFMOUNT_STATE_BUSY);
+  r->state = REFMOUNT_MOUNT_STATE_BUSY;
   r->created_dir = TRUE;
   r->mounted_at = 1700000000123456;
   for (guint i = 0; i < n_attachments; i++)
@@ -102,7 +102,7 @@ assert_records_equal (const RefmountRecord *a,
   g_assert_cmpstr (a->source, ==, b->source);
   g_assert_cmpstr (a->fstype, ==, b->fstype);
   g_assert_true (g_strv_equal ((const char *const *) a->options, (const char *const *) b->options));
-  g_assert_cmpstr (a->state, ==, b->state);
+  g_assert_cmpint (a->state, ==, b->state);
   g_assert_cmpint (a->created_dir, ==, b->created_dir);
   g_assert_cmpuint (a->mounted_at, ==, b->mounted_at);
   g_assert_cmpuint (a->attachments->len, ==, b->attachments->len);
@@ -164,6 +164,79 @@ test_record_variant_round_trip (void)
   copy = refmount_record_copy (r);
   assert_records_equal (r, copy);
   g_assert_true (copy->attachments != r->attachments);
+}
+
+/* The strings are the on-disk format and the D-Bus State property (SPEC):
+ * exactly these, both ways, and nothing else is a state. */
+static void
+test_mount_state_strings (void)
+{
+  static const struct
+  {
+    RefmountMountState state;
+    const char        *string;
+  } states[] = {
+    { REFMOUNT_MOUNT_STATE_MOUNTED, "mounted" },
+    { REFMOUNT_MOUNT_STATE_BUSY, "busy" },
+    { REFMOUNT_MOUNT_STATE_STALE, "stale" },
+  };
+  static const char *const not_states[] = { "", "Mounted", "mounted ", "mounting", "unmounted", "stale\n" };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (states); i++)
+    {
+      RefmountMountState         parsed = (RefmountMountState) 99;
+      g_autoptr (RefmountRecord) r = make_record ("/m", 1);
+      g_autoptr (GVariant)       v = NULL;
+      g_autoptr (GVariant)       field = NULL;
+
+      g_assert_cmpstr (refmount_mount_state_to_string (states[i].state), ==, states[i].string);
+      g_assert_true (refmount_mount_state_from_string (states[i].string, &parsed));
+      g_assert_cmpint (parsed, ==, states[i].state);
+
+      /* As stored: the string in the record's State field. */
+      r->state = states[i].state;
+      v = g_variant_ref_sink (refmount_record_to_variant (r));
+      field = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_STATE);
+      g_assert_cmpstr (g_variant_get_string (field, NULL), ==, states[i].string);
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (not_states); i++)
+    {
+      RefmountMountState parsed = REFMOUNT_MOUNT_STATE_BUSY;
+
+      g_assert_false (refmount_mount_state_from_string (not_states[i], &parsed));
+      g_assert_cmpint (parsed, ==, REFMOUNT_MOUNT_STATE_BUSY);
+    }
+  g_assert_false (refmount_mount_state_from_string (NULL, NULL));
+}
+
+/* The field accessors read what refmount_record_to_variant() wrote. */
+static void
+test_record_variant_fields (void)
+{
+  g_autoptr (RefmountRecord) r = make_record ("/srv/m", 3);
+  g_autoptr (GVariant)       v = g_variant_ref_sink (refmount_record_to_variant (r));
+  g_autoptr (GVariant)       attachments = refmount_record_variant_get_attachments (v);
+  g_autoptr (GVariant)       source = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_SOURCE);
+  g_autoptr (GVariant)       fstype = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_FSTYPE);
+  g_autoptr (GVariant)       options = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_OPTIONS);
+  g_autoptr (GVariant)       created = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_CREATED_DIR);
+  g_autoptr (GVariant)       mounted_at = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_MOUNTED_AT);
+  g_autofree const char    **strv = NULL;
+  const char                *id;
+  guint32                    uid;
+
+  g_assert_cmpstr (refmount_record_variant_get_mountpoint (v), ==, "/srv/m");
+  g_assert_cmpstr (g_variant_get_string (source, NULL), ==, r->source);
+  g_assert_cmpstr (g_variant_get_string (fstype, NULL), ==, r->fstype);
+  strv = g_variant_get_strv (options, NULL);
+  g_assert_true (g_strv_equal (strv, (const char *const *) r->options));
+  g_assert_true (g_variant_get_boolean (created));
+  g_assert_cmpuint (g_variant_get_uint64 (mounted_at), ==, r->mounted_at);
+  g_assert_true (g_variant_is_of_type (attachments, G_VARIANT_TYPE ("a" REFMOUNT_ATTACHMENT_VARIANT_TYPE)));
+  g_assert_cmpuint (g_variant_n_children (attachments), ==, 3);
+  g_variant_get_child (attachments, 2, "(&sutbs)", &id, &uid, NULL, NULL, NULL);
+  g_assert_cmpstr (id, ==, "vol-2");
+  g_assert_cmpuint (uid, ==, 1002);
 }
 
 static void
@@ -404,6 +477,8 @@ main (int    argc,
 
   g_test_add_func ("/state/record/round-trip", test_record_variant_round_trip);
   g_test_add_func ("/state/record/rejects", test_record_from_variant_rejects);
+  g_test_add_func ("/state/record/fields", test_record_variant_fields);
+  g_test_add_func ("/state/mount-state/strings", test_mount_state_strings);
 #define ADD(name, fn) g_test_add ("/state/file/" name, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)
   ADD ("missing-is-empty", test_missing_is_empty);
   ADD ("round-trip", test_write_load_round_trip);

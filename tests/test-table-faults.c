@@ -127,12 +127,12 @@ test_late_remount (Fixture      *fx,
   g_assert_cmpuint (refmount_table_get_abandoned (fx->table), ==, 0);
   record = refmount_table_get_record (fx->table, m);
   g_assert_nonnull (record);
-  g_assert_cmpstr (record->state, ==, REFMOUNT_STATE_MOUNTED);
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
   g_assert_cmpuint (record->attachments->len, ==, 1);
   g_assert_true (fake_backend_is_mounted (fx->fake, m));
   on_disk = disk_record (fx, m);
   g_assert_nonnull (on_disk);
-  g_assert_cmpstr (on_disk->state, ==, REFMOUNT_STATE_MOUNTED);
+  g_assert_cmpint (on_disk->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
 
   /* It is mounted: the last detach unmounts it. */
   g_assert_true (detach (fx, m, "vol1", NULL, &error));

@@ -128,7 +128,7 @@ test_restart (Fixture      *fx,
   ra = refmount_table_get_record (fx->table, a);
   g_assert_nonnull (ra);
   g_assert_cmpuint (ra->attachments->len, ==, 2);
-  g_assert_cmpstr (ra->state, ==, REFMOUNT_STATE_MOUNTED);
+  g_assert_cmpint (ra->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
   state_b = record_state (fx, b);
   g_assert_cmpstr (state_b, ==, REFMOUNT_STATE_STALE);
   /* c: mounted, no attachments left → unmounted by the retry. */
@@ -301,7 +301,7 @@ commit_record (Fixture    *fx,
   record->mountpoint = g_strdup (mountpoint);
   record->source = g_strdup ("src");
   record->fstype = g_strdup ("tmpfs");
-  record->state = g_strdup (REFMOUNT_STATE_MOUNTED);
+  record->state = REFMOUNT_MOUNT_STATE_MOUNTED;
   g_ptr_array_add (record->attachments, refmount_attachment_new ("v1", 1000, 1, FALSE, NULL));
   entry->record = record;
   refmount_table_commit (fx->table, entry);

@@ -477,13 +477,13 @@ test_vanished_remounted (Fixture      *fx,
   refmount_table_check_vanished (fx->table);
   record = refmount_table_get_record (fx->table, m);
   g_assert_nonnull (record);
-  g_assert_cmpstr (record->state, ==, "stale");
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_STALE);
   g_assert_true (attach (fx, m, "vol1", &error));
   g_assert_no_error (error);
   g_assert_true (fake_backend_is_mounted (fx->fake, m));
   g_clear_pointer (&record, refmount_record_free);
   record = refmount_table_get_record (fx->table, m);
-  g_assert_cmpstr (record->state, ==, "mounted");
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
 }
 
 /* What clients see (the published record) follows each change, and an

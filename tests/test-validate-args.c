@@ -338,9 +338,9 @@ static void
 test_escape_value (void)
 {
   g_autofree char *long_value = repeat ('x', 1000);
-  g_autofree char *cut = refmount_validate_escape_value (long_value);
-  g_autofree char *ctrl = refmount_validate_escape_value ("a\nb\x01\xff");
-  g_autofree char *plain = refmount_validate_escape_value ("/run/x");
+  g_autofree char *cut = refmount_syntax_escape (long_value);
+  g_autofree char *ctrl = refmount_syntax_escape ("a\nb\x01\xff");
+  g_autofree char *plain = refmount_syntax_escape ("/run/x");
 
   g_assert_true (g_str_has_suffix (cut, "…"));
   g_assert_cmpuint (strlen (cut), ==, 128 + strlen ("…"));

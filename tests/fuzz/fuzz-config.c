@@ -27,11 +27,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_assert (config->mount_roots != NULL && config->mount_roots[0] != NULL);
   for (guint i = 0; config->mount_roots[i] != NULL; i++)
     {
-      g_assert (refmount_validate_path_problem (config->mount_roots[i]) == NULL);
+      g_assert (refmount_syntax_path_problem (config->mount_roots[i]) == NULL);
       g_assert (strcmp (config->mount_roots[i], "/") != 0);
     }
   for (guint i = 0; config->forced_options[i] != NULL; i++)
-    g_assert (refmount_validate_option_problem (config->forced_options[i]) == NULL);
+    g_assert (refmount_syntax_option_problem (config->forced_options[i]) == NULL);
   for (guint i = 0; config->allowed_filesystems[i] != NULL; i++)
     {
       const RefmountFsConfig *fs = refmount_config_get_fs (config, config->allowed_filesystems[i]);
@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_assert (refmount_config_fs_allowed (config, config->allowed_filesystems[i]));
       if (fs != NULL)
         for (guint j = 0; fs->forced_options[j] != NULL; j++)
-          g_assert (refmount_validate_option_problem (fs->forced_options[j]) == NULL);
+          g_assert (refmount_syntax_option_problem (fs->forced_options[j]) == NULL);
       /* A derived mountpoint must pass the checks a caller's would (an
        * over-long fstype may make it too long, which is then rejected). */
       mp = refmount_derive_mountpoint (config, config->allowed_filesystems[i], "host:/x");

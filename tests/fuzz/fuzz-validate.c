@@ -64,7 +64,7 @@ fuzz_fields (RefmountConfig *config,
   const char        *attachment = n > 3 ? fields[3] : "";
   const char *const *options = n > 4 ? (const char *const *) fields + 4 : (const char *const *) fields + n;
   g_autofree char   *relative = NULL;
-  g_autofree char   *escaped = refmount_validate_escape_value (text);
+  g_autofree char   *escaped = refmount_syntax_escape (text);
   const char        *root = NULL;
   gboolean           fstype_ok, source_ok, options_ok;
 
@@ -82,7 +82,7 @@ fuzz_fields (RefmountConfig *config,
   if (refmount_validate_mountpoint (config, mountpoint, &root, &relative, NULL))
     {
       check_accepted_text (mountpoint);
-      g_assert (refmount_validate_path_problem (mountpoint) == NULL);
+      g_assert (refmount_syntax_path_problem (mountpoint) == NULL);
       g_assert (root != NULL && g_str_has_prefix (mountpoint, root));
       g_assert (relative != NULL && relative[0] != '\0' && relative[0] != '/');
       g_assert (strstr (mountpoint, "/../") == NULL && !g_str_has_suffix (mountpoint, "/.."));
@@ -101,7 +101,7 @@ fuzz_fields (RefmountConfig *config,
       {
         check_accepted_text (options[i]);
         g_assert (strchr (options[i], ',') == NULL);
-        g_assert (refmount_validate_option_problem (options[i]) == NULL);
+        g_assert (refmount_syntax_option_problem (options[i]) == NULL);
         g_assert (g_ascii_strncasecmp (options[i], "x-", 2) != 0);
         g_assert (!g_str_has_prefix (options[i], "helper="));
         g_assert (strcmp (options[i], "suid") != 0 && strcmp (options[i], "dev") != 0);

@@ -116,6 +116,10 @@ fi
 for page in "${man_pages[@]}"; do
   required+=("$INSTALL_MAN_DIR/man${page##*.}/$page")
 done
+# The published D-Bus API and the design overview.
+for note in dbus-api.md design.md; do
+  required+=("$INSTALL_DOC_DIR/$note")
+done
 for f in "${required[@]}"; do
   check "installed: $f" exists "$f"
 done

@@ -42,7 +42,7 @@
 # or when the machine cannot provide a sandbox.
 
 # ---------------------------------------------------------------------------
-# Constants: names from SPEC.md §1 / helper/refmount-names.h.
+# Constants: names from doc/dbus-api.md "Names" / helper/refmount-names.h.
 RM_BUS=org.refmount.Refmount1
 RM_OM_PATH=/org/refmount/Refmount1
 RM_MANAGER_PATH=/org/refmount/Refmount1/Manager
@@ -399,6 +399,18 @@ sandbox_kill9_polkitd ()
   sandbox_stop_polkitd KILL
 }
 
+# sandbox_stop_bus: stop the sandbox's bus.  polkitd goes with it (GDBus
+# raises SIGTERM in a process whose bus connection closes), which is then
+# on purpose and no failure of the test.
+sandbox_stop_bus ()
+{
+  sandbox_stop_pid "$SANDBOX_DBUS_PID" TERM 10
+  SANDBOX_DBUS_PID=
+  [[ -n $SANDBOX_POLKITD_PID ]] || return 0
+  sandbox_wait_until 10 "polkitd to exit with the bus" eval '! sandbox_pid_alive "$SANDBOX_POLKITD_PID"'
+  SANDBOX_POLKITD_PID=
+}
+
 # --- polkit rules -----------------------------------------------------------
 #
 # polkitd reloads rules through inotify.  To know when a change is in
@@ -605,6 +617,21 @@ _sandbox_cleanup ()
       cp "$SANDBOX_DIR"/*.log "$SANDBOX_SAVE_LOGS"/ 2>/dev/null &&
       printf 'sandbox: logs saved in %s\n' "$SANDBOX_SAVE_LOGS" >&2
   fi
+  # polkitd must live as long as the test unless the test stopped it
+  # (sandbox_stop_polkitd clears the pid): had it died, every later
+  # denial was "the authorization service is unavailable", and a test
+  # that only expected NotAuthorized would pass for the wrong reason.
+  # Its exit status (128+N for signal N) says whether it crashed.
+  if [[ -n $SANDBOX_POLKITD_PID ]] && ((status != 77)) && ! sandbox_pid_alive "$SANDBOX_POLKITD_PID"; then
+    local pk_status=0
+    wait "$SANDBOX_POLKITD_PID" 2>/dev/null || pk_status=$?
+    printf '
+FAIL: polkitd (pid %s) died during the test, exit status %s%s
+' "$SANDBOX_POLKITD_PID" "$pk_status" \
+      "$( ((pk_status > 128)) && printf ' (signal %s)' "$(kill -l $((pk_status - 128)) 2>/dev/null)")" >&2
+    tail -n 20 "$SANDBOX_DIR/polkitd.log" >&2
+    status=1
+  fi
   # Stop what we started, newest first: daemon, polkitd, probe, bus.
   for ((i = ${#SANDBOX_PIDS[@]} - 1; i >= 0; i--)); do
     pid=${SANDBOX_PIDS[i]:-}
@@ -701,8 +728,8 @@ sandbox_init ()
   trap 'exit 143' TERM
 
   # Not under /tmp: mount roots and all their ancestors must not be
-  # group/world writable (SPEC §5).  A tmpfs on top keeps everything we
-  # create inside this namespace.
+  # group/world writable (doc/design.md "Validation and confinement").  A
+  # tmpfs on top keeps everything we create inside this namespace.
   local base=${SANDBOX_BASE:-/run}
   SANDBOX_DIR=$(mktemp -d "$base/refmount-test.XXXXXX") ||
     fail "cannot create a temporary directory in $base"

@@ -1,11 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: the authorization matrix of SPEC §3 with the real
-# polkitd.  Every method × caller {root, nobody (65534), uid 1234 (no
-# passwd entry)} × rules {none, one that allows every refmount action} is
-# called and its result compared with the table below; the whole matrix
-# is printed, and any mismatch fails the test.
+# Integration test: the authorization matrix of doc/design.md "Authorization"
+# with the real polkitd.  Every method × caller {root, nobody (65534), uid
+# 1234 (no passwd entry)} × rules {none, one that allows every refmount
+# action} is called and its result compared with the table below; the whole
+# matrix is printed, and any mismatch fails the test.
 #
 # dbus-daemon refuses connections from a uid without a passwd entry, so
 # uid 1234 gets one: a copy of /etc/passwd and /etc/group with it added is
@@ -36,11 +36,11 @@ CALLERS=(root nobody other)
 RULES=(none allow)
 METHODS=(Mount Unmount-own Unmount-others Unmount-force Unmount-lazy GetMount Reload Get)
 
-# expected METHOD CALLER RULE: "ok" or an error name, from SPEC §3.
-# uid 0 is always authorized; Unmount of one's own attachment, GetMount
-# and property reads need no authorization; everything else needs its
-# action (mount, unmount-others, manage), which only the "allow" rules
-# grant.
+# expected METHOD CALLER RULE: "ok" or an error name, from doc/design.md
+# "Authorization". uid 0 is always authorized; Unmount of one's own
+# attachment, GetMount and property reads need no authorization; everything
+# else needs its action (mount, unmount-others, manage), which only the
+# "allow" rules grant.
 expected ()
 {
   local method=$1 caller=$2 rule=$3
@@ -257,7 +257,7 @@ for method in "${METHODS[@]}"; do
   printf '\n'
 done
 printf '%d cells, %d mismatches\n' "$cell" "$mismatches"
-((mismatches == 0)) || fail "$mismatches cells differ from SPEC §3"
+((mismatches == 0)) || fail "$mismatches cells differ from doc/design.md \"Authorization\""
 
 sandbox_daemon_alive || fail "refmountd died during the test"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "mounts left beneath the root"

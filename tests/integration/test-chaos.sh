@@ -1,16 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: crash consistency under load (SPEC §6).  Concurrent
-# clients (refmount-chaos-client) attach and detach over a few mountpoints
-# while refmountd is killed with SIGKILL at random moments and restarted.
-# After every restart, with the clients paused: every attachment a client
-# had acknowledged is present, every acknowledged detach stays detached,
-# at most one mount per mountpoint, and "mounted" objects are mounted and
-# attached (what a crash may leave — a mount not yet recorded, a record not
-# yet dropped — is allowed only where a client has an uncertain call).
-# The clients retry their uncertain calls, then release everything: no
-# mount and no record may be left, also across one more restart.
+# Integration test: crash consistency under load (doc/design.md
+# "Persistence").  Concurrent clients (refmount-chaos-client) attach and
+# detach over a few mountpoints while refmountd is killed with SIGKILL at
+# random moments and restarted. After every restart, with the clients paused:
+# every attachment a client had acknowledged is present, every acknowledged
+# detach stays detached, at most one mount per mountpoint, and "mounted"
+# objects are mounted and attached (what a crash may leave — a mount not yet
+# recorded, a record not yet dropped — is allowed only where a client has an
+# uncertain call). The clients retry their uncertain calls, then release
+# everything: no mount and no record may be left, also across one more
+# restart.
 #
 # CHAOS_ROUNDS (default 20), CHAOS_CLIENTS (8), CHAOS_MOUNTPOINTS (4).
 set -euo pipefail

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: configuration (SPEC §5, §7): Reload and SIGHUP, a
+# Integration test: configuration (doc/design.md "Validation and
+# confinement", "Configuration"): Reload and SIGHUP, a
 # configuration that does not load leaves the old one in force, per-fstype
 # ForcedOptions, MaxMounts / MaxAttachmentsPerUser, and mount roots that
 # are writable by others make the daemon refuse to start.

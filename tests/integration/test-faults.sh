@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: faults (SPEC §4, §6).  A full or read-only state
+# Integration test: faults (doc/design.md "Mount states",
+# "Persistence").  A full or read-only state
 # directory fails the call with Failed and rolls it back (nothing mounted
 # that is not recorded, nothing acknowledged lost; a full one once the
 # journal's last page is used up), the daemon keeps serving and recovers

@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: a real mount helper that hangs (SPEC §4).  A test-only
-# filesystem type "refmounthang" has a helper /sbin/mount.refmounthang
-# that never returns, as mount.nfs does against a server that went away.
-# The helper appears only in this test's mount namespace, through a
-# read-only overlay over /usr/sbin (the host's /sbin is never written).
-# The real refmountd must answer Timeout after MountTimeoutSec, keep
-# serving other mountpoints, and still exit promptly on SIGTERM.  The unit
-# stops only refmountd itself (KillMode=process), so a helper must never
-# outlive it, even when it is killed with SIGKILL (issue 13, part 4).
+# Integration test: a real mount helper that hangs (doc/design.md "Process
+# model").  A test-only filesystem type "refmounthang" has a helper
+# /sbin/mount.refmounthang that never returns, as mount.nfs does against a
+# server that went away. The helper appears only in this test's mount
+# namespace, through a read-only overlay over /usr/sbin (the host's /sbin is
+# never written). The real refmountd must answer Timeout after
+# MountTimeoutSec, keep serving other mountpoints, and still exit promptly on
+# SIGTERM.  The unit stops only refmountd itself (KillMode=process), so a
+# helper must never outlive it, even when it is killed with SIGKILL (issue 13,
+# part 4).
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

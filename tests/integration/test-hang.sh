@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: hang isolation (SPEC §4).  The real daemon code runs
-# over the fake backend (tests/refmountd-fake), where a mount of the
-# source "hang-forever" never returns — as mount(2) does against an NFS
+# Integration test: hang isolation (doc/design.md "Process model").  The real
+# daemon code runs over the fake backend (tests/refmountd-fake), where a mount
+# of the source "hang-forever" never returns — as mount(2) does against an NFS
 # server that went away.  Such a call must fail with Timeout after
-# MountTimeoutSec and block neither other mountpoints, nor other D-Bus
-# calls, nor SIGTERM.
+# MountTimeoutSec and block neither other mountpoints, nor other D-Bus calls,
+# nor SIGTERM.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

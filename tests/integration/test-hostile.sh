@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test: a table of hostile requests over D-Bus (SPEC §5),
-# each sent as root and as nobody.  Every one must be rejected with
-# InvalidArgument (naming the argument) or, for nobody, NotAuthorized;
-# and together they must change nothing: /proc/self/mountinfo, the
-# daemon's object tree, Generation and the state file are compared before
-# and after.  Prints
-#   "N hostile requests, N rejected with InvalidArgument/NotAuthorized, 0 mount-table changes"
+# Integration test: a table of hostile requests over D-Bus (doc/design.md
+# "Validation and confinement"), each sent as root and as nobody.  Every one
+# must be rejected with InvalidArgument (naming the argument) or, for nobody,
+# NotAuthorized; and together they must change nothing: /proc/self/mountinfo,
+# the daemon's object tree, Generation and the state file are compared before
+# and after.  Prints   "N hostile requests, N rejected with
+# InvalidArgument/NotAuthorized, 0 mount-table changes"
 #
 # Requests whose argument types are wrong never reach refmount's code:
 # GDBus checks them against the introspection data and replies with the

@@ -3,7 +3,8 @@
 #
 # Integration test (a): the reference-counted mount lifecycle, mount
 # objects and their properties, the ObjectManager, and the error replies
-# of Mount/Unmount/GetMount (SPEC §2, §4, §5).
+# of Mount/Unmount/GetMount (doc/dbus-api.md; doc/design.md "Mount states",
+# "Validation and confinement").
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test (c): persistence and lifecycle (SPEC §4 "Lifecycle",
-# §6): acknowledged attachments survive kill -9, Generation is bumped on
-# every start, SIGTERM exits 0 leaving mounts mounted, a recorded mount
-# that vanished is "stale" and remounted by the next Mount, an unrecorded
-# kernel mount with the same source/fstype is adopted, and a corrupt state
-# file is moved aside.
+# Integration test (c): persistence and lifecycle (doc/design.md
+# "Lifecycle", "Persistence"): acknowledged attachments survive kill -9,
+# Generation is bumped on every start, SIGTERM exits 0 leaving mounts
+# mounted, a recorded mount that vanished is "stale" and remounted by the
+# next Mount, an unrecorded kernel mount with the same source/fstype is
+# adopted, and a corrupt state file is moved aside.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Integration test (b): polkit authorization with the real polkitd
-# (SPEC §3): defaults deny, rules using the details, unmount-others,
-# manage (Reload, force/lazy), and failing closed when polkitd is gone.
+# (doc/design.md "Authorization"): defaults deny, rules using the details,
+# unmount-others, manage (Reload, force/lazy), and failing closed when polkitd
+# is gone.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

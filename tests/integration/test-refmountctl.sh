@@ -736,7 +736,7 @@ _both_exited ()
   ! sandbox_pid_alive "$ROE_PID" && ! sandbox_pid_alive "$MON_PID"
 }
 # The last case: without a bus the sandbox's own helpers cannot work.
-sandbox_stop_pid "$SANDBOX_DBUS_PID" TERM 10
+sandbox_stop_bus
 sandbox_wait_until 20 "refmountctl to notice the lost bus" _both_exited
 sandbox_stop_pid "$ROE_PID"
 assert_eq "$SANDBOX_LAST_STATUS" 1 "mount --release-on-exit after losing the bus"

@@ -1,12 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test (d): the release-on-exit Mount flag (SPEC §2, §4).
-# busctl exits right after its call, so its connection closes at once: a
-# release-on-exit attachment made by busctl must go away by itself, while
-# a normal one stays.  refmount-test-client keeps its connection open to
-# show that the attachment lives exactly as long as the connection, also
-# across a daemon restart.
+# Integration test (d): the release-on-exit Mount flag (doc/dbus-api.md
+# "Mount", doc/design.md "Lifecycle"). busctl exits right after its call, so
+# its connection closes at once: a release-on-exit attachment made by busctl
+# must go away by itself, while a normal one stays.  refmount-test-client
+# keeps its connection open to show that the attachment lives exactly as long
+# as the connection, also across a daemon restart.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"

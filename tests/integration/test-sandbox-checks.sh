@@ -7,7 +7,8 @@
 #     fails a test whose calls all succeeded; refmountd's own operational
 #     warnings (domain "refmount") and allow-listed lines do not;
 #   * refmountd runs with G_DEBUG=fatal-criticals;
-#   * a NotAuthorized from a dead polkitd is not taken for a denial.
+#   * a NotAuthorized from a dead polkitd is not taken for a denial;
+#   * polkitd dying during a test (not stopped by it) fails the test.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -17,15 +18,20 @@ sandbox_init "$@"
 # daemon log gets LOG-LINE, then exits 0; prints its exit status.
 nested ()
 {
+  NESTED_LINE=$1 SANDBOX_GLIB_LOG_ALLOW=${2:-} nested_run 'printf "%s\n" "$NESTED_LINE" >>"$SANDBOX_DAEMON_LOG"'
+}
+
+# nested_run BODY: a sandbox (inside this one's namespace) that runs the
+# shell code BODY, then exits 0; prints its exit status (its output is in
+# $SANDBOX_DIR/nested.out).
+nested_run ()
+{
   local script=$SANDBOX_DIR/nested.sh rc=0
-  cat >"$script" <<'INNER'
-set -euo pipefail
-source "$REFMOUNT_SOURCE_DIR/tests/integration/sandbox.sh"
-sandbox_init
-printf '%s\n' "$NESTED_LINE" >>"$SANDBOX_DAEMON_LOG"
-exit 0
-INNER
-  NESTED_LINE=$1 SANDBOX_GLIB_LOG_ALLOW=${2:-} REFMOUNT_SANDBOX_NS='' SANDBOX_QUIET=1 \
+  {
+    printf '%s\n' 'set -euo pipefail' 'source "$REFMOUNT_SOURCE_DIR/tests/integration/sandbox.sh"' sandbox_init
+    printf '%s\n' "$1" 'exit 0'
+  } >"$script"
+  REFMOUNT_SANDBOX_NS='' SANDBOX_QUIET=1 \
     REFMOUNT_SOURCE_DIR=$SANDBOX_SOURCE_DIR REFMOUNT_BUILD_DIR=$SANDBOX_BUILD_DIR \
     bash "$script" >"$SANDBOX_DIR/nested.out" 2>&1 || rc=$?
   echo "$rc"
@@ -60,5 +66,14 @@ fi
 assert_contains "$(cat "$SANDBOX_DIR/denial.err")" "polkitd (pid $SANDBOX_POLKITD_PID) is gone"
 sandbox_stop_pid "$SANDBOX_POLKITD_PID"
 SANDBOX_POLKITD_PID=
+
+tc "polkitd dying during a test fails it, with how it died"
+# shellcheck disable=SC2016 # expanded by the nested sandbox
+assert_eq "$(nested_run 'kill -SEGV "$SANDBOX_POLKITD_PID"
+sandbox_wait_until 10 "polkitd to die" eval "! sandbox_pid_alive $SANDBOX_POLKITD_PID"')" 1
+assert_contains "$(cat "$SANDBOX_DIR/nested.out")" "died during the test, exit status 139 (signal SEGV)"
+
+tc "a test that stops polkitd on purpose is not failed for it"
+assert_eq "$(nested_run sandbox_stop_polkitd)" 0
 
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

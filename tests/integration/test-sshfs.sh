@@ -475,9 +475,17 @@ rm_unmount "$GMP" volume-7:instance-1
 assert_ok "Unmount of the glusterfs mount"
 assert_eq "$RM_UNMOUNTED" true "unmounted by the last detach"
 assert_not_mounted "$GMP" "after the last detach"
-umount "$SBIN"
+# sshd re-executes /usr/sbin/sshd for every connection, so the connection
+# processes started since the overlay went up run from it: the overlay
+# can only go once they have exited, which kill_sshd does not wait for
+# (umount(8) says "target is busy" until then).
 kill_sshd TERM
 sandbox_wait_until 10 "sshfs and ssh to be gone" no_client_left
+_unmount_sbin ()
+{
+  umount "$SBIN" 2>/dev/null
+}
+sandbox_wait_until 10 "the overlay over $SBIN to be unmounted" _unmount_sbin
 
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "refmountd exit status"

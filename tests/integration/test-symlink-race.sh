@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Integration test (e): symlink races (SPEC §5 confinement).  Beneath a
-# world-writable directory inside the mount root, an unprivileged user
-# (nobody) keeps atomically exchanging a directory with a symlink to a
-# directory outside the mount root, while root drives Mount/Unmount
-# through the swapped path.  Nothing may ever be mounted or unmounted
-# outside the root, and nothing may be created there.  Inside the root,
-# a failed Mount and a completed Unmount must not leave a mount behind
+# Integration test (e): symlink races (doc/design.md "Validation and
+# confinement").  Beneath a world-writable directory inside the mount root, an
+# unprivileged user (nobody) keeps atomically exchanging a directory with a
+# symlink to a directory outside the mount root, while root drives
+# Mount/Unmount through the swapped path.  Nothing may ever be mounted or
+# unmounted outside the root, and nothing may be created there.  Inside the
+# root, a failed Mount and a completed Unmount must not leave a mount behind
 # (the race client counts those as leaks).
 #
 # To see every call: REFMOUNT_RACE_TRACE=1 (the race client then prints one
@@ -85,8 +85,9 @@ race_phase ()
   sandbox_stop_pid "$MONITOR_PID" TERM 10
   printf '%s: race: %s; swapper: %s\n' "$name" "$out" "$(cat "$SANDBOX_DIR/swap-$name.out")" >&2
   ((rc != 2)) || fail "$name: a mount escaped the root: $out"
-  # Not an escape, but a leak (SPEC §4): noted, and the test goes on so
-  # that the escape checks of the other phases still run.
+  # Not an escape, but a leak (doc/design.md "Mount states", Mount step 4):
+  # noted, and the test goes on so that the escape checks of the other phases
+  # still run.
   if ((rc == 3)); then
     PROBLEMS+=("$name: refmountd left mounts behind inside the root: $out")
     rc=0
