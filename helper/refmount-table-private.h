@@ -169,6 +169,23 @@ gboolean refmount_table_unmount_last (RefmountTable       *table,
                                       gboolean            *out_unmounted,
                                       GError             **error);
 
+/* The entry's mount root and path below it from @config (entry lock
+ * held); FALSE when it is not beneath a configured root any more. */
+gboolean refmount_table_set_entry_paths (RefmountConfig *config,
+                                         RefmountEntry  *entry);
+/* Release one attachment with the entry locked (refmount-table-ops.c);
+ * see refmount_table_detach() for the outcomes.  *handed_off: the unmount
+ * timed out and the lock went to its late completion. */
+gboolean refmount_table_detach_locked (RefmountTable               *table,
+                                       RefmountConfig              *config,
+                                       RefmountEntry               *entry,
+                                       const RefmountDetachRequest *request,
+                                       gint64                       deadline,
+                                       gboolean                    *handed_off,
+                                       gboolean                    *out_unmounted,
+                                       guint32                     *out_owner_uid,
+                                       GError                     **error);
+
 /* The entry is gone (unmounted or never mounted): forget it, persist, and
  * remove the directory refmount created. */
 void refmount_table_drop_entry (RefmountTable *table,
