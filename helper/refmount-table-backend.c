@@ -16,6 +16,7 @@
 typedef enum
 {
   CALL_PREPARE, /* resolve the mountpoint, look at what is mounted there */
+  CALL_LOOKUP,  /* look at what is mounted at a path */
   CALL_MOUNT,
   CALL_UMOUNT,
 } CallKind;
@@ -87,6 +88,11 @@ backend_call_func (gpointer data,
 
   if (call->kind == CALL_PREPARE)
     return prepare_func (call, error);
+  if (call->kind == CALL_LOOKUP)
+    {
+      call->km = backend->ops->lookup (backend, call->name);
+      return TRUE;
+    }
   if (call->kind == CALL_UMOUNT && call->fd < 0)
     {
       g_autoptr (GError) local_error = NULL;
@@ -253,7 +259,10 @@ late_cb (gpointer      data,
   RefmountLogContext ctx = entry_log_context (entry);
 
   call->late_ran = TRUE;
-  if (call->kind == CALL_PREPARE)
+  if (call->kind == CALL_LOOKUP)
+    refmount_log_event (G_LOG_LEVEL_WARNING, "lookup-late", &ctx,
+                        "Looking up %s finished after its caller timed out", call->name);
+  else if (call->kind == CALL_PREPARE)
     {
       refmount_log_event (G_LOG_LEVEL_WARNING, "mount-undone", &ctx,
                           "Resolving %s finished after its caller timed out; nothing mounted",
@@ -463,6 +472,39 @@ refmount_table_run_prepare (RefmountTable        *table,
   *out_mount_root = call->mount_root;
   backend_call_free (call);
   return ok;
+}
+
+gboolean
+refmount_table_run_lookup (RefmountTable        *table,
+                           RefmountEntry        *entry,
+                           const char           *path,
+                           gint64                deadline,
+                           RefmountKernelMount **out_km,
+                           gboolean             *handed_off)
+{
+  BackendCall *call;
+  gboolean     ok = FALSE;
+
+  if (deadline == 0)
+    {
+      *out_km = table->backend->ops->lookup (table->backend, path);
+      return TRUE;
+    }
+  call = g_new0 (BackendCall, 1);
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_LOOKUP;
+  call->fd = -1;
+  call->name = g_strdup (path);
+  if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline, &ok,
+                            NULL))
+    {
+      *handed_off = TRUE;
+      return FALSE;
+    }
+  *out_km = g_steal_pointer (&call->km);
+  backend_call_free (call);
+  return TRUE;
 }
 
 /* ---- busy retries ------------------------------------------------------- */

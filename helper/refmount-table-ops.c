@@ -60,7 +60,9 @@ write_best_effort (RefmountTable *table,
  * instead of handing out an attachment to an empty directory. */
 static gboolean
 mark_stale_if_vanished (RefmountTable *table,
-                        RefmountEntry *entry)
+                        RefmountEntry *entry,
+                        gint64         deadline,
+                        gboolean      *handed_off)
 {
   RefmountRecord                 *record = entry->record;
   g_autoptr (RefmountKernelMount) km = NULL;
@@ -68,7 +70,9 @@ mark_stale_if_vanished (RefmountTable *table,
 
   if (record == NULL || record->state == REFMOUNT_MOUNT_STATE_STALE)
     return FALSE;
-  km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  /* The lookup walks the path: on a caller's behalf, under its deadline. */
+  if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
+    return FALSE;
   if (kernel_mount_matches (km, record->source, record->fstype))
     return FALSE;
   if (entry->mounted_fd >= 0)
@@ -79,8 +83,9 @@ mark_stale_if_vanished (RefmountTable *table,
       /* Not gone but moved: the directory it sits on was renamed (the
        * symlink-race test does that).  The unmount goes through the fd. */
       g_clear_pointer (&km, refmount_kernel_mount_free);
-      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0)
-        km = table->backend->ops->lookup (table->backend, now);
+      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0 &&
+          !refmount_table_run_lookup (table, entry, now, deadline, &km, handed_off))
+        return FALSE;
       if (kernel_mount_matches (km, record->source, record->fstype))
         return FALSE;
     }
@@ -364,7 +369,14 @@ attach_locked (RefmountTable               *table,
           return FALSE;
         }
 
-      mark_stale_if_vanished (table, entry);
+      mark_stale_if_vanished (table, entry, deadline, handed_off);
+      if (*handed_off)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Looking up mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
       existing = find_attachment (record, request->attachment, NULL);
       if (existing != NULL && existing->uid != request->uid)
         {
@@ -708,7 +720,7 @@ refmount_table_check_vanished (RefmountTable *table)
       if (entry == NULL)
         continue;
       if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
-        mark_stale_if_vanished (table, entry);
+        mark_stale_if_vanished (table, entry, 0, NULL);
       refmount_table_unlock_entry (table, entry);
     }
 }

@@ -214,6 +214,16 @@ gboolean refmount_table_run_prepare (RefmountTable        *table,
                                      gboolean             *out_mount_root,
                                      gboolean             *handed_off,
                                      GError              **error);
+/* The backend's lookup of @path on a runner thread within @deadline (0:
+ * on this thread): it walks the absolute path, which may lie on a
+ * filesystem that stopped answering.  FALSE with *handed_off on timeout
+ * (the entry lock passes to the late completion, which only unlocks). */
+gboolean refmount_table_run_lookup (RefmountTable        *table,
+                                    RefmountEntry        *entry,
+                                    const char           *path,
+                                    gint64                deadline,
+                                    RefmountKernelMount **out_km,
+                                    gboolean             *handed_off);
 /* mount(2) onto @dirfd (owned: closed when the call ends) on a runner
  * thread with @deadline.  FALSE with *handed_off on timeout (the entry lock
  * passes to the late completion, which undoes a late mount). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A minimal real FUSE filesystem for test-fuse-hang.sh: an empty root
- * directory (uid 0, mode 0755) and nothing else.  The test stops it with
+ * A minimal real FUSE filesystem for test-fuse-hang.sh: a root directory
+ * (uid 0, mode 0755) in which directories can be made (one level, a
+ * handful), and nothing else.  The test stops it with
  * SIGSTOP, after which every request that reaches it (a LOOKUP beneath
  * the root) waits in the kernel's request_wait_answer, as it does for an
  * sshfs whose server went away.
@@ -16,6 +17,20 @@
 
 #include <fuse.h>
 
+#define MAX_DIRS 16
+
+static char dirs[MAX_DIRS][64];
+static int  n_dirs;
+
+static int
+find_dir (const char *path)
+{
+  for (int i = 0; i < n_dirs; i++)
+    if (path[0] == '/' && strcmp (path + 1, dirs[i]) == 0)
+      return i;
+  return -1;
+}
+
 static int
 stuck_getattr (const char            *path,
                struct stat           *st,
@@ -23,11 +38,34 @@ stuck_getattr (const char            *path,
 {
   (void) fi;
   memset (st, 0, sizeof *st);
-  if (strcmp (path, "/") != 0)
+  if (strcmp (path, "/") != 0 && find_dir (path) < 0)
     return -ENOENT;
   st->st_mode = S_IFDIR | 0755;
   st->st_nlink = 2;
   return 0;
+}
+
+static int
+stuck_mkdir (const char *path,
+             mode_t      mode)
+{
+  (void) mode;
+  if (find_dir (path) >= 0)
+    return -EEXIST;
+  if (n_dirs == MAX_DIRS || strchr (path + 1, '/') != NULL || strlen (path + 1) >= sizeof dirs[0])
+    return -ENOSPC;
+  strcpy (dirs[n_dirs++], path + 1);
+  return 0;
+}
+
+static int
+stuck_chmod (const char            *path,
+             mode_t                 mode,
+             struct fuse_file_info *fi)
+{
+  (void) mode;
+  (void) fi;
+  return strcmp (path, "/") == 0 || find_dir (path) >= 0 ? 0 : -ENOENT;
 }
 
 static int
@@ -45,11 +83,15 @@ stuck_readdir (const char             *path,
     return -ENOENT;
   filler (buf, ".", NULL, 0, 0);
   filler (buf, "..", NULL, 0, 0);
+  for (int i = 0; i < n_dirs; i++)
+    filler (buf, dirs[i], NULL, 0, 0);
   return 0;
 }
 
 static const struct fuse_operations stuck_ops = {
   .getattr = stuck_getattr,
+  .mkdir = stuck_mkdir,
+  .chmod = stuck_chmod,
   .readdir = stuck_readdir,
 };
 

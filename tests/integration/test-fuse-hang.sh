@@ -40,6 +40,11 @@ sandbox_write_config
 sed -i "s|^MountRoots=.*|MountRoots=$SANDBOX_ROOT;$FUSEROOT;|" "$SANDBOX_CONFIG"
 sandbox_start_daemon
 
+tc "a mount beneath the FUSE root while it answers"
+rm_mount tmpfs refmount-early "$FUSEROOT/early" early size=1m
+assert_ok "Mount beneath the FUSE root"
+assert_mounted "$FUSEROOT/early"
+
 tc "the FUSE server stops answering"
 kill -STOP "$FUSE_PID"
 
@@ -70,6 +75,14 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 assert_error Timeout
 ((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
 assert_root_cycle_within 2 "$SANDBOX_ROOT/other-2"
+
+tc "attaching to the mount beneath it (its lookup walks the FUSE) times out too"
+t0=$(date +%s%N)
+rm_mount tmpfs refmount-early "$FUSEROOT/early" early-2 size=1m
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_error Timeout
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-4"
 
 tc "once the server is gone, the stuck work ends and the daemon is fine"
 release_fuse
