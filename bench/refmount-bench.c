@@ -146,8 +146,6 @@ op_polkit (gpointer data,
   polkit_details_insert (details, "mountpoint", floor->mountpoint);
   polkit_details_insert (details, "attachment", attachment);
   polkit_details_insert (details, "options", "nosuid,nodev");
-  polkit_details_insert (details, "polkit.message", "Authentication is required to mount a filesystem");
-  polkit_details_insert (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
   result = polkit_authority_check_authorization_sync (floor->authority, floor->subject, REFMOUNT_ACTION_MOUNT,
                                                       details, POLKIT_CHECK_AUTHORIZATION_FLAGS_NONE,
                                                       NULL, error);

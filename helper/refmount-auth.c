@@ -65,6 +65,10 @@ check_done (GObject      *source,
 
   if (polkit_authorization_result_get_is_authorized (result))
     g_task_return_boolean (task, TRUE);
+  else if (polkit_authorization_result_get_dismissed (result))
+    g_task_return_new_error (task, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED,
+                             "Not authorized to perform '%s': the authentication dialog was dismissed",
+                             action_id);
   /* With interaction allowed, a challenge means no authentication agent
    * of the caller's session took it up. */
   else if (polkit_authorization_result_get_is_challenge (result) && interactive)
@@ -88,7 +92,6 @@ refmount_auth_check_async (const char                *sender,
                            gboolean                   interactive,
                            const char                *action_id,
                            const RefmountAuthDetails *auth_details,
-                           const char                *message,
                            GCancellable              *cancellable,
                            GAsyncReadyCallback        callback,
                            gpointer                   user_data)
@@ -126,9 +129,11 @@ refmount_auth_check_async (const char                *sender,
           g_autofree char *options = g_strjoinv (",", (char **) auth_details->options);
           add_detail (details, "options", options);
         }
+      add_detail (details, "owner", auth_details->owner);
     }
-  add_detail (details, "polkit.message", message);
-  add_detail (details, "polkit.gettext_domain", REFMOUNT_GETTEXT_DOMAIN);
+  /* No polkit.message: the action's own message (with its $(detail)
+   * placeholders, translated for the agent's locale) is what pkaction
+   * shows too, and an override would only make the two disagree. */
 
   authority = get_authority (&local_error);
   if (authority == NULL)

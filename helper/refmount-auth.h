@@ -15,6 +15,7 @@ typedef struct
   const char        *mountpoint;
   const char        *attachment;
   const char *const *options;
+  const char        *owner; /* Mount: "true" or "false" (flag "owner") */
 } RefmountAuthDetails;
 
 /*
@@ -22,7 +23,8 @@ typedef struct
  * method table in refmount-methods.c decides what to ask).  Deny by
  * default: anything but an explicit "authorized" answer from polkit — a
  * challenge without interaction allowed, an error, polkitd missing — is
- * REFMOUNT_ERROR_NOT_AUTHORIZED; a cancelled check is G_IO_ERROR_CANCELLED
+ * REFMOUNT_ERROR_NOT_AUTHORIZED (NOT_AUTHORIZED_DISMISSED when the user
+ * dismissed the agent's dialog); a cancelled check is G_IO_ERROR_CANCELLED
  * (the canceller says why).  uid 0 is authorized without a round trip, as
  * polkit itself always authorizes it.  Asynchronous: no thread waits for
  * polkitd or for a human at a password prompt; @callback runs in the
@@ -33,7 +35,6 @@ void     refmount_auth_check_async (const char                *sender,
                                     gboolean                   interactive,
                                     const char                *action_id,
                                     const RefmountAuthDetails *details,
-                                    const char                *message,
                                     GCancellable              *cancellable,
                                     GAsyncReadyCallback        callback,
                                     gpointer                   user_data);

@@ -16,6 +16,7 @@
 #include "refmount-helper-child.h"
 #include "refmount-path.h"
 #include "refmount-statmount.h"
+#include "refmount-utab.h"
 
 /* libmount declares only struct tags; g_autoptr needs type names. */
 typedef struct libmnt_context libmnt_context;
@@ -26,16 +27,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_table, mnt_unref_table)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_iter, mnt_free_iter)
 
 #define MOUNTINFO "/proc/self/mountinfo"
-
-void
-refmount_kernel_mount_free (RefmountKernelMount *km)
-{
-  if (km == NULL)
-    return;
-  g_free (km->source);
-  g_free (km->fstype);
-  g_free (km);
-}
 
 void
 refmount_backend_free (RefmountBackend *backend)
@@ -114,6 +105,33 @@ helper_reason (const char                 *fstype,
   return g_strdup (g_strerror (result->syscall_errno ? result->syscall_errno : EIO));
 }
 
+/* Recorded before the mount: GUnixMountMonitor (and so GVfs) re-reads
+ * the mount table when mountinfo changes, not when utab does, so options
+ * written after mount(2) could be missed for good.  An entry without a
+ * mount is ignored by every reader, and removed if the mount fails.  The
+ * mount goes ahead either way: how it looks in a file manager is not
+ * worth refusing it for. */
+static void
+record_user_options (const char *path,
+                     const char *source,
+                     const char *fstype,
+                     const char *user_options)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (user_options != NULL && !refmount_utab_add (path, source, fstype, user_options, &error))
+    g_warning ("%s", error->message);
+}
+
+static void
+forget_user_options (const char *path)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!refmount_utab_remove (path, &error))
+    g_warning ("%s", error->message);
+}
+
 static gboolean
 libmount_mount (RefmountBackend *backend,
                 int              dirfd,
@@ -121,6 +139,7 @@ libmount_mount (RefmountBackend *backend,
                 const char      *fstype,
                 const char      *source,
                 const char      *options,
+                const char      *user_options,
                 gboolean         use_helper,
                 gint64           deadline,
                 GError         **error)
@@ -133,6 +152,7 @@ libmount_mount (RefmountBackend *backend,
   g_autofree char           *reason = NULL;
   RefmountError              code = REFMOUNT_ERROR_MOUNT_FAILED;
 
+  record_user_options (path, source, fstype, user_options);
   if (use_helper)
     {
       /* See refmount-helper-child.h: clean environment, output captured,
@@ -176,6 +196,8 @@ libmount_mount (RefmountBackend *backend,
       reason = context_reason (cxt, rc);
     }
 
+  if (user_options != NULL)
+    forget_user_options (path);
   g_set_error (error, REFMOUNT_ERROR, code,
                "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
                source, fstype, path, reason);
@@ -239,7 +261,10 @@ libmount_umount (RefmountBackend *backend,
 
   rc = mnt_context_umount (cxt);
   if (rc == 0 && mnt_context_get_status (cxt) == 1)
-    return TRUE;
+    {
+      forget_user_options (path);
+      return TRUE;
+    }
 
   err = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : (rc < 0 ? -rc : 0);
   if (err == ENOTCONN && !lazy)
@@ -255,7 +280,10 @@ libmount_umount (RefmountBackend *backend,
       mnt_context_enable_lazy (cxt, TRUE);
       rc = mnt_context_umount (cxt);
       if (rc == 0 && mnt_context_get_status (cxt) == 1)
-        return TRUE;
+        {
+          forget_user_options (path);
+          return TRUE;
+        }
       err = mnt_context_syscall_called (cxt) ? mnt_context_get_syscall_errno (cxt) : (rc < 0 ? -rc : 0);
     }
   if (err == EBUSY)

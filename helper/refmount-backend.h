@@ -25,14 +25,26 @@ typedef struct
   char *fstype;
 } RefmountKernelMount;
 
-void refmount_kernel_mount_free (RefmountKernelMount *km);
+/* Here, not in a backend: the table frees what any backend returns, and
+ * must not depend on the libmount one to do it. */
+static inline void
+refmount_kernel_mount_free (RefmountKernelMount *km)
+{
+  if (km == NULL)
+    return;
+  g_free (km->source);
+  g_free (km->fstype);
+  g_free (km);
+}
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountKernelMount, refmount_kernel_mount_free)
 
 typedef struct
 {
   /* Mount onto the directory open as @dirfd (O_PATH); @path is the
-   * canonical path, for messages only.  @options is comma-joined.  With
-   * @use_helper a mount helper may run; it is killed at @deadline
+   * canonical path.  @options is comma-joined.  @user_options (x-*
+   * options, comma-joined, or NULL) are not mount options: they are
+   * recorded for @path in libmount's utab once mounted (refmount-utab.h).
+   * With @use_helper a mount helper may run; it is killed at @deadline
    * (monotonic µs, 0 = none). */
   gboolean (*mount) (RefmountBackend *self,
                      int              dirfd,
@@ -40,11 +52,13 @@ typedef struct
                      const char      *fstype,
                      const char      *source,
                      const char      *options,
+                     const char      *user_options,
                      gboolean         use_helper,
                      gint64           deadline,
                      GError         **error);
   /* Unmount what is mounted on @name inside the directory @parentfd
-   * (O_PATH); @path is the canonical path.  With @name NULL, @parentfd is
+   * (O_PATH); @path is the canonical path (its utab entry, if any, goes
+   * too).  With @name NULL, @parentfd is
    * the directory that was mounted on (rollback of a mount whose
    * directory was moved away from @path). */
   gboolean (*umount) (RefmountBackend *self,

@@ -28,6 +28,15 @@ fs_config_free (RefmountFsConfig *fs)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RefmountFsConfig, fs_config_free)
 
+/* Types whose server can go away: their health is probed by default. */
+gboolean
+refmount_config_fstype_is_network (const char *fstype)
+{
+  static const char *const network[] = { "nfs", "nfs4", "cifs", "smb3", "glusterfs", "sshfs", NULL };
+
+  return g_strv_contains (network, fstype) || g_str_has_prefix (fstype, "fuse.");
+}
+
 static RefmountFsConfig *
 fs_config_new (const char        *fstype,
                const char *const *allowed_options,
@@ -40,6 +49,8 @@ fs_config_new (const char        *fstype,
   fs->allowed_options = g_strdupv ((GStrv) allowed_options);
   fs->forced_options = g_strdupv ((GStrv) forced_options);
   fs->use_helper = use_helper;
+  fs->health_interval_sec = refmount_config_fstype_is_network (fstype) ? REFMOUNT_HEALTH_DEFAULT_INTERVAL_SEC : 0;
+  fs->health_timeout_sec = REFMOUNT_HEALTH_DEFAULT_TIMEOUT_SEC;
   return fs;
 }
 
@@ -456,6 +467,25 @@ apply_fs_group (RefmountConfig *config,
           ok = local_error == NULL;
           if (ok)
             fs->use_helper = value;
+          else
+            {
+              g_autofree char *raw = g_key_file_get_value (keyfile, group, key, NULL);
+
+              fail_value (error, &origin, raw, "must be true or false");
+            }
+        }
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_HEALTH_INTERVAL) == 0)
+        ok = set_uint (keyfile, &origin, 0, TIMEOUT_MAX_SEC, &fs->health_interval_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_HEALTH_TIMEOUT) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &fs->health_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_AUTO_RECOVER) == 0)
+        {
+          g_autoptr (GError) local_error = NULL;
+          gboolean           value = g_key_file_get_boolean (keyfile, group, key, &local_error);
+
+          ok = local_error == NULL;
+          if (ok)
+            fs->auto_recover = value;
           else
             {
               g_autofree char *raw = g_key_file_get_value (keyfile, group, key, NULL);

@@ -12,7 +12,20 @@ typedef struct
   GStrv    allowed_options; /* option names a caller may pass */
   GStrv    forced_options;  /* full options ("name" or "name=value") always added */
   gboolean use_helper;      /* may libmount run /sbin/mount.TYPE */
+  /* Health probes (refmount-health.c): every @health_interval_sec
+   * seconds (0: off; Usage is still refreshed), each given
+   * @health_timeout_sec; AutoRecover remounts a stale-handle mount. */
+  guint    health_interval_sec;
+  guint    health_timeout_sec;
+  gboolean auto_recover;
 } RefmountFsConfig;
+
+/* Health defaults: on for network and FUSE types (refmount_config_
+ * fstype_is_network()), off for local ones. */
+#define REFMOUNT_HEALTH_DEFAULT_INTERVAL_SEC 30
+#define REFMOUNT_HEALTH_DEFAULT_TIMEOUT_SEC  10
+
+gboolean refmount_config_fstype_is_network (const char *fstype);
 
 /*
  * An immutable, reference-counted snapshot of the configuration.  Reload

@@ -82,26 +82,45 @@ property_from_field (GVariant           *record,
   return g_variant_ref_sink (g_variant_builder_end (&builder));
 }
 
+/* Health, HealthCheckedAt, HealthMessage and Usage are not in the record
+ * (they are not persisted): the health module has them. */
 static GVariant *
-mount_property (GVariant   *record,
+mount_property (Daemon     *daemon,
+                GVariant   *record,
                 const char *name)
 {
+  g_autoptr (GVariant) health = NULL;
+
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     if (g_str_equal (name, mount_properties_table[i].name))
       return property_from_field (record, mount_properties_table[i].field);
-  return NULL;
+  health = g_variant_ref_sink (
+    refmount_health_properties (daemon->health, refmount_record_variant_get_mountpoint (record)));
+  return g_variant_lookup_value (health, name, NULL);
 }
 
 static GVariant *
-mount_properties (GVariant *record)
+mount_properties (Daemon   *daemon,
+                  GVariant *record)
 {
+  g_autoptr (GVariant) health = g_variant_ref_sink (
+    refmount_health_properties (daemon->health, refmount_record_variant_get_mountpoint (record)));
   GVariantBuilder builder;
+  GVariantIter    iter;
+  const char     *key;
+  GVariant       *value;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
   for (gsize i = 0; i < G_N_ELEMENTS (mount_properties_table); i++)
     {
-      g_autoptr (GVariant) value = property_from_field (record, mount_properties_table[i].field);
-      g_variant_builder_add (&builder, "{sv}", mount_properties_table[i].name, value);
+      g_autoptr (GVariant) field = property_from_field (record, mount_properties_table[i].field);
+      g_variant_builder_add (&builder, "{sv}", mount_properties_table[i].name, field);
+    }
+  g_variant_iter_init (&iter, health);
+  while (g_variant_iter_next (&iter, "{&sv}", &key, &value))
+    {
+      g_variant_builder_add (&builder, "{sv}", key, value);
+      g_variant_unref (value);
     }
   return g_variant_builder_end (&builder);
 }
@@ -219,14 +238,14 @@ mount_method_call (GDBusConnection       *connection,
     }
   if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties") && g_str_equal (method_name, "GetAll"))
     {
-      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", mount_properties (record)));
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{sv})", mount_properties (user_data, record)));
       return;
     }
   property = g_dbus_method_invocation_get_property_info (invocation);
   if (g_str_equal (interface_name, "org.freedesktop.DBus.Properties") && g_str_equal (method_name, "Get") &&
       property != NULL)
     {
-      g_autoptr (GVariant) value = mount_property (record, property->name);
+      g_autoptr (GVariant) value = mount_property (user_data, record, property->name);
 
       if (value != NULL)
         {
@@ -345,7 +364,7 @@ object_manager_method_call (GDBusConnection       *connection,
       g_autofree char *path = record_object_path (record);
 
       g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (record));
+      g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (daemon, record));
       g_variant_builder_add (&objects, "{o@a{sa{sv}}}", path, g_variant_builder_end (&interfaces));
     }
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(@a{oa{sa{sv}}})",
@@ -389,7 +408,7 @@ emit_added (Daemon     *daemon,
   GVariantBuilder interfaces;
 
   g_variant_builder_init (&interfaces, G_VARIANT_TYPE ("a{sa{sv}}"));
-  g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (record));
+  g_variant_builder_add (&interfaces, "{s@a{sv}}", REFMOUNT_MOUNT_INTERFACE, mount_properties (daemon, record));
   emit (daemon, REFMOUNT_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager", "InterfacesAdded",
         g_variant_new ("(o@a{sa{sv}})", path, g_variant_builder_end (&interfaces)));
 }
@@ -427,6 +446,8 @@ refmount_daemon_objects_changed (const char *mountpoint,
   GVariantBuilder  changed;
   gboolean         any = FALSE;
 
+  /* First, so that InterfacesAdded carries the health properties. */
+  refmount_health_track (daemon->health, mountpoint, new_record);
   /* A client may cache a const property for the object's life, so an
    * object whose constant part changed is a new object.  The table never
    * does that today (source, type and options are fixed when a record is
@@ -474,6 +495,18 @@ refmount_daemon_objects_changed (const char *mountpoint,
   emit (daemon, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
         g_variant_new ("(s@a{sv}@as)", REFMOUNT_MOUNT_INTERFACE, g_variant_builder_end (&changed),
                        g_variant_new_strv (NULL, 0)));
+}
+
+void
+refmount_daemon_objects_health_changed (const char *mountpoint,
+                                        GVariant   *changed,
+                                        gpointer    user_data)
+{
+  Daemon          *daemon = user_data;
+  g_autofree char *path = refmount_daemon_object_path (mountpoint);
+
+  emit (daemon, path, "org.freedesktop.DBus.Properties", "PropertiesChanged",
+        g_variant_new ("(s@a{sv}@as)", REFMOUNT_MOUNT_INTERFACE, changed, g_variant_new_strv (NULL, 0)));
 }
 
 gboolean

@@ -293,7 +293,8 @@ auth_done (GObject      *source,
                                            : call->config->authorization_timeout_sec);
         }
     }
-  if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED))
+  if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED) ||
+      g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED))
     {
       const RefmountRequest *r = &call->request;
       RefmountLogContext     ctx = { r->mountpoint, r->source, r->fstype, r->attachment, call->caller.uid,
@@ -360,8 +361,8 @@ call_authorize_step (Call                   *call,
     call->timer = timer;
   }
   refmount_auth_check_async (call->sender, call->caller.uid, interactive, step->action,
-                             call->method->details != NULL ? &details : NULL, step->message,
-                             call->cancellable, auth_done, call_ref (call));
+                             call->method->details != NULL ? &details : NULL, call->cancellable, auth_done,
+                             call_ref (call));
 }
 
 static void
@@ -377,6 +378,12 @@ call_authorize (Call *call)
       return;
     }
   call->uid_admitted = TRUE;
+  /* What depends on who asks is checked before polkit is asked. */
+  if (!refmount_request_resolve_caller (&call->request, &call->caller, &error))
+    {
+      call_finish (call, NULL, g_steal_pointer (&error));
+      return;
+    }
   call_authorize_step (call, refmount_method_auth_step (call->method, &call->request));
 }
 
@@ -571,6 +578,10 @@ run_call (Call *call)
           g_main_context_invoke (NULL, authorize_others_cb, call);
           return;
         }
+      break;
+
+    case REFMOUNT_METHOD_RECOVER:
+      value = refmount_manager_recover (daemon->table, call->config, &call->request, &call->caller, &error);
       break;
 
     case REFMOUNT_METHOD_RELOAD:

@@ -7,6 +7,7 @@
 #include "refmount-admission.h"
 #include "refmount-config.h"
 #include "refmount-generated.h"
+#include "refmount-health.h"
 #include "refmount-log.h"
 #include "refmount-manager.h"
 #include "refmount-table.h"
@@ -20,11 +21,16 @@ typedef struct
   RefmountManager *manager;
   RefmountBackend *backend;
   RefmountTable   *table;
+  RefmountHealth  *health; /* Health and Usage of the mount objects */
   /* Run work that holds its mountpoint's entry (or needs none) and blocks
    * at most on a state write or a runner deadline: nothing on a worker
    * waits for polkit, for another call or for the bus. */
   GThreadPool *workers;
 
+  /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
+   * callers_lock are leaves, each held only to read or swap its own
+   * fields: never two of them at once, never across a call into the table
+   * (whose locks all come before them), polkit or a D-Bus round trip. */
   GMutex          config_lock;
   RefmountConfig *config;
   char           *config_path;
@@ -131,5 +137,10 @@ void     refmount_daemon_objects_changed (const char *mountpoint,
                                           GVariant   *old_record,
                                           GVariant   *new_record,
                                           gpointer    user_data);
+
+/* refmount-daemon-objects.c: the health module's change callback. */
+void refmount_daemon_objects_health_changed (const char *mountpoint,
+                                             GVariant   *changed,
+                                             gpointer    user_data);
 
 G_END_DECLS

@@ -86,6 +86,13 @@ manager_filter (GDBusConnection *connection,
   return NULL;
 }
 
+/* For the health module, which runs on threads of its own. */
+static RefmountConfig *
+health_get_config (gpointer user_data)
+{
+  return refmount_daemon_get_config (user_data);
+}
+
 static void
 name_owner_changed (GDBusConnection *connection,
                     const char      *sender,
@@ -246,7 +253,9 @@ daemon_setup (Daemon                      *daemon,
   daemon->roe_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   refmount_daemon_pipeline_init (daemon);
   daemon->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  daemon->health = refmount_health_new (health_get_config, refmount_daemon_objects_health_changed, daemon);
   daemon->table = refmount_table_new (daemon->backend, state_dir, NULL, refmount_daemon_objects_changed, daemon);
+  refmount_health_set_table (daemon->health, daemon->table);
 
   /* Subscribe before reconciling, so no disconnect between the check and
    * the subscription goes unseen. */
@@ -266,11 +275,17 @@ daemon_setup (Daemon                      *daemon,
       gboolean             release_on_exit;
       const char          *bus_name;
 
+      const char *mountpoint;
+
       g_variant_iter_init (&iter, attachments);
       while (g_variant_iter_next (&iter, "(&sutb&s)", NULL, NULL, NULL, &release_on_exit, &bus_name))
         if (release_on_exit && bus_name[0] != '\0')
           g_hash_table_add (daemon->roe_names, g_strdup (bus_name));
+      /* The start-up reconcile publishes without the change callback. */
+      mountpoint = refmount_record_variant_get_mountpoint (g_ptr_array_index (records, i));
+      refmount_health_track (daemon->health, mountpoint, g_ptr_array_index (records, i));
     }
+  refmount_health_start (daemon->health);
 
   daemon->manager = refmount_manager_skeleton_new ();
   refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);

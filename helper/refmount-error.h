@@ -19,9 +19,13 @@ typedef enum
   REFMOUNT_ERROR_TIMEOUT,
   REFMOUNT_ERROR_SHUTTING_DOWN,
   REFMOUNT_ERROR_LIMIT_EXCEEDED,
+  /* Not authorized because the user dismissed the authentication dialog
+   * (polkit's "polkit.dismissed"), as udisks' NotAuthorizedDismissed:
+   * a client then says nothing more than that, instead of advice. */
+  REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED,
 } RefmountError;
 
-#define REFMOUNT_ERROR_N_ERRORS (REFMOUNT_ERROR_LIMIT_EXCEEDED + 1)
+#define REFMOUNT_ERROR_N_ERRORS (REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED + 1)
 #define REFMOUNT_ERROR          (refmount_error_quark ())
 
 GQuark refmount_error_quark (void);

@@ -22,6 +22,9 @@ static const struct
   { "reconciled", REFMOUNT_LOG_ID_RECONCILED },
   /* Found unmounted while running: the table follows the kernel. */
   { "vanished", REFMOUNT_LOG_ID_RECONCILED },
+  { "unresponsive", REFMOUNT_LOG_ID_UNRESPONSIVE },
+  { "stale-handle", REFMOUNT_LOG_ID_STALE_HANDLE },
+  { "recovered", REFMOUNT_LOG_ID_RECOVERED },
   { "mount-failed", REFMOUNT_LOG_ID_FAILED },
   { "mount-timeout", REFMOUNT_LOG_ID_FAILED },
   { "attach-failed", REFMOUNT_LOG_ID_FAILED },

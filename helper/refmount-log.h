@@ -16,6 +16,11 @@ G_BEGIN_DECLS
 #define REFMOUNT_LOG_ID_DETACHED   "570fe80b58ed49c9a6719b555e9b1186"
 #define REFMOUNT_LOG_ID_DENIED     "bd61052729454d19a276157c8ddc0c93"
 #define REFMOUNT_LOG_ID_RECONCILED "26540f2b775048b18ced0d300c7c946d"
+/* Health (refmount-health.c): a mount stopped answering, answers with a
+ * stale handle, or answers again after either. */
+#define REFMOUNT_LOG_ID_UNRESPONSIVE "46fc46714cde41f18d256d8b24b7979a"
+#define REFMOUNT_LOG_ID_STALE_HANDLE "963b9958de4f46b49b2983d8b5f4daa1"
+#define REFMOUNT_LOG_ID_RECOVERED    "5e5a666f94f441fca5dd1eee7a5c713c"
 /* A mount, unmount or attachment that was authorized but failed. */
 #define REFMOUNT_LOG_ID_FAILED "17eab2b774884a9193284182aca7df1b"
 

@@ -4,6 +4,8 @@
 #include "refmount-error.h"
 #include "refmount-manager.h"
 #include "refmount-names.h"
+#include "refmount-owner.h"
+#include "refmount-show.h"
 #include <string.h>
 
 #include "refmount-validate.h"
@@ -19,7 +21,10 @@ mount_details (const RefmountRequest *request,
   details->source = request->source;
   details->mountpoint = request->mountpoint;
   details->attachment = request->attachment;
-  details->options = request->options;
+  /* What the caller asked for; the ownership options are implied by
+   * "owner", which rules see. */
+  details->options = (const char *const *) request->options;
+  details->owner = request->owner ? "true" : "false";
 }
 
 /* An Unmount names only the mountpoint and the attachment: the rest is
@@ -45,7 +50,7 @@ static const RefmountMethod methods[] = {
     .kind = REFMOUNT_METHOD_MOUNT,
     .needs_entry = TRUE,
     .creates_entry = TRUE,
-    .call = { REFMOUNT_ACTION_MOUNT, "Authentication is required to mount a filesystem" },
+    .call = { REFMOUNT_ACTION_MOUNT },
     .details = mount_details,
   },
   {
@@ -53,22 +58,30 @@ static const RefmountMethod methods[] = {
     .kind = REFMOUNT_METHOD_UNMOUNT,
     .needs_entry = TRUE,
     /* Releasing one's own attachment needs no grant (SPEC §3). */
-    .call = { NULL, NULL },
-    .flags = { REFMOUNT_ACTION_MANAGE, "Authentication is required to force an unmount" },
+    .call = { NULL },
+    .flags = { REFMOUNT_ACTION_MANAGE },
     .owner_dependent = TRUE,
-    .others = { REFMOUNT_ACTION_UNMOUNT_OTHERS, "Authentication is required to release another user's mount" },
+    .others = { REFMOUNT_ACTION_UNMOUNT_OTHERS },
     .details = unmount_details,
   },
   {
     .member = "GetMount",
     .kind = REFMOUNT_METHOD_GET_MOUNT,
     /* Public, like the objects' properties (SPEC §3, busconfig). */
-    .call = { NULL, NULL },
+    .call = { NULL },
   },
   {
     .member = "Reload",
     .kind = REFMOUNT_METHOD_RELOAD,
-    .call = { REFMOUNT_ACTION_MANAGE, "Authentication is required to reload the mount service configuration" },
+    .call = { REFMOUNT_ACTION_MANAGE },
+  },
+  {
+    .member = "Recover",
+    .kind = REFMOUNT_METHOD_RECOVER,
+    /* It waits for its entry itself, within MountTimeoutSec, and only
+     * after manage was granted. */
+    .call = { REFMOUNT_ACTION_MANAGE },
+    .details = unmount_details,
   },
 };
 
@@ -95,6 +108,7 @@ refmount_method_auth_step (const RefmountMethod  *method,
 void
 refmount_request_clear (RefmountRequest *request)
 {
+  g_clear_pointer (&request->owned_options, g_strfreev);
   g_clear_pointer (&request->mountpoint, g_free);
   g_clear_pointer (&request->options, g_free);
   g_clear_pointer (&request->body, g_variant_unref);
@@ -109,6 +123,7 @@ refmount_request_parse (RefmountRequest      *request,
 {
   g_autoptr (GVariant) flags = NULL;
   const char          *mountpoint = NULL;
+  RefmountMountFlags   mount_flags = { 0 };
 
   memset (request, 0, sizeof *request);
   request->kind = method->kind;
@@ -121,10 +136,13 @@ refmount_request_parse (RefmountRequest      *request,
                      &request->options, &request->attachment, &flags);
       if (!refmount_validate_fstype (config, request->fstype, error) ||
           !refmount_validate_source (request->fstype, request->source, error) ||
-          !refmount_validate_options (config, request->fstype, request->options, error) ||
+          !refmount_validate_options (config, request->fstype, (const char *const *) request->options, error) ||
           !refmount_validate_attachment (request->attachment, error) ||
-          !refmount_validate_mount_flags (flags, &request->release_on_exit, error))
+          !refmount_validate_mount_flags (flags, &mount_flags, error))
         return FALSE;
+      request->release_on_exit = mount_flags.release_on_exit;
+      request->owner = mount_flags.owner;
+      request->show = mount_flags.show;
       request->mountpoint = mountpoint[0] == '\0'
                               ? refmount_derive_mountpoint (config, request->fstype, request->source)
                               : g_strdup (mountpoint);
@@ -142,10 +160,46 @@ refmount_request_parse (RefmountRequest      *request,
       request->mountpoint = g_strdup (mountpoint);
       return refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error);
 
+    case REFMOUNT_METHOD_RECOVER:
+      g_variant_get (body, "(&s@a{sv})", &mountpoint, &flags);
+      request->mountpoint = g_strdup (mountpoint);
+      if (!refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error))
+        return FALSE;
+      /* No flag is defined yet; the argument exists so that one can be
+       * added without a new method.  Unknown keys are refused, as for
+       * Mount. */
+      if (g_variant_n_children (flags) > 0)
+        {
+          const char *key = NULL;
+
+          g_variant_get_child (flags, 0, "{&sv}", &key, NULL);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                       "Invalid flags: unknown flag '%s' for Recover (it takes none)", key);
+          return FALSE;
+        }
+      return TRUE;
+
     case REFMOUNT_METHOD_RELOAD:
     default:
       return TRUE;
     }
+}
+
+gboolean
+refmount_request_resolve_caller (RefmountRequest      *request,
+                                 const RefmountCaller *caller,
+                                 GError              **error)
+{
+  guint32 gid;
+
+  if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
+    return TRUE;
+  if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
+    return FALSE;
+  g_clear_pointer (&request->owned_options, g_strfreev);
+  request->owned_options = refmount_owner_append_options ((const char *const *) request->options, request->fstype,
+                                                          caller->uid, gid, error);
+  return request->owned_options != NULL;
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -169,11 +223,19 @@ refmount_manager_mount (RefmountTable         *table,
 {
   RefmountAttachRequest attach = { 0 };
   g_autofree char      *path = NULL;
+  g_autofree char      *show_options = NULL;
 
   attach.fstype = request->fstype;
   attach.source = request->source;
   attach.mountpoint = request->mountpoint;
-  attach.options = request->options;
+  /* The ownership options take part in the conflict check like any
+   * other: another uid's Mount there (or one without the flag) has other
+   * options, so an owned mount is never shared. */
+  attach.options = request->owned_options != NULL ? (const char *const *) request->owned_options
+                                                  : (const char *const *) request->options;
+  if (request->show)
+    show_options = refmount_show_user_options (request->source);
+  attach.user_options = show_options;
   attach.attachment = request->attachment;
   attach.uid = caller->uid;
   attach.pid = caller->pid;
@@ -218,6 +280,18 @@ refmount_manager_unmount (RefmountTable         *table,
       return NULL;
     }
   return g_variant_new ("(b)", unmounted);
+}
+
+GVariant *
+refmount_manager_recover (RefmountTable         *table,
+                          RefmountConfig        *config,
+                          const RefmountRequest *request,
+                          const RefmountCaller  *caller,
+                          GError               **error)
+{
+  if (!refmount_table_recover (table, config, request->mountpoint, caller->uid, caller->pid, error))
+    return NULL;
+  return g_variant_new ("()");
 }
 
 GVariant *

@@ -25,6 +25,7 @@ typedef enum
   REFMOUNT_METHOD_UNMOUNT,
   REFMOUNT_METHOD_GET_MOUNT,
   REFMOUNT_METHOD_RELOAD,
+  REFMOUNT_METHOD_RECOVER,
 } RefmountMethodKind;
 
 /* A validated request.  The strings point into @body (held). */
@@ -38,8 +39,13 @@ typedef struct
   char              *mountpoint; /* canonical; derived when the caller passed "" */
   const char       **options;    /* the array is owned, the strings are in @body */
   gboolean           release_on_exit;
+  gboolean           owner; /* Mount flag "owner" */
+  gboolean           show;  /* Mount flag "show" */
   gboolean           force;
   gboolean           lazy;
+  /* Mount with "owner": @options plus the ownership options of the
+   * caller (refmount_request_resolve_caller()). */
+  char **owned_options;
 } RefmountRequest;
 
 typedef struct
@@ -49,11 +55,11 @@ typedef struct
   const char *bus_name; /* unique name */
 } RefmountCaller;
 
-/* One question for polkit: @action NULL means there is nothing to ask. */
+/* One question for polkit: @action NULL means there is nothing to ask.
+ * The agent shows the action's own message (polkit/org.refmount.policy). */
 typedef struct
 {
   const char *action;
-  const char *message; /* shown by the authentication agent */
 } RefmountAuthStep;
 
 /* The polkit details of a request (SPEC §3); @record (the mountpoint's
@@ -93,6 +99,13 @@ gboolean refmount_request_parse (RefmountRequest      *request,
                                  RefmountConfig       *config,
                                  GError              **error);
 void     refmount_request_clear (RefmountRequest *request);
+/* What depends on the caller and must be checked before authorization:
+ * the ownership options of a Mount with "owner" (InvalidArgument for a
+ * type that cannot be owned, Failed when the uid has no group).  Looks
+ * the caller's group up (NSS). */
+gboolean refmount_request_resolve_caller (RefmountRequest      *request,
+                                          const RefmountCaller *caller,
+                                          GError              **error);
 
 char *refmount_manager_object_path (const char *mountpoint);
 
@@ -116,6 +129,13 @@ GVariant *refmount_manager_unmount (RefmountTable         *table,
                                     gboolean               others_allowed,
                                     gint64                 deadline,
                                     gboolean              *needs_others,
+                                    GError               **error);
+/* Recover (its own bounded wait for the entry, refmount-table-recover.c):
+ * reply "()". */
+GVariant *refmount_manager_recover (RefmountTable         *table,
+                                    RefmountConfig        *config,
+                                    const RefmountRequest *request,
+                                    const RefmountCaller  *caller,
                                     GError               **error);
 /* No lock: the committed record.  Reply "(o)". */
 GVariant *refmount_manager_get_mount (RefmountTable         *table,

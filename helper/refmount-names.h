@@ -27,6 +27,8 @@
 #define REFMOUNT_FLAG_RELEASE_ON_EXIT "release-on-exit"
 #define REFMOUNT_FLAG_FORCE           "force"
 #define REFMOUNT_FLAG_LAZY            "lazy"
+#define REFMOUNT_FLAG_OWNER           "owner"
+#define REFMOUNT_FLAG_SHOW            "show"
 
 #define REFMOUNT_STATE_MOUNTED "mounted"
 #define REFMOUNT_STATE_BUSY    "busy"
@@ -49,6 +51,11 @@
 #define REFMOUNT_CONFIG_KEY_USE_HELPER               "UseHelper"
 /* data/refmount.conf, compiled in as the defaults (refmount.gresource.xml). */
 #define REFMOUNT_CONFIG_BUILTIN_PATH "/org/refmount/Refmount1/refmount.conf"
+
+/* Health probes and AutoRecover, per [Filesystem TYPE]. */
+#define REFMOUNT_CONFIG_KEY_HEALTH_INTERVAL "HealthIntervalSec"
+#define REFMOUNT_CONFIG_KEY_HEALTH_TIMEOUT  "HealthTimeoutSec"
+#define REFMOUNT_CONFIG_KEY_AUTO_RECOVER    "AutoRecover"
 
 #define REFMOUNT_DEFAULT_CONFIG_FILE    "/etc/refmount/refmount.conf"
 #define REFMOUNT_DEFAULT_STATE_DIR      "/run/refmount"

@@ -16,8 +16,8 @@ typedef struct
 
 /*
  * The state of a managed mount.  Stored and exported (the Mount object's
- * State property, SPEC) as the strings REFMOUNT_STATE_* of
- * refmount-names.h; in memory only as this enum.
+ * State property, doc/dbus-api.md "Mount objects") as the strings
+ * REFMOUNT_STATE_* of refmount-names.h; in memory only as this enum.
  */
 typedef enum
 {

@@ -33,6 +33,7 @@ typedef struct
   char               *fstype;
   char               *source;
   char               *options;
+  char               *user_options; /* mount: x-* options for utab, or NULL */
   gboolean            use_helper;
   gboolean            force;
   gboolean            lazy;
@@ -56,6 +57,7 @@ backend_call_free (gpointer data)
   g_free (call->fstype);
   g_free (call->source);
   g_free (call->options);
+  g_free (call->user_options);
   g_clear_pointer (&call->restore, refmount_attachment_free);
   g_clear_pointer (&call->km, refmount_kernel_mount_free);
   g_free (call);
@@ -112,7 +114,8 @@ backend_call_func (gpointer data,
     }
   if (call->kind == CALL_MOUNT)
     return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
-                                call->source, call->options, call->use_helper, call->deadline,
+                                call->source, call->options, call->user_options, call->use_helper,
+                                call->deadline,
                                 error);
   return backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
                                call->force, call->lazy, error);
@@ -407,6 +410,7 @@ refmount_table_run_mount (RefmountTable *table,
                           const char    *fstype,
                           const char    *source,
                           const char    *options,
+                          const char    *user_options,
                           gboolean       use_helper,
                           gboolean       created_dir,
                           gint64         deadline,
@@ -423,6 +427,7 @@ refmount_table_run_mount (RefmountTable *table,
   call->fstype = g_strdup (fstype);
   call->source = g_strdup (source);
   call->options = g_strdup (options);
+  call->user_options = g_strdup (user_options);
   call->use_helper = use_helper;
   call->deadline = deadline;
   call->created_dir = created_dir;

@@ -208,7 +208,7 @@ mount_locked (RefmountTable               *table,
         }
       mounted_dir = refmount_dup_cloexec (dirfd);
       if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
-                                     fs != NULL && fs->use_helper, created, deadline, &ok,
+                                     request->user_options, fs != NULL && fs->use_helper, created, deadline, &ok,
                                      handed_off, &backend_error))
         {
           close (mounted_dir);

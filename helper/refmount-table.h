@@ -46,6 +46,10 @@ typedef struct
   gint64             pid;
   gboolean           release_on_exit;
   const char        *bus_name;
+  /* x-* options for libmount's utab when this call mounts (file-manager
+   * visibility, refmount-show.h), or NULL.  Not mount options: no part of
+   * the record or of the conflict check. */
+  const char *user_options;
 } RefmountAttachRequest;
 
 typedef struct
@@ -172,6 +176,19 @@ GPtrArray *refmount_table_list_published (RefmountTable *table);
  * (used at start-up and shutdown). */
 gboolean refmount_table_persist (RefmountTable *table,
                                  GError       **error);
+
+/* Recover (refmount-table-recover.c): detach the mount at @mountpoint
+ * lazily and mount the same source with the same options on the same
+ * directory, keeping every attachment; one journalled change.  @uid and
+ * @pid name the caller for the audit log (-1: the daemon, AutoRecover).
+ * NotFound when nothing is managed there, Busy when it has no
+ * attachments left; on a failed remount the record stays, "stale". */
+gboolean refmount_table_recover (RefmountTable  *table,
+                                 RefmountConfig *config,
+                                 const char     *mountpoint,
+                                 gint64          uid,
+                                 gint64          pid,
+                                 GError        **error);
 
 /* Number of backend calls still running after their caller timed out. */
 guint refmount_table_get_abandoned (RefmountTable *table);

@@ -24,6 +24,10 @@ static const char *const denied_options[] = {
   /* would undo the default ForcedOptions nosuid,nodev */
   "suid",
   "dev",
+  /* whose files they are: only refmountd sets these, from the caller's
+   * own uid, for the Mount flag "owner" (refmount-owner.c) */
+  "uid",
+  "gid",
   /* libmount: run /sbin/mount.<helper>, or set up a loop device on a file */
   "helper",
   "uhelper",
@@ -304,18 +308,28 @@ parse_flags (GVariant          *flags,
 }
 
 gboolean
-refmount_validate_mount_flags (GVariant *flags,
-                               gboolean *out_release_on_exit,
-                               GError  **error)
+refmount_validate_mount_flags (GVariant           *flags,
+                               RefmountMountFlags *out,
+                               GError            **error)
 {
-  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT };
+  static const char *const keys[] = { REFMOUNT_FLAG_RELEASE_ON_EXIT, REFMOUNT_FLAG_OWNER,
+                                      REFMOUNT_FLAG_SHOW };
   gboolean                 values[G_N_ELEMENTS (keys)];
+  g_autoptr (GVariant)     show = NULL;
 
   if (!parse_flags (flags, keys, values, G_N_ELEMENTS (keys), error))
     return FALSE;
 
-  if (out_release_on_exit != NULL)
-    *out_release_on_exit = values[0];
+  if (out != NULL)
+    {
+      out->release_on_exit = values[0];
+      out->owner = values[1];
+      /* A private mount of one's own is what a file manager should show;
+       * "show": false says otherwise. */
+      show = flags != NULL ? g_variant_lookup_value (flags, REFMOUNT_FLAG_SHOW, G_VARIANT_TYPE_BOOLEAN)
+                           : NULL;
+      out->show = show != NULL ? values[2] : values[1];
+    }
   return TRUE;
 }
 

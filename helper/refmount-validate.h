@@ -39,10 +39,20 @@ gboolean refmount_validate_options (const RefmountConfig *config,
                                     GError              **error);
 gboolean refmount_validate_attachment (const char *attachment,
                                        GError    **error);
-/* @flags is an a{sv}; unknown keys and wrong value types are rejected. */
-gboolean refmount_validate_mount_flags (GVariant *flags,
-                                        gboolean *out_release_on_exit,
-                                        GError  **error);
+/* The Mount flags; absent keys are FALSE. */
+typedef struct
+{
+  gboolean release_on_exit;
+  gboolean owner; /* the mount belongs to the caller (refmount-owner.h) */
+  gboolean show;  /* file managers list it (refmount-show.h); default: owner */
+} RefmountMountFlags;
+
+/* @flags is an a{sv}; unknown keys and wrong value types are rejected.
+ * Absent keys are FALSE, except "show", which is then "owner".  @out is
+ * written only on success. */
+gboolean refmount_validate_mount_flags (GVariant           *flags,
+                                        RefmountMountFlags *out,
+                                        GError            **error);
 gboolean refmount_validate_unmount_flags (GVariant *flags,
                                           gboolean *out_force,
                                           gboolean *out_lazy,

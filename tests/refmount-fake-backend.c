@@ -38,6 +38,7 @@ fake_mount (RefmountBackend *backend,
             const char      *fstype,
             const char      *source,
             const char      *options,
+            const char      *user_options,
             gboolean         use_helper,
             gint64           deadline,
             GError         **error)
@@ -51,9 +52,11 @@ fake_mount (RefmountBackend *backend,
   g_free (fake->last_fstype);
   g_free (fake->last_source);
   g_free (fake->last_options);
+  g_free (fake->last_user_options);
   fake->last_fstype = g_strdup (fstype);
   fake->last_source = g_strdup (source);
   fake->last_options = g_strdup (options);
+  fake->last_user_options = g_strdup (user_options);
   fake->last_use_helper = use_helper;
   fake->last_deadline = deadline;
   enter_call (fake, path, source, fake->mount_delay_ms);
@@ -171,6 +174,7 @@ fake_free (RefmountBackend *backend)
   g_free (fake->kernel_fstype);
   g_free (fake->last_source);
   g_free (fake->last_options);
+  g_free (fake->last_user_options);
   g_mutex_clear (&fake->lock);
   g_cond_clear (&fake->cond);
   g_free (fake);

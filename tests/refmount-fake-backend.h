@@ -24,7 +24,8 @@ typedef struct
   /* The last mount request exactly as the table built it. */
   char    *last_fstype;
   char    *last_source;
-  char    *last_options; /* comma-joined, as handed to libmount */
+  char    *last_options;      /* comma-joined, as handed to libmount */
+  char    *last_user_options; /* for utab, or NULL */
   gboolean last_use_helper;
   gint64   last_deadline;
 

@@ -79,7 +79,7 @@ do_mount (Fixture    *f,
           GError    **error)
 {
   int      fd = open_path (path);
-  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, source, "size=64k", FALSE, 0, error);
+  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, source, "size=64k", NULL, FALSE, 0, error);
 
   close (fd);
   return ok;
@@ -214,7 +214,7 @@ test_umount_moved (Fixture      *f,
 
   g_assert_cmpint (g_mkdir (m, 0755), ==, 0);
   fd = open_path (m);
-  g_assert_true (f->backend->ops->mount (f->backend, fd, m, "tmpfs", "src", "size=64k", FALSE, 0, &error));
+  g_assert_true (f->backend->ops->mount (f->backend, fd, m, "tmpfs", "src", "size=64k", NULL, FALSE, 0, &error));
   g_assert_no_error (error);
   g_assert_cmpint (g_rename (parent, moved_parent), ==, 0);
   km = f->backend->ops->lookup (f->backend, moved);
@@ -250,7 +250,7 @@ do_helper_mount (Fixture    *f,
                  GError    **error)
 {
   int      fd = open_path (path);
-  gboolean ok = f->backend->ops->mount (f->backend, fd, path, "refmounttest", "//server/share", "vers=3",
+  gboolean ok = f->backend->ops->mount (f->backend, fd, path, "refmounttest", "//server/share", "vers=3", NULL,
                                         TRUE, g_get_monotonic_time () + 20 * G_USEC_PER_SEC, error);
 
   close (fd);

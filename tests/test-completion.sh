@@ -67,13 +67,13 @@ check ()
   fi
 }
 
-check "help list monitor mount reload show status umount unmount" refmountctl ""
+check "help list monitor mount recover reload show status umount unmount" refmountctl ""
 check "umount unmount" refmountctl u
 check "monitor mount" refmountctl mo
 check "--help --json --no-ask-password --no-legend --no-pager --quiet --version -q" refmountctl -
 check "list" refmountctl --no-ask-password li
 check "list" refmountctl --json -q li
-check "--attachment --help --json --no-ask-password --no-legend --no-pager --options --quiet --release-on-exit --type -o -q -t" \
+check "--attachment --help --json --no-ask-password --no-legend --no-pager --options --owner --quiet --release-on-exit --show --type -o -q -t" \
   refmountctl mount -
 check "--force" refmountctl unmount --f
 check "--force" refmountctl umount --f

@@ -54,6 +54,14 @@ server_thread (gpointer data)
   return NULL;
 }
 
+/* The health module is never started here (no probes): its properties
+ * are those of mounts not probed yet. */
+static RefmountConfig *
+default_config (gpointer user_data)
+{
+  return refmount_config_new_default ();
+}
+
 static void
 objects_setup (ObjectsFixture *f,
                gconstpointer   data)
@@ -66,6 +74,7 @@ objects_setup (ObjectsFixture *f,
   f->daemon.connection = connection_on_socket (fds[0]);
   f->client = connection_on_socket (fds[1]);
   f->daemon.table = f->fx.table;
+  f->daemon.health = refmount_health_new (default_config, refmount_daemon_objects_health_changed, &f->daemon);
   f->daemon.manager = refmount_manager_skeleton_new ();
 
   /* Registrations dispatch on the thread-default context of the caller:
@@ -98,6 +107,7 @@ objects_teardown (ObjectsFixture *f,
   g_clear_object (&f->daemon.connection);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (f->daemon.manager));
   g_clear_object (&f->daemon.manager);
+  g_clear_pointer (&f->daemon.health, refmount_health_free);
   /* Pending idles of the closed connections hold references. */
   while (g_main_context_iteration (f->server_context, FALSE))
     ;
@@ -289,7 +299,7 @@ test_get_all_snapshot (ObjectsFixture *f,
       g_assert_no_error (error);
       reads++;
       props = g_variant_get_child_value (reply, 0);
-      g_assert_cmpuint (g_variant_n_children (props), ==, 7);
+      g_assert_cmpuint (g_variant_n_children (props), ==, 11); /* 7 from the record, 4 from the health module */
       g_assert_true (g_variant_lookup (props, "State", "&s", &state));
       attachments = g_variant_lookup_value (props, "Attachments", G_VARIANT_TYPE ("a(sut)"));
       g_assert_nonnull (attachments);
@@ -324,16 +334,16 @@ record_signal (GDBusConnection *connection,
 }
 
 static GVariant *
-make_record (const char *mountpoint,
-             const char *source,
-             const char *state)
+make_record (const char        *mountpoint,
+             const char        *source,
+             RefmountMountState state)
 {
   g_autoptr (RefmountRecord) record = refmount_record_new ();
 
   record->mountpoint = g_strdup (mountpoint);
   record->source = g_strdup (source);
   record->fstype = g_strdup ("tmpfs");
-  g_assert_true (refmount_mount_state_from_string (state, &record->state));
+  record->state = state;
   record->mounted_at = 1;
   return g_variant_ref_sink (refmount_record_to_variant (record));
 }
@@ -360,9 +370,9 @@ test_const_properties (ObjectsFixture *f,
                        gconstpointer   data)
 {
   g_autofree char     *mountpoint = mp (&f->fx, "const");
-  g_autoptr (GVariant) first = make_record (mountpoint, "src-1", REFMOUNT_STATE_MOUNTED);
-  g_autoptr (GVariant) busy = make_record (mountpoint, "src-1", REFMOUNT_STATE_BUSY);
-  g_autoptr (GVariant) other = make_record (mountpoint, "src-2", REFMOUNT_STATE_BUSY);
+  g_autoptr (GVariant) first = make_record (mountpoint, "src-1", REFMOUNT_MOUNT_STATE_MOUNTED);
+  g_autoptr (GVariant) busy = make_record (mountpoint, "src-1", REFMOUNT_MOUNT_STATE_BUSY);
+  g_autoptr (GVariant) other = make_record (mountpoint, "src-2", REFMOUNT_MOUNT_STATE_BUSY);
   Recorder             recorder = { g_ptr_array_new_with_free_func (g_free) };
   guint                sub;
 

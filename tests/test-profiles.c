@@ -115,7 +115,7 @@ static const ProfileOption not_in_profile[] = {
   { "fuse.sshfs", "BatchMode=no" },
   { "fuse.sshfs", "fsname=evil" },
   { "fuse.sshfs", "passive" },
-  { "tmpfs", "uid=0" },
+  { "tmpfs", "huge=always" },
   { "tmpfs", "exec" },
 };
 
@@ -338,7 +338,7 @@ static const RequestCase request_cases[] = {
   { "nfs", "server:/export", { "vers=4.2", "soft", "timeo=600", NULL }, "vers=4.2,soft,timeo=600,nosuid,nodev", TRUE },
   { "nfs4", "[fd00::5]:/export", { "ro", NULL }, "ro,nosuid,nodev", TRUE },
   /* The forced vers=3.0 overrides the caller's vers (the last one wins), so only it is passed. */
-  { "cifs", "//server/share", { "vers=3.1.1", "uid=1000", NULL }, "uid=1000,credentials=/etc/refmount/cifs/credentials,vers=3.0,nosuid,nodev", TRUE },
+  { "cifs", "//server/share", { "vers=3.1.1", "file_mode=0644", NULL }, "file_mode=0644,credentials=/etc/refmount/cifs/credentials,vers=3.0,nosuid,nodev", TRUE },
   { "smb3", "//server/share/sub", { NULL }, "nosuid,nodev", TRUE },
   { "glusterfs", "gluster1:/volume", { "backup-volfile-servers=gluster2:gluster3", "log-level=WARNING", NULL }, "backup-volfile-servers=gluster2:gluster3,log-level=WARNING,nosuid,nodev", TRUE },
   { "fuse.glusterfs", "gluster1:/volume", { "ro", NULL }, "ro,nosuid,nodev", TRUE },

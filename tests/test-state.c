@@ -166,8 +166,9 @@ test_record_variant_round_trip (void)
   g_assert_true (copy->attachments != r->attachments);
 }
 
-/* The strings are the on-disk format and the D-Bus State property (SPEC):
- * exactly these, both ways, and nothing else is a state. */
+/* The strings are the on-disk format and the D-Bus State property
+ * (doc/dbus-api.md "Mount objects"): exactly these, both ways, and nothing
+ * else is a state. */
 static void
 test_mount_state_strings (void)
 {

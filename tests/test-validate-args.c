@@ -81,24 +81,29 @@ test_mount_flags (void)
     const char *flags;
     gboolean    ok;
     gboolean    release;
+    gboolean    owner;
     const char *reason;
   } cases[] = {
-    { "@a{sv} {}", TRUE, FALSE, NULL },
-    { "{'release-on-exit': <true>}", TRUE, TRUE, NULL },
-    { "{'release-on-exit': <false>}", TRUE, FALSE, NULL },
-    { "{'release-on-exit': <'yes'>}", FALSE, FALSE, "release-on-exit" },
-    { "{'release-on-exit': <1>}", FALSE, FALSE, "boolean" },
-    { "{'force': <true>}", FALSE, FALSE, "force" },
-    { "{'foo': <true>}", FALSE, FALSE, "unknown flag" },
-    { "{'release-on-exit': <true>, 'Release-On-Exit': <true>}", FALSE, FALSE, "Release-On-Exit" },
+    { "@a{sv} {}", TRUE, FALSE, FALSE, NULL },
+    { "{'release-on-exit': <true>}", TRUE, TRUE, FALSE, NULL },
+    { "{'release-on-exit': <false>}", TRUE, FALSE, FALSE, NULL },
+    { "{'owner': <true>}", TRUE, FALSE, TRUE, NULL },
+    { "{'owner': <true>, 'release-on-exit': <true>}", TRUE, TRUE, TRUE, NULL },
+    { "{'owner': <'yes'>}", FALSE, FALSE, FALSE, "owner" },
+    { "{'release-on-exit': <'yes'>}", FALSE, FALSE, FALSE, "release-on-exit" },
+    { "{'release-on-exit': <1>}", FALSE, FALSE, FALSE, "boolean" },
+    { "{'force': <true>}", FALSE, FALSE, FALSE, "force" },
+    { "{'foo': <true>}", FALSE, FALSE, FALSE, "unknown flag" },
+    { "{'release-on-exit': <true>, 'Release-On-Exit': <true>}", FALSE, FALSE, FALSE, "Release-On-Exit" },
   };
-  gboolean             release = TRUE;
+  RefmountMountFlags   parsed = { TRUE, TRUE };
   g_autoptr (GError)   error = NULL;
   g_autoptr (GVariant) wrong = g_variant_ref_sink (g_variant_new_string ("release-on-exit"));
 
-  g_assert_true (refmount_validate_mount_flags (NULL, &release, &error));
+  g_assert_true (refmount_validate_mount_flags (NULL, &parsed, &error));
   g_assert_no_error (error);
-  g_assert_false (release);
+  g_assert_false (parsed.release_on_exit);
+  g_assert_false (parsed.owner);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
@@ -106,24 +111,25 @@ test_mount_flags (void)
       gboolean             ok;
 
       g_test_message ("mount flags %s", cases[i].flags);
-      release = 42;
-      ok = refmount_validate_mount_flags (flags, &release, &error);
+      parsed.release_on_exit = 42;
+      ok = refmount_validate_mount_flags (flags, &parsed, &error);
       if (cases[i].ok)
         {
           g_assert_no_error (error);
           g_assert_true (ok);
-          g_assert_cmpint (release, ==, cases[i].release);
+          g_assert_cmpint (parsed.release_on_exit, ==, cases[i].release);
+          g_assert_cmpint (parsed.owner, ==, cases[i].owner);
         }
       else
         {
           g_assert_false (ok);
           assert_invalid (error, "flags", cases[i].reason);
-          g_assert_cmpint (release, ==, 42);
+          g_assert_cmpint (parsed.release_on_exit, ==, 42);
           g_clear_error (&error);
         }
     }
 
-  g_assert_false (refmount_validate_mount_flags (wrong, &release, &error));
+  g_assert_false (refmount_validate_mount_flags (wrong, &parsed, &error));
   assert_invalid (error, "flags", "a{sv}");
 }
 

@@ -332,7 +332,10 @@ static const OptionsCase options_cases[] = {
   { "tmpfs", { "mode=0755", "ro", "noexec", NULL }, NULL },
   { "tmpfs", { "size=", NULL }, NULL },
   { "nfs", { "vers=4.2", "soft", NULL }, NULL },
-  { "cifs", { "vers=3.1.1", "uid=1000", NULL }, NULL },
+  { "cifs", { "vers=3.1.1", "file_mode=0644", NULL }, NULL },
+  /* Only refmountd sets them, for the Mount flag "owner". */
+  { "cifs", { "vers=3.1.1", "uid=1000", NULL }, "option 'uid=1000' is never allowed" },
+  { "cifs", { "gid=0", NULL }, "option 'gid=0' is never allowed" },
   { "fuse.sshfs", { "port=2222", "reconnect", NULL }, NULL },
   { "tmpfs", { "suid", NULL }, "option 'suid' is never allowed" },
   { "tmpfs", { "ro", "dev", NULL }, "option 'dev' is never allowed" },

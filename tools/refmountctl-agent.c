@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A polkit text agent for the duration of one call, as systemctl and
- * udisksctl do it: when stdin is a terminal, run "pkttyagent --notify-fd
- * N --fallback" (it registers for our process and does not replace a
- * desktop agent), wait until it says it is registered, make the call with
- * ALLOW_INTERACTIVE_AUTHORIZATION, then stop the agent.
+ * Interactive authorization as systemctl does it: every call that may
+ * need a password carries ALLOW_INTERACTIVE_AUTHORIZATION unless
+ * --no-ask-password, so the session's authentication agent (a desktop
+ * shell's dialog) may answer even when refmountctl has no terminal, as
+ * from a launcher or a GUI's helper.  When stdin is a terminal, a text
+ * agent runs for the duration of the call: "pkttyagent --notify-fd N
+ * --fallback" (it registers for our process and does not replace a
+ * desktop agent); we wait until it says it is registered, make the call,
+ * then stop it.
  */
 #include "config.h"
 
@@ -49,14 +53,10 @@ refmountctl_agent_start_if_interactive (gboolean  no_ask_password,
   GSubprocess                    *process;
   int                             pipe_fds[2];
 
-  *out_interactive = FALSE;
-  if (no_ask_password || !isatty (STDIN_FILENO))
-    return NULL;
-  /* Without a terminal there is nobody to ask; with one, a desktop agent
-   * may answer even if pkttyagent is missing, so the flag is set anyway. */
-  *out_interactive = TRUE;
-  /* refmountd authorizes uid 0 without asking polkit. */
-  if (getuid () == 0)
+  *out_interactive = !no_ask_password;
+  /* Without a terminal, pkttyagent has nobody to ask: the session's
+   * agent, if any, does.  refmountd authorizes uid 0 without polkit. */
+  if (no_ask_password || !isatty (STDIN_FILENO) || getuid () == 0)
     return NULL;
   if (!g_file_test (REFMOUNTCTL_PKTTYAGENT, G_FILE_TEST_IS_EXECUTABLE))
     {

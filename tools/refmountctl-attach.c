@@ -225,6 +225,8 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
   g_auto (GStrv) option_args = NULL;
   g_autofree char          *attachment = NULL;
   gboolean                  release_on_exit = FALSE;
+  gboolean                  owner = FALSE;
+  gboolean                  show = FALSE;
   g_autoptr (GPtrArray)     options = g_ptr_array_new_with_free_func (g_free);
   g_autofree char          *mountpoint = NULL;
   g_autoptr (GVariant)      reply = NULL;
@@ -243,6 +245,10 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
       "Attachment id (default refmountctl:UID)", "ID" },
     { "release-on-exit", 0, 0, G_OPTION_ARG_NONE, &release_on_exit,
       "Hold the attachment only while refmountctl runs (until SIGINT/SIGTERM/SIGHUP)", NULL },
+    { "owner", 0, 0, G_OPTION_ARG_NONE, &owner,
+      "Mount it as your own: your uid and gid, private (tmpfs, cifs, smb3, fuse.sshfs)", NULL },
+    { "show", 0, 0, G_OPTION_ARG_NONE, &show,
+      "Show it in file managers (the default with --owner)", NULL },
     { NULL }
   };
 
@@ -275,6 +281,10 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
   if (release_on_exit)
     g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_RELEASE_ON_EXIT,
                            g_variant_new_boolean (TRUE));
+  if (owner)
+    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_OWNER, g_variant_new_boolean (TRUE));
+  if (show)
+    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_SHOW, g_variant_new_boolean (TRUE));
   called_at = g_get_real_time ();
   reply = refmountctl_call_manager (ctl, "Mount",
                                     g_variant_new ("(sss^assa{sv})", fstype, argv[1], mountpoint,

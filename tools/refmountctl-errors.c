@@ -24,6 +24,7 @@ refmountctl_exit_status_for (const GError *error)
     switch ((RefmountError) error->code)
       {
       case REFMOUNT_ERROR_NOT_AUTHORIZED:
+      case REFMOUNT_ERROR_NOT_AUTHORIZED_DISMISSED:
         return REFMOUNTCTL_EXIT_NOT_AUTHORIZED;
       case REFMOUNT_ERROR_NOT_FOUND:
       case REFMOUNT_ERROR_NOT_ATTACHED:
@@ -189,13 +190,15 @@ static const char *
 authorization_hint (RefmountCtl *ctl)
 {
   if (ctl->no_ask_password)
-    return "Hint: without --no-ask-password, on a terminal, polkit can ask for a password; "
-           "or allow it with a polkit rule (examples: polkit/examples/, installed in "
+    return "Hint: without --no-ask-password, polkit can ask for a password (the desktop "
+           "session's authentication agent, or pkttyagent on a terminal); or allow it with a "
+           "polkit rule (examples: polkit/examples/, installed in "
            "/usr/share/doc/refmount/examples/).";
+  /* On a terminal pkttyagent was there to ask: a denial is a denial. */
   if (!isatty (STDIN_FILENO))
-    return "Hint: run refmountctl from a terminal so that polkit can ask for a password, "
-           "or allow it with a polkit rule (examples: polkit/examples/, installed in "
-           "/usr/share/doc/refmount/examples/).";
+    return "Hint: no authentication agent answered: run refmountctl in a desktop session "
+           "(its agent asks) or from a terminal (pkttyagent asks), or allow it with a polkit "
+           "rule (examples: polkit/examples/, installed in /usr/share/doc/refmount/examples/).";
   return NULL;
 }
 
@@ -212,7 +215,7 @@ refmountctl_fail_with_hint (RefmountCtl  *ctl,
   if (hint != NULL)
     full_hint = g_str_has_prefix (hint, "Hint: ") ? g_strdup (hint)
                                                   : g_strconcat ("Hint: ", hint, NULL);
-  else if (status == REFMOUNTCTL_EXIT_NOT_AUTHORIZED && error->domain == REFMOUNT_ERROR)
+  else if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED))
     full_hint = g_strdup (authorization_hint (ctl));
   refmountctl_print_error (ctl, name, text, full_hint, status);
   return status;

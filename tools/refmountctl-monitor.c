@@ -2,7 +2,7 @@
 /*
  * refmountctl monitor: turn the ObjectManager's InterfacesAdded/Removed
  * and the mount objects' PropertiesChanged into a stream of events
- * (added, attached, detached, state, removed, daemon-left,
+ * (added, attached, detached, state, health, removed, daemon-left,
  * daemon-appeared), one line each, until SIGINT/SIGTERM.
  *
  * The signals carry whole property values, so the events are the
@@ -23,6 +23,7 @@ typedef struct
 {
   char       *mountpoint;
   char       *state;
+  char       *health;
   GHashTable *attachments; /* id → GUINT_TO_POINTER (uid) */
 } Seen;
 
@@ -42,6 +43,7 @@ seen_free (gpointer data)
 
   g_free (seen->mountpoint);
   g_free (seen->state);
+  g_free (seen->health);
   g_hash_table_unref (seen->attachments);
   g_free (seen);
 }
@@ -171,6 +173,29 @@ emit_state (Monitor    *monitor,
   emit (monitor, "state", mountpoint, detail, fields);
 }
 
+/* Health went from @old_health to the mount's current one. */
+static void
+emit_health (Monitor       *monitor,
+             RefmountMount *mount,
+             const char    *old_health,
+             const char    *health)
+{
+  g_autoptr (JsonBuilder) fields = fields_begin ();
+  const char             *message = refmount_mount_get_health_message (mount);
+  g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  g_autofree char        *detail = g_strdup_printf ("%s -> %s%s%s", old_health, health, shown != NULL ? ": " : "",
+                                             shown != NULL ? shown : "");
+
+  json_builder_set_member_name (fields, "old_health");
+  json_builder_add_string_value (fields, old_health);
+  json_builder_set_member_name (fields, "health");
+  json_builder_add_string_value (fields, health);
+  json_builder_set_member_name (fields, "health_message");
+  json_builder_add_string_value (fields, message != NULL ? message : "");
+  json_builder_end_object (fields);
+  emit (monitor, "health", refmount_mount_get_mountpoint (mount), detail, fields);
+}
+
 /* ---- differences ------------------------------------------------------- */
 
 static GHashTable *
@@ -202,6 +227,7 @@ sync_mount (Monitor       *monitor,
   const char    *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount));
   const char    *mountpoint = refmount_mount_get_mountpoint (mount);
   const char    *state = refmount_mount_get_state (mount);
+  const char    *health = refmount_mount_get_health (mount);
   Seen          *seen = g_hash_table_lookup (monitor->seen, path);
   GHashTable    *now = attachments_of (mount);
   GHashTableIter iter;
@@ -221,8 +247,13 @@ sync_mount (Monitor       *monitor,
       if (!quiet)
         emit_added (monitor, mount);
     }
-  else if (!quiet && g_strcmp0 (seen->state, state) != 0 && seen->state != NULL && state != NULL)
-    emit_state (monitor, mountpoint, seen->state, state);
+  else
+    {
+      if (!quiet && g_strcmp0 (seen->state, state) != 0 && seen->state != NULL && state != NULL)
+        emit_state (monitor, mountpoint, seen->state, state);
+      if (!quiet && g_strcmp0 (seen->health, health) != 0 && seen->health != NULL && health != NULL)
+        emit_health (monitor, mount, seen->health, health);
+    }
 
   if (!quiet)
     {
@@ -238,6 +269,8 @@ sync_mount (Monitor       *monitor,
 
   g_free (seen->state);
   seen->state = g_strdup (state);
+  g_free (seen->health);
+  seen->health = g_strdup (health);
   g_hash_table_unref (seen->attachments);
   seen->attachments = now;
 }

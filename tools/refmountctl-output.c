@@ -125,6 +125,45 @@ add_int (JsonBuilder *builder,
   json_builder_add_int_value (builder, value);
 }
 
+/* Health and Usage; from an older refmountd without them, "unknown" and
+ * zeros. */
+static void
+mount_usage (RefmountMount *mount,
+             guint64        usage[3])
+{
+  GVariant *value = refmount_mount_get_usage (mount);
+
+  usage[0] = usage[1] = usage[2] = 0;
+  if (value != NULL)
+    g_variant_get (value, "(ttt)", &usage[0], &usage[1], &usage[2]);
+}
+
+static const char *
+mount_health (RefmountMount *mount)
+{
+  const char *health = refmount_mount_get_health (mount);
+
+  return health != NULL && health[0] != '\0' ? health : "unknown";
+}
+
+static void
+add_health (JsonBuilder   *builder,
+            RefmountMount *mount)
+{
+  guint64 usage[3];
+
+  mount_usage (mount, usage);
+  add_string (builder, "health", mount_health (mount));
+  add_int (builder, "health_checked_at_usec", (gint64) refmount_mount_get_health_checked_at (mount));
+  add_string (builder, "health_message", refmount_mount_get_health_message (mount));
+  json_builder_set_member_name (builder, "usage");
+  json_builder_begin_object (builder);
+  add_int (builder, "size", (gint64) usage[0]);
+  add_int (builder, "free", (gint64) usage[1]);
+  add_int (builder, "available", (gint64) usage[2]);
+  json_builder_end_object (builder);
+}
+
 static void
 build_mount (JsonBuilder   *builder,
              RefmountMount *mount)
@@ -142,6 +181,7 @@ build_mount (JsonBuilder   *builder,
   add_strv (builder, "options", refmount_mount_get_options (mount));
   add_string (builder, "state", refmount_mount_get_state (mount));
   add_int (builder, "mounted_at_usec", (gint64) refmount_mount_get_mounted_at (mount));
+  add_health (builder, mount);
   add_string (builder, "object_path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
   json_builder_set_member_name (builder, "attachments");
   json_builder_begin_array (builder);
@@ -195,7 +235,7 @@ refmountctl_print_json (JsonNode *node,
 
 /* ---- tables ------------------------------------------------------------ */
 
-#define LIST_COLUMNS 5
+#define LIST_COLUMNS 6
 
 static void
 print_row (char *const *cells,
@@ -221,7 +261,7 @@ refmountctl_print_list (GPtrArray        *mounts,
                         gboolean          legend)
 {
   static const char *const headers[LIST_COLUMNS] = {
-    "MOUNTPOINT", "FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"
+    "MOUNTPOINT", "FSTYPE", "SOURCE", "STATE", "HEALTH", "ATTACHMENTS"
   };
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   gsize                 widths[LIST_COLUMNS] = { 0 };
@@ -252,7 +292,8 @@ refmountctl_print_list (GPtrArray        *mounts,
       row[1] = refmountctl_escape (refmount_mount_get_filesystem_type (mount));
       row[2] = refmountctl_escape (refmount_mount_get_source (mount));
       row[3] = refmountctl_escape (refmount_mount_get_state (mount));
-      row[4] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
+      row[4] = refmountctl_escape (mount_health (mount));
+      row[5] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
       g_ptr_array_add (rows, row);
     }
   for (guint c = 0; c < LIST_COLUMNS; c++)
@@ -286,6 +327,33 @@ join_strv (const char *const *strv,
   return strv != NULL ? g_strjoinv (separator, (char **) strv) : g_strdup ("");
 }
 
+/* "ok", or "unresponsive: WHY", and when it was found out; the usage as
+ * df -h shows it. */
+static void
+print_health (RefmountMount *mount)
+{
+  const char      *message = refmount_mount_get_health_message (mount);
+  guint64          checked = refmount_mount_get_health_checked_at (mount);
+  g_autofree char *when = checked != 0 ? refmountctl_format_time (checked) : g_strdup ("never");
+  g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  g_autofree char *health = g_strdup_printf ("%s%s%s (checked %s)", mount_health (mount), shown != NULL ? ": " : "",
+                                             shown != NULL ? shown : "", when);
+  guint64          usage[3];
+
+  print_field ("Health", health);
+  mount_usage (mount, usage);
+  if (usage[0] == 0)
+    print_field ("Usage", NULL);
+  else
+    {
+      g_autofree char *size = g_format_size_full (usage[0], G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *used = g_format_size_full (usage[0] - usage[1], G_FORMAT_SIZE_IEC_UNITS);
+      g_autofree char *avail = g_format_size_full (usage[2], G_FORMAT_SIZE_IEC_UNITS);
+
+      printf ("%12s: %s used of %s, %s available\n", "Usage", used, size, avail);
+    }
+}
+
 void
 refmountctl_print_show (RefmountMount    *mount,
                         RefmountCtlOutput output)
@@ -314,6 +382,7 @@ refmountctl_print_show (RefmountMount    *mount,
   print_field ("Options", options);
   print_field ("State", refmount_mount_get_state (mount));
   print_field ("Mounted at", mounted_at);
+  print_health (mount);
   printf ("%12s: %u\n", "Attachments", refmountctl_attachment_count (mount));
   if (attachments != NULL)
     {
@@ -338,6 +407,9 @@ typedef struct
   guint mounted;
   guint busy;
   guint stale;
+  guint healthy;      /* Health "ok" */
+  guint unresponsive; /* Health "unresponsive" */
+  guint stale_handle; /* Health "stale-handle" */
 } Counts;
 
 static Counts
@@ -358,6 +430,12 @@ count_mounts (GPtrArray *mounts)
         counts.busy++;
       else if (g_strcmp0 (state, REFMOUNT_STATE_STALE) == 0)
         counts.stale++;
+      if (g_str_equal (mount_health (mount), "ok"))
+        counts.healthy++;
+      else if (g_str_equal (mount_health (mount), "unresponsive"))
+        counts.unresponsive++;
+      else if (g_str_equal (mount_health (mount), "stale-handle"))
+        counts.stale_handle++;
     }
   return counts;
 }
@@ -450,6 +528,13 @@ refmountctl_print_status (RefmountManager  *manager,
       add_int (builder, REFMOUNT_STATE_BUSY, counts.busy);
       add_int (builder, REFMOUNT_STATE_STALE, counts.stale);
       json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "health");
+      json_builder_begin_object (builder);
+      add_int (builder, "ok", counts.healthy);
+      add_int (builder, "unresponsive", counts.unresponsive);
+      add_int (builder, "stale-handle", counts.stale_handle);
+      add_int (builder, "unknown", counts.mounts - counts.healthy - counts.unresponsive - counts.stale_handle);
+      json_builder_end_object (builder);
       json_builder_end_object (builder);
       root = json_builder_get_root (builder);
       refmountctl_print_json (root, output == REFMOUNTCTL_OUTPUT_JSON_PRETTY);
@@ -464,6 +549,9 @@ refmountctl_print_status (RefmountManager  *manager,
   print_field ("Filesystems", filesystems);
   printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,
           counts.busy, counts.stale);
+  printf ("%12s: %u ok, %u unresponsive, %u stale-handle, %u unknown\n", "Health", counts.healthy,
+          counts.unresponsive, counts.stale_handle,
+          counts.mounts - counts.healthy - counts.unresponsive - counts.stale_handle);
   printf ("%12s: %u\n", "Attachments", counts.attachments);
   if (types->len == 0)
     return;

@@ -164,7 +164,7 @@ refmountctl_connect_or_fail (RefmountCtl *ctl)
 
 static const RefmountCtlCommand commands[] = {
   { "mount",
-    "-t FSTYPE [-o OPT[,OPT…]] [--attachment ID] [--release-on-exit] SOURCE [MOUNTPOINT]",
+    "-t FSTYPE [-o OPT[,OPT…]] [--attachment ID] [--release-on-exit] [--owner] [--show] SOURCE [MOUNTPOINT]",
     "SOURCE [MOUNTPOINT]",
     "Attach to SOURCE (mount it if needed) and print the mountpoint.\n"
     "Without MOUNTPOINT refmountd derives one beneath its first mount root.",
@@ -181,7 +181,11 @@ static const RefmountCtlCommand commands[] = {
     "Show refmountd's version, generation, mount roots, filesystems and counts.",
     refmountctl_cmd_status },
   { "monitor", "", "",
-    "Print attach, detach and state changes until interrupted.", refmountctl_cmd_monitor },
+    "Print attach, detach, state and health changes until interrupted.", refmountctl_cmd_monitor },
+  { "recover", "[-t FSTYPE] MOUNTPOINT|SOURCE", "MOUNTPOINT|SOURCE",
+    "Replace a dead mount (stale handle) by a fresh one, keeping its attachments\n"
+    "(needs org.refmount.manage).",
+    refmountctl_cmd_recover },
   { "reload", "", "",
     "Make refmountd re-read its configuration (needs org.refmount.manage).",
     refmountctl_cmd_reload },

@@ -117,6 +117,10 @@ int refmountctl_cmd_monitor (RefmountCtl              *ctl,
                              const RefmountCtlCommand *command,
                              int                       argc,
                              char                    **argv);
+int refmountctl_cmd_recover (RefmountCtl              *ctl,
+                             const RefmountCtlCommand *command,
+                             int                       argc,
+                             char                    **argv);
 int refmountctl_cmd_reload (RefmountCtl              *ctl,
                             const RefmountCtlCommand *command,
                             int                       argc,

@@ -131,11 +131,12 @@ fuzz_flags (const uint8_t *data,
   g_autoptr (GVariant) raw = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE_VARDICT, bytes, FALSE));
   /* GDBus only ever hands the daemon normal-form values. */
   g_autoptr (GVariant) flags = g_variant_get_normal_form (raw);
-  gboolean             release = FALSE, force = FALSE, lazy = FALSE;
+  RefmountMountFlags   mount_flags;
+  gboolean             force = FALSE, lazy = FALSE;
 
   /* Only known keys with boolean values pass. */
-  if (refmount_validate_mount_flags (flags, &release, NULL))
-    g_assert (g_variant_n_children (flags) <= 1);
+  if (refmount_validate_mount_flags (flags, &mount_flags, NULL))
+    g_assert (g_variant_n_children (flags) <= 2);
   if (refmount_validate_unmount_flags (flags, &force, &lazy, NULL))
     g_assert (g_variant_n_children (flags) <= 2);
 }

@@ -203,7 +203,13 @@ fi
 for action in org.refmount.mount org.refmount.unmount-others org.refmount.manage; do
   check "policy declares $action" grep -q "<action id=\"$action\">" "$pol"
 done
-check "policy messages use gettext domain refmount" grep -q 'gettext-domain="refmount"' "$pol"
+# The translations are in the policy itself (polkitd picks the agent's
+# language); a gettext-domain attribute would make polkitd look them up in
+# .mo files instead, for generated locales only (doc/desktop.md).
+check "policy has no gettext-domain (translations merged)" bash -c '! grep -q gettext-domain "$1"' _ "$pol"
+check "policy carries the German translation" grep -q '<message xml:lang="de">Zum Einhängen des $(fstype)-Dateisystems' "$pol"
+check "policy's mount message names type, source and mountpoint" \
+  grep -qF "<message>Authentication is required to mount the \$(fstype) filesystem '\$(source)' at \$(mountpoint).</message>" "$pol"
 
 # ---------------------------------------------------------------------------
 # busconfig: dbus-daemon must accept a configuration including it.  An

@@ -18,7 +18,8 @@
 #     (translations merged) as actions
 #     and only the sandbox's rules (bind mounts over the polkit directories,
 #     visible in this namespace only);
-#   * a tmpfs mount root, a refmount.conf pointing at it and a state dir.
+#   * a tmpfs mount root, a refmount.conf pointing at it and a state dir;
+#   * libmount's utab of its own (a tmpfs on /run/mount).
 #
 # The host's mounts, system bus and polkit are never touched.  On exit a
 # trap stops exactly the processes this library started (by pid) and
@@ -752,6 +753,14 @@ sandbox_init ()
   mount --bind "$SANDBOX_DIR/polkit/actions" /usr/share/polkit-1/actions
   mount --bind "$SANDBOX_DIR/polkit/rules.d" /etc/polkit-1/rules.d
   mount --bind "$SANDBOX_DIR/polkit/empty" /usr/share/polkit-1/rules.d
+
+  # libmount's utab (/run/mount/utab): refmountd and mount helpers record
+  # userspace options there, which must not reach the host's file.
+  if [[ -d /run/mount ]]; then
+    mount -t tmpfs -o mode=0755,size=4m refmount-sandbox-utab /run/mount
+  else
+    export LIBMOUNT_UTAB=$SANDBOX_DIR/utab
+  fi
 
   # The mount root: its own tmpfs, root-owned 0755 all the way up.
   mount -t tmpfs -o mode=0755,size=64m refmount-sandbox-mnt "$SANDBOX_DIR/mnt"

@@ -104,7 +104,7 @@ ctl_ok --help
 assert_contains "$CTL_OUT" "Usage: refmountctl"
 TOP_HELP=$CTL_OUT
 assert_contains "$TOP_HELP" "(umount is unmount" "--help names the alias"
-for cmd in mount unmount umount list show status monitor reload; do
+for cmd in mount unmount umount list show status monitor recover reload; do
   [[ $cmd == umount ]] || assert_contains "$TOP_HELP" "  $cmd" "--help lists $cmd"
   ctl_ok "$cmd" --help
   assert_contains "$CTL_OUT" "refmountctl ${cmd/#umount/unmount}" "$cmd --help"
@@ -233,7 +233,10 @@ for m in mounts:
     assert "nosuid" in m["options"] and "nodev" in m["options"], m
     assert "nosuid" in k["options"] and "nodev" in k["options"], k
     assert set(m) == {"mountpoint", "fstype", "source", "options", "state",
-                      "mounted_at_usec", "object_path", "attachments"}, sorted(m)
+                      "mounted_at_usec", "health", "health_checked_at_usec", "health_message",
+                      "usage", "object_path", "attachments"}, sorted(m)
+    assert m["health"] == "unknown", m
+    assert set(m["usage"]) == {"size", "free", "available"}, m
 a = [m for m in mounts if m["mountpoint"] == root + "/a"][0]
 assert "size=1m" in a["options"] and "noatime" in a["options"], a
 assert sorted(x["id"] for x in a["attachments"]) == ["refmountctl:0", "vm-2"], a
@@ -250,14 +253,15 @@ import sys
 text, a, d = sys.argv[1:]
 lines = text.split("\n")
 header = lines[0]
-assert header.split() == ["MOUNTPOINT", "FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"], header
+assert header.split() == ["MOUNTPOINT", "FSTYPE", "SOURCE", "STATE", "HEALTH", "ATTACHMENTS"], header
 assert lines[-1] == "2 mounts listed.", lines
 assert lines[-2] == "", lines
 rows = lines[1:-2]
-assert [r.split() for r in rows] == [[a, "tmpfs", "share-a", "mounted", "2"],
-                                     [d, "tmpfs", "derived-src", "mounted", "1"]], rows
+# tmpfs has health checks off: "unknown".
+assert [r.split() for r in rows] == [[a, "tmpfs", "share-a", "mounted", "unknown", "2"],
+                                     [d, "tmpfs", "derived-src", "mounted", "unknown", "1"]], rows
 # Every column starts where its header starts.
-for name in ["FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"]:
+for name in ["FSTYPE", "SOURCE", "STATE", "HEALTH", "ATTACHMENTS"]:
     col = header.index(name)
     for r in rows:
         assert r[col - 1] == " " and r[col] != " ", (name, r)
@@ -281,7 +285,7 @@ def width(s):
 lines = sys.argv[1].split("\n")
 header, rows = lines[0], lines[1:-2]
 assert len(rows) == 4, rows
-for name in ["FSTYPE", "SOURCE", "STATE", "ATTACHMENTS"]:
+for name in ["FSTYPE", "SOURCE", "STATE", "HEALTH", "ATTACHMENTS"]:
     col = width(header[:header.index(name)])
     for r in rows:
         # The cell starts at the same terminal column as its header.
@@ -326,6 +330,25 @@ assert_contains "$CTL_OUT" "State: mounted"
 assert_contains "$CTL_OUT" "Attachments: 2"
 assert_contains "$CTL_OUT" "refmountctl:0 (uid 0, since "
 assert_contains "$CTL_OUT" "vm-2 (uid 0, since "
+
+assert_contains "$CTL_OUT" "Health: unknown: " "show: Health (tmpfs: checks off)"
+assert_contains "$CTL_OUT" "Usage: " "show: Usage"
+
+tc "recover MOUNTPOINT|SOURCE: a fresh mount, attachments kept; refused for nobody"
+ctl_fails 3 "Not authorized to perform 'org.refmount.manage'" -u nobody --no-ask-password recover "$A"
+ctl_fails 4 "is neither a managed mountpoint" recover "$SANDBOX_ROOT/nothing-here"
+ctl_fails 2 "MOUNTPOINT or SOURCE" recover
+echo "before recover" >"$A/marker"
+before=$(rm_mount_property "$(rm_object_path_for "$A")" MountedAt)
+ctl_ok recover share-a
+[[ ! -e $A/marker ]] || fail "recover should give a fresh tmpfs (the marker file is still there)"
+assert_eq "$(mount_count "$A")" 1 "one mount at $A after recover"
+assert_ne "$(rm_mount_property "$(rm_object_path_for "$A")" MountedAt)" "$before" "MountedAt after recover"
+ctl_ok show "$A" --json
+py '
+assert j["state"] == "mounted", j
+assert sorted(x["id"] for x in j["attachments"]) == ["refmountctl:0", "vm-2"], j
+'
 
 tc "show and unmount take a SOURCE, -t TYPE SOURCE, or a relative mountpoint"
 ctl_ok show --json share-a
@@ -420,9 +443,13 @@ assert j["message"] == "Unknown option --frob", j'
 tc "nobody: NotAuthorized (exit 3) without a rule, said once, with a hint"
 ctl_fails 3 "Not authorized to perform 'org.refmount.mount'" -u nobody mount -t tmpfs -o size=1m share-b "$B"
 assert_not_contains "$CTL_ERR" "Not authorized: Not authorized" "said once"
-assert_contains "$CTL_ERR" "Hint: run refmountctl from a terminal so that polkit can ask for a password"
+# Without a terminal the call still allows interactive authorization (a
+# desktop agent may answer); here no agent is registered.
+assert_contains "$CTL_ERR" "no authentication agent completed it"
+assert_contains "$CTL_ERR" "Hint: no authentication agent answered"
 assert_contains "$CTL_ERR" "polkit/examples/"
 ctl_fails 3 "Not authorized to perform" -u nobody --no-ask-password mount -t tmpfs -o size=1m share-b "$B"
+assert_contains "$CTL_ERR" "did not allow interactive authorization"
 assert_contains "$CTL_ERR" "Hint: without --no-ask-password"
 ctl_fails 3 "Not authorized to perform" -u nobody mount --no-ask-password -t tmpfs -o size=1m share-b "$B"
 ctl_fails 3 "Not authorized to perform" -u nobody mount -t tmpfs -o size=1m share-b "$B" --no-ask-password
@@ -616,7 +643,7 @@ ctl_ok unmount "$BZ"
 assert_eq "$CTL_OUT" "Released attachment refmountctl:0; $BZ is busy: its unmount is deferred and retried."
 assert_mounted "$BZ"
 ctl_ok list --no-legend
-assert_eq "$(awk -v p="$BZ" '$1 == p { print $3, $4, $5 }' <<<"$CTL_OUT")" "busy-src busy 0" \
+assert_eq "$(awk -v p="$BZ" '$1 == p { print $3, $4, $5, $6 }' <<<"$CTL_OUT")" "busy-src busy unknown 0" \
   "list shows the busy state"
 ctl_ok status --json
 py 'assert j["states"]["busy"] == 1 and j["attachments"] == 1, j'
@@ -679,7 +706,7 @@ assert_not_mounted "$D"
 ctl_ok list --json
 py 'assert j == {"mounts": []}, j'
 ctl_ok list
-assert_eq "$CTL_OUT" "MOUNTPOINT  FSTYPE  SOURCE  STATE  ATTACHMENTS
+assert_eq "$CTL_OUT" "MOUNTPOINT  FSTYPE  SOURCE  STATE  HEALTH  ATTACHMENTS
 
 0 mounts listed." "empty list"
 

@@ -246,6 +246,36 @@ sandbox_wait_until 10 "sshfs and ssh to exit after the unmount" no_client_left
 [[ ! -e $MP ]] || fail "the mountpoint directory $MP should be removed"
 
 # ---------------------------------------------------------------------------
+tc "owner: nobody's sshfs mount shows the files as nobody's, and only nobody's"
+sandbox_set_rules owner-sshfs <<'EOF'
+// SPDX-License-Identifier: GPL-2.0-or-later
+polkit.addRule(function(action, subject) {
+    if (action.id == "org.refmount.mount" && subject.user == "nobody" &&
+        action.lookup("fstype") == "fuse.sshfs" && action.lookup("owner") == "true")
+        return polkit.Result.YES;
+    return polkit.Result.NOT_HANDLED;
+});
+EOF
+OWNED=$SANDBOX_ROOT/sshfs-owned
+rm_mount -u nobody -f "{'owner': <true>, 'show': <false>}" fuse.sshfs "$SRC" "$OWNED" owned-1 "port=$SSH_PORT"
+assert_ok "nobody's owned sshfs Mount"
+opts=$(rm_mount_property "$RM_MOUNT_OBJ" Options)
+for o in uid=$NOBODY_UID gid=$NOBODY_GID allow_other default_permissions umask=0077; do
+  assert_contains "$opts" "\"$o\"" "the owner's options"
+done
+# FUSE's umask= sets the mode bits outright: 0777 & ~umask.
+assert_eq "$(stat -c '%u %a' "$OWNED/hello.txt")" "$NOBODY_UID 700" "owner and mode of a served file"
+assert_eq "$(as_nobody cat "$OWNED/hello.txt")" "$CONTENT" "nobody reads its own sshfs mount"
+if setpriv --reuid=1 --regid=1 --clear-groups -- cat "$OWNED/hello.txt" >/dev/null 2>&1; then
+  fail "uid 1 could read nobody's sshfs mount"
+fi
+rm_unmount -u nobody "$OWNED" owned-1
+assert_ok
+assert_not_mounted "$OWNED"
+sandbox_remove_rules owner-sshfs
+sandbox_wait_until 10 "sshfs and ssh to exit after the unmount" no_client_left
+
+# ---------------------------------------------------------------------------
 tc "the README's busctl calls: derived mountpoint, attach, detach"
 out=$(busctl --system call org.refmount.Refmount1 /org/refmount/Refmount1/Manager \
   org.refmount.Refmount1.Manager Mount 'sssassa{sv}' \

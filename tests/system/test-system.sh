@@ -21,7 +21,16 @@
 #   * systemctl restart keeps the attachments, the tmpfs and the sshfs
 #     mount, whose FUSE server the unit must not kill (KillMode=process):
 #     still readable afterwards;
-#   * Unmount unmounts.
+#   * Unmount unmounts;
+#   * a desktop user, alice, logged in on seat0 through logind (a session
+#     polkit treats as local and active) with her own polkit agent
+#     (tests/refmount-test-agent.py): refmountctl run without a terminal
+#     in her session is answered by the agent with her password, after
+#     polkitd showed it the message with type, source and mountpoint;
+#     polkit/examples/40-refmount-private-tmpfs.rules lets her mount a
+#     private tmpfs (--owner) without a prompt, which she can write and bob
+#     can neither write nor read nor attach to; GIO lists it by name until
+#     it is unmounted.
 #
 # Nothing on the host changes except the cache of the base root
 # (REFMOUNT_SYSTEM_CACHE, default /var/cache/refmount-system): everything
@@ -74,6 +83,9 @@ PACKAGES=(
   systemd systemd-sysv dbus polkitd libglib2.0-0 libglib2.0-bin libmount1
   libpolkit-gobject-1-0 libjson-glib-1.0-0 sshfs fuse3 openssh-server
   openssh-client procps util-linux
+  # the desktop cases: a logind session (pam_systemd), a polkit agent
+  # (python3-gi, PolkitAgent), GIO's mount list
+  libpam-systemd python3-gi gir1.2-glib-2.0 gir1.2-polkit-1.0
 )
 cache=${REFMOUNT_SYSTEM_CACHE:-/var/cache/refmount-system}
 key=$(printf '%s\n' bookworm "${PACKAGES[@]}" | sha256sum | cut -c1-16)
@@ -171,6 +183,46 @@ echo "served by the container's sshd" >"$R/srv/share/hello.txt"
 echo refmount-system >"$R/etc/hostname"
 : >"$R/etc/machine-id"
 ln -sf /dev/null "$R/etc/systemd/system/console-getty.service"
+
+# The desktop cases: alice (in group sudo, so polkit's admin rule offers
+# her own identity), bob, the example rule for private tmpfs mounts, a
+# PAM service that only registers a logind session (login's stack would
+# also run pam_loginuid, which a container may refuse), and the test
+# agent, the GIO lister and a command runner for alice's session.
+chroot "$R" useradd -m -u 1000 -G sudo -s /bin/bash alice
+chroot "$R" useradd -m -u 1001 -s /bin/bash bob
+printf 'alice:alice-desktop-pw\n' | chroot "$R" chpasswd
+install -m 0644 "$src/polkit/examples/40-refmount-private-tmpfs.rules" "$R/etc/polkit-1/rules.d/"
+cat >"$R/etc/pam.d/refmount-test-session" <<'EOF'
+auth     required pam_permit.so
+account  required pam_permit.so
+session  required pam_systemd.so
+EOF
+T=/usr/local/lib/refmount-test
+install -d "$R$T"
+install -m 0755 "$src/tests/refmount-test-agent.py" "$src/tests/refmount-gio-mounts.py" "$R$T/"
+install -d -m 0700 -o 1000 -g 1000 "$R/home/alice/.refmount-test"
+printf 'alice-desktop-pw\n' >"$R/home/alice/.refmount-test/password"
+chown 1000:1000 "$R/home/alice/.refmount-test/password"
+chmod 0600 "$R/home/alice/.refmount-test/password"
+# The session's leader: alice's agent, then the commands the test writes
+# to its FIFO, each with stdin /dev/null (no terminal), as a launcher
+# would start them; output and exit status to files named by the id.
+cat >"$R$T/session-runner" <<'EOF'
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+d=$HOME/.refmount-test
+python3 /usr/local/lib/refmount-test/refmount-test-agent.py --session --answer password \
+  --password-file "$d/password" --log "$d/agent.log" --ready-file "$d/agent-ready" \
+  2>"$d/agent.err" &
+mkfifo -m 0600 "$d/cmd"
+while :; do
+  read -r id cmd <"$d/cmd" || continue
+  bash -c "$cmd" </dev/null >"$d/out.$id" 2>&1
+  echo $? >"$d/rc.$id"
+done
+EOF
+chmod 0755 "$R$T/session-runner"
 
 # ---------------------------------------------------------------------------
 # Boot.
@@ -339,6 +391,93 @@ unmount_call "$ROOT/demo" sys-1
 unmount_call "$ROOT/ssh" vol-1
 ((RC == 0)) || fail "Unmount of sshfs failed: $OUT"
 [[ -z $(kernel_mount "$ROOT/ssh") ]] || fail "$ROOT/ssh is still mounted"
+
+# ---------------------------------------------------------------------------
+# A desktop user: alice logged in on seat0 (the kind of session polkit
+# treats as local and active), her own authentication agent, commands run
+# in her session without a terminal.
+
+A=/home/alice/.refmount-test
+tc "alice's session on seat0 is local and active, with her agent registered"
+in_ct systemd-run --quiet --unit=alice-session --uid=alice -p PAMName=refmount-test-session \
+  -p Environment=XDG_SEAT=seat0 -p Environment=XDG_SESSION_TYPE=tty \
+  -p Environment=XDG_SESSION_CLASS=user -p WorkingDirectory=/home/alice \
+  /usr/local/lib/refmount-test/session-runner ||
+  fail "systemd-run could not start alice's session"
+for ((i = 0; i < 300; i++)); do
+  in_ct test -s "$A/agent-ready" && in_ct test -p "$A/cmd" && break
+  sleep 0.1
+done
+in_ct test -s "$A/agent-ready" ||
+  fail "alice's agent did not register: $(in_ct cat "$A/agent.err" 2>&1; in_ct journalctl --no-pager -n 30 -u alice-session 2>&1)"
+sid=$(in_ct loginctl --no-legend list-sessions | awk '$3 == "alice" { print $1; exit }')
+[[ -n $sid ]] || fail "no logind session for alice: $(in_ct loginctl --no-legend list-sessions)"
+props=$(in_ct loginctl show-session "$sid" -p Seat -p Active -p Remote -p Class)
+for want in Seat=seat0 Active=yes Remote=no Class=user; do
+  [[ $props == *"$want"* ]] || fail "alice's session: expected $want, got: $props"
+done
+
+# as_alice ID COMMAND: run COMMAND in alice's session; OUT, RC.
+as_alice ()
+{
+  local id=$1 cmd=$2 i
+  in_ct rm -f "$A/rc.$id" "$A/out.$id"
+  in_ct sh -c "printf '%s %s\n' \"\$1\" \"\$2\" >'$A/cmd'" sh "$id" "$cmd" || fail "cannot reach alice's session"
+  for ((i = 0; i < 1200; i++)); do
+    in_ct test -s "$A/rc.$id" && break
+    sleep 0.1
+  done
+  in_ct test -s "$A/rc.$id" || fail "command $id in alice's session did not finish in 120 s: $cmd"
+  RC=$(in_ct cat "$A/rc.$id")
+  OUT=$(in_ct cat "$A/out.$id")
+}
+agent_begins ()
+{
+  in_ct grep -c '"event": "begin"' "$A/agent.log" || true
+}
+
+tc "refmountctl without a terminal, answered by alice's agent: the prompt names what is mounted"
+as_alice 1 "refmountctl mount -t tmpfs -o size=1m --attachment desk-1 demo-src $ROOT/alice-plain"
+((RC == 0)) || fail "refmountctl mount in alice's session failed ($RC): $OUT; agent: $(in_ct cat "$A/agent.log" "$A/agent.err" 2>&1)"
+in_ct grep '"event": "begin"' "$A/agent.log" | grep -qF \
+  "\"message\": \"Authentication is required to mount the tmpfs filesystem 'demo-src' at $ROOT/alice-plain.\"" ||
+  fail "the agent was not shown the filled-in message: $(in_ct cat "$A/agent.log")"
+in_ct grep -q '"event": "completed", "identity": "alice", "gained": true' "$A/agent.log" ||
+  fail "the agent did not authenticate alice: $(in_ct cat "$A/agent.log")"
+[[ $(kernel_mount "$ROOT/alice-plain") == "tmpfs demo-src" ]] || fail "no tmpfs at $ROOT/alice-plain"
+[[ $(attachments_of "$ROOT/alice-plain") == *'"desk-1" 1000 '* ]] ||
+  fail "the attachment is not alice's: $(attachments_of "$ROOT/alice-plain")"
+as_alice 2 "refmountctl unmount --attachment desk-1 $ROOT/alice-plain"
+((RC == 0)) || fail "alice could not release her attachment: $OUT"
+
+tc "an owned tmpfs under the example rule: no prompt, hers alone"
+before=$(agent_begins)
+as_alice 3 "refmountctl mount --owner -t tmpfs -o size=1m --attachment desk-2 scratch $ROOT/alice-scratch"
+((RC == 0)) || fail "alice's owned mount failed ($RC): $OUT"
+[[ $(agent_begins) == "$before" ]] || fail "the example rule should have allowed it without a prompt: $(in_ct cat "$A/agent.log")"
+[[ $(in_ct stat -c '%U %a' "$ROOT/alice-scratch") == "alice 700" ]] ||
+  fail "owner and mode of alice's tmpfs: $(in_ct stat -c '%U %a' "$ROOT/alice-scratch")"
+as_alice 4 "echo hers >$ROOT/alice-scratch/file && cat $ROOT/alice-scratch/file"
+[[ $RC == 0 && $OUT == hers ]] || fail "alice cannot write to her own tmpfs: $OUT"
+in_ct setpriv --reuid=1001 --regid=1001 --clear-groups -- sh -c "echo bobs >$ROOT/alice-scratch/bob" 2>/dev/null &&
+  fail "bob could write into alice's private tmpfs"
+in_ct setpriv --reuid=1001 --regid=1001 --clear-groups -- cat "$ROOT/alice-scratch/file" 2>/dev/null &&
+  fail "bob could read alice's file"
+out=$(in_ct setpriv --reuid=1001 --regid=1001 --clear-groups -- busctl --allow-interactive-authorization=no \
+  call "${MGR[@]}" Mount 'sssassa{sv}' tmpfs scratch "$ROOT/alice-scratch" 1 size=1m bob-1 1 owner b true 2>&1) &&
+  fail "bob attached to alice's owned mount: $out"
+
+tc "the file manager's view: GIO lists alice's tmpfs by name, and drops it after the unmount"
+as_alice 5 "python3 /usr/local/lib/refmount-test/refmount-gio-mounts.py list --prefix $ROOT/"
+[[ $RC == 0 ]] || fail "GIO listing failed: $OUT"
+[[ $OUT == *"\"path\": \"$ROOT/alice-scratch\""*'"show": true, "name": "scratch"'* ]] ||
+  fail "GIO does not list $ROOT/alice-scratch as shown, named scratch: $OUT"
+as_alice 6 "refmountctl unmount --attachment desk-2 $ROOT/alice-scratch"
+((RC == 0)) || fail "alice could not unmount her tmpfs: $OUT"
+[[ -z $(kernel_mount "$ROOT/alice-scratch") ]] || fail "$ROOT/alice-scratch is still mounted"
+as_alice 7 "python3 /usr/local/lib/refmount-test/refmount-gio-mounts.py list --prefix $ROOT/"
+[[ $OUT != *"$ROOT/alice-scratch"* ]] || fail "GIO still lists $ROOT/alice-scratch after the unmount: $OUT"
+in_ct systemctl stop alice-session.service
 
 tc "no denial of the shipped unit's filters in the journal"
 if in_ct journalctl --no-pager -u refmountd.service | grep -E 'Function not implemented|Operation not permitted' >&2; then
