@@ -22,17 +22,21 @@
 #include <gio/gio.h>
 
 #include "refmount-names.h"
+#include "refmount-bench-lib.h"
 #include "refmount-state-journal.h"
 
-static int    opt_iters = 200;
-static int    opt_batches = 5;
-static int    opt_clients = 1;
-static int    opt_mounts = 10000;
-static int    opt_per = 10;
-static char  *opt_dir;
-static char  *opt_mountpoint;
-static char  *opt_state_dir;
-static gint64 opt_since;
+static int      opt_iters = 200;
+static int      opt_batches = 5;
+static int      opt_clients = 1;
+static int      opt_mounts = 10000;
+static int      opt_per = 10;
+static char    *opt_dir;
+static char    *opt_mountpoint;
+static char    *opt_state_dir;
+static gint64   opt_since;
+static gboolean opt_library;
+/* With --library, hit and cycle call through librefmount-1, to be
+ * compared with the raw GDBus figures (refmount-bench-lib.c). */
 
 typedef gboolean (*OpFunc) (gpointer data, int i, GError **error);
 
@@ -241,6 +245,8 @@ call_mount (GDBusConnection *bus,
 {
   g_autoptr (GVariant) reply = NULL;
 
+  if (bench_lib_enabled ())
+    return bench_lib_mount (mountpoint, attachment, error);
   reply = g_dbus_connection_call_sync (
     bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE, "Mount",
     g_variant_new ("(sss@ass@a{sv})", "tmpfs", "bench", mountpoint, g_variant_new_strv (NULL, 0), attachment,
@@ -257,6 +263,8 @@ call_unmount (GDBusConnection *bus,
 {
   g_autoptr (GVariant) reply = NULL;
 
+  if (bench_lib_enabled ())
+    return bench_lib_unmount (mountpoint, attachment, error);
   reply = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE,
                                        "Unmount",
                                        g_variant_new ("(ss@a{sv})", mountpoint, attachment,
@@ -615,6 +623,7 @@ main (int   argc,
             { "mountpoint", 0, 0, G_OPTION_ARG_FILENAME, &opt_mountpoint, "Managed mountpoint", "PATH" },
             { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_state_dir, "refmountd's state directory", "DIR" },
             { "since", 0, 0, G_OPTION_ARG_INT64, &opt_since, "Start time (µs since the epoch)", "T" },
+            { "library", 0, 0, G_OPTION_ARG_NONE, &opt_library, "hit/cycle: call through librefmount-1", NULL },
             { NULL },
   };
 
@@ -634,6 +643,14 @@ main (int   argc,
       g_printerr ("refmount-bench: --iters, --batches and --clients must be positive, got %d, %d, %d\n",
                   opt_iters, opt_batches, opt_clients);
       return 2;
+    }
+  if (opt_library)
+    {
+      if (!bench_lib_open (&error))
+        {
+          g_printerr ("refmount-bench: %s\n", error->message);
+          return 1;
+        }
     }
   return run_mode (argv[1]);
 }

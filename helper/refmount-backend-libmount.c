@@ -105,6 +105,9 @@ helper_reason (const char                 *fstype,
   return g_strdup (g_strerror (result->syscall_errno ? result->syscall_errno : EIO));
 }
 
+static RefmountKernelMount *libmount_lookup (RefmountBackend *backend,
+                                             const char      *path);
+
 /* Recorded before the mount: GUnixMountMonitor (and so GVfs) re-reads
  * the mount table when mountinfo changes, not when utab does, so options
  * written after mount(2) could be missed for good.  An entry without a
@@ -196,8 +199,15 @@ libmount_mount (RefmountBackend *backend,
       reason = context_reason (cxt, rc);
     }
 
+  /* A helper may fail after it mounted; refmountd then keeps that mount
+   * (doc/design.md "Mount states", Mount step 4), and its entry with it. */
   if (user_options != NULL)
-    forget_user_options (path);
+    {
+      g_autoptr (RefmountKernelMount) km = libmount_lookup (backend, path);
+
+      if (km == NULL || g_strcmp0 (km->source, source) != 0)
+        forget_user_options (path);
+    }
   g_set_error (error, REFMOUNT_ERROR, code,
                "Mounting source '%s' (%s) on mountpoint '%s' failed: %s",
                source, fstype, path, reason);

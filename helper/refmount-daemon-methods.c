@@ -209,10 +209,10 @@ void
 refmount_daemon_publish_config (Daemon         *daemon,
                                 RefmountConfig *config)
 {
-  refmount_manager_set_filesystem_types (daemon->manager, filesystem_types_variant (config));
-  refmount_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
-  refmount_manager_set_supported_filesystems (daemon->manager,
-                                              (const char *const *) config->allowed_filesystems);
+  refmount_dbus_manager_set_filesystem_types (daemon->manager, filesystem_types_variant (config));
+  refmount_dbus_manager_set_mount_roots (daemon->manager, (const char *const *) config->mount_roots);
+  refmount_dbus_manager_set_supported_filesystems (daemon->manager,
+                                                   (const char *const *) config->allowed_filesystems);
   /* The skeleton would emit PropertiesChanged from an idle of its own,
    * after a Reload reply queued behind this call: a client would then
    * read the old values in its reply callback.  Emit it now. */

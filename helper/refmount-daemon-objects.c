@@ -302,7 +302,7 @@ subtree_introspect (GDBusConnection *connection,
   if (mountpoint == NULL)
     return NULL;
   infos = g_new0 (GDBusInterfaceInfo *, 2);
-  infos[0] = g_dbus_interface_info_ref (refmount_mount_interface_info ());
+  infos[0] = g_dbus_interface_info_ref (refmount_dbus_mount_interface_info ());
   return infos;
 }
 

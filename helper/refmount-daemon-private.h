@@ -16,12 +16,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  GMainLoop       *loop;
-  GDBusConnection *connection;
-  RefmountManager *manager;
-  RefmountBackend *backend;
-  RefmountTable   *table;
-  RefmountHealth  *health; /* Health and Usage of the mount objects */
+  GMainLoop           *loop;
+  GDBusConnection     *connection;
+  RefmountDBusManager *manager;
+  RefmountBackend     *backend;
+  RefmountTable       *table;
+  RefmountHealth      *health; /* Health and Usage of the mount objects */
   /* Run work that holds its mountpoint's entry (or needs none) and blocks
    * at most on a state write or a runner deadline: nothing on a worker
    * waits for polkit, for another call or for the bus. */

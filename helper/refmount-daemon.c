@@ -66,7 +66,7 @@ manager_filter (GDBusConnection *connection,
   if (method == NULL)
     return message;
 
-  info = g_dbus_interface_info_lookup_method (refmount_manager_interface_info (), member);
+  info = g_dbus_interface_info_lookup_method (refmount_dbus_manager_interface_info (), member);
   expected = g_string_new (NULL);
   for (guint j = 0; info != NULL && info->in_args != NULL && info->in_args[j] != NULL; j++)
     g_string_append (expected, info->in_args[j]->signature);
@@ -287,10 +287,10 @@ daemon_setup (Daemon                      *daemon,
     }
   refmount_health_start (daemon->health);
 
-  daemon->manager = refmount_manager_skeleton_new ();
-  refmount_manager_set_version (daemon->manager, PACKAGE_VERSION);
-  refmount_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
-  refmount_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
+  daemon->manager = refmount_dbus_manager_skeleton_new ();
+  refmount_dbus_manager_set_version (daemon->manager, PACKAGE_VERSION);
+  refmount_dbus_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
+  refmount_dbus_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
   refmount_daemon_publish_config (daemon, daemon->config);
   daemon->workers = g_thread_pool_new (refmount_daemon_pipeline_worker, daemon, MAX_WORKERS, FALSE, error);
   if (daemon->workers == NULL)

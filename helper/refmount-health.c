@@ -7,6 +7,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "refmount-fd.h"
 #include "refmount-health.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
@@ -31,7 +32,11 @@ typedef struct
   gint64              next_due; /* monotonic µs */
   Probe              *probe;    /* in flight, or NULL */
   gboolean            recovering;
-  GVariant           *published; /* a{sv} last handed to the changed callback */
+  /* AutoRecover ran in this stale episode: not again until the mount has
+   * answered "ok", or a server that stays broken would get a remount
+   * every interval. */
+  gboolean  auto_recovered;
+  GVariant *published; /* a{sv} last handed to the changed callback */
 } Tracked;
 
 struct _Probe
@@ -100,11 +105,11 @@ kernel_probe (const char *root,
               char      **message,
               gpointer    user_data)
 {
-  g_autoptr (GError) error = NULL;
-  struct statfs      sfs;
-  struct statx       stx;
-  int                fd;
-  guint64            unit;
+  g_autoptr (GError)  error = NULL;
+  struct statfs       sfs;
+  struct statx        stx;
+  refmount_autofd int fd = -1;
+  guint64             unit;
 
   fd = refmount_path_open_beneath (root, relative, FALSE, NULL, &error);
   if (fd < 0)
@@ -115,7 +120,6 @@ kernel_probe (const char *root,
   /* statx with AT_STATX_DONT_SYNC: never asks the filesystem. */
   if (!refmount_path_fd_is_mount_root (fd))
     {
-      close (fd);
       *message = g_strdup ("nothing is mounted on the mountpoint");
       return ENOENT;
     }
@@ -123,7 +127,6 @@ kernel_probe (const char *root,
     {
       int saved = errno;
 
-      close (fd);
       *message = g_strdup_printf ("statfs: %s", g_strerror (saved));
       return saved;
     }
@@ -131,11 +134,10 @@ kernel_probe (const char *root,
     {
       int saved = errno;
 
-      close (fd);
       *message = g_strdup_printf ("stat: %s", g_strerror (saved));
       return saved;
     }
-  close (fd);
+  refmount_clear_fd (&fd);
   /* statvfs() (and so df) count in f_frsize; statfs() fills it in since
    * Linux 2.6, and falls back to f_bsize where a filesystem leaves it 0. */
   unit = sfs.f_frsize != 0 ? (guint64) sfs.f_frsize : (guint64) sfs.f_bsize;
@@ -263,7 +265,8 @@ refmount_health_track (RefmountHealth *health,
                        GVariant       *record)
 {
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&health->mutex);
-  const char              *fstype, *source, *state;
+  const char              *fstype, *source;
+  RefmountMountState       state;
   guint64                  mounted_at;
   Tracked                 *t;
   gboolean                 mounted;
@@ -275,9 +278,9 @@ refmount_health_track (RefmountHealth *health,
     }
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_SOURCE, "&s", &source);
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_FSTYPE, "&s", &fstype);
-  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_STATE, "&s", &state);
   g_variant_get_child (record, REFMOUNT_RECORD_FIELD_MOUNTED_AT, "t", &mounted_at);
-  mounted = g_str_equal (state, REFMOUNT_STATE_MOUNTED);
+  state = refmount_record_variant_get_state (record);
+  mounted = state == REFMOUNT_MOUNT_STATE_MOUNTED;
 
   t = g_hash_table_lookup (health->tracked, mountpoint);
   if (t == NULL)
@@ -308,7 +311,7 @@ refmount_health_track (RefmountHealth *health,
     {
       t->state = REFMOUNT_HEALTH_UNKNOWN;
       g_free (t->message);
-      t->message = g_strdup_printf ("not probed in state %s", state);
+      t->message = g_strdup_printf ("not probed in state %s", refmount_mount_state_to_string (state));
     }
   g_cond_signal (&health->cond);
 }
@@ -376,21 +379,29 @@ recover_thread (gpointer data)
   return NULL;
 }
 
-/* health->mutex held. */
+/* health->mutex held; @config fetched before it was taken (the daemon's
+ * config lock is a leaf, as this mutex is). */
 static void
 maybe_auto_recover (RefmountHealth *health,
+                    RefmountConfig *config,
                     Tracked        *t)
 {
-  g_autoptr (RefmountConfig) config = NULL;
-  const RefmountFsConfig    *fs;
-  RecoverJob                *job;
+  const RefmountFsConfig *fs;
+  RecoverJob             *job;
 
+  if (t->state == REFMOUNT_HEALTH_OK)
+    t->auto_recovered = FALSE;
   if (t->state != REFMOUNT_HEALTH_STALE_HANDLE || t->recovering || health->table == NULL)
     return;
-  config = health->get_config (health->user_data);
   fs = refmount_config_get_fs (config, t->fstype);
   if (fs == NULL || !fs->auto_recover)
     return;
+  if (t->auto_recovered)
+    {
+      g_debug ("AutoRecover of %s did not help; not retried until it answers again", t->mountpoint);
+      return;
+    }
+  t->auto_recovered = TRUE;
   /* On a thread of its own: Recover waits for the entry's lock and for
    * the mount, up to MountTimeoutSec. */
   t->recovering = TRUE;
@@ -403,13 +414,31 @@ maybe_auto_recover (RefmountHealth *health,
 static gpointer
 probe_thread (gpointer data)
 {
-  Probe           *probe = data;
-  RefmountHealth  *health = probe->health;
-  g_autofree char *message = NULL;
-  guint64          usage[3] = { 0, 0, 0 };
-  int              err;
+  Probe                     *probe = data;
+  RefmountHealth            *health = probe->health;
+  g_autofree char           *message = NULL;
+  guint64                    usage[3] = { 0, 0, 0 };
+  RefmountProbeHold         *hold = NULL;
+  gboolean                   skipped = FALSE;
+  g_autoptr (RefmountConfig) config = NULL;
+  int                        err;
 
-  err = health->probe (probe->root, probe->relative, usage, &message, health->probe_data);
+  config = health->get_config (health->user_data);
+  if (health->table != NULL)
+    hold = refmount_table_probe_begin (health->table, probe->mountpoint);
+  if (health->table != NULL && hold == NULL)
+    {
+      /* An operation holds the mount: try again at the next interval,
+       * without a result. */
+      skipped = TRUE;
+      err = 0;
+    }
+  else
+    {
+      err = health->probe (probe->root, probe->relative, usage, &message, health->probe_data);
+      if (hold != NULL)
+        refmount_table_probe_end (hold);
+    }
 
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&health->mutex);
@@ -429,6 +458,12 @@ probe_thread (gpointer data)
         return NULL;
       }
     t->probe = NULL;
+    if (skipped)
+      {
+        g_clear_pointer (&locker, g_mutex_locker_free);
+        probe_unref (probe);
+        return NULL;
+      }
     before = t->state;
     t->checked_at = g_get_real_time ();
     if (err == 0)
@@ -439,7 +474,7 @@ probe_thread (gpointer data)
         g_free (t->message);
         t->message = err == 0 ? g_strdup ("") : g_steal_pointer (&message);
         log_transition (t, before);
-        maybe_auto_recover (health, t);
+        maybe_auto_recover (health, config, t);
       }
     else
       {
@@ -555,13 +590,17 @@ scheduler_thread (gpointer data)
               wake = MIN (wake, t->next_due);
               continue;
             }
-          if (health->stuck >= REFMOUNT_HEALTH_MAX_STUCK)
+          /* Probes in flight may all get stuck: counting them keeps the
+           * stuck threads at the cap, never above it. */
+          if (health->stuck + health->running >= REFMOUNT_HEALTH_MAX_STUCK)
             {
-              if (!health->cap_logged)
-                g_warning ("%u health probe threads are stuck in the kernel (the cap): no new probe "
-                           "starts until one of them returns",
-                           health->stuck);
-              health->cap_logged = TRUE;
+              if (health->stuck >= REFMOUNT_HEALTH_MAX_STUCK && !health->cap_logged)
+                {
+                  g_warning ("%u health probe threads are stuck in the kernel (the cap): no new probe "
+                             "starts until one of them returns",
+                             health->stuck);
+                  health->cap_logged = TRUE;
+                }
               continue;
             }
           if (health->running >= REFMOUNT_HEALTH_MAX_RUNNING)

@@ -161,6 +161,20 @@ refmount_record_variant_get_attachments (GVariant *record)
   return g_variant_get_child_value (record, REFMOUNT_RECORD_FIELD_ATTACHMENTS);
 }
 
+RefmountMountState
+refmount_record_variant_get_state (GVariant *record)
+{
+  const char        *string = NULL;
+  RefmountMountState state = REFMOUNT_MOUNT_STATE_STALE;
+
+  g_variant_get_child (record, REFMOUNT_RECORD_FIELD_STATE, "&s", &string);
+  /* Records come from refmount_record_to_variant() or were checked by
+   * refmount_record_from_variant(): the string is always known. */
+  if (!refmount_mount_state_from_string (string, &state))
+    g_critical ("Record with unknown state '%s'", string);
+  return state;
+}
+
 RefmountRecord *
 refmount_record_from_variant (GVariant *v,
                               GError  **error)

@@ -85,6 +85,8 @@ GVariant   *refmount_record_variant_get_field (GVariant           *record,
 const char *refmount_record_variant_get_mountpoint (GVariant *record);     /* owned by @record */
 /* a(sutbs): a full reference. */
 GVariant *refmount_record_variant_get_attachments (GVariant *record);
+/* The state of a record the table made (refmount_record_to_variant). */
+RefmountMountState refmount_record_variant_get_state (GVariant *record);
 
 /*
  * Snapshot: "<dir>/state", a GVariant of type "(stta(sssassbta(sutbs)))":

@@ -12,6 +12,9 @@
 
 /* Busy unmounts are retried after 1, 2, 4 … seconds, at most this apart. */
 #define BUSY_RETRY_MAX_SEC 60
+/* How long an unmount waits for a health probe of the same mount; one
+ * stuck on a dead server is not waited for any longer. */
+#define PROBE_WAIT_MAX_USEC (2 * G_USEC_PER_SEC)
 
 typedef enum
 {
@@ -381,6 +384,10 @@ refmount_table_unmount_last (RefmountTable       *table,
    * mounted on, even if a parent has been renamed since.  Otherwise the
    * runner opens the parent (backend_call_func). */
   parent = entry->mounted_fd >= 0 ? refmount_dup_cloexec (entry->mounted_fd) : -1;
+
+  /* A health probe in flight would make this umount(2) EBUSY. */
+  refmount_entry_wait_probes (entry, MIN (deadline != 0 ? deadline : G_MAXINT64,
+                                          g_get_monotonic_time () + PROBE_WAIT_MAX_USEC));
 
   call = g_new0 (BackendCall, 1);
   call->table = table;

@@ -22,6 +22,12 @@ typedef struct
    * hands the lock straight to the head of the queue. */
   gboolean locked;
   GQueue   waiters;
+  /* Health probes touching the filesystem now (lock_mutex, taken inside
+   * the table's wait_mutex); an unmount waits for them on probes_cond:
+   * their fd pins the mount (EBUSY). */
+  GMutex lock_mutex;
+  guint  probes;
+  GCond  probes_cond;
 
   /* Guarded by the table mutex. */
   gboolean  removed;
@@ -94,6 +100,11 @@ RefmountEntry *refmount_table_waiter_get_entry (RefmountTableWaiter *waiter);
 /* The entry's lock now belongs to whoever unlocks it (an operation's late
  * completion, refmount_table_unlock_entry): the waiter forgets it. */
 RefmountEntry *refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter);
+
+/* Wait (entry locked, at most until @deadline) until no health probe
+ * touches the entry's filesystem (refmount-table-probe.c). */
+void refmount_entry_wait_probes (RefmountEntry *entry,
+                                 gint64         deadline);
 
 /* Put @entry into the table (table mutex held) / take it out. */
 void refmount_table_insert_entry_locked (RefmountTable *table,

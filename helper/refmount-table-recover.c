@@ -130,7 +130,7 @@ remount (RefmountTable      *table,
   g_autoptr (GError)      local_error = NULL;
   gboolean                ok = FALSE;
   int                     dirfd;
-  int                     mounted_dir;
+  refmount_autofd int     mounted_dir = -1;
 
   dirfd = refmount_path_open_beneath (entry->root, entry->relative, FALSE, NULL, &local_error);
   if (dirfd < 0)
@@ -142,7 +142,7 @@ remount (RefmountTable      *table,
   if (refmount_path_fd_is_mount_root (dirfd))
     {
       /* Another mount lay beneath ours, or one appeared: never stack. */
-      close (dirfd);
+      refmount_clear_fd (&dirfd);
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
                    "Mountpoint '%s' still has a filesystem mounted on it after the detach", entry->mountpoint);
       return FALSE;
@@ -153,7 +153,6 @@ remount (RefmountTable      *table,
   if (!refmount_table_run_mount (table, entry, dirfd, record->fstype, record->source, options, NULL,
                                  fs != NULL && fs->use_helper, FALSE, deadline, &ok, handed_off, &local_error))
     {
-      close (mounted_dir);
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
                    "Remounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
                    record->source, entry->mountpoint, config->mount_timeout_sec);
@@ -165,7 +164,6 @@ remount (RefmountTable      *table,
 
       if (ok && !refmount_table_undo_mount_by_fd (table, mounted_dir, entry->mountpoint, &undo_error))
         g_warning ("Could not undo the mount of a moved directory: %s", undo_error->message);
-      close (mounted_dir);
       if (ok)
         g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
                      "Mountpoint '%s' was replaced while it was being remounted", entry->mountpoint);
@@ -177,7 +175,7 @@ remount (RefmountTable      *table,
     refmount_log_event (G_LOG_LEVEL_WARNING, "mounted", ctx,
                         "Remount reported an error but %s is mounted from %s: %s", entry->mountpoint,
                         record->source, local_error->message);
-  entry->mounted_fd = mounted_dir;
+  entry->mounted_fd = refmount_steal_fd (&mounted_dir);
   return TRUE;
 }
 

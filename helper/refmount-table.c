@@ -105,6 +105,8 @@ refmount_entry_unref (RefmountEntry *entry)
   g_free (entry->mountpoint);
   g_free (entry->root);
   g_free (entry->relative);
+  g_mutex_clear (&entry->lock_mutex);
+  g_cond_clear (&entry->probes_cond);
   g_free (entry);
 }
 
@@ -115,6 +117,8 @@ refmount_entry_new (const char *mountpoint)
 
   g_atomic_ref_count_init (&entry->ref);
   g_queue_init (&entry->waiters);
+  g_mutex_init (&entry->lock_mutex);
+  g_cond_init (&entry->probes_cond);
   entry->mountpoint = g_strdup (mountpoint);
   entry->op_uid = -1;
   entry->op_pid = -1;

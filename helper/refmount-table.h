@@ -190,6 +190,17 @@ gboolean refmount_table_recover (RefmountTable  *table,
                                  gint64          pid,
                                  GError        **error);
 
+/* A health probe is about to open @mountpoint and ask its filesystem
+ * (refmount-table-probe.c).  NULL when nothing is managed there or an
+ * operation holds the entry: the probe skips this round rather than
+ * make that operation's unmount fail with EBUSY.  Otherwise a hold that
+ * the probe gives back with refmount_table_probe_end(); unmounts wait
+ * for it (boundedly). */
+typedef struct _RefmountProbeHold RefmountProbeHold;
+RefmountProbeHold                *refmount_table_probe_begin (RefmountTable *table,
+                                                              const char    *mountpoint);
+void                              refmount_table_probe_end (RefmountProbeHold *hold);
+
 /* Number of backend calls still running after their caller timed out. */
 guint refmount_table_get_abandoned (RefmountTable *table);
 

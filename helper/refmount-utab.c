@@ -66,6 +66,13 @@ refmount_utab_remove (const char *mountpoint,
 {
   g_autoptr (libmnt_update) upd = mnt_new_update ();
   int                       rc = mnt_update_set_fs (upd, 0, mountpoint, NULL);
+  const char               *filename = rc == 0 ? mnt_update_get_filename (upd) : NULL;
 
+  /* Called for every unmount: without a usable utab (rc != 0: libmount
+   * found none and could not create one) or with none written yet there
+   * is nothing to remove, and no reason to create its directory or lock
+   * file. */
+  if (rc != 0 || filename == NULL || !g_file_test (filename, G_FILE_TEST_EXISTS))
+    return TRUE;
   return run_update (upd, rc, "remove", mountpoint, error);
 }

@@ -75,7 +75,7 @@ objects_setup (ObjectsFixture *f,
   f->client = connection_on_socket (fds[1]);
   f->daemon.table = f->fx.table;
   f->daemon.health = refmount_health_new (default_config, refmount_daemon_objects_health_changed, &f->daemon);
-  f->daemon.manager = refmount_manager_skeleton_new ();
+  f->daemon.manager = refmount_dbus_manager_skeleton_new ();
 
   /* Registrations dispatch on the thread-default context of the caller:
    * the server thread's. */

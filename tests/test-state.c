@@ -199,6 +199,7 @@ test_mount_state_strings (void)
       v = g_variant_ref_sink (refmount_record_to_variant (r));
       field = refmount_record_variant_get_field (v, REFMOUNT_RECORD_FIELD_STATE);
       g_assert_cmpstr (g_variant_get_string (field, NULL), ==, states[i].string);
+      g_assert_cmpint (refmount_record_variant_get_state (v), ==, states[i].state);
     }
   for (gsize i = 0; i < G_N_ELEMENTS (not_states); i++)
     {

@@ -95,11 +95,11 @@ static const char *const mount_action_names[] = { "unknown", "mounted", "attache
                                                   "already-attached" };
 
 static MountAction
-mount_action (RefmountMount *mount,
-              const char    *attachment,
-              gint64         called_at)
+mount_action (RefmountDBusMount *mount,
+              const char        *attachment,
+              gint64             called_at)
 {
-  GVariant    *attachments = mount != NULL ? refmount_mount_get_attachments (mount) : NULL;
+  GVariant    *attachments = mount != NULL ? refmount_dbus_mount_get_attachments (mount) : NULL;
   GVariantIter iter;
   const char  *id;
   guint32      uid;
@@ -111,18 +111,18 @@ mount_action (RefmountMount *mount,
   while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
     if (g_str_equal (id, attachment) && since < (guint64) called_at)
       return MOUNT_ACTION_ALREADY_ATTACHED;
-  if (refmount_mount_get_mounted_at (mount) >= (guint64) called_at)
+  if (refmount_dbus_mount_get_mounted_at (mount) >= (guint64) called_at)
     return MOUNT_ACTION_MOUNTED;
   return MOUNT_ACTION_ATTACHED;
 }
 
 static void
-report_mount (RefmountCtl   *ctl,
-              RefmountMount *mount,
-              const char    *object_path,
-              const char    *mountpoint,
-              const char    *attachment,
-              MountAction    action)
+report_mount (RefmountCtl       *ctl,
+              RefmountDBusMount *mount,
+              const char        *object_path,
+              const char        *mountpoint,
+              const char        *attachment,
+              MountAction        action)
 {
   guint n = mount != NULL ? refmountctl_attachment_count (mount) : 0;
 
@@ -159,7 +159,7 @@ report_mount (RefmountCtl   *ctl,
     {
     case MOUNT_ACTION_MOUNTED:
       fprintf (stderr, "Mounted %s at %s; attachment %s.\n",
-               refmount_mount_get_source (mount), mountpoint, attachment);
+               refmount_dbus_mount_get_source (mount), mountpoint, attachment);
       break;
     case MOUNT_ACTION_ATTACHED:
       fprintf (stderr, "Attached %s to %s, which was already mounted; %u attachment%s now.\n",
@@ -182,13 +182,13 @@ allowed_options_hint (RefmountCtl       *ctl,
                       const char        *fstype,
                       const char *const *options)
 {
-  g_autoptr (RefmountManager) manager = refmountctl_manager_proxy (ctl, NULL);
+  g_autoptr (RefmountDBusManager) manager = refmountctl_manager_proxy (ctl, NULL);
   g_auto (GStrv) allowed = NULL;
   const char *const *types;
 
   if (manager == NULL)
     return NULL;
-  types = refmount_manager_get_supported_filesystems (manager);
+  types = refmount_dbus_manager_get_supported_filesystems (manager);
   if (types != NULL && !g_strv_contains (types, fstype))
     {
       g_autofree char *list = g_strjoinv (", ", (char **) types);
@@ -223,19 +223,19 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
 {
   g_autofree char *fstype = NULL;
   g_auto (GStrv) option_args = NULL;
-  g_autofree char          *attachment = NULL;
-  gboolean                  release_on_exit = FALSE;
-  gboolean                  owner = FALSE;
-  gboolean                  show = FALSE;
-  g_autoptr (GPtrArray)     options = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char          *mountpoint = NULL;
-  g_autoptr (GVariant)      reply = NULL;
-  g_autoptr (GError)        error = NULL;
-  g_autoptr (RefmountMount) mount = NULL;
-  GVariantBuilder           flags;
-  const char               *mountpoint_out = NULL, *object_path = NULL;
-  gint64                    called_at;
-  int                       status = 0;
+  g_autofree char              *attachment = NULL;
+  gboolean                      release_on_exit = FALSE;
+  gboolean                      owner = FALSE;
+  gboolean                      show = FALSE;
+  g_autoptr (GPtrArray)         options = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char              *mountpoint = NULL;
+  g_autoptr (GVariant)          reply = NULL;
+  g_autoptr (GError)            error = NULL;
+  g_autoptr (RefmountDBusMount) mount = NULL;
+  GVariantBuilder               flags;
+  const char                   *mountpoint_out = NULL, *object_path = NULL;
+  gint64                        called_at;
+  int                           status = 0;
 
   const GOptionEntry entries[] = {
     { "type", 't', 0, G_OPTION_ARG_STRING, &fstype, "Filesystem type (required)", "FSTYPE" },
@@ -299,8 +299,8 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
       return refmountctl_fail_with_hint (ctl, error, hint);
     }
   g_variant_get (reply, "(&o&s)", &object_path, &mountpoint_out);
-  mount = refmount_mount_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                         REFMOUNT_BUS_NAME, object_path, NULL, NULL);
+  mount = refmount_dbus_mount_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                              REFMOUNT_BUS_NAME, object_path, NULL, NULL);
   report_mount (ctl, mount, object_path, mountpoint_out, attachment,
                 mount_action (mount, attachment, called_at));
   if (release_on_exit)
@@ -316,15 +316,15 @@ report_unmount (RefmountCtl *ctl,
                 const char  *attachment,
                 gboolean     unmounted)
 {
-  g_autoptr (RefmountMount) mount = NULL;
-  const char               *state = "unmounted";
-  guint                     n = 0;
+  g_autoptr (RefmountDBusMount) mount = NULL;
+  const char                   *state = "unmounted";
+  guint                         n = 0;
 
   if (!unmounted)
     {
       /* NULL: someone else released the rest in the meantime. */
       mount = refmountctl_mount_proxy_for (ctl, mountpoint, NULL);
-      state = mount != NULL ? refmount_mount_get_state (mount) : "unmanaged";
+      state = mount != NULL ? refmount_dbus_mount_get_state (mount) : "unmanaged";
       n = mount != NULL ? refmountctl_attachment_count (mount) : 0;
     }
 
@@ -370,15 +370,15 @@ refmountctl_cmd_unmount (RefmountCtl              *ctl,
                          int                       argc,
                          char                    **argv)
 {
-  g_autofree char          *attachment = NULL;
-  g_autofree char          *fstype = NULL;
-  gboolean                  force = FALSE, lazy = FALSE, unmounted = FALSE;
-  g_autofree char          *mountpoint = NULL;
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autoptr (GVariant)      reply = NULL;
-  g_autoptr (GError)        error = NULL;
-  GVariantBuilder           flags;
-  int                       status = 0;
+  g_autofree char              *attachment = NULL;
+  g_autofree char              *fstype = NULL;
+  gboolean                      force = FALSE, lazy = FALSE, unmounted = FALSE;
+  g_autofree char              *mountpoint = NULL;
+  g_autoptr (RefmountDBusMount) mount = NULL;
+  g_autoptr (GVariant)          reply = NULL;
+  g_autoptr (GError)            error = NULL;
+  GVariantBuilder               flags;
+  int                           status = 0;
 
   const GOptionEntry entries[] = {
     { "attachment", 0, 0, G_OPTION_ARG_STRING, &attachment,
@@ -407,7 +407,7 @@ refmountctl_cmd_unmount (RefmountCtl              *ctl,
   mount = refmountctl_resolve (ctl, fstype, argv[1], &error);
   if (mount == NULL)
     return refmountctl_fail (ctl, error);
-  mountpoint = g_strdup (refmount_mount_get_mountpoint (mount));
+  mountpoint = g_strdup (refmount_dbus_mount_get_mountpoint (mount));
   g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
   if (force)
     g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_FORCE, g_variant_new_boolean (TRUE));

@@ -53,18 +53,18 @@ refmountctl_call_manager (RefmountCtl        *ctl,
                           gboolean            may_ask_password,
                           GError            **error)
 {
-  g_autoptr (RefmountManager) manager = NULL;
-  RefmountCtlAgent           *agent = NULL;
-  gboolean                    interactive = FALSE;
-  GDBusCallFlags              flags = G_DBUS_CALL_FLAGS_NONE;
-  int                         timeout = REFMOUNTCTL_CALL_TIMEOUT_MSEC;
-  GVariant                   *reply;
+  g_autoptr (RefmountDBusManager) manager = NULL;
+  RefmountCtlAgent               *agent = NULL;
+  gboolean                        interactive = FALSE;
+  GDBusCallFlags                  flags = G_DBUS_CALL_FLAGS_NONE;
+  int                             timeout = REFMOUNTCTL_CALL_TIMEOUT_MSEC;
+  GVariant                       *reply;
 
   g_variant_ref_sink (parameters);
-  manager = refmount_manager_proxy_new_sync (ctl->connection,
-                                             G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
-                                               G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                             REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, NULL, error);
+  manager = refmount_dbus_manager_proxy_new_sync (ctl->connection,
+                                                  G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES |
+                                                    G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                                  REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, NULL, error);
   if (manager == NULL)
     {
       g_variant_unref (parameters);
@@ -100,13 +100,13 @@ refmountctl_object_manager_new (RefmountCtl *ctl,
 {
   if (!refmountctl_ping (ctl, error))
     return NULL;
-  return refmount_object_manager_client_new_sync (ctl->connection,
-                                                  G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
-                                                  REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
-                                                  NULL, error);
+  return refmount_dbus_object_manager_client_new_sync (ctl->connection,
+                                                       G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                       REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
+                                                       NULL, error);
 }
 
-RefmountMount *
+RefmountDBusMount *
 refmountctl_mount_proxy_for (RefmountCtl *ctl,
                              const char  *mountpoint,
                              GError     **error)
@@ -119,18 +119,18 @@ refmountctl_mount_proxy_for (RefmountCtl *ctl,
   if (reply == NULL)
     return NULL;
   g_variant_get (reply, "(&o)", &path);
-  return refmount_mount_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                        REFMOUNT_BUS_NAME, path, NULL, error);
+  return refmount_dbus_mount_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                             REFMOUNT_BUS_NAME, path, NULL, error);
 }
 
 static int
 compare_mountpoints (gconstpointer a,
                      gconstpointer b)
 {
-  RefmountMount *ma = *(RefmountMount *const *) a;
-  RefmountMount *mb = *(RefmountMount *const *) b;
+  RefmountDBusMount *ma = *(RefmountDBusMount *const *) a;
+  RefmountDBusMount *mb = *(RefmountDBusMount *const *) b;
 
-  return g_strcmp0 (refmount_mount_get_mountpoint (ma), refmount_mount_get_mountpoint (mb));
+  return g_strcmp0 (refmount_dbus_mount_get_mountpoint (ma), refmount_dbus_mount_get_mountpoint (mb));
 }
 
 /* Every Mount interface the ObjectManager knows, sorted by mountpoint. */
@@ -142,7 +142,7 @@ refmountctl_collect_mounts (GDBusObjectManager *manager)
 
   for (GList *l = objects; l != NULL; l = l->next)
     {
-      RefmountMount *mount = refmount_object_get_mount (REFMOUNT_OBJECT (l->data));
+      RefmountDBusMount *mount = refmount_dbus_object_get_mount (REFMOUNT_DBUS_OBJECT (l->data));
 
       if (mount != NULL)
         g_ptr_array_add (mounts, mount);
@@ -152,7 +152,7 @@ refmountctl_collect_mounts (GDBusObjectManager *manager)
   return mounts;
 }
 
-RefmountManager *
+RefmountDBusManager *
 refmountctl_find_manager (GDBusObjectManager *manager)
 {
   g_autoptr (GDBusObject) object = NULL;
@@ -161,25 +161,25 @@ refmountctl_find_manager (GDBusObjectManager *manager)
 
   if (object == NULL)
     return NULL;
-  return refmount_object_get_manager (REFMOUNT_OBJECT (object));
+  return refmount_dbus_object_get_manager (REFMOUNT_DBUS_OBJECT (object));
 }
 
 /* The Manager with its properties loaded (FilesystemTypes and friends). */
-RefmountManager *
+RefmountDBusManager *
 refmountctl_manager_proxy (RefmountCtl *ctl,
                            GError     **error)
 {
-  return refmount_manager_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                          REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, NULL, error);
+  return refmount_dbus_manager_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
+                                               REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, NULL, error);
 }
 
 /* FSTYPE's AllowedOptions from FilesystemTypes; NULL when the daemon does
  * not publish it (an older refmountd) or does not allow FSTYPE. */
 GStrv
-refmountctl_allowed_options (RefmountManager *manager,
-                             const char      *fstype)
+refmountctl_allowed_options (RefmountDBusManager *manager,
+                             const char          *fstype)
 {
-  GVariant            *types = refmount_manager_get_filesystem_types (manager);
+  GVariant            *types = refmount_dbus_manager_get_filesystem_types (manager);
   g_autoptr (GVariant) entry = NULL;
   g_autoptr (GVariant) options = NULL;
 

@@ -133,13 +133,13 @@ emit_attachment (Monitor    *monitor,
 }
 
 static void
-emit_added (Monitor       *monitor,
-            RefmountMount *mount)
+emit_added (Monitor           *monitor,
+            RefmountDBusMount *mount)
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
-  const char             *fstype = refmount_mount_get_filesystem_type (mount);
-  const char             *source = refmount_mount_get_source (mount);
-  const char             *state = refmount_mount_get_state (mount);
+  const char             *fstype = refmount_dbus_mount_get_filesystem_type (mount);
+  const char             *source = refmount_dbus_mount_get_source (mount);
+  const char             *state = refmount_dbus_mount_get_state (mount);
   g_autofree char        *shown = refmountctl_escape (source);
   g_autofree char        *detail = NULL;
 
@@ -153,7 +153,7 @@ emit_added (Monitor       *monitor,
   json_builder_set_member_name (fields, "state");
   json_builder_add_string_value (fields, state != NULL ? state : "");
   json_builder_end_object (fields);
-  emit (monitor, "added", refmount_mount_get_mountpoint (mount), detail, fields);
+  emit (monitor, "added", refmount_dbus_mount_get_mountpoint (mount), detail, fields);
 }
 
 static void
@@ -175,14 +175,14 @@ emit_state (Monitor    *monitor,
 
 /* Health went from @old_health to the mount's current one. */
 static void
-emit_health (Monitor       *monitor,
-             RefmountMount *mount,
-             const char    *old_health,
-             const char    *health)
+emit_health (Monitor           *monitor,
+             RefmountDBusMount *mount,
+             const char        *old_health,
+             const char        *health)
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
-  const char             *message = refmount_mount_get_health_message (mount);
-  g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  const char             *message = refmount_dbus_mount_get_health_message (mount);
+  g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char        *detail = g_strdup_printf ("%s -> %s%s%s", old_health, health, shown != NULL ? ": " : "",
                                              shown != NULL ? shown : "");
 
@@ -193,16 +193,16 @@ emit_health (Monitor       *monitor,
   json_builder_set_member_name (fields, "health_message");
   json_builder_add_string_value (fields, message != NULL ? message : "");
   json_builder_end_object (fields);
-  emit (monitor, "health", refmount_mount_get_mountpoint (mount), detail, fields);
+  emit (monitor, "health", refmount_dbus_mount_get_mountpoint (mount), detail, fields);
 }
 
 /* ---- differences ------------------------------------------------------- */
 
 static GHashTable *
-attachments_of (RefmountMount *mount)
+attachments_of (RefmountDBusMount *mount)
 {
   GHashTable  *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GVariant    *attachments = refmount_mount_get_attachments (mount);
+  GVariant    *attachments = refmount_dbus_mount_get_attachments (mount);
   GVariantIter iter;
   const char  *id;
   guint32      uid;
@@ -220,14 +220,14 @@ attachments_of (RefmountMount *mount)
 /* Compare MOUNT with what was seen at its path, print the differences
  * (unless QUIET: the initial snapshot) and remember the new values. */
 static void
-sync_mount (Monitor       *monitor,
-            RefmountMount *mount,
-            gboolean       quiet)
+sync_mount (Monitor           *monitor,
+            RefmountDBusMount *mount,
+            gboolean           quiet)
 {
   const char    *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount));
-  const char    *mountpoint = refmount_mount_get_mountpoint (mount);
-  const char    *state = refmount_mount_get_state (mount);
-  const char    *health = refmount_mount_get_health (mount);
+  const char    *mountpoint = refmount_dbus_mount_get_mountpoint (mount);
+  const char    *state = refmount_dbus_mount_get_state (mount);
+  const char    *health = refmount_dbus_mount_get_health (mount);
   Seen          *seen = g_hash_table_lookup (monitor->seen, path);
   GHashTable    *now = attachments_of (mount);
   GHashTableIter iter;
@@ -282,7 +282,7 @@ on_object_added (GDBusObjectManager *manager,
                  GDBusObject        *object,
                  gpointer            user_data)
 {
-  RefmountMount *mount = refmount_object_peek_mount (REFMOUNT_OBJECT (object));
+  RefmountDBusMount *mount = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (object));
 
   if (mount != NULL)
     sync_mount (user_data, mount, FALSE);
@@ -321,8 +321,8 @@ on_properties_changed (GDBusObjectManagerClient *manager,
                        const char *const        *invalidated,
                        gpointer                  user_data)
 {
-  if (REFMOUNT_IS_MOUNT (interface))
-    sync_mount (user_data, REFMOUNT_MOUNT (interface), FALSE);
+  if (REFMOUNT_DBUS_IS_MOUNT (interface))
+    sync_mount (user_data, REFMOUNT_DBUS_MOUNT (interface), FALSE);
 }
 
 static void
@@ -381,7 +381,7 @@ watch_daemon (RefmountCtl *ctl,
       g_propagate_error (error, g_steal_pointer (&ping_error));
       return NULL;
     }
-  return refmount_object_manager_client_new_sync (
+  return refmount_dbus_object_manager_client_new_sync (
     ctl->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, REFMOUNT_BUS_NAME,
     REFMOUNT_OBJECT_MANAGER_PATH, NULL, error);
 }

@@ -52,15 +52,30 @@ refmountctl_display_width (const char *s)
 }
 
 guint
-refmountctl_attachment_count (RefmountMount *mount)
+refmountctl_attachment_count (RefmountDBusMount *mount)
 {
-  GVariant *attachments = refmount_mount_get_attachments (mount);
+  GVariant *attachments = refmount_dbus_mount_get_attachments (mount);
 
   return attachments != NULL ? (guint) g_variant_n_children (attachments) : 0;
 }
 
 /* Whitespace, control characters and backslashes as \xNN (as findmnt
  * does), so that every table cell is one word and columns stay aligned. */
+char *
+refmountctl_escape_text (const char *s)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
+    {
+      if (*p < 0x20 || *p == 0x7f || *p == '\\')
+        g_string_append_printf (out, "\\x%02x", *p);
+      else
+        g_string_append_c (out, (char) *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
 char *
 refmountctl_escape (const char *s)
 {
@@ -128,10 +143,10 @@ add_int (JsonBuilder *builder,
 /* Health and Usage; from an older refmountd without them, "unknown" and
  * zeros. */
 static void
-mount_usage (RefmountMount *mount,
-             guint64        usage[3])
+mount_usage (RefmountDBusMount *mount,
+             guint64            usage[3])
 {
-  GVariant *value = refmount_mount_get_usage (mount);
+  GVariant *value = refmount_dbus_mount_get_usage (mount);
 
   usage[0] = usage[1] = usage[2] = 0;
   if (value != NULL)
@@ -139,23 +154,23 @@ mount_usage (RefmountMount *mount,
 }
 
 static const char *
-mount_health (RefmountMount *mount)
+mount_health (RefmountDBusMount *mount)
 {
-  const char *health = refmount_mount_get_health (mount);
+  const char *health = refmount_dbus_mount_get_health (mount);
 
   return health != NULL && health[0] != '\0' ? health : "unknown";
 }
 
 static void
-add_health (JsonBuilder   *builder,
-            RefmountMount *mount)
+add_health (JsonBuilder       *builder,
+            RefmountDBusMount *mount)
 {
   guint64 usage[3];
 
   mount_usage (mount, usage);
   add_string (builder, "health", mount_health (mount));
-  add_int (builder, "health_checked_at_usec", (gint64) refmount_mount_get_health_checked_at (mount));
-  add_string (builder, "health_message", refmount_mount_get_health_message (mount));
+  add_int (builder, "health_checked_at_usec", (gint64) refmount_dbus_mount_get_health_checked_at (mount));
+  add_string (builder, "health_message", refmount_dbus_mount_get_health_message (mount));
   json_builder_set_member_name (builder, "usage");
   json_builder_begin_object (builder);
   add_int (builder, "size", (gint64) usage[0]);
@@ -165,22 +180,22 @@ add_health (JsonBuilder   *builder,
 }
 
 static void
-build_mount (JsonBuilder   *builder,
-             RefmountMount *mount)
+build_mount (JsonBuilder       *builder,
+             RefmountDBusMount *mount)
 {
-  GVariant    *attachments = refmount_mount_get_attachments (mount);
+  GVariant    *attachments = refmount_dbus_mount_get_attachments (mount);
   GVariantIter iter;
   const char  *id;
   guint32      uid;
   guint64      since;
 
   json_builder_begin_object (builder);
-  add_string (builder, "mountpoint", refmount_mount_get_mountpoint (mount));
-  add_string (builder, "fstype", refmount_mount_get_filesystem_type (mount));
-  add_string (builder, "source", refmount_mount_get_source (mount));
-  add_strv (builder, "options", refmount_mount_get_options (mount));
-  add_string (builder, "state", refmount_mount_get_state (mount));
-  add_int (builder, "mounted_at_usec", (gint64) refmount_mount_get_mounted_at (mount));
+  add_string (builder, "mountpoint", refmount_dbus_mount_get_mountpoint (mount));
+  add_string (builder, "fstype", refmount_dbus_mount_get_filesystem_type (mount));
+  add_string (builder, "source", refmount_dbus_mount_get_source (mount));
+  add_strv (builder, "options", refmount_dbus_mount_get_options (mount));
+  add_string (builder, "state", refmount_dbus_mount_get_state (mount));
+  add_int (builder, "mounted_at_usec", (gint64) refmount_dbus_mount_get_mounted_at (mount));
   add_health (builder, mount);
   add_string (builder, "object_path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
   json_builder_set_member_name (builder, "attachments");
@@ -202,7 +217,7 @@ build_mount (JsonBuilder   *builder,
 }
 
 JsonNode *
-refmountctl_mount_to_json (RefmountMount *mount)
+refmountctl_mount_to_json (RefmountDBusMount *mount)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
@@ -285,13 +300,13 @@ refmountctl_print_list (GPtrArray        *mounts,
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountMount *mount = g_ptr_array_index (mounts, i);
-      char         **row = g_new0 (char *, LIST_COLUMNS + 1);
+      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
+      char             **row = g_new0 (char *, LIST_COLUMNS + 1);
 
-      row[0] = refmountctl_escape (refmount_mount_get_mountpoint (mount));
-      row[1] = refmountctl_escape (refmount_mount_get_filesystem_type (mount));
-      row[2] = refmountctl_escape (refmount_mount_get_source (mount));
-      row[3] = refmountctl_escape (refmount_mount_get_state (mount));
+      row[0] = refmountctl_escape (refmount_dbus_mount_get_mountpoint (mount));
+      row[1] = refmountctl_escape (refmount_dbus_mount_get_filesystem_type (mount));
+      row[2] = refmountctl_escape (refmount_dbus_mount_get_source (mount));
+      row[3] = refmountctl_escape (refmount_dbus_mount_get_state (mount));
       row[4] = refmountctl_escape (mount_health (mount));
       row[5] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
       g_ptr_array_add (rows, row);
@@ -330,12 +345,12 @@ join_strv (const char *const *strv,
 /* "ok", or "unresponsive: WHY", and when it was found out; the usage as
  * df -h shows it. */
 static void
-print_health (RefmountMount *mount)
+print_health (RefmountDBusMount *mount)
 {
-  const char      *message = refmount_mount_get_health_message (mount);
-  guint64          checked = refmount_mount_get_health_checked_at (mount);
+  const char      *message = refmount_dbus_mount_get_health_message (mount);
+  guint64          checked = refmount_dbus_mount_get_health_checked_at (mount);
   g_autofree char *when = checked != 0 ? refmountctl_format_time (checked) : g_strdup ("never");
-  g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape (message) : NULL;
+  g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char *health = g_strdup_printf ("%s%s%s (checked %s)", mount_health (mount), shown != NULL ? ": " : "",
                                              shown != NULL ? shown : "", when);
   guint64          usage[3];
@@ -355,10 +370,10 @@ print_health (RefmountMount *mount)
 }
 
 void
-refmountctl_print_show (RefmountMount    *mount,
-                        RefmountCtlOutput output)
+refmountctl_print_show (RefmountDBusMount *mount,
+                        RefmountCtlOutput  output)
 {
-  GVariant        *attachments = refmount_mount_get_attachments (mount);
+  GVariant        *attachments = refmount_dbus_mount_get_attachments (mount);
   g_autofree char *options = NULL;
   g_autofree char *mounted_at = NULL;
   GVariantIter     iter;
@@ -374,13 +389,13 @@ refmountctl_print_show (RefmountMount    *mount,
       return;
     }
 
-  options = join_strv (refmount_mount_get_options (mount), ",");
-  mounted_at = refmountctl_format_time (refmount_mount_get_mounted_at (mount));
-  print_field ("Mountpoint", refmount_mount_get_mountpoint (mount));
-  print_field ("Source", refmount_mount_get_source (mount));
-  print_field ("Type", refmount_mount_get_filesystem_type (mount));
+  options = join_strv (refmount_dbus_mount_get_options (mount), ",");
+  mounted_at = refmountctl_format_time (refmount_dbus_mount_get_mounted_at (mount));
+  print_field ("Mountpoint", refmount_dbus_mount_get_mountpoint (mount));
+  print_field ("Source", refmount_dbus_mount_get_source (mount));
+  print_field ("Type", refmount_dbus_mount_get_filesystem_type (mount));
   print_field ("Options", options);
-  print_field ("State", refmount_mount_get_state (mount));
+  print_field ("State", refmount_dbus_mount_get_state (mount));
   print_field ("Mounted at", mounted_at);
   print_health (mount);
   printf ("%12s: %u\n", "Attachments", refmountctl_attachment_count (mount));
@@ -419,8 +434,8 @@ count_mounts (GPtrArray *mounts)
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountMount *mount = g_ptr_array_index (mounts, i);
-      const char    *state = refmount_mount_get_state (mount);
+      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
+      const char        *state = refmount_dbus_mount_get_state (mount);
 
       counts.mounts++;
       counts.attachments += refmountctl_attachment_count (mount);
@@ -444,14 +459,14 @@ count_mounts (GPtrArray *mounts)
  * with ","), in SupportedFilesystems' order.  Empty from an older refmountd
  * that does not publish it. */
 static GPtrArray *
-filesystem_type_rows (RefmountManager *manager)
+filesystem_type_rows (RefmountDBusManager *manager)
 {
   GPtrArray         *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  const char *const *types = refmount_manager_get_supported_filesystems (manager);
+  const char *const *types = refmount_dbus_manager_get_supported_filesystems (manager);
 
   for (gsize i = 0; types != NULL && types[i] != NULL; i++)
     {
-      GVariant            *all = refmount_manager_get_filesystem_types (manager);
+      GVariant            *all = refmount_dbus_manager_get_filesystem_types (manager);
       g_autoptr (GVariant) entry = NULL;
       gboolean             helper = FALSE;
       g_auto (GStrv) options = NULL;
@@ -496,10 +511,10 @@ add_filesystem_types (JsonBuilder *builder,
 }
 
 void
-refmountctl_print_status (RefmountManager  *manager,
-                          GPtrArray        *mounts,
-                          RefmountCtlOutput output,
-                          gboolean          legend)
+refmountctl_print_status (RefmountDBusManager *manager,
+                          GPtrArray           *mounts,
+                          RefmountCtlOutput    output,
+                          gboolean             legend)
 {
   static const char *const headers[] = { "TYPE", "HELPER", "ALLOWED OPTIONS" };
   Counts                   counts = count_mounts (mounts);
@@ -514,11 +529,11 @@ refmountctl_print_status (RefmountManager  *manager,
       g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (builder);
-      add_string (builder, "version", refmount_manager_get_version (manager));
-      add_int (builder, "generation", (gint64) refmount_manager_get_generation (manager));
-      add_strv (builder, "mount_roots", refmount_manager_get_mount_roots (manager));
+      add_string (builder, "version", refmount_dbus_manager_get_version (manager));
+      add_int (builder, "generation", (gint64) refmount_dbus_manager_get_generation (manager));
+      add_strv (builder, "mount_roots", refmount_dbus_manager_get_mount_roots (manager));
       add_strv (builder, "supported_filesystems",
-                refmount_manager_get_supported_filesystems (manager));
+                refmount_dbus_manager_get_supported_filesystems (manager));
       add_filesystem_types (builder, types);
       add_int (builder, "mounts", counts.mounts);
       add_int (builder, "attachments", counts.attachments);
@@ -541,10 +556,10 @@ refmountctl_print_status (RefmountManager  *manager,
       return;
     }
 
-  roots = join_strv (refmount_manager_get_mount_roots (manager), " ");
-  filesystems = join_strv (refmount_manager_get_supported_filesystems (manager), " ");
-  print_field ("Version", refmount_manager_get_version (manager));
-  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_manager_get_generation (manager));
+  roots = join_strv (refmount_dbus_manager_get_mount_roots (manager), " ");
+  filesystems = join_strv (refmount_dbus_manager_get_supported_filesystems (manager), " ");
+  print_field ("Version", refmount_dbus_manager_get_version (manager));
+  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_dbus_manager_get_generation (manager));
   print_field ("Mount roots", roots);
   print_field ("Filesystems", filesystems);
   printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,

@@ -58,10 +58,10 @@ refmountctl_cmd_show (RefmountCtl              *ctl,
                       int                       argc,
                       char                    **argv)
 {
-  g_autofree char          *fstype = NULL;
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autoptr (GError)        error = NULL;
-  int                       status = 0;
+  g_autofree char              *fstype = NULL;
+  g_autoptr (RefmountDBusMount) mount = NULL;
+  g_autoptr (GError)            error = NULL;
+  int                           status = 0;
 
   const GOptionEntry entries[] = {
     { "type", 't', 0, G_OPTION_ARG_STRING, &fstype,
@@ -89,11 +89,11 @@ refmountctl_cmd_status (RefmountCtl              *ctl,
                         int                       argc,
                         char                    **argv)
 {
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (RefmountManager)    refmount_manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  g_autoptr (GError)             error = NULL;
-  int                            status = 0;
+  g_autoptr (GDBusObjectManager)  manager = NULL;
+  g_autoptr (RefmountDBusManager) refmount_manager = NULL;
+  g_autoptr (GPtrArray)           mounts = NULL;
+  g_autoptr (GError)              error = NULL;
+  int                             status = 0;
 
   manager = open_without_arguments (ctl, command, argc, argv, &status);
   if (manager == NULL)

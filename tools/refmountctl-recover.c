@@ -13,11 +13,11 @@ refmountctl_cmd_recover (RefmountCtl              *ctl,
                          int                       argc,
                          char                    **argv)
 {
-  g_autofree char          *fstype = NULL;
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autoptr (GVariant)      reply = NULL;
-  g_autoptr (GError)        error = NULL;
-  int                       status = 0;
+  g_autofree char              *fstype = NULL;
+  g_autoptr (RefmountDBusMount) mount = NULL;
+  g_autoptr (GVariant)          reply = NULL;
+  g_autoptr (GError)            error = NULL;
+  int                           status = 0;
 
   const GOptionEntry entries[] = {
     { "type", 't', 0, G_OPTION_ARG_STRING, &fstype,
@@ -36,7 +36,7 @@ refmountctl_cmd_recover (RefmountCtl              *ctl,
   if (mount == NULL)
     return refmountctl_fail (ctl, error);
   reply = refmountctl_call_manager (ctl, "Recover",
-                                    g_variant_new ("(s@a{sv})", refmount_mount_get_mountpoint (mount),
+                                    g_variant_new ("(s@a{sv})", refmount_dbus_mount_get_mountpoint (mount),
                                                    g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
                                     G_VARIANT_TYPE ("()"), TRUE, &error);
   if (reply == NULL)

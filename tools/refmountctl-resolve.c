@@ -76,12 +76,12 @@ refmountctl_normalise_mountpoint (const char *arg)
   return arg[0] != '\0' ? g_canonicalize_filename (arg, NULL) : g_strdup ("");
 }
 
-static RefmountMount *
+static RefmountDBusMount *
 find_mountpoint (GPtrArray  *mounts,
                  const char *mountpoint)
 {
   for (guint i = 0; i < mounts->len; i++)
-    if (g_strcmp0 (refmount_mount_get_mountpoint (mounts->pdata[i]), mountpoint) == 0)
+    if (g_strcmp0 (refmount_dbus_mount_get_mountpoint (mounts->pdata[i]), mountpoint) == 0)
       return g_object_ref (mounts->pdata[i]);
   return NULL;
 }
@@ -95,10 +95,10 @@ find_source (GPtrArray  *mounts,
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountMount *mount = mounts->pdata[i];
+      RefmountDBusMount *mount = mounts->pdata[i];
 
-      if (g_strcmp0 (refmount_mount_get_source (mount), source) == 0 &&
-          (fstype == NULL || g_strcmp0 (refmount_mount_get_filesystem_type (mount), fstype) == 0))
+      if (g_strcmp0 (refmount_dbus_mount_get_source (mount), source) == 0 &&
+          (fstype == NULL || g_strcmp0 (refmount_dbus_mount_get_filesystem_type (mount), fstype) == 0))
         g_ptr_array_add (found, g_object_ref (mount));
     }
   return found;
@@ -113,8 +113,8 @@ set_ambiguous (GError    **error,
 
   for (guint i = 0; i < found->len; i++)
     g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "",
-                            refmount_mount_get_mountpoint (found->pdata[i]),
-                            refmount_mount_get_filesystem_type (found->pdata[i]));
+                            refmount_dbus_mount_get_mountpoint (found->pdata[i]),
+                            refmount_dbus_mount_get_filesystem_type (found->pdata[i]));
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                "Source '%s' is mounted at %u managed mountpoints: %s; name the mountpoint%s",
                source, found->len, list->str, " (or narrow it down with -t FSTYPE)");
@@ -132,7 +132,7 @@ set_not_found (GError    **error,
   const char             *closest;
 
   for (guint i = 0; i < mounts->len; i++)
-    mountpoints[i] = refmount_mount_get_mountpoint (mounts->pdata[i]);
+    mountpoints[i] = refmount_dbus_mount_get_mountpoint (mounts->pdata[i]);
   closest = refmountctl_closest (normalised, mountpoints);
   if (closest == NULL)
     closest = refmountctl_closest (arg, mountpoints);
@@ -148,7 +148,7 @@ set_not_found (GError    **error,
                  arg);
 }
 
-RefmountMount *
+RefmountDBusMount *
 refmountctl_resolve (RefmountCtl *ctl,
                      const char  *fstype,
                      const char  *arg,
@@ -157,7 +157,7 @@ refmountctl_resolve (RefmountCtl *ctl,
   g_autoptr (GDBusObjectManager) manager = NULL;
   g_autoptr (GPtrArray)          mounts = NULL;
   g_autoptr (GPtrArray)          by_source = NULL;
-  g_autoptr (RefmountMount)      by_mountpoint = NULL;
+  g_autoptr (RefmountDBusMount)  by_mountpoint = NULL;
   g_autofree char               *normalised = refmountctl_normalise_mountpoint (arg);
 
   manager = refmountctl_object_manager_new (ctl, error);

@@ -127,38 +127,38 @@ int refmountctl_cmd_reload (RefmountCtl              *ctl,
                             char                    **argv);
 
 /* refmountctl-resolve.c */
-guint          refmountctl_edit_distance (const char *a,
-                                          const char *b);
-const char    *refmountctl_closest (const char        *word,
-                                    const char *const *candidates);
-char          *refmountctl_normalise_mountpoint (const char *arg);
-RefmountMount *refmountctl_resolve (RefmountCtl *ctl,
-                                    const char  *fstype,
-                                    const char  *arg,
-                                    GError     **error);
+guint              refmountctl_edit_distance (const char *a,
+                                              const char *b);
+const char        *refmountctl_closest (const char        *word,
+                                        const char *const *candidates);
+char              *refmountctl_normalise_mountpoint (const char *arg);
+RefmountDBusMount *refmountctl_resolve (RefmountCtl *ctl,
+                                        const char  *fstype,
+                                        const char  *arg,
+                                        GError     **error);
 
 /* refmountctl-bus.c */
-gboolean            refmountctl_connect (RefmountCtl *ctl,
-                                         GError     **error);
-gboolean            refmountctl_ping (RefmountCtl *ctl,
-                                      GError     **error);
-GVariant           *refmountctl_call_manager (RefmountCtl        *ctl,
-                                              const char         *method,
-                                              GVariant           *parameters,
-                                              const GVariantType *reply_type,
-                                              gboolean            may_ask_password,
-                                              GError            **error);
-GDBusObjectManager *refmountctl_object_manager_new (RefmountCtl *ctl,
-                                                    GError     **error);
-RefmountMount      *refmountctl_mount_proxy_for (RefmountCtl *ctl,
-                                                 const char  *mountpoint,
-                                                 GError     **error);
-GPtrArray          *refmountctl_collect_mounts (GDBusObjectManager *manager);
-RefmountManager    *refmountctl_find_manager (GDBusObjectManager *manager);
-RefmountManager    *refmountctl_manager_proxy (RefmountCtl *ctl,
-                                               GError     **error);
-GStrv               refmountctl_allowed_options (RefmountManager *manager,
-                                                 const char      *fstype);
+gboolean             refmountctl_connect (RefmountCtl *ctl,
+                                          GError     **error);
+gboolean             refmountctl_ping (RefmountCtl *ctl,
+                                       GError     **error);
+GVariant            *refmountctl_call_manager (RefmountCtl        *ctl,
+                                               const char         *method,
+                                               GVariant           *parameters,
+                                               const GVariantType *reply_type,
+                                               gboolean            may_ask_password,
+                                               GError            **error);
+GDBusObjectManager  *refmountctl_object_manager_new (RefmountCtl *ctl,
+                                                     GError     **error);
+RefmountDBusMount   *refmountctl_mount_proxy_for (RefmountCtl *ctl,
+                                                  const char  *mountpoint,
+                                                  GError     **error);
+GPtrArray           *refmountctl_collect_mounts (GDBusObjectManager *manager);
+RefmountDBusManager *refmountctl_find_manager (GDBusObjectManager *manager);
+RefmountDBusManager *refmountctl_manager_proxy (RefmountCtl *ctl,
+                                                GError     **error);
+GStrv                refmountctl_allowed_options (RefmountDBusManager *manager,
+                                                  const char          *fstype);
 
 /* refmountctl-errors.c */
 int   refmountctl_exit_status_for (const GError *error);
@@ -192,7 +192,7 @@ typedef enum
 RefmountCtlOutput refmountctl_output (const RefmountCtl *ctl,
                                       gboolean           pretty_by_default);
 gsize             refmountctl_display_width (const char *s);
-JsonNode         *refmountctl_mount_to_json (RefmountMount *mount);
+JsonNode         *refmountctl_mount_to_json (RefmountDBusMount *mount);
 void              refmountctl_print_json (JsonNode *node,
                                           gboolean  pretty);
 void              refmountctl_print_json_to (FILE     *out,
@@ -201,15 +201,18 @@ void              refmountctl_print_json_to (FILE     *out,
 void              refmountctl_print_list (GPtrArray        *mounts,
                                           RefmountCtlOutput output,
                                           gboolean          legend);
-void              refmountctl_print_show (RefmountMount    *mount,
-                                          RefmountCtlOutput output);
-void              refmountctl_print_status (RefmountManager  *manager,
-                                            GPtrArray        *mounts,
-                                            RefmountCtlOutput output,
-                                            gboolean          legend);
-guint             refmountctl_attachment_count (RefmountMount *mount);
+void              refmountctl_print_show (RefmountDBusMount *mount,
+                                          RefmountCtlOutput  output);
+void              refmountctl_print_status (RefmountDBusManager *manager,
+                                            GPtrArray           *mounts,
+                                            RefmountCtlOutput    output,
+                                            gboolean             legend);
+guint             refmountctl_attachment_count (RefmountDBusMount *mount);
 char             *refmountctl_escape (const char *s);
-char             *refmountctl_format_time (guint64 usec);
+/* Free text (a HealthMessage) for a line of its own: only control
+ * characters and backslashes are written as \xNN, spaces stay. */
+char *refmountctl_escape_text (const char *s);
+char *refmountctl_format_time (guint64 usec);
 
 /* refmountctl-monitor.c */
 int refmountctl_monitor (RefmountCtl      *ctl,

@@ -136,7 +136,7 @@ fuzz_flags (const uint8_t *data,
 
   /* Only known keys with boolean values pass. */
   if (refmount_validate_mount_flags (flags, &mount_flags, NULL))
-    g_assert (g_variant_n_children (flags) <= 2);
+    g_assert (g_variant_n_children (flags) <= 3);
   if (refmount_validate_unmount_flags (flags, &force, &lazy, NULL))
     g_assert (g_variant_n_children (flags) <= 2);
 }

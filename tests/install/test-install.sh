@@ -321,5 +321,57 @@ if command -v man >/dev/null 2>&1; then
   done
 fi
 
+# ---------------------------------------------------------------------------
+# librefmount-1: the library, its headers and .pc, a program built and run
+# against the installed copy only, and the typelib loaded by Python.
+if [[ -n ${INSTALL_LIBDIR:-} ]]; then
+  lib_dir=$(in_dest "$INSTALL_LIBDIR")
+  inc_dir=$(in_dest "$INSTALL_INCLUDEDIR")
+  check "installed: librefmount-1.so.0 (soname link)" test -L "$lib_dir/librefmount-1.so.0"
+  check "installed: librefmount-1.so (development link)" test -L "$lib_dir/librefmount-1.so"
+  check "librefmount-1.so.0 has soname librefmount-1.so.0" \
+    bash -c 'objdump -p "$1" | grep -q "SONAME *librefmount-1.so.0$"' _ "$lib_dir/librefmount-1.so.0"
+  for h in refmount.h refmount-client.h refmount-mount.h refmount-attachment.h refmount-enums.h \
+    refmount-enum-types.h refmount-error.h; do
+    check "installed header $h" exists "$INSTALL_INCLUDEDIR/$h"
+  done
+  check "no private header installed" bash -c '! ls "$1" | grep -E "generated|private|names"' _ "$inc_dir"
+  pc=$lib_dir/pkgconfig/refmount-1.pc
+  check "installed: refmount-1.pc" test -s "$pc"
+  # The .pc names the final prefix: a copy pointing into the destdir
+  # (--define-variable would move glib's prefix too).
+  mkdir "$tmp/pc"
+  sed "s|^prefix=\(.*\)|prefix=$dest\1|" "$pc" >"$tmp/pc/refmount-1.pc"
+  pkg_flags=$(PKG_CONFIG_PATH=$tmp/pc pkg-config --cflags --libs refmount-1 2>&1) || pkg_flags=
+  check "pkg-config --cflags --libs refmount-1" test -n "$pkg_flags"
+  cat >"$tmp/use-lib.c" <<'EOF'
+#include <refmount.h>
+int
+main (void)
+{
+  /* The error domain names the D-Bus errors; the types register. */
+  return REFMOUNT_ERROR != 0 && refmount_client_get_type () != 0 &&
+             g_type_is_a (REFMOUNT_TYPE_MOUNT_FLAGS, G_TYPE_FLAGS) ? 0 : 1;
+}
+EOF
+  # shellcheck disable=SC2086 # pkg-config prints a list of flags
+  check "a program builds against the installed headers and library" \
+    cc -o "$tmp/use-lib" "$tmp/use-lib.c" $pkg_flags
+  check "that program runs with the installed library" \
+    env LD_LIBRARY_PATH="$lib_dir" "$tmp/use-lib"
+  if [[ ${INSTALL_GIR:-false} == true ]]; then
+    check "installed: Refmount-1.0.gir" exists "$INSTALL_GIRDIR/Refmount-1.0.gir"
+    check "installed: Refmount-1.0.typelib" exists "$INSTALL_TYPELIBDIR/Refmount-1.0.typelib"
+    check "Python loads the installed typelib and library" \
+      env GI_TYPELIB_PATH="$(in_dest "$INSTALL_TYPELIBDIR")" LD_LIBRARY_PATH="$lib_dir" /usr/bin/python3 -c '
+import gi
+gi.require_version("Refmount", "1.0")
+from gi.repository import Refmount
+assert Refmount.Client.new_sync and Refmount.MountState.STALE and Refmount.Error.NOT_FOUND
+'
+    check "installed: the library reference" exists "$INSTALL_DOC_DIR/librefmount-1.md"
+  fi
+fi
+
 printf '%d checks, %d failed\n' "$checks" "$failures"
 ((failures == 0))

@@ -46,7 +46,7 @@
  *       120 s) for the replies and prints one line "reply NAME COUNT" per
  *       outcome ("ok" or the error name).  Exits 0.
  *
- * Uses the system bus ($DBUS_SYSTEM_BUS_ADDRESS).
+ * Uses the system bus ($DBUS_SYSTEM_BUS_ADDRESS), through librefmount-1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,13 +56,10 @@
 
 #include <gio/gio.h>
 
-#define BUS_NAME      "org.refmount.Refmount1"
-#define OM_PATH       "/org/refmount/Refmount1"
-#define MANAGER_PATH  "/org/refmount/Refmount1/Manager"
-#define MANAGER_IFACE "org.refmount.Refmount1.Manager"
-#define MOUNT_IFACE   "org.refmount.Refmount1.Mount"
-#define ERROR_PREFIX  "org.refmount.Refmount1.Error."
-#define MAX_HELD      8
+#include "refmount-names.h"
+#include "refmount.h"
+
+#define MAX_HELD 8
 
 /* ---- run ------------------------------------------------------------------ */
 
@@ -115,26 +112,30 @@ typedef enum
 static Outcome
 classify (const GError *error)
 {
-  g_autofree char *remote = g_dbus_error_get_remote_error (error);
-
-  if (remote == NULL || !g_str_has_prefix (remote, ERROR_PREFIX))
+  if (error->domain != REFMOUNT_ERROR)
     return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CLOSED) ? OUTCOME_FATAL : OUTCOME_RETRY;
-  if (g_str_equal (remote, ERROR_PREFIX "Timeout") || g_str_equal (remote, ERROR_PREFIX "ShuttingDown"))
-    return OUTCOME_RETRY;
-  if (g_str_equal (remote, ERROR_PREFIX "NotAttached") || g_str_equal (remote, ERROR_PREFIX "NotFound"))
-    return OUTCOME_GONE;
-  return OUTCOME_FATAL;
+  switch ((RefmountError) error->code)
+    {
+    case REFMOUNT_ERROR_TIMEOUT:
+    case REFMOUNT_ERROR_SHUTTING_DOWN:
+      return OUTCOME_RETRY;
+    case REFMOUNT_ERROR_NOT_ATTACHED:
+    case REFMOUNT_ERROR_NOT_FOUND:
+      return OUTCOME_GONE;
+    default:
+      return OUTCOME_FATAL;
+    }
 }
 
 /* One logged call, retried until it has a definite outcome.  Returns FALSE
  * on an error that must not happen. */
 static gboolean
-client_call (Client          *client,
-             GDBusConnection *bus,
-             gboolean         attach,
-             const char      *root,
-             guint            mp,
-             const char      *att)
+client_call (Client         *client,
+             RefmountClient *refmount,
+             gboolean        attach,
+             const char     *root,
+             guint           mp,
+             const char     *att)
 {
   g_autofree char *mountpoint = g_strdup_printf ("%s/chaos-%u", root, mp);
   g_autofree char *source = g_strdup_printf ("chaos-src-%u", mp);
@@ -143,22 +144,20 @@ client_call (Client          *client,
   log_line (client, attach ? 'a' : 'd', mp, att);
   for (;;)
     {
-      g_autoptr (GError)   error = NULL;
-      g_autoptr (GVariant) reply = NULL;
-      const char *const    options[] = { "size=1m", NULL };
-      GVariant            *args;
-      Outcome              outcome;
+      g_autoptr (GError) error = NULL;
+      const char *const  options[] = { "size=1m", NULL };
+      gboolean           ok;
+      Outcome            outcome;
 
       if (attach)
-        args = g_variant_new ("(sss^ass@a{sv})", "tmpfs", source, mountpoint, options, att,
-                              g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
+        {
+          g_autofree char *used = refmount_client_mount_sync (refmount, "tmpfs", source, mountpoint, options, att,
+                                                              REFMOUNT_MOUNT_FLAGS_NONE, NULL, &error);
+          ok = used != NULL;
+        }
       else
-        args = g_variant_new ("(ss@a{sv})", mountpoint, att,
-                              g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
-      reply = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
-                                           attach ? "Mount" : "Unmount", args, NULL,
-                                           G_DBUS_CALL_FLAGS_NO_AUTO_START, 60000, NULL, &error);
-      outcome = reply != NULL ? OUTCOME_OK : classify (error);
+        ok = refmount_client_unmount_sync (refmount, mountpoint, att, REFMOUNT_MOUNT_FLAGS_NONE, NULL, NULL, &error);
+      outcome = ok ? OUTCOME_OK : classify (error);
       if (outcome == OUTCOME_OK || (outcome == OUTCOME_GONE && !attach && retried))
         {
           log_line (client, attach ? 'A' : 'D', mp, att);
@@ -180,13 +179,13 @@ static int
 cmd_run (int    argc,
          char **argv)
 {
-  g_autoptr (GError)          error = NULL;
-  g_autoptr (GDBusConnection) bus = NULL;
-  g_autoptr (GPtrArray)       held = g_ptr_array_new_with_free_func (held_free);
-  Client                      client = { 0 };
-  const char                 *stopfile, *root;
-  guint64                     nops;
-  guint                       nmp, serial = 0, attaches = 0, detaches = 0;
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountClient) refmount = NULL;
+  g_autoptr (GPtrArray)      held = g_ptr_array_new_with_free_func (held_free);
+  Client                     client = { 0 };
+  const char                *stopfile, *root;
+  guint64                    nops;
+  guint                      nmp, serial = 0, attaches = 0, detaches = 0;
 
   if (argc != 6)
     {
@@ -209,13 +208,15 @@ cmd_run (int    argc,
       g_printerr ("cannot open log '%s': %s\n", argv[1], g_strerror (errno));
       return 4;
     }
-  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-  if (bus == NULL)
+  /* Calls only: 32 clients each hearing of every change would load the
+   * bus more than the daemon. */
+  refmount = refmount_client_new_full_sync (NULL, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, NULL, &error);
+  if (refmount == NULL)
     {
       g_printerr ("cannot connect to the system bus: %s\n", error->message);
       return 4;
     }
-  g_dbus_connection_set_exit_on_close (bus, FALSE);
+  g_dbus_connection_set_exit_on_close (refmount_client_get_connection (refmount), FALSE);
 
   while ((nops == 0 || attaches + detaches < nops) && access (stopfile, F_OK) != 0)
     {
@@ -225,7 +226,7 @@ cmd_run (int    argc,
 
           h->mp = g_random_int_range (0, (gint32) nmp);
           h->att = g_strdup_printf ("c%u-%u", client.id, serial++);
-          if (!client_call (&client, bus, TRUE, root, h->mp, h->att))
+          if (!client_call (&client, refmount, TRUE, root, h->mp, h->att))
             {
               held_free (h);
               return 3;
@@ -238,7 +239,7 @@ cmd_run (int    argc,
           guint i = g_random_int_range (0, (gint32) held->len);
           Held *h = g_ptr_array_index (held, i);
 
-          if (!client_call (&client, bus, FALSE, root, h->mp, h->att))
+          if (!client_call (&client, refmount, FALSE, root, h->mp, h->att))
             return 3;
           g_ptr_array_remove_index_fast (held, i);
           detaches++;
@@ -249,7 +250,7 @@ cmd_run (int    argc,
     {
       Held *h = g_ptr_array_index (held, held->len - 1);
 
-      if (!client_call (&client, bus, FALSE, root, h->mp, h->att))
+      if (!client_call (&client, refmount, FALSE, root, h->mp, h->att))
         return 3;
       g_ptr_array_remove_index (held, held->len - 1);
       detaches++;
@@ -327,9 +328,10 @@ replay_logs (const char *logdir,
 
 typedef struct
 {
-  char      *state;
-  char      *source;
-  GPtrArray *attachments; /* ids */
+  RefmountMountState state;
+  const char        *state_name; /* static, for messages and the dump */
+  char              *source;
+  GPtrArray         *attachments; /* ids */
 } ObjectInfo;
 
 static void
@@ -337,74 +339,59 @@ object_info_free (gpointer data)
 {
   ObjectInfo *o = data;
 
-  g_free (o->state);
   g_free (o->source);
   g_ptr_array_unref (o->attachments);
   g_free (o);
 }
 
-static gint
-compare_lines (gconstpointer a,
-               gconstpointer b)
-{
-  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* mountpoint -> ObjectInfo; *text gets a canonical dump for comparison. */
+/* mountpoint -> ObjectInfo; *text gets a canonical dump for comparison.
+ * A new client each time: its construction reads every object at once
+ * (GetManagedObjects), which is the snapshot wanted here. */
 static GHashTable *
-read_objects (GDBusConnection *bus,
-              GString         *text,
-              GError         **error)
+read_objects (GString *text,
+              GError **error)
 {
-  g_autoptr (GVariant)   reply = NULL;
-  g_autoptr (GVariant)   objects = NULL;
-  g_autoptr (GHashTable) result = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, object_info_free);
-  g_autoptr (GPtrArray)  lines = g_ptr_array_new_with_free_func (g_free);
-  GVariantIter           iter;
-  GVariant              *ifaces;
+  g_autoptr (RefmountClient) refmount = NULL;
+  g_autolist (RefmountMount) mounts = NULL;
+  g_autoptr (GHashTable)     result = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, object_info_free);
 
-  reply = g_dbus_connection_call_sync (bus, BUS_NAME, OM_PATH, "org.freedesktop.DBus.ObjectManager",
-                                       "GetManagedObjects", NULL, G_VARIANT_TYPE ("(a{oa{sa{sv}}})"),
-                                       G_DBUS_CALL_FLAGS_NO_AUTO_START, 30000, NULL, error);
-  if (reply == NULL)
+  refmount = refmount_client_new_sync (NULL, error);
+  if (refmount == NULL)
     return NULL;
-  objects = g_variant_get_child_value (reply, 0);
-  g_variant_iter_init (&iter, objects);
-  while (g_variant_iter_next (&iter, "{&o@a{sa{sv}}}", NULL, &ifaces))
+  if (!refmount_client_get_daemon_running (refmount))
     {
-      g_autoptr (GVariant) props = g_variant_lookup_value (ifaces, MOUNT_IFACE, G_VARIANT_TYPE_VARDICT);
-      g_autoptr (GVariant) atts = NULL;
-      const char          *mountpoint = NULL;
-      ObjectInfo          *o;
-      GVariantIter         aiter;
-      const char          *id;
-      GString             *line;
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER, "refmountd is not running");
+      return NULL;
+    }
+  /* Sorted by mountpoint: the dump compares equal when nothing changed. */
+  mounts = refmount_client_get_mounts (refmount);
+  for (GList *l = mounts; l != NULL; l = l->next)
+    {
+      RefmountMount         *mount = l->data;
+      GPtrArray             *attachments = refmount_mount_get_attachments (mount);
+      const char            *mountpoint = refmount_mount_get_mountpoint (mount);
+      g_autoptr (GEnumClass) states = g_type_class_ref (REFMOUNT_TYPE_MOUNT_STATE);
+      GEnumValue            *state = g_enum_get_value (states, refmount_mount_get_state (mount));
+      ObjectInfo            *o;
 
-      g_variant_unref (ifaces);
-      if (props == NULL || !g_variant_lookup (props, "Mountpoint", "&s", &mountpoint))
+      if (mountpoint == NULL)
         continue;
       o = g_new0 (ObjectInfo, 1);
       o->attachments = g_ptr_array_new_with_free_func (g_free);
-      g_variant_lookup (props, "State", "s", &o->state);
-      g_variant_lookup (props, "Source", "s", &o->source);
-      line = g_string_new (NULL);
-      g_string_append_printf (line, "%s %s %s", mountpoint, o->state, o->source);
-      atts = g_variant_lookup_value (props, "Attachments", G_VARIANT_TYPE ("a(sut)"));
-      if (atts != NULL)
+      o->state = refmount_mount_get_state (mount);
+      o->state_name = state != NULL ? state->value_nick : "?";
+      o->source = g_strdup (refmount_mount_get_source (mount));
+      g_string_append_printf (text, "%s %s %s", mountpoint, o->state_name, o->source);
+      for (guint i = 0; i < attachments->len; i++)
         {
-          g_variant_iter_init (&aiter, atts);
-          while (g_variant_iter_next (&aiter, "(&sut)", &id, NULL, NULL))
-            {
-              g_ptr_array_add (o->attachments, g_strdup (id));
-              g_string_append_printf (line, " %s", id);
-            }
+          const char *id = refmount_attachment_get_id (g_ptr_array_index (attachments, i));
+
+          g_ptr_array_add (o->attachments, g_strdup (id));
+          g_string_append_printf (text, " %s", id);
         }
-      g_ptr_array_add (lines, g_string_free (line, FALSE));
+      g_string_append_c (text, '\n');
       g_hash_table_insert (result, g_strdup (mountpoint), o);
     }
-  g_ptr_array_sort (lines, compare_lines);
-  for (guint i = 0; i < lines->len; i++)
-    g_string_append_printf (text, "%s\n", (char *) g_ptr_array_index (lines, i));
   return g_steal_pointer (&result);
 }
 
@@ -471,18 +458,17 @@ static int
 cmd_check (int    argc,
            char **argv)
 {
-  g_autoptr (GError)          error = NULL;
-  g_autoptr (GDBusConnection) bus = NULL;
-  g_autoptr (GHashTable)      logs = NULL;
-  g_autoptr (GHashTable)      objects = NULL;
-  g_autoptr (GHashTable)      kernel = NULL;
-  g_autoptr (GString)         previous = NULL;
-  g_autoptr (GHashTable)      seen = g_hash_table_new (g_str_hash, g_str_equal);
-  const char                 *root;
-  gboolean                    strict;
-  guint                       violations = 0, acked = 0, uncertain = 0, detached = 0, attachments = 0;
-  GHashTableIter              iter;
-  gpointer                    key, value;
+  g_autoptr (GError)     error = NULL;
+  g_autoptr (GHashTable) logs = NULL;
+  g_autoptr (GHashTable) objects = NULL;
+  g_autoptr (GHashTable) kernel = NULL;
+  g_autoptr (GString)    previous = NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  const char            *root;
+  gboolean               strict;
+  guint                  violations = 0, acked = 0, uncertain = 0, detached = 0, attachments = 0;
+  GHashTableIter         iter;
+  gpointer               key, value;
 
   if (argc < 2 || argc > 3 || (argc == 3 && strcmp (argv[2], "strict") != 0))
     {
@@ -491,20 +477,13 @@ cmd_check (int    argc,
     }
   root = argv[1];
   strict = argc == 3;
-  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
-  if (bus == NULL)
-    {
-      g_printerr ("cannot connect to the system bus: %s\n", error->message);
-      return 4;
-    }
-
   for (guint tries = 0;; tries++)
     {
       g_autoptr (GString) text = g_string_new (NULL);
 
       g_clear_pointer (&objects, g_hash_table_unref);
       g_clear_pointer (&kernel, g_hash_table_unref);
-      objects = read_objects (bus, text, &error);
+      objects = read_objects (text, &error);
       if (objects == NULL)
         {
           g_printerr ("GetManagedObjects: %s\n", error->message);
@@ -564,7 +543,7 @@ cmd_check (int    argc,
       guint       n = sources != NULL ? sources->len : 0;
 
       attachments += o->attachments->len;
-      if (g_strcmp0 (o->state, "mounted") == 0)
+      if (o->state == REFMOUNT_MOUNT_STATE_MOUNTED)
         {
           if (n != 1 || g_strcmp0 (g_ptr_array_index (sources, 0), o->source) != 0)
             VIOLATION ("%s is \"mounted\" from %s, the kernel has %u mounts there", (char *) key, o->source, n);
@@ -573,7 +552,7 @@ cmd_check (int    argc,
         }
       else if (strict || !has_uncertain_attach (logs, root, key))
         VIOLATION ("%s is \"%s\" (%u attachments, %u mounts) and no client has an uncertain call on it",
-                   (char *) key, o->state, o->attachments->len, n);
+                   (char *) key, o->state_name, o->attachments->len, n);
       for (guint i = 0; i < o->attachments->len; i++)
         {
           const char *id = g_ptr_array_index (o->attachments, i);
@@ -709,7 +688,7 @@ cmd_flood (int    argc,
     }
   for (guint i = 0; count == 0 || i < count; i++)
     {
-      g_autoptr (GDBusMessage) call = g_dbus_message_new_method_call (BUS_NAME, MANAGER_PATH, MANAGER_IFACE,
+      g_autoptr (GDBusMessage) call = g_dbus_message_new_method_call (REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE,
                                                                       mount ? "Mount" : reload ? "Reload"
                                                                                                : "Unmount");
       g_autofree char         *att = g_strdup_printf ("flood-%u", i);
@@ -719,7 +698,7 @@ cmd_flood (int    argc,
       /* Without end: keep at most a batch queued in this process. */
       if (count == 0 && i % 1000 == 999)
         {
-          g_autoptr (GVariant) batch_pong = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH,
+          g_autoptr (GVariant) batch_pong = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
                                                                          "org.freedesktop.DBus.Peer", "Ping", NULL,
                                                                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
                                                                          NULL, NULL);
@@ -761,7 +740,7 @@ cmd_flood (int    argc,
       g_autofree char *remote = NULL;
 
       g_clear_error (&error);
-      pong = g_dbus_connection_call_sync (bus, BUS_NAME, MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
+      pong = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
                                           NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 300000, NULL, &error);
       if (pong != NULL)
         break;

@@ -672,8 +672,9 @@ FAIL: polkitd (pid %s) died during the test, exit status %s%s
 # Every client binary a test or the demo may run as nobody is copied to
 # SANDBOX_BIN on the sandbox's own tmpfs (0755 all the way up) and its
 # variable is pointed at the copy, so the host's directories never need
-# a permission change.  The binaries link no shared library of the build
-# tree, so a copy runs anywhere.  A client that is not built stays unset
+# a permission change.  The one shared library of the build tree they may
+# link, librefmount-1, is staged beside them (SANDBOX_LIB, first on
+# LD_LIBRARY_PATH and GI_TYPELIB_PATH).  A client that is not built stays unset
 # (the tests that need it say so).
 
 SANDBOX_CLIENT_VARS=(REFMOUNTCTL REFMOUNT_TEST_CLIENT REFMOUNT_CHAOS_CLIENT REFMOUNT_BENCH)
@@ -692,6 +693,18 @@ _sandbox_stage_clients ()
     install -m 0755 "$src" "$SANDBOX_BIN/" || fail "cannot copy $src to $SANDBOX_BIN"
     export "$var=$SANDBOX_BIN/${src##*/}"
   done
+  # librefmount-1, which those clients link, and its typelib (the
+  # examples): the build tree's copy may be out of nobody's reach too.
+  # LD_LIBRARY_PATH is searched before the clients' RUNPATH.
+  SANDBOX_LIB=$SANDBOX_DIR/lib
+  mkdir -m 0755 "$SANDBOX_LIB" || fail "cannot create $SANDBOX_LIB"
+  for src in "$SANDBOX_BUILD_DIR"/lib/librefmount-1.so* "$SANDBOX_BUILD_DIR"/lib/Refmount-1.0.typelib; do
+    [[ -f $src && ! -d $src ]] || continue
+    cp -P "$src" "$SANDBOX_LIB/" || fail "cannot copy $src to $SANDBOX_LIB"
+  done
+  chmod -R a+rX "$SANDBOX_LIB"
+  export LD_LIBRARY_PATH=$SANDBOX_LIB${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export GI_TYPELIB_PATH=$SANDBOX_LIB${GI_TYPELIB_PATH:+:$GI_TYPELIB_PATH}
 }
 
 # ---------------------------------------------------------------------------

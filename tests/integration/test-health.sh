@@ -13,7 +13,7 @@
 #   * hang -> unresponsive within HealthTimeoutSec + one interval, the
 #     stuck probe is not repeated (one probe thread), calls for other
 #     mountpoints and property reads answer within 2 s; answer again ->
-#     ok, "recovered" logged;
+#     ok, "recovered" logged, refmountctl monitor prints both changes;
 #   * estale -> stale-handle; Recover: bad input is InvalidArgument
 #     naming the argument, uid nobody is NotAuthorized, root gets a new
 #     mount on the same directory with both attachments, Health ok again;
@@ -30,6 +30,7 @@ sandbox_init "$@"
   skip "refmount-test-fuse was not built (libfuse3-dev is missing)"
 PYTHON=/usr/bin/python3
 [[ -x $PYTHON ]] || skip "$PYTHON is not installed"
+[[ -x ${REFMOUNTCTL:-} ]] || fail "refmountctl ${REFMOUNTCTL:-} not built"
 
 CTL=$SANDBOX_DIR/fuse-ctl
 mkdir -m 0755 "$CTL"
@@ -37,7 +38,8 @@ mkdir -m 0755 "$CTL"
 # The stand-in helper: libmount runs "mount.glusterfs SOURCE TARGET
 # [-sfnv] [-o OPTIONS]".  Each mount gets a control file of its own,
 # CTL/VOLUME.N, and CTL/VOLUME.current names the newest, so that a test
-# can break one mount instance while its replacement works.
+# can break one mount instance while its replacement works; a new
+# instance starts in the mode CTL/VOLUME.default names (default: ok).
 SBIN=$(readlink -f /sbin)
 EXTRA=$SANDBOX_DIR/sbin-extra
 mkdir -m 0755 "$EXTRA"
@@ -53,7 +55,7 @@ done
 vol=\${src##*/}
 n=\$(( \$(cat "$CTL/\$vol.count" 2>/dev/null || echo 0) + 1 ))
 echo "\$n" >"$CTL/\$vol.count"
-echo ok >"$CTL/\$vol.\$n"
+cat "$CTL/\$vol.default" 2>/dev/null >"$CTL/\$vol.\$n" || echo ok >"$CTL/\$vol.\$n"
 echo "$CTL/\$vol.\$n" >"$CTL/\$vol.current"
 exec "$REFMOUNT_TEST_FUSE" "$CTL/\$vol.\$n" -o "fsname=\$src,subtype=glusterfs\$opts" "\$target"
 HELPER
@@ -143,6 +145,12 @@ assert_eq "$(rm_mount_property "$OBJ" HealthMessage)" 's ""' "HealthMessage when
 checked=$(rm_mount_property "$OBJ" HealthCheckedAt)
 [[ $checked =~ ^t\ [1-9][0-9]{15}$ ]] || fail "HealthCheckedAt should be µs since the epoch: $checked"
 
+# refmountctl monitor prints the health changes from here on.
+"$REFMOUNTCTL" monitor </dev/null >"$SANDBOX_DIR/monitor.out" 2>"$SANDBOX_DIR/monitor.err" &
+MON_PID=$!
+sandbox_track_pid "$MON_PID"
+sandbox_wait_until 30 "refmountctl monitor to start" grep -q '^Monitoring refmountd' "$SANDBOX_DIR/monitor.err"
+
 # ---------------------------------------------------------------------------
 tc "a hanging server: unresponsive within HealthTimeoutSec + one interval, nothing else waits"
 set_mode vola hang
@@ -162,6 +170,11 @@ set_mode vola ok
 sandbox_wait_until $((TIMEOUT + INTERVAL + 10)) "Health ok again" health_is "$OBJ" ok
 grep -q "^refmountd: recovered: .*mountpoint=\"$MP\"" "$SANDBOX_DAEMON_LOG" ||
   fail "the audit log should have a recovered event for $MP"
+sandbox_wait_until 10 "monitor to print the health changes" \
+  grep -q "health *$MP  unresponsive -> ok" "$SANDBOX_DIR/monitor.out"
+grep -q "health *$MP  ok -> unresponsive: statfs did not answer within HealthTimeoutSec=$TIMEOUT" \
+  "$SANDBOX_DIR/monitor.out" || fail "monitor should print ok -> unresponsive: $(cat "$SANDBOX_DIR/monitor.out")"
+sandbox_stop_pid "$MON_PID" INT 10
 
 # ---------------------------------------------------------------------------
 tc "a stale handle: stale-handle; Recover checks its arguments and its caller"
@@ -213,6 +226,22 @@ atts=$(rm_mount_property "$OBJ" Attachments)
 assert_contains "$atts" '"vol-a:inst-1"' "first attachment kept by AutoRecover"
 assert_contains "$atts" '"vol-a:inst-2"' "second attachment kept by AutoRecover"
 others_answer "$OBJ" "after AutoRecover"
+
+tc "AutoRecover once per episode: a server that stays broken gets no remount storm"
+echo estale >"$CTL/vola.default"
+set_mode vola estale
+_recovered_once ()
+{
+  [[ $(cat "$CTL/vola.count") == 4 ]]
+}
+sandbox_wait_until $((INTERVAL + 20)) "refmountd to recover the mount once more" _recovered_once
+sandbox_wait_until $((INTERVAL + 10)) "the new mount to be stale-handle too" health_is "$OBJ" stale-handle
+# Several intervals: no further remount while it stays stale.
+sleep $((INTERVAL * 4))
+assert_eq "$(cat "$CTL/vola.count")" 4 "mount instances after a failed AutoRecover"
+rm -f "$CTL/vola.default"
+set_mode vola ok
+sandbox_wait_until $((INTERVAL + 10)) "Health ok" health_is "$OBJ" ok
 
 rm_unmount "$MP" vol-a:inst-1
 assert_ok "Unmount inst-1"

@@ -337,6 +337,63 @@ pe_unmount root "$ADM" att-root
 assert_ok "root Unmount"
 
 # ---------------------------------------------------------------------------
+# 40-refmount-private-tmpfs.rules allows only subjects of an active local
+# session, which needs logind: this sandbox has none, so the example as it
+# is must allow nothing here; its path and flag logic is tested with the
+# session condition taken out.  The system suite (tests/system) runs it
+# as it is, for a user logged in on seat0.
+
+# pe_mount_flags USER FLAGS FSTYPE SOURCE MOUNTPOINT ATTACHMENT
+pe_mount_flags ()
+{
+  pe_call "$1" Mount "$(gv_str "$3")" "$(gv_str "$4")" "$(gv_str "$5")" "['size=1m']" \
+    "$(gv_str "$6")" "$2"
+}
+OWNER="{'owner': <true>}"
+
+load_example 40-refmount-private-tmpfs.rules
+tc "private-tmpfs: outside an active local session it allows nothing"
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/rmex-other-a" pt-a
+assert_error NotAuthorized
+assert_not_mounted "$SANDBOX_ROOT/rmex-other-a"
+
+sed -e 's/ || !subject.local || !subject.active//' "$EXAMPLES/40-refmount-private-tmpfs.rules" \
+  >"$SANDBOX_DIR/private-tmpfs-any-session.rules"
+! grep -q 'subject.active' "$SANDBOX_DIR/private-tmpfs-any-session.rules" ||
+  fail "the session condition was not taken out of the example"
+sandbox_clear_rules
+sandbox_set_rules example <"$SANDBOX_DIR/private-tmpfs-any-session.rules"
+
+tc "private-tmpfs: an owned tmpfs at ROOT/<user>-<name>"
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/rmex-other-a" pt-a
+assert_ok "owned tmpfs at the user's own prefix"
+assert_mounted "$SANDBOX_ROOT/rmex-other-a"
+assert_eq "$(stat -c '%U %a' "$SANDBOX_ROOT/rmex-other-a")" "rmex-other 700" "owner and mode"
+
+tc "private-tmpfs: nothing else"
+pe_mount_flags rmex-other '@a{sv} {}' tmpfs scratch "$SANDBOX_ROOT/rmex-other-b" pt-b
+assert_error NotAuthorized
+pe_mount_flags rmex-other "{'owner': <false>}" tmpfs scratch "$SANDBOX_ROOT/rmex-other-b" pt-b
+assert_error NotAuthorized
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/nova-b" pt-b
+assert_error NotAuthorized
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/rmex-other-b/deeper" pt-b
+assert_error NotAuthorized
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/rmex-other-" pt-b
+assert_error NotAuthorized
+pe_mount_flags rmex-other "$OWNER" tmpfs scratch "$SANDBOX_ROOT/rmex-otherb" pt-b
+assert_error NotAuthorized
+pe_call rmex-other Mount "'nfs4'" "'127.0.0.1:/export'" "'$SANDBOX_ROOT/rmex-other-b'" '@as []' \
+  "'pt-b'" "$OWNER"
+assert_error InvalidArgument "'owner'" "nfs4"
+for m in rmex-other-b rmex-other-b/deeper rmex-other- nova-b rmex-otherb; do
+  assert_not_mounted "$SANDBOX_ROOT/$m"
+done
+pe_unmount rmex-other "$SANDBOX_ROOT/rmex-other-a" pt-a
+assert_ok "the owner releases it"
+sandbox_clear_rules
+
+# ---------------------------------------------------------------------------
 tc "every example is tested"
 for f in "$EXAMPLES"/*.rules; do
   name=${f##*/}

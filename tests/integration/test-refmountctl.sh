@@ -149,6 +149,7 @@ assert_contains "$CTL_OUT" "Version: $VERSION"
 assert_contains "$CTL_OUT" "Generation: $GEN"
 assert_contains "$CTL_OUT" "Mount roots: $SANDBOX_ROOT"
 assert_contains "$CTL_OUT" "Mounts: 0 (0 mounted, 0 busy, 0 stale)"
+assert_contains "$CTL_OUT" "Health: 0 ok, 0 unresponsive, 0 stale-handle, 0 unknown"
 
 tc "FilesystemTypes: AllowedOptions and UseHelper per type; status shows them"
 assert_eq "$(rm_manager_property FilesystemTypes | tr -s ' ')" \

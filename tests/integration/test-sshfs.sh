@@ -17,6 +17,9 @@
 #     attached: sshfs and its ssh run outside refmountd's process group
 #     and session and survive, the mount stays readable and is adopted
 #     again with its attachments (issue 13, part 4);
+#   * server stopped with SIGSTOP while mounted: Health unresponsive
+#     within HealthTimeoutSec + one interval, calls for other
+#     mountpoints answer; SIGCONT: Health ok (issue 13, part 2);
 #   * a kernel type that differs from the requested one: a stand-in
 #     /sbin/mount.glusterfs (through an overlay, as test-hang-helper.sh
 #     does) makes a real FUSE mount of subtype glusterfs with sshfs, so
@@ -197,7 +200,8 @@ write_config ()
 [Filesystem fuse.sshfs]
 AllowedOptions=port;ro;rw;reconnect;ServerAliveInterval;ServerAliveCountMax;
 ForcedOptions=IdentityFile=$SSH_DIR/client_key;UserKnownHostsFile=$SSH_DIR/known_hosts;StrictHostKeyChecking=yes;BatchMode=yes;
-UseHelper=true"
+UseHelper=true
+${2:-}"
 }
 write_config 30
 sandbox_start_daemon
@@ -454,6 +458,57 @@ assert_ok "Unmount instance-2 after the restart"
 assert_eq "$RM_UNMOUNTED" true "last attachment gone after the restart"
 assert_not_mounted "$MP" "after the last detach"
 sandbox_wait_until 10 "sshfs and ssh to exit after the unmount" no_client_left
+
+# ---------------------------------------------------------------------------
+tc "server stopped (SIGSTOP): unresponsive within HealthTimeoutSec + one interval, others unaffected; SIGCONT: ok"
+H_INTERVAL=1
+H_TIMEOUT=2
+write_config 30 "HealthIntervalSec=$H_INTERVAL
+HealthTimeoutSec=$H_TIMEOUT"
+rm_gdbus Reload
+assert_ok "Reload with health probes every ${H_INTERVAL}s"
+# The server of the previous case still runs.
+sandbox_pid_alive "$SSHD_PID" || fail "sshd (pid $SSHD_PID) should still run"
+rm_mount fuse.sshfs "$SRC" "$MP" volume-8:instance-1 "port=$SSH_PORT"
+assert_ok "Mount before the server stops"
+OBJ=$RM_MOUNT_OBJ
+_health_is ()
+{
+  [[ $(rm_mount_property "$OBJ" Health) == "s \"$1\"" ]]
+}
+sandbox_wait_until 15 "Health ok" _health_is ok
+# The listener and the per-connection processes that serve sshfs.
+# (A short-lived child may be gone by the time it is signalled.)
+mapfile -t stopped < <(printf '%s\n' "$SSHD_PID"; descendants "$SSHD_PID")
+for pid in "${stopped[@]}"; do
+  kill -STOP "$pid" 2>/dev/null || true
+done
+start=$SECONDS
+sandbox_wait_until $((H_TIMEOUT + H_INTERVAL + 10)) "Health unresponsive" _health_is unresponsive
+printf 'sshfs: unresponsive %ss after SIGSTOP (HealthTimeoutSec=%s, HealthIntervalSec=%s)\n' \
+  "$((SECONDS - start))" "$H_TIMEOUT" "$H_INTERVAL" >&2
+# Another mountpoint is served as usual meanwhile.
+t0=$(date +%s%N)
+rm_mount tmpfs tmpfs "$SANDBOX_ROOT/beside" beside-1
+assert_ok "Mount of another mountpoint while the server is stopped"
+rm_gdbus GetMount "$(gv_str "$SANDBOX_ROOT/beside")"
+assert_ok "GetMount of another mountpoint while the server is stopped"
+rm_unmount "$SANDBOX_ROOT/beside" beside-1
+assert_ok "Unmount of another mountpoint while the server is stopped"
+ms=$((($(date +%s%N) - t0) / 1000000))
+((ms < 2000)) || fail "calls for another mountpoint took ${ms} ms while the server was stopped"
+for pid in "${stopped[@]}"; do
+  kill -CONT "$pid" 2>/dev/null || true
+done
+sandbox_wait_until $((H_TIMEOUT + H_INTERVAL + 10)) "Health ok after SIGCONT" _health_is ok
+grep -q "^refmountd: unresponsive: .*mountpoint=\"$MP\"" "$SANDBOX_DAEMON_LOG" ||
+  fail "the audit log should have an unresponsive event for $MP"
+grep -q "^refmountd: recovered: .*mountpoint=\"$MP\"" "$SANDBOX_DAEMON_LOG" ||
+  fail "the audit log should have a recovered event for $MP"
+rm_unmount "$MP" volume-8:instance-1
+assert_ok "Unmount after SIGCONT"
+assert_not_mounted "$MP" "after the last detach"
+sandbox_wait_until 10 "sshfs and ssh to be gone" no_client_left
 
 # ---------------------------------------------------------------------------
 tc "requested glusterfs, kernel type fuse.glusterfs: kept, adopted, unmounted"

@@ -21,6 +21,15 @@ static const GDBusErrorEntry refmount_error_entries[] = {
 
 G_STATIC_ASSERT (G_N_ELEMENTS (refmount_error_entries) == REFMOUNT_ERROR_N_ERRORS);
 
+/**
+ * refmount_error_quark:
+ *
+ * The #GQuark of #REFMOUNT_ERROR.  Calling it registers the domain with
+ * GDBus, so that remote `org.refmount.Refmount1.Error.*` errors arrive as
+ * #RefmountError codes (and the daemon's codes go out under those names).
+ *
+ * Returns: the error domain
+ */
 GQuark
 refmount_error_quark (void)
 {

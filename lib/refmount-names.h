@@ -34,6 +34,12 @@
 #define REFMOUNT_STATE_BUSY    "busy"
 #define REFMOUNT_STATE_STALE   "stale"
 
+/* Mount.Health values. */
+#define REFMOUNT_HEALTH_NAME_UNKNOWN      "unknown"
+#define REFMOUNT_HEALTH_NAME_OK           "ok"
+#define REFMOUNT_HEALTH_NAME_UNRESPONSIVE "unresponsive"
+#define REFMOUNT_HEALTH_NAME_STALE_HANDLE "stale-handle"
+
 #define REFMOUNT_CONFIG_GROUP_DAEMON                 "Daemon"
 #define REFMOUNT_CONFIG_GROUP_FS_PREFIX              "Filesystem "
 #define REFMOUNT_CONFIG_KEY_MOUNT_ROOTS              "MountRoots"

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * RefmountClient: the connection to refmountd, its ObjectManager, and the
+ * mounts it reports, turned into typed objects and change signals.
+ *
+ * The D-Bus signals carry whole property values, so the change signals
+ * are differences against the snapshot each RefmountMount holds.  That
+ * snapshot also outlives a daemon restart: when refmountd leaves the bus,
+ * GDBus drops every object proxy, and when it comes back it re-adds them
+ * all before it announces the new name owner.  Mounts that come back are
+ * diffed against what was seen before (so a restart does not read as a
+ * burst of removals and additions); those that do not are removed once
+ * the owner is announced.
+ */
+#include "config.h"
+
+#include "refmount-client-private.h"
+#include "refmount-enum-types.h"
+#include "refmount-error.h"
+#include "refmount-generated.h"
+#include "refmount-mount-private.h"
+#include "refmount-names.h"
+
+/**
+ * RefmountClient:
+ *
+ * A client of refmountd, the mount manager on the system bus.
+ *
+ * It follows the daemon's mounts (refmount_client_get_mounts() and the
+ * signals) and calls its methods: refmount_client_mount_async(),
+ * refmount_client_unmount_async(), refmount_client_get_mount_async() and
+ * refmount_client_reload_async(), each with a `_sync` variant.  Signals
+ * are emitted in the thread-default main context of the thread that
+ * created the client; the client may be created before refmountd runs
+ * (#RefmountClient::daemon-appeared tells when it arrives).
+ *
+ * Errors of the daemon are #REFMOUNT_ERROR codes.
+ */
+struct _RefmountClient
+{
+  GObject             parent_instance;
+  GDBusConnection    *connection;
+  GDBusObjectManager *manager;
+  GHashTable         *mounts; /* object path → RefmountMount */
+  RefmountClientFlags flags;
+  gboolean            interactive;
+  gboolean            daemon_present;
+};
+
+static void refmount_client_initable_iface_init (GInitableIface *iface);
+static void refmount_client_async_initable_iface_init (GAsyncInitableIface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RefmountClient, refmount_client, G_TYPE_OBJECT, G_IMPLEMENT_INTERFACE (G_TYPE_INITABLE, refmount_client_initable_iface_init) G_IMPLEMENT_INTERFACE (G_TYPE_ASYNC_INITABLE, refmount_client_async_initable_iface_init))
+
+enum
+{
+  PROP_0,
+  PROP_CONNECTION,
+  PROP_FLAGS,
+  PROP_INTERACTIVE,
+  PROP_DAEMON_RUNNING,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum
+{
+  MOUNT_ADDED,
+  MOUNT_REMOVED,
+  MOUNT_CHANGED,
+  ATTACHMENT_ADDED,
+  ATTACHMENT_REMOVED,
+  DAEMON_APPEARED,
+  DAEMON_VANISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+/* ---- following the daemon's objects ------------------------------------ */
+
+static void
+emit_attachments (RefmountClient *client,
+                  RefmountMount  *mount,
+                  guint           signal,
+                  GPtrArray      *attachments)
+{
+  for (guint i = 0; i < attachments->len; i++)
+    g_signal_emit (client, signals[signal], 0, mount, g_ptr_array_index (attachments, i));
+}
+
+/* PROXY was added or changed: update (or create) its RefmountMount and
+ * say what differs. */
+static void
+sync_mount (RefmountClient    *client,
+            RefmountDBusMount *proxy)
+{
+  const char               *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy));
+  RefmountMount            *mount = g_hash_table_lookup (client->mounts, path);
+  g_autoptr (GPtrArray)     added = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_attachment_free);
+  g_autoptr (GPtrArray)     removed = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_attachment_free);
+  g_autoptr (RefmountMount) held = NULL;
+
+  if (mount == NULL)
+    {
+      mount = refmount_mount_new_for_proxy (proxy);
+      g_hash_table_insert (client->mounts, g_strdup (path), g_object_ref (mount));
+      held = g_object_ref (mount);
+      g_signal_emit (client, signals[MOUNT_ADDED], 0, mount);
+      emit_attachments (client, mount, ATTACHMENT_ADDED, refmount_mount_get_attachments (mount));
+      return;
+    }
+
+  held = g_object_ref (mount);
+  if (!refmount_mount_update (mount, proxy, added, removed))
+    return;
+  emit_attachments (client, mount, ATTACHMENT_REMOVED, removed);
+  emit_attachments (client, mount, ATTACHMENT_ADDED, added);
+  g_signal_emit (client, signals[MOUNT_CHANGED], 0, mount);
+}
+
+static void
+drop_mount (RefmountClient *client,
+            const char     *path)
+{
+  g_autoptr (RefmountMount) mount = NULL;
+  g_autofree char          *key = NULL;
+
+  if (!g_hash_table_steal_extended (client->mounts, path, (gpointer *) &key, (gpointer *) &mount))
+    return;
+  emit_attachments (client, mount, ATTACHMENT_REMOVED, refmount_mount_get_attachments (mount));
+  g_signal_emit (client, signals[MOUNT_REMOVED], 0, mount);
+}
+
+static void
+on_object_added (GDBusObjectManager *manager,
+                 GDBusObject        *object,
+                 gpointer            user_data)
+{
+  RefmountDBusMount *proxy = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (object));
+
+  if (proxy != NULL)
+    sync_mount (user_data, proxy);
+}
+
+static void
+on_object_removed (GDBusObjectManager *manager,
+                   GDBusObject        *object,
+                   gpointer            user_data)
+{
+  RefmountClient *client = user_data;
+
+  /* The daemon left the bus: GDBus announces the owner's departure, then
+   * drops every object.  Its mounts stay mounted (SIGTERM leaves them)
+   * and it re-exports them when it comes back. */
+  if (!client->daemon_present)
+    return;
+  drop_mount (client, g_dbus_object_get_object_path (object));
+}
+
+static void
+on_properties_changed (GDBusObjectManagerClient *manager,
+                       GDBusObjectProxy         *object,
+                       GDBusProxy               *interface,
+                       GVariant                 *changed,
+                       const char *const        *invalidated,
+                       gpointer                  user_data)
+{
+  if (REFMOUNT_DBUS_IS_MOUNT (interface))
+    sync_mount (user_data, REFMOUNT_DBUS_MOUNT (interface));
+}
+
+static void
+on_name_owner (GObject    *object,
+               GParamSpec *pspec,
+               gpointer    user_data)
+{
+  RefmountClient       *client = user_data;
+  g_autofree char      *owner = NULL;
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter        iter;
+  gpointer              path;
+
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object));
+  /* GDBus may notify more than once for one change of owner. */
+  if ((owner != NULL) == client->daemon_present)
+    return;
+  client->daemon_present = owner != NULL;
+  if (owner == NULL)
+    {
+      g_signal_emit (client, signals[DAEMON_VANISHED], 0);
+      g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_DAEMON_RUNNING]);
+      return;
+    }
+
+  /* The new owner's objects have all been added by now (GDBus notifies
+   * the owner after GetManagedObjects): what did not come back is gone. */
+  g_hash_table_iter_init (&iter, client->mounts);
+  while (g_hash_table_iter_next (&iter, &path, NULL))
+    {
+      g_autoptr (GDBusObject) still = g_dbus_object_manager_get_object (client->manager, path);
+
+      if (still == NULL)
+        g_ptr_array_add (gone, g_strdup (path));
+    }
+  for (guint i = 0; i < gone->len; i++)
+    drop_mount (client, g_ptr_array_index (gone, i));
+  g_signal_emit (client, signals[DAEMON_APPEARED], 0);
+  g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_DAEMON_RUNNING]);
+}
+
+/* The ObjectManager client exists: take its objects without signals (they
+ * are the initial state) and follow it from now on. */
+static void
+follow_manager (RefmountClient     *client,
+                GDBusObjectManager *manager)
+{
+  g_autolist (GDBusObject) objects = NULL;
+  g_autofree char         *owner = NULL;
+
+  client->manager = manager;
+  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
+  client->daemon_present = owner != NULL;
+  objects = g_dbus_object_manager_get_objects (manager);
+  for (GList *l = objects; l != NULL; l = l->next)
+    {
+      RefmountDBusMount *proxy = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (l->data));
+
+      if (proxy != NULL)
+        g_hash_table_insert (client->mounts, g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy))),
+                             refmount_mount_new_for_proxy (proxy));
+    }
+  g_signal_connect (manager, "object-added", G_CALLBACK (on_object_added), client);
+  g_signal_connect (manager, "object-removed", G_CALLBACK (on_object_removed), client);
+  g_signal_connect (manager, "interface-proxy-properties-changed", G_CALLBACK (on_properties_changed),
+                    client);
+  g_signal_connect (manager, "notify::name-owner", G_CALLBACK (on_name_owner), client);
+}
+
+/* ---- construction ------------------------------------------------------ */
+
+static gboolean
+refmount_client_initable_init (GInitable    *initable,
+                               GCancellable *cancellable,
+                               GError      **error)
+{
+  RefmountClient     *client = REFMOUNT_CLIENT (initable);
+  GDBusObjectManager *manager;
+
+  if (client->connection == NULL)
+    {
+      /* DBUS_SYSTEM_BUS_ADDRESS overrides the address (sandboxes, tests). */
+      client->connection = g_bus_get_sync (G_BUS_TYPE_SYSTEM, cancellable, error);
+      if (client->connection == NULL)
+        return FALSE;
+    }
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
+    return TRUE;
+  manager = refmount_dbus_object_manager_client_new_sync (client->connection,
+                                                          G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                                          REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
+                                                          cancellable, error);
+  if (manager == NULL)
+    return FALSE;
+  follow_manager (client, manager);
+  return TRUE;
+}
+
+static void
+refmount_client_initable_iface_init (GInitableIface *iface)
+{
+  iface->init = refmount_client_initable_init;
+}
+
+static void
+on_manager_ready (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr (GTask)   task = user_data;
+  GError             *error = NULL;
+  GDBusObjectManager *manager = refmount_dbus_object_manager_client_new_finish (result, &error);
+
+  if (manager == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  follow_manager (g_task_get_source_object (task), manager);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+start_manager (GTask *task)
+{
+  RefmountClient *client = g_task_get_source_object (task);
+
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
+    {
+      g_task_return_boolean (task, TRUE);
+      g_object_unref (task);
+      return;
+    }
+  refmount_dbus_object_manager_client_new (client->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_NONE,
+                                           REFMOUNT_BUS_NAME, REFMOUNT_OBJECT_MANAGER_PATH,
+                                           g_task_get_cancellable (task), on_manager_ready, task);
+}
+
+static void
+on_bus_ready (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask          *task = user_data;
+  RefmountClient *client = g_task_get_source_object (task);
+  GError         *error = NULL;
+
+  client->connection = g_bus_get_finish (result, &error);
+  if (client->connection == NULL)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  start_manager (task);
+}
+
+static void
+refmount_client_init_async (GAsyncInitable     *initable,
+                            int                 io_priority,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  RefmountClient *client = REFMOUNT_CLIENT (initable);
+  GTask          *task = g_task_new (initable, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, refmount_client_init_async);
+  g_task_set_priority (task, io_priority);
+  if (client->connection == NULL)
+    g_bus_get (G_BUS_TYPE_SYSTEM, cancellable, on_bus_ready, task);
+  else
+    start_manager (task);
+}
+
+static gboolean
+refmount_client_init_finish (GAsyncInitable *initable,
+                             GAsyncResult   *result,
+                             GError        **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+refmount_client_async_initable_iface_init (GAsyncInitableIface *iface)
+{
+  iface->init_async = refmount_client_init_async;
+  iface->init_finish = refmount_client_init_finish;
+}
+
+static void
+refmount_client_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  RefmountClient *client = REFMOUNT_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION:
+      g_value_set_object (value, client->connection);
+      break;
+    case PROP_FLAGS:
+      g_value_set_flags (value, client->flags);
+      break;
+    case PROP_INTERACTIVE:
+      g_value_set_boolean (value, client->interactive);
+      break;
+    case PROP_DAEMON_RUNNING:
+      g_value_set_boolean (value, client->daemon_present);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+refmount_client_set_property (GObject      *object,
+                              guint         prop_id,
+                              const GValue *value,
+                              GParamSpec   *pspec)
+{
+  RefmountClient *client = REFMOUNT_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CONNECTION:
+      client->connection = g_value_dup_object (value);
+      break;
+    case PROP_FLAGS:
+      client->flags = g_value_get_flags (value);
+      break;
+    case PROP_INTERACTIVE:
+      refmount_client_set_interactive (client, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+refmount_client_dispose (GObject *object)
+{
+  RefmountClient *client = REFMOUNT_CLIENT (object);
+
+  if (client->manager != NULL)
+    g_signal_handlers_disconnect_by_data (client->manager, client);
+  g_clear_object (&client->manager);
+  g_hash_table_remove_all (client->mounts);
+  G_OBJECT_CLASS (refmount_client_parent_class)->dispose (object);
+}
+
+static void
+refmount_client_finalize (GObject *object)
+{
+  RefmountClient *client = REFMOUNT_CLIENT (object);
+
+  g_clear_object (&client->connection);
+  g_hash_table_unref (client->mounts);
+  G_OBJECT_CLASS (refmount_client_parent_class)->finalize (object);
+}
+
+static void
+refmount_client_class_init (RefmountClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = refmount_client_get_property;
+  object_class->set_property = refmount_client_set_property;
+  object_class->dispose = refmount_client_dispose;
+  object_class->finalize = refmount_client_finalize;
+
+  /* Registers the D-Bus error names before any reply can carry one. */
+  (void) REFMOUNT_ERROR;
+
+  /**
+   * RefmountClient:connection:
+   *
+   * The bus connection; %NULL at construction means the system bus.
+   */
+  properties[PROP_CONNECTION] =
+    g_param_spec_object ("connection", NULL, NULL, G_TYPE_DBUS_CONNECTION,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RefmountClient:flags:
+   *
+   * How the client was constructed (#RefmountClientFlags).
+   */
+  properties[PROP_FLAGS] =
+    g_param_spec_flags ("flags", NULL, NULL, REFMOUNT_TYPE_CLIENT_FLAGS, REFMOUNT_CLIENT_FLAGS_NONE,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RefmountClient:interactive:
+   *
+   * Whether calls allow interactive authorization: polkit may then ask
+   * for a password through an authentication agent, and calls wait for
+   * it (no timeout).  Without it, a challenge is
+   * %REFMOUNT_ERROR_NOT_AUTHORIZED.
+   */
+  properties[PROP_INTERACTIVE] =
+    g_param_spec_boolean ("interactive", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RefmountClient:daemon-running:
+   *
+   * Whether refmountd currently owns its bus name.
+   */
+  properties[PROP_DAEMON_RUNNING] =
+    g_param_spec_boolean ("daemon-running", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * RefmountClient::mount-added:
+   * @client: the client
+   * @mount: the new mount
+   *
+   * A managed mountpoint appeared.  #RefmountClient::attachment-added
+   * follows for each of its attachments.
+   */
+  signals[MOUNT_ADDED] = g_signal_new ("mount-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                       NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  /**
+   * RefmountClient::mount-removed:
+   * @client: the client
+   * @mount: the mount, with the values it had last
+   *
+   * A managed mountpoint went away (after
+   * #RefmountClient::attachment-removed for each attachment it still had).
+   * Not emitted while the daemon is merely restarting.
+   */
+  signals[MOUNT_REMOVED] = g_signal_new ("mount-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  /**
+   * RefmountClient::mount-changed:
+   * @client: the client
+   * @mount: the mount, with its new values
+   *
+   * A property of @mount changed (after the attachment signals that
+   * change caused, if any).
+   */
+  signals[MOUNT_CHANGED] = g_signal_new ("mount-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                         NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  /**
+   * RefmountClient::attachment-added:
+   * @client: the client
+   * @mount: the mount
+   * @attachment: the new attachment
+   *
+   * An attachment was added to @mount.
+   */
+  signals[ATTACHMENT_ADDED] =
+    g_signal_new ("attachment-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, REFMOUNT_TYPE_MOUNT, REFMOUNT_TYPE_ATTACHMENT);
+  /**
+   * RefmountClient::attachment-removed:
+   * @client: the client
+   * @mount: the mount
+   * @attachment: the attachment that went away
+   *
+   * An attachment was released (or the mount went away with it).
+   */
+  signals[ATTACHMENT_REMOVED] =
+    g_signal_new ("attachment-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, REFMOUNT_TYPE_MOUNT, REFMOUNT_TYPE_ATTACHMENT);
+  /**
+   * RefmountClient::daemon-appeared:
+   * @client: the client
+   *
+   * refmountd took its bus name (started or restarted).  Its mounts have
+   * been reported by then: the ones that are new as
+   * #RefmountClient::mount-added, those that changed while it was away as
+   * #RefmountClient::mount-changed, those that did not come back as
+   * #RefmountClient::mount-removed.
+   */
+  signals[DAEMON_APPEARED] = g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  /**
+   * RefmountClient::daemon-vanished:
+   * @client: the client
+   *
+   * refmountd left the bus.  Its mounts stay mounted, and the client keeps
+   * reporting them as last seen until the daemon comes back.
+   */
+  signals[DAEMON_VANISHED] = g_signal_new ("daemon-vanished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+refmount_client_init (RefmountClient *client)
+{
+  client->mounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+}
+
+/* ---- public API -------------------------------------------------------- */
+
+/**
+ * refmount_client_new_async:
+ * @connection: (nullable): a bus connection, or %NULL for the system bus
+ * @flags: #RefmountClientFlags
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the client is ready
+ * @user_data: data for @callback
+ *
+ * Creates a client asynchronously: connects to the bus if needed and
+ * (unless @flags say otherwise) loads the daemon's objects, starting
+ * refmountd through D-Bus activation where it is activatable.  A daemon
+ * that is not running is no error: the client waits for it.  Finish with
+ * refmount_client_new_finish().
+ */
+void
+refmount_client_new_async (GDBusConnection    *connection,
+                           RefmountClientFlags flags,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_return_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection));
+  g_async_initable_new_async (REFMOUNT_TYPE_CLIENT, G_PRIORITY_DEFAULT, cancellable, callback, user_data,
+                              "connection", connection, "flags", flags, NULL);
+}
+
+/**
+ * refmount_client_new_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for an error
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+RefmountClient *
+refmount_client_new_finish (GAsyncResult *result,
+                            GError      **error)
+{
+  g_autoptr (GObject) source = g_async_result_get_source_object (result);
+  GObject            *client = g_async_initable_new_finish (G_ASYNC_INITABLE (source), result, error);
+
+  return client != NULL ? REFMOUNT_CLIENT (client) : NULL;
+}
+
+/**
+ * refmount_client_new_sync:
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for an error
+ *
+ * Creates a client on the system bus that follows the daemon's mounts,
+ * blocking until it is ready (see refmount_client_new_async()).
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+RefmountClient *
+refmount_client_new_sync (GCancellable *cancellable,
+                          GError      **error)
+{
+  return refmount_client_new_full_sync (NULL, REFMOUNT_CLIENT_FLAGS_NONE, cancellable, error);
+}
+
+/**
+ * refmount_client_new_full_sync:
+ * @connection: (nullable): a bus connection, or %NULL for the system bus
+ * @flags: #RefmountClientFlags
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for an error
+ *
+ * Creates a client on @connection, blocking until it is ready.
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set
+ */
+RefmountClient *
+refmount_client_new_full_sync (GDBusConnection    *connection,
+                               RefmountClientFlags flags,
+                               GCancellable       *cancellable,
+                               GError            **error)
+{
+  g_return_val_if_fail (connection == NULL || G_IS_DBUS_CONNECTION (connection), NULL);
+  return g_initable_new (REFMOUNT_TYPE_CLIENT, cancellable, error, "connection", connection, "flags", flags,
+                         NULL);
+}
+
+/**
+ * refmount_client_get_connection:
+ * @client: a #RefmountClient
+ *
+ * Returns: (transfer none): the bus connection
+ */
+GDBusConnection *
+refmount_client_get_connection (RefmountClient *client)
+{
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
+  return client->connection;
+}
+
+/**
+ * refmount_client_get_interactive:
+ * @client: a #RefmountClient
+ *
+ * Returns: the #RefmountClient:interactive property
+ */
+gboolean
+refmount_client_get_interactive (RefmountClient *client)
+{
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
+  return client->interactive;
+}
+
+/**
+ * refmount_client_set_interactive:
+ * @client: a #RefmountClient
+ * @interactive: whether calls may ask for authentication
+ *
+ * Sets #RefmountClient:interactive for the calls started from now on.
+ */
+void
+refmount_client_set_interactive (RefmountClient *client,
+                                 gboolean        interactive)
+{
+  g_return_if_fail (REFMOUNT_IS_CLIENT (client));
+  interactive = !!interactive;
+  if (client->interactive == interactive)
+    return;
+  client->interactive = interactive;
+  g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_INTERACTIVE]);
+}
+
+/**
+ * refmount_client_get_daemon_running:
+ * @client: a #RefmountClient
+ *
+ * Returns: whether refmountd owns its bus name now
+ */
+gboolean
+refmount_client_get_daemon_running (RefmountClient *client)
+{
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
+  return client->daemon_present;
+}
+
+GDBusCallFlags
+refmount_client_call_flags (RefmountClient *client)
+{
+  return client->interactive ? G_DBUS_CALL_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION : G_DBUS_CALL_FLAGS_NONE;
+}
+
+int
+refmount_client_call_timeout (RefmountClient *client)
+{
+  /* A person typing a password is not a hung daemon. */
+  return client->interactive ? G_MAXINT : -1;
+}
+
+GDBusObjectManager *
+refmount_client_peek_object_manager (RefmountClient *client)
+{
+  return client->manager;
+}
+
+static int
+compare_mountpoints (gconstpointer a,
+                     gconstpointer b)
+{
+  return g_strcmp0 (refmount_mount_get_mountpoint ((RefmountMount *) a),
+                    refmount_mount_get_mountpoint ((RefmountMount *) b));
+}
+
+/**
+ * refmount_client_get_mounts:
+ * @client: a #RefmountClient
+ *
+ * The managed mountpoints as last reported, sorted by mountpoint.  While
+ * the daemon is away these are the ones it had.
+ *
+ * Returns: (transfer full) (element-type RefmountMount): the mounts
+ */
+GList *
+refmount_client_get_mounts (RefmountClient *client)
+{
+  GList *mounts;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
+  mounts = g_hash_table_get_values (client->mounts);
+  g_list_foreach (mounts, (GFunc) (void (*) (void)) g_object_ref, NULL);
+  return g_list_sort (mounts, compare_mountpoints);
+}
+
+/**
+ * refmount_client_lookup_mount:
+ * @client: a #RefmountClient
+ * @mountpoint: a mountpoint
+ *
+ * Looks @mountpoint up among the mounts the client knows, without a call
+ * (refmount_client_get_mount_async() asks the daemon).
+ *
+ * Returns: (transfer full) (nullable): the mount, or %NULL
+ */
+RefmountMount *
+refmount_client_lookup_mount (RefmountClient *client,
+                              const char     *mountpoint)
+{
+  GHashTableIter iter;
+  gpointer       value;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (mountpoint != NULL, NULL);
+  g_hash_table_iter_init (&iter, client->mounts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (refmount_mount_get_mountpoint (value), mountpoint) == 0)
+      return g_object_ref (value);
+  return NULL;
+}
+
+RefmountMount *
+refmount_client_peek_mount_at (RefmountClient *client,
+                               const char     *object_path)
+{
+  return g_hash_table_lookup (client->mounts, object_path);
+}
