@@ -19,17 +19,29 @@ typedef struct
 } RefmountAuthDetails;
 
 /*
- * The one place where refmount decides whether a caller may act.  Deny by
- * default: anything but an explicit "authorized" answer from polkit —
- * a challenge without interaction allowed, an error, polkitd missing — is
- * REFMOUNT_ERROR_NOT_AUTHORIZED.  uid 0 is authorized without a round
- * trip, as polkit itself always authorizes it.  Blocking; call from a
- * worker thread.
+ * The one place where refmount asks polkit whether a caller may act (the
+ * method table in refmount-methods.c decides what to ask).  Deny by
+ * default: anything but an explicit "authorized" answer from polkit — a
+ * challenge without interaction allowed, an error, polkitd missing — is
+ * REFMOUNT_ERROR_NOT_AUTHORIZED (NOT_AUTHORIZED_DISMISSED when the user
+ * dismissed the agent's dialog); a cancelled check is G_IO_ERROR_CANCELLED
+ * (the canceller says why).  uid 0 is authorized without a round trip, as
+ * polkit itself always authorizes it.  Asynchronous: no thread waits for
+ * polkitd or for a human at a password prompt; @callback runs in the
+ * calling thread's main context.
  */
-gboolean refmount_auth_check (GDBusMessage              *call,
-                              guint32                    caller_uid,
-                              const char                *action_id,
-                              const RefmountAuthDetails *details,
-                              GError                   **error);
+void     refmount_auth_check_async (const char                *sender,
+                                    guint32                    caller_uid,
+                                    gboolean                   interactive,
+                                    const char                *action_id,
+                                    const RefmountAuthDetails *details,
+                                    GCancellable              *cancellable,
+                                    GAsyncReadyCallback        callback,
+                                    gpointer                   user_data);
+gboolean refmount_auth_check_finish (GAsyncResult *result,
+                                     GError      **error);
+
+/* Set up the connection to polkitd ahead of the first check. */
+void refmount_auth_init (void);
 
 G_END_DECLS

@@ -118,9 +118,11 @@ refmount_config_new_default (void)
   if (!merge_data (config, data, length, "built-in " REFMOUNT_CONFIG_BUILTIN_PATH, &error))
     g_error ("The built-in configuration does not load: %s", error->message);
   if (config->mount_roots[0] == NULL || config->mount_timeout_sec == 0 || config->max_mounts == 0 ||
-      config->max_attachments_per_user == 0)
-    g_error ("The built-in configuration lacks [%s] MountRoots, MountTimeoutSec, MaxMounts or "
-             "MaxAttachmentsPerUser",
+      config->max_attachments_per_user == 0 || config->authorization_timeout_sec == 0 ||
+      config->interactive_authorization_timeout_sec == 0 || config->max_calls_per_client == 0 ||
+      config->max_calls_per_user == 0 || config->max_calls_total == 0)
+    g_error ("The built-in configuration lacks [%s] MountRoots, MountTimeoutSec, MaxMounts, "
+             "MaxAttachmentsPerUser, AuthorizationTimeoutSec, InteractiveAuthorizationTimeoutSec or MaxCalls*",
              REFMOUNT_CONFIG_GROUP_DAEMON);
   return g_steal_pointer (&config);
 }
@@ -393,6 +395,16 @@ apply_daemon_group (RefmountConfig *config,
         ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_mounts, error);
       else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_ATTACH) == 0)
         ok = set_uint (keyfile, &origin, 1, G_MAXUINT, &config->max_attachments_per_user, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &config->authorization_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_AUTH_TIMEOUT_INTERACTIVE) == 0)
+        ok = set_uint (keyfile, &origin, 1, TIMEOUT_MAX_SEC, &config->interactive_authorization_timeout_sec, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_CLIENT) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_per_client, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_USER) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_per_user, error);
+      else if (strcmp (key, REFMOUNT_CONFIG_KEY_MAX_CALLS_TOTAL) == 0)
+        ok = set_uint (keyfile, &origin, 1, G_MAXINT, &config->max_calls_total, error);
       else
         ok = fail_at (error, &origin, G_KEY_FILE_ERROR_KEY_NOT_FOUND, NULL, "unknown key");
 

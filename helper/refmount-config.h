@@ -34,13 +34,19 @@ gboolean refmount_config_fstype_is_network (const char *fstype);
  */
 typedef struct
 {
-  GStrv       mount_roots; /* absolute, normalised, no trailing '/' */
-  GStrv       allowed_filesystems;
-  GStrv       forced_options;           /* [Daemon] ForcedOptions, default nosuid;nodev */
-  guint       mount_timeout_sec;        /* default 90 */
-  guint       max_mounts;               /* default 4096 */
-  guint       max_attachments_per_user; /* default 1024 */
-  GHashTable *filesystems;              /* fstype -> RefmountFsConfig* */
+  GStrv mount_roots; /* absolute, normalised, no trailing '/' */
+  GStrv allowed_filesystems;
+  GStrv forced_options;           /* [Daemon] ForcedOptions, default nosuid;nodev */
+  guint mount_timeout_sec;        /* default 90 */
+  guint max_mounts;               /* default 4096 */
+  guint max_attachments_per_user; /* default 1024 */
+  /* The request pipeline (doc/request-pipeline.md). */
+  guint       authorization_timeout_sec;             /* default 30 */
+  guint       interactive_authorization_timeout_sec; /* default 300 */
+  guint       max_calls_per_client;                  /* default 64; calls in flight per bus connection */
+  guint       max_calls_per_user;                    /* default 128; per uid, root exempt */
+  guint       max_calls_total;                       /* default 1024 */
+  GHashTable *filesystems;                           /* fstype -> RefmountFsConfig* */
 } RefmountConfig;
 
 /* Built-in defaults: those of doc/design.md "Configuration" (used when the

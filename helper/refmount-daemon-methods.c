@@ -10,21 +10,10 @@
 #include "refmount-generated.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
-#include "refmount-owner.h"
-#include "refmount-show.h"
 #include "refmount-table.h"
 #include "refmount-validate.h"
 
 /* ---- replies ------------------------------------------------------------ */
-
-typedef struct
-{
-  Daemon                *daemon;
-  GDBusMessage          *call;
-  GDBusMethodInvocation *invocation; /* dropped unanswered: @call is answered */
-  GVariant              *value;      /* NULL with error */
-  GError                *error;
-} Reply;
 
 /* The configuration in effect (a reference: Reload may replace it). */
 RefmountConfig *
@@ -69,62 +58,18 @@ refmount_daemon_send_error (Daemon       *daemon,
   send_message (daemon, call, message);
 }
 
-static gboolean
-send_reply (gpointer data)
+/* Takes @value (floating or not).  The change signals a call caused were
+ * queued by the table before, so the reply still follows them. */
+void
+refmount_daemon_send_value (Daemon       *daemon,
+                            GDBusMessage *call,
+                            GVariant     *value)
 {
-  Reply *reply = data;
+  g_autoptr (GDBusMessage) message = g_dbus_message_new_method_reply (call);
+  g_autoptr (GVariant)     owned = g_variant_ref_sink (value);
 
-  if (reply->error != NULL)
-    refmount_daemon_send_error (reply->daemon, reply->call, reply->error);
-  else
-    {
-      g_autoptr (GDBusMessage) message = g_dbus_message_new_method_reply (reply->call);
-
-      g_dbus_message_set_body (message, g_steal_pointer (&reply->value));
-      send_message (reply->daemon, reply->call, message);
-    }
-  refmount_daemon_call_done (reply->daemon);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-reply_free (gpointer data)
-{
-  Reply *reply = data;
-
-  if (reply->value != NULL)
-    g_variant_unref (g_variant_ref_sink (reply->value));
-  g_clear_error (&reply->error);
-  g_clear_object (&reply->call);
-  g_clear_object (&reply->invocation);
-  g_free (reply);
-}
-
-/* Mount, Unmount and GetMount reply from the worker: GDBus sends from any
- * thread, and the change signals these calls cause were already queued
- * by the table, so the reply still follows them.  A Reload's reply goes
- * through the main loop, behind the Manager's PropertiesChanged that the
- * skeleton emits from there.  Takes the job's call and invocation. */
-static void
-reply (Daemon   *daemon,
-       Job      *job,
-       GVariant *value,
-       GError   *error)
-{
-  Reply *r = g_new0 (Reply, 1);
-
-  r->daemon = daemon;
-  r->call = g_steal_pointer (&job->call);
-  r->invocation = g_steal_pointer (&job->invocation);
-  r->value = value;
-  r->error = error;
-  if (job->kind != JOB_RELOAD)
-    {
-      send_reply (r);
-      reply_free (r);
-      return;
-    }
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, send_reply, r, reply_free);
+  g_dbus_message_set_body (message, owned);
+  send_message (daemon, call, message);
 }
 
 /* ---- callers ------------------------------------------------------------ */
@@ -142,39 +87,50 @@ refmount_daemon_forget_caller (Daemon     *daemon,
   g_hash_table_remove (daemon->callers, bus_name);
 }
 
-static gboolean
-get_caller (Daemon       *daemon,
-            GDBusMessage *call,
-            Caller       *caller,
-            GError      **error)
+gboolean
+refmount_daemon_lookup_caller (Daemon     *daemon,
+                               const char *bus_name,
+                               Caller     *caller)
 {
-  const char          *sender = g_dbus_message_get_sender (call);
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->callers_lock);
+  Caller                  *cached = g_hash_table_lookup (daemon->callers, bus_name);
+
+  if (cached == NULL)
+    return FALSE;
+  *caller = *cached;
+  return TRUE;
+}
+
+void
+refmount_daemon_resolve_caller (Daemon             *daemon,
+                                const char         *bus_name,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_dbus_connection_call (daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                          "org.freedesktop.DBus", "GetConnectionCredentials", g_variant_new ("(s)", bus_name),
+                          G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, callback, user_data);
+}
+
+gboolean
+refmount_daemon_resolve_caller_finish (Daemon       *daemon,
+                                       GAsyncResult *result,
+                                       const char   *bus_name,
+                                       Caller       *caller,
+                                       GError      **error)
+{
   g_autoptr (GVariant) reply = NULL;
   g_autoptr (GVariant) creds = NULL;
   guint32              value;
 
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->callers_lock);
-    Caller                  *cached = g_hash_table_lookup (daemon->callers, sender);
-
-    if (cached != NULL)
-      {
-        *caller = *cached;
-        return TRUE;
-      }
-  }
-
-  reply = g_dbus_connection_call_sync (daemon->connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                                       "org.freedesktop.DBus", "GetConnectionCredentials",
-                                       g_variant_new ("(s)", sender),
-                                       G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, error);
+  reply = g_dbus_connection_call_finish (daemon->connection, result, error);
   if (reply == NULL)
     return FALSE;
   creds = g_variant_get_child_value (reply, 0);
   if (!g_variant_lookup (creds, "UnixUserID", "u", &value))
     {
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
-                   "Cannot determine the uid of caller %s", sender);
+                   "Cannot determine the uid of caller %s", bus_name);
       return FALSE;
     }
   caller->uid = value;
@@ -185,7 +141,7 @@ get_caller (Daemon       *daemon,
 
     if (g_hash_table_size (daemon->callers) >= CALLERS_MAX)
       g_hash_table_remove_all (daemon->callers);
-    g_hash_table_insert (daemon->callers, g_strdup (sender), g_memdup2 (caller, sizeof *caller));
+    g_hash_table_insert (daemon->callers, g_strdup (bus_name), g_memdup2 (caller, sizeof *caller));
   }
   return TRUE;
 }
@@ -207,6 +163,7 @@ name_has_owner (GDBusConnection *connection,
   return has_owner;
 }
 
+/* Blocking (a bus round trip): at start-up, and from workers. */
 gboolean
 refmount_daemon_name_alive (const char *bus_name,
                             gpointer    user_data)
@@ -216,210 +173,7 @@ refmount_daemon_name_alive (const char *bus_name,
   return bus_name != NULL && bus_name[0] != '\0' && name_has_owner (daemon->connection, bus_name);
 }
 
-/* ---- method bodies (worker threads) ------------------------------------ */
-
-static void
-log_denied (const char   *method,
-            const Caller *caller,
-            const char   *mountpoint,
-            const char   *source,
-            const char   *fstype,
-            const char   *attachment,
-            const GError *error)
-{
-  RefmountLogContext ctx = { mountpoint, source, fstype, attachment, caller->uid, caller->pid };
-
-  refmount_log_event (G_LOG_LEVEL_WARNING, "denied", &ctx, "%s denied: %s", method, error->message);
-}
-
-static GVariant *
-do_mount (Daemon       *daemon,
-          GDBusMessage *call,
-          const Caller *caller,
-          GError      **error)
-{
-  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-  GVariant                  *params = g_dbus_message_get_body (call);
-  const char                *fstype, *source, *mountpoint_in, *attachment;
-  g_autofree const char    **options = NULL;
-  g_autoptr (GVariant)       flags = NULL;
-  g_autofree char           *mountpoint = NULL;
-  g_auto (GStrv) owned_options = NULL;
-  g_autofree char      *show_options = NULL;
-  RefmountMountFlags    mount_flags = { 0 };
-  gboolean              release_on_exit;
-  RefmountAttachRequest request = { 0 };
-  RefmountAuthDetails   details = { 0 };
-
-  g_variant_get (params, "(&s&s&s^a&s&s@a{sv})", &fstype, &source, &mountpoint_in, &options,
-                 &attachment, &flags);
-
-  if (!refmount_validate_fstype (config, fstype, error) ||
-      !refmount_validate_source (fstype, source, error) ||
-      !refmount_validate_options (config, fstype, (const char *const *) options, error) ||
-      !refmount_validate_attachment (attachment, error) ||
-      !refmount_validate_mount_flags (flags, &mount_flags, error))
-    return NULL;
-  release_on_exit = mount_flags.release_on_exit;
-  if (mount_flags.owner)
-    {
-      guint32 gid;
-
-      if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
-        return NULL;
-      owned_options = refmount_owner_append_options ((const char *const *) options, fstype,
-                                                     caller->uid, gid, error);
-      if (owned_options == NULL)
-        return NULL;
-    }
-
-  mountpoint = mountpoint_in[0] == '\0' ? refmount_derive_mountpoint (config, fstype, source)
-                                        : g_strdup (mountpoint_in);
-  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
-    return NULL;
-
-  details.fstype = fstype;
-  details.source = source;
-  details.mountpoint = mountpoint;
-  details.attachment = attachment;
-  details.options = (const char *const *) options;
-  details.owner = mount_flags.owner ? "true" : "false";
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MOUNT, &details, error))
-    {
-      log_denied ("Mount", caller, mountpoint, source, fstype, attachment, *error);
-      return NULL;
-    }
-
-  request.fstype = fstype;
-  request.source = source;
-  request.mountpoint = mountpoint;
-  /* The ownership options take part in the conflict check like any
-   * other: another uid's Mount there (or one without the flag) has
-   * other options, so an owned mount is never shared. */
-  request.options = owned_options != NULL ? (const char *const *) owned_options
-                                          : (const char *const *) options;
-  if (mount_flags.show)
-    show_options = refmount_show_user_options (source);
-  request.user_options = show_options;
-  request.attachment = attachment;
-  request.uid = caller->uid;
-  request.pid = caller->pid;
-  request.release_on_exit = release_on_exit;
-  request.bus_name = g_dbus_message_get_sender (call);
-
-  if (release_on_exit)
-    {
-      g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
-      g_hash_table_add (daemon->roe_names, g_strdup (request.bus_name));
-    }
-
-  if (!refmount_table_attach (daemon->table, config, &request, error))
-    return NULL;
-
-  /* The client may have gone before we recorded the attachment: its
-   * NameOwnerChanged then came too early to release it. */
-  if (release_on_exit && !name_has_owner (daemon->connection, request.bus_name))
-    refmount_table_release_bus_name (daemon->table, config, request.bus_name);
-
-  {
-    g_autofree char *path = refmount_daemon_object_path (mountpoint);
-    return g_variant_new ("(os)", path, mountpoint);
-  }
-}
-
-static GVariant *
-do_unmount (Daemon       *daemon,
-            GDBusMessage *call,
-            const Caller *caller,
-            GError      **error)
-{
-  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-  GVariant                  *params = g_dbus_message_get_body (call);
-  const char                *mountpoint, *attachment;
-  g_autoptr (GVariant)       flags = NULL;
-  g_autoptr (RefmountRecord) record = NULL;
-  g_autoptr (GError)         local_error = NULL;
-  RefmountDetachRequest      request = { 0 };
-  RefmountAuthDetails        details = { 0 };
-  gboolean                   force = FALSE, lazy = FALSE, unmounted = FALSE;
-  guint32                    owner = 0;
-
-  g_variant_get (params, "(&s&s@a{sv})", &mountpoint, &attachment, &flags);
-  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error) ||
-      !refmount_validate_attachment (attachment, error) ||
-      !refmount_validate_unmount_flags (flags, &force, &lazy, error))
-    return NULL;
-
-  record = refmount_table_get_record (daemon->table, mountpoint);
-  details.mountpoint = mountpoint;
-  details.attachment = attachment;
-  if (record != NULL)
-    {
-      details.fstype = record->fstype;
-      details.source = record->source;
-      details.options = (const char *const *) record->options;
-    }
-
-  if ((force || lazy) &&
-      !refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, &details, error))
-    {
-      log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
-      return NULL;
-    }
-
-  request.mountpoint = mountpoint;
-  request.attachment = attachment;
-  request.uid = caller->uid;
-  request.pid = caller->pid;
-  request.others_allowed = caller->uid == 0;
-  request.force = force;
-  request.lazy = lazy;
-
-  if (!refmount_table_detach (daemon->table, config, &request, &unmounted, &owner, &local_error))
-    {
-      if (!g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      /* Someone else's attachment: only now is there something to ask
-       * polkit about, and nothing has changed yet. */
-      if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_UNMOUNT_OTHERS, &details, error))
-        {
-          log_denied ("Unmount", caller, mountpoint, details.source, details.fstype, attachment, *error);
-          return NULL;
-        }
-      request.others_allowed = TRUE;
-      if (!refmount_table_detach (daemon->table, config, &request, &unmounted, &owner, error))
-        return NULL;
-    }
-
-  return g_variant_new ("(b)", unmounted);
-}
-
-static GVariant *
-do_get_mount (Daemon       *daemon,
-              GDBusMessage *call,
-              GError      **error)
-{
-  g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-  g_autoptr (RefmountRecord) record = NULL;
-  g_autofree char           *path = NULL;
-  const char                *mountpoint;
-
-  g_variant_get (g_dbus_message_get_body (call), "(&s)", &mountpoint);
-  if (!refmount_validate_mountpoint (config, mountpoint, NULL, NULL, error))
-    return NULL;
-  record = refmount_table_get_record (daemon->table, mountpoint);
-  if (record == NULL)
-    {
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
-                   "No managed mount at mountpoint '%s'", mountpoint);
-      return NULL;
-    }
-  path = refmount_daemon_object_path (mountpoint);
-  return g_variant_new ("(o)", path);
-}
+/* ---- Reload ---------------------------------------------------------------- */
 
 /* FilesystemTypes: what a caller may ask of each allowed type, so that
  * clients (refmountctl's completion and its hint after a refused option)
@@ -501,91 +255,4 @@ refmount_daemon_reload (Daemon  *daemon,
   refmount_log_event (G_LOG_LEVEL_MESSAGE, "reloaded", NULL, "Configuration reloaded from %s",
                       daemon->config_path);
   return TRUE;
-}
-
-static GVariant *
-do_reload (Daemon       *daemon,
-           GDBusMessage *call,
-           const Caller *caller,
-           GError      **error)
-{
-  if (!refmount_auth_check (call, caller->uid, REFMOUNT_ACTION_MANAGE, NULL, error))
-    {
-      log_denied ("Reload", caller, NULL, NULL, NULL, NULL, *error);
-      return NULL;
-    }
-  if (!refmount_daemon_reload (daemon, error))
-    return NULL;
-  return g_variant_new ("()");
-}
-
-void
-refmount_daemon_worker (gpointer data,
-                        gpointer user_data)
-{
-  Job               *job = data;
-  Daemon            *daemon = user_data;
-  g_autoptr (GError) error = NULL;
-  GVariant          *value = NULL;
-  Caller             caller = { 0, -1 };
-
-  if (job->kind == JOB_RELEASE)
-    {
-      g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-
-      refmount_table_release_bus_name (daemon->table, config, job->bus_name);
-      g_free (job->bus_name);
-      g_free (job);
-      refmount_daemon_call_done (daemon);
-      return;
-    }
-
-  if (job->kind == JOB_RECHECK)
-    {
-      /* Cleared first: a change during the check queues another one. */
-      g_atomic_int_set (&daemon->recheck_pending, 0);
-      refmount_table_check_vanished (daemon->table);
-      g_free (job);
-      refmount_daemon_call_done (daemon);
-      return;
-    }
-
-  if (job->kind != JOB_GET_MOUNT && !get_caller (daemon, job->call, &caller, &error))
-    {
-      reply (daemon, job, NULL, g_steal_pointer (&error));
-      g_free (job);
-      return;
-    }
-
-  switch (job->kind)
-    {
-    case JOB_MOUNT:
-      value = do_mount (daemon, job->call, &caller, &error);
-      break;
-    case JOB_UNMOUNT:
-      value = do_unmount (daemon, job->call, &caller, &error);
-      break;
-    case JOB_GET_MOUNT:
-      value = do_get_mount (daemon, job->call, &error);
-      break;
-    case JOB_RELOAD:
-      value = do_reload (daemon, job->call, &caller, &error);
-      break;
-    case JOB_RECOVER:
-      {
-        g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
-
-        value = refmount_daemon_do_recover (daemon, config, job->call, &caller, &error);
-      }
-      break;
-    case JOB_RELEASE:
-    case JOB_RECHECK:
-    default:
-      g_assert_not_reached ();
-    }
-
-  if (value == NULL && error == NULL)
-    g_set_error (&error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Internal error");
-  reply (daemon, job, value, g_steal_pointer (&error));
-  g_free (job);
 }

@@ -22,9 +22,7 @@
 char *
 refmount_daemon_object_path (const char *mountpoint)
 {
-  g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
-
-  return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
+  return refmount_manager_object_path (mountpoint);
 }
 
 static const char object_manager_xml[] =

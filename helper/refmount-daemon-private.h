@@ -4,9 +4,12 @@
 #include <gio/gio.h>
 #include <gio/gunixmounts.h>
 
+#include "refmount-admission.h"
 #include "refmount-config.h"
 #include "refmount-generated.h"
 #include "refmount-health.h"
+#include "refmount-log.h"
+#include "refmount-manager.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
@@ -19,7 +22,10 @@ typedef struct
   RefmountBackend     *backend;
   RefmountTable       *table;
   RefmountHealth      *health; /* Health and Usage of the mount objects */
-  GThreadPool         *workers;
+  /* Run work that holds its mountpoint's entry (or needs none) and blocks
+   * at most on a state write or a runner deadline: nothing on a worker
+   * waits for polkit, for another call or for the bus. */
+  GThreadPool *workers;
 
   /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
    * callers_lock are leaves, each held only to read or swap its own
@@ -38,6 +44,14 @@ typedef struct
   GMutex      callers_lock;
   GHashTable *callers;
 
+  /* The request pipeline (refmount-daemon-pipeline.c). */
+  RefmountAdmission *admission;
+  GMutex             calls_lock;
+  GHashTable        *calls;                  /* unique name -> GPtrArray of its Calls in flight */
+  GHashTable        *denials;                /* uid -> DenialWindow (main thread) */
+  guint              denials_flush;          /* main-loop source, or 0 */
+  gint               refusals_flush_pending; /* atomic */
+
   GUnixMountMonitor *mount_monitor;
   gint               recheck_pending; /* atomic */
 
@@ -48,27 +62,6 @@ typedef struct
   int   exit_code;
 } Daemon;
 
-typedef enum
-{
-  JOB_MOUNT,
-  JOB_UNMOUNT,
-  JOB_GET_MOUNT,
-  JOB_RELOAD,
-  JOB_RELEASE,
-  JOB_RECHECK, /* the kernel's mount table changed */
-  JOB_RECOVER,
-} JobKind;
-
-typedef struct
-{
-  JobKind       kind;
-  GDBusMessage *call; /* the method call; NULL for JOB_RELEASE, JOB_RECHECK */
-  /* Set when the call came through the skeleton rather than the filter
-   * (refmount-daemon.c); the reply goes out from @call either way. */
-  GDBusMethodInvocation *invocation;
-  char                  *bus_name; /* JOB_RELEASE */
-} Job;
-
 typedef struct
 {
   guint32 uid;
@@ -78,22 +71,64 @@ typedef struct
 RefmountConfig *refmount_daemon_get_config (Daemon *daemon);
 char           *refmount_daemon_object_path (const char *mountpoint);
 
-/* refmount-daemon-methods.c: the bodies of the D-Bus methods, run on the
- * worker pool. */
+/* refmount-daemon-methods.c: replies, callers' credentials, Reload. */
 void     refmount_daemon_send_error (Daemon       *daemon,
                                      GDBusMessage *call,
                                      const GError *error);
-void     refmount_daemon_worker (gpointer data,
-                                 gpointer user_data);
+void     refmount_daemon_send_value (Daemon       *daemon,
+                                     GDBusMessage *call,
+                                     GVariant     *value);
 void     refmount_daemon_call_done (Daemon *daemon);
 void     refmount_daemon_forget_caller (Daemon     *daemon,
                                         const char *bus_name);
+gboolean refmount_daemon_lookup_caller (Daemon     *daemon,
+                                        const char *bus_name,
+                                        Caller     *caller);
+/* Ask the bus for @bus_name's credentials; @callback runs in the main
+ * context, then refmount_daemon_resolve_caller_finish(). */
+void     refmount_daemon_resolve_caller (Daemon             *daemon,
+                                         const char         *bus_name,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gboolean refmount_daemon_resolve_caller_finish (Daemon       *daemon,
+                                                GAsyncResult *result,
+                                                const char   *bus_name,
+                                                Caller       *caller,
+                                                GError      **error);
 gboolean refmount_daemon_name_alive (const char *bus_name,
                                      gpointer    user_data);
 gboolean refmount_daemon_reload (Daemon  *daemon,
                                  GError **error);
 void     refmount_daemon_publish_config (Daemon         *daemon,
                                          RefmountConfig *config);
+
+/* refmount-daemon-pipeline.c: admission, authorization, the entry
+ * queues and the workers (doc/request-pipeline.md). */
+void refmount_daemon_pipeline_init (Daemon *daemon);
+/* From the filter (GDBus's thread): takes @message's reference. */
+void refmount_daemon_pipeline_submit (Daemon               *daemon,
+                                      const RefmountMethod *method,
+                                      GDBusMessage         *message);
+void refmount_daemon_pipeline_worker (gpointer data,
+                                      gpointer user_data);
+/* Main thread: @bus_name left the bus. */
+void refmount_daemon_pipeline_name_gone (Daemon     *daemon,
+                                         const char *bus_name);
+void refmount_daemon_pipeline_recheck (Daemon *daemon);
+/* Main thread, at SIGTERM: pending authorizations end in ShuttingDown. */
+void refmount_daemon_pipeline_shutdown (Daemon *daemon);
+
+/* refmount-daemon-denials.c: refusals in the log, rate-limited. */
+void refmount_daemon_denials_init (Daemon *daemon);
+/* Main thread. */
+void refmount_daemon_log_denied (Daemon                   *daemon,
+                                 const char               *method,
+                                 const RefmountLogContext *ctx,
+                                 const GError             *error);
+/* Any thread: a call refused by admission (answered LimitExceeded, or
+ * dropped when it expects no reply). */
+void refmount_daemon_note_refusal (Daemon  *daemon,
+                                   gboolean dropped);
 
 /* refmount-daemon-objects.c: the mount objects and the ObjectManager. */
 gboolean refmount_daemon_objects_export (Daemon  *daemon,
@@ -102,14 +137,6 @@ void     refmount_daemon_objects_changed (const char *mountpoint,
                                           GVariant   *old_record,
                                           GVariant   *new_record,
                                           gpointer    user_data);
-
-/* refmount-daemon-recover.c: Manager.Recover, on a worker, with the
- * configuration in force. */
-GVariant *refmount_daemon_do_recover (Daemon         *daemon,
-                                      RefmountConfig *config,
-                                      GDBusMessage   *call,
-                                      const Caller   *caller,
-                                      GError        **error);
 
 /* refmount-daemon-objects.c: the health module's change callback. */
 void refmount_daemon_objects_health_changed (const char *mountpoint,

@@ -18,27 +18,13 @@
 #include "refmount-table.h"
 #include "refmount-validate.h"
 
-/* Worker threads for D-Bus calls.  Calls block on polkit and on their
- * mountpoint's lock (never longer than MountTimeoutSec), not on mount(2),
- * which runs on the table's own runner threads. */
+/* Worker threads.  A worker runs only work whose mountpoint entry it
+ * holds (or that needs none), so it blocks at most on a state write or a
+ * runner deadline; polkit and waits for a mountpoint cost no thread
+ * (refmount-daemon-pipeline.c). */
 #define MAX_WORKERS 32
 
-/* ---- D-Bus plumbing (main thread) --------------------------------------- */
-
-static void
-push_job (Daemon                *daemon,
-          JobKind                kind,
-          GDBusMessage          *call,
-          GDBusMethodInvocation *invocation)
-{
-  Job *job = g_new0 (Job, 1);
-
-  job->kind = kind;
-  job->call = call;
-  job->invocation = invocation;
-  g_atomic_int_inc (&daemon->inflight);
-  g_thread_pool_push (daemon->workers, job, NULL);
-}
+/* ---- D-Bus plumbing ------------------------------------------------------ */
 
 static void
 refuse_shutting_down (Daemon       *daemon,
@@ -50,69 +36,34 @@ refuse_shutting_down (Daemon       *daemon,
   refmount_daemon_send_error (daemon, call, error);
 }
 
-/* The skeleton's handlers.  The filter below takes every well-formed
- * call once it is installed; this path serves calls that were queued for
- * the main loop before that.  The handler owns @invocation; the job keeps
- * it until the reply, which is sent from its message. */
-static gboolean
-dispatch (Daemon                *daemon,
-          GDBusMethodInvocation *invocation,
-          JobKind                kind)
-{
-  GDBusMessage *call = g_object_ref (g_dbus_method_invocation_get_message (invocation));
-
-  if (g_atomic_int_get (&daemon->shutting_down))
-    {
-      refuse_shutting_down (daemon, call);
-      g_object_unref (call);
-      g_object_unref (invocation);
-      return TRUE;
-    }
-  push_job (daemon, kind, call, invocation);
-  return TRUE;
-}
-
-/* The Manager's methods, straight from GDBus's I/O thread to a worker.
- * GDBus delivers a registered object's calls through the main loop, and
- * they must then move to a worker anyway (they block on polkit and on
- * their mountpoint's lock): that second hand-off was a sixth of a Ping
- * on every call.  Only well-formed calls are taken (path, interface,
- * method and argument signature exactly as introspected); anything else
- * goes on to GDBus, which answers it as before (InvalidArgs,
- * UnknownMethod). */
+/* The one dispatch path for the Manager's methods: straight from GDBus's
+ * I/O thread into the request pipeline (no hand-off through the main loop
+ * as for a registered object's calls, which cost a sixth of a Ping).
+ * Only well-formed calls of methods in the method table are taken (path,
+ * interface, member and argument signature exactly as introspected);
+ * anything else goes on to GDBus, which answers it as before
+ * (InvalidArgs, UnknownMethod).  Installed before the objects are
+ * exported, so no call reaches the skeleton's own handlers. */
 static GDBusMessage *
 manager_filter (GDBusConnection *connection,
                 GDBusMessage    *message,
                 gboolean         incoming,
                 gpointer         user_data)
 {
-  static const struct
-  {
-    const char *member;
-    JobKind     kind;
-  } methods[] = {
-    { "Mount", JOB_MOUNT },
-    { "Unmount", JOB_UNMOUNT },
-    { "GetMount", JOB_GET_MOUNT },
-    { "Reload", JOB_RELOAD },
-    { "Recover", JOB_RECOVER },
-  };
-  Daemon             *daemon = user_data;
-  const char         *member;
-  const char         *signature;
-  GDBusMethodInfo    *info;
-  g_autoptr (GString) expected = NULL;
-  gsize               i;
+  Daemon               *daemon = user_data;
+  const RefmountMethod *method;
+  const char           *member;
+  const char           *signature;
+  GDBusMethodInfo      *info;
+  g_autoptr (GString)   expected = NULL;
 
   if (!incoming || g_dbus_message_get_message_type (message) != G_DBUS_MESSAGE_TYPE_METHOD_CALL ||
       g_strcmp0 (g_dbus_message_get_path (message), REFMOUNT_MANAGER_PATH) != 0 ||
       g_strcmp0 (g_dbus_message_get_interface (message), REFMOUNT_MANAGER_INTERFACE) != 0)
     return message;
   member = g_dbus_message_get_member (message);
-  for (i = 0; i < G_N_ELEMENTS (methods); i++)
-    if (g_strcmp0 (member, methods[i].member) == 0)
-      break;
-  if (i == G_N_ELEMENTS (methods))
+  method = refmount_method_lookup (member);
+  if (method == NULL)
     return message;
 
   info = g_dbus_interface_info_lookup_method (refmount_dbus_manager_interface_info (), member);
@@ -130,61 +81,9 @@ manager_filter (GDBusConnection *connection,
       g_object_unref (message);
       return NULL;
     }
-  /* The filter's reference to @message passes to the job. */
-  push_job (daemon, methods[i].kind, message, NULL);
+  /* The filter's reference to @message passes to the pipeline. */
+  refmount_daemon_pipeline_submit (daemon, method, message);
   return NULL;
-}
-
-static gboolean
-handle_mount (RefmountDBusManager   *manager,
-              GDBusMethodInvocation *invocation,
-              const char            *fstype,
-              const char            *source,
-              const char            *mountpoint,
-              const char *const     *options,
-              const char            *attachment,
-              GVariant              *flags,
-              gpointer               user_data)
-{
-  return dispatch (user_data, invocation, JOB_MOUNT);
-}
-
-static gboolean
-handle_unmount (RefmountDBusManager   *manager,
-                GDBusMethodInvocation *invocation,
-                const char            *mountpoint,
-                const char            *attachment,
-                GVariant              *flags,
-                gpointer               user_data)
-{
-  return dispatch (user_data, invocation, JOB_UNMOUNT);
-}
-
-static gboolean
-handle_get_mount (RefmountDBusManager   *manager,
-                  GDBusMethodInvocation *invocation,
-                  const char            *mountpoint,
-                  gpointer               user_data)
-{
-  return dispatch (user_data, invocation, JOB_GET_MOUNT);
-}
-
-static gboolean
-handle_reload (RefmountDBusManager   *manager,
-               GDBusMethodInvocation *invocation,
-               gpointer               user_data)
-{
-  return dispatch (user_data, invocation, JOB_RELOAD);
-}
-
-static gboolean
-handle_recover (RefmountDBusManager   *manager,
-                GDBusMethodInvocation *invocation,
-                const char            *mountpoint,
-                GVariant              *flags,
-                gpointer               user_data)
-{
-  return dispatch (user_data, invocation, JOB_RECOVER);
 }
 
 /* For the health module, which runs on threads of its own. */
@@ -205,36 +104,21 @@ name_owner_changed (GDBusConnection *connection,
 {
   Daemon     *daemon = user_data;
   const char *name, *old_owner, *new_owner;
-  Job        *job;
 
   g_variant_get (parameters, "(&s&s&s)", &name, &old_owner, &new_owner);
   if (name[0] != ':' || new_owner[0] != '\0')
     return;
-  refmount_daemon_forget_caller (daemon, name);
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->roe_lock);
-    if (!g_hash_table_remove (daemon->roe_names, name))
-      return;
-  }
-  job = g_new0 (Job, 1);
-  job->kind = JOB_RELEASE;
-  job->bus_name = g_strdup (name);
-  g_atomic_int_inc (&daemon->inflight);
-  g_thread_pool_push (daemon->workers, job, NULL);
+  refmount_daemon_pipeline_name_gone (daemon, name);
 }
 
 static gboolean
 recheck_cb (gpointer data)
 {
   Daemon *daemon = data;
-  Job    *job;
 
   if (g_atomic_int_get (&daemon->shutting_down))
     return G_SOURCE_REMOVE;
-  job = g_new0 (Job, 1);
-  job->kind = JOB_RECHECK;
-  g_atomic_int_inc (&daemon->inflight);
-  g_thread_pool_push (daemon->workers, job, NULL);
+  refmount_daemon_pipeline_recheck (daemon);
   return G_SOURCE_REMOVE;
 }
 
@@ -280,6 +164,7 @@ sigterm_cb (gpointer data)
                       "Shutting down: refusing new calls, waiting for %d in flight",
                       g_atomic_int_get (&daemon->inflight));
   g_atomic_int_set (&daemon->shutting_down, 1);
+  refmount_daemon_pipeline_shutdown (daemon);
   if (g_atomic_int_get (&daemon->inflight) == 0)
     g_main_loop_quit (daemon->loop);
   else
@@ -366,6 +251,7 @@ daemon_setup (Daemon                      *daemon,
   g_dbus_connection_set_exit_on_close (daemon->connection, FALSE);
 
   daemon->roe_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  refmount_daemon_pipeline_init (daemon);
   daemon->callers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   daemon->health = refmount_health_new (health_get_config, refmount_daemon_objects_health_changed, daemon);
   daemon->table = refmount_table_new (daemon->backend, state_dir, NULL, refmount_daemon_objects_changed, daemon);
@@ -406,18 +292,13 @@ daemon_setup (Daemon                      *daemon,
   refmount_dbus_manager_set_api_version (daemon->manager, REFMOUNT_API_VERSION);
   refmount_dbus_manager_set_generation (daemon->manager, refmount_table_get_generation (daemon->table));
   refmount_daemon_publish_config (daemon, daemon->config);
-  g_signal_connect (daemon->manager, "handle-mount", G_CALLBACK (handle_mount), daemon);
-  g_signal_connect (daemon->manager, "handle-unmount", G_CALLBACK (handle_unmount), daemon);
-  g_signal_connect (daemon->manager, "handle-get-mount", G_CALLBACK (handle_get_mount), daemon);
-  g_signal_connect (daemon->manager, "handle-reload", G_CALLBACK (handle_reload), daemon);
-  g_signal_connect (daemon->manager, "handle-recover", G_CALLBACK (handle_recover), daemon);
-  if (!refmount_daemon_objects_export (daemon, error))
-    return FALSE;
-
-  daemon->workers = g_thread_pool_new (refmount_daemon_worker, daemon, MAX_WORKERS, FALSE, error);
+  daemon->workers = g_thread_pool_new (refmount_daemon_pipeline_worker, daemon, MAX_WORKERS, FALSE, error);
   if (daemon->workers == NULL)
     return FALSE;
+  refmount_auth_init ();
   g_dbus_connection_add_filter (daemon->connection, manager_filter, daemon, NULL);
+  if (!refmount_daemon_objects_export (daemon, error))
+    return FALSE;
 
   g_unix_signal_add (SIGTERM, sigterm_cb, daemon);
   g_unix_signal_add (SIGINT, sigterm_cb, daemon);

@@ -217,7 +217,17 @@ refmount_log_writer (GLogLevelFlags   level,
   g_autofree char *out = NULL;
 
   if (field_value (fields, n_fields, "REFMOUNT_EVENT") == NULL)
-    return g_log_writer_default (level, fields, n_fields, user_data);
+    {
+      const char *message = field_value (fields, n_fields, "MESSAGE");
+
+      /* libpolkit warns when a check the daemon cancels (its deadline, its
+       * caller leaving the bus, shutdown) was already answered by polkitd
+       * or not yet registered there: an expected race, not a fault. */
+      if ((level & G_LOG_LEVEL_WARNING) && message != NULL &&
+          g_str_has_prefix (message, "Error cancelling authorization check: "))
+        level = G_LOG_LEVEL_DEBUG;
+      return g_log_writer_default (level, fields, n_fields, user_data);
+    }
 
   if (stderr_is_journal () &&
       g_log_writer_journald (level, fields, n_fields, user_data) == G_LOG_WRITER_HANDLED)

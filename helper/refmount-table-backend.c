@@ -18,6 +18,8 @@
 
 typedef enum
 {
+  CALL_PREPARE, /* resolve the mountpoint, look at what is mounted there */
+  CALL_LOOKUP,  /* look at what is mounted at a path */
   CALL_MOUNT,
   CALL_UMOUNT,
 } CallKind;
@@ -41,6 +43,10 @@ typedef struct
   gint64              deadline;
   gboolean            created_dir;
   RefmountAttachment *restore; /* umount: put back if the unmount fails */
+  /* prepare: what was found */
+  RefmountKernelMount *km;
+  gboolean             mount_root;
+  gboolean             late_ran;
 } BackendCall;
 
 static void
@@ -56,7 +62,26 @@ backend_call_free (gpointer data)
   g_free (call->options);
   g_free (call->user_options);
   g_clear_pointer (&call->restore, refmount_attachment_free);
+  g_clear_pointer (&call->km, refmount_kernel_mount_free);
   g_free (call);
+}
+
+/* The path work before a mount.  Every step can wait on the filesystem
+ * the mount root lies on: openat2 and mkdirat send LOOKUP/MKDIR to a FUSE
+ * server, and the lookup walks the absolute path again. */
+static gboolean
+prepare_func (BackendCall *call,
+              GError     **error)
+{
+  RefmountEntry   *entry = call->entry;
+  RefmountBackend *backend = call->table->backend;
+
+  call->fd = refmount_path_open_beneath (entry->root, entry->relative, TRUE, &call->created_dir, error);
+  if (call->fd < 0)
+    return FALSE;
+  call->km = backend->ops->lookup (backend, entry->mountpoint);
+  call->mount_root = call->km == NULL && refmount_path_fd_is_mount_root (call->fd);
+  return TRUE;
 }
 
 static gboolean
@@ -66,6 +91,30 @@ backend_call_func (gpointer data,
   BackendCall     *call = data;
   RefmountBackend *backend = call->table->backend;
 
+  if (call->kind == CALL_PREPARE)
+    return prepare_func (call, error);
+  if (call->kind == CALL_LOOKUP)
+    {
+      call->km = backend->ops->lookup (backend, call->name);
+      return TRUE;
+    }
+  if (call->kind == CALL_UMOUNT && call->fd < 0)
+    {
+      g_autoptr (GError) local_error = NULL;
+      const char        *name = NULL;
+
+      /* Adopted, or mounted before a restart: only the path is known, and
+       * reaching it may wait on a hung filesystem like the unmount. */
+      call->fd = refmount_path_open_parent (call->entry->root, call->entry->relative, &name, &local_error);
+      if (call->fd < 0)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+                       "Cannot reach mountpoint '%s' to unmount it: %s",
+                       call->entry->mountpoint, local_error->message);
+          return FALSE;
+        }
+      call->name = g_strdup (name);
+    }
   if (call->kind == CALL_MOUNT)
     return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
                                 call->source, call->options, call->user_options, call->use_helper,
@@ -215,7 +264,25 @@ late_cb (gpointer      data,
   RefmountEntry     *entry = call->entry;
   RefmountLogContext ctx = entry_log_context (entry);
 
-  if (call->kind == CALL_MOUNT)
+  call->late_ran = TRUE;
+  if (call->kind == CALL_LOOKUP)
+    refmount_log_event (G_LOG_LEVEL_WARNING, "lookup-late", &ctx,
+                        "Looking up %s finished after its caller timed out", call->name);
+  else if (call->kind == CALL_PREPARE)
+    {
+      refmount_log_event (G_LOG_LEVEL_WARNING, "mount-undone", &ctx,
+                          "Resolving %s finished after its caller timed out; nothing mounted",
+                          entry->mountpoint);
+      if (ok && call->created_dir)
+        {
+          g_autoptr (GError) error = NULL;
+          if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
+            g_warning ("%s", error->message);
+        }
+      if (entry->record == NULL)
+        refmount_table_commit (table, entry);
+    }
+  else if (call->kind == CALL_MOUNT)
     {
       if (entry->record == NULL)
         {
@@ -299,7 +366,6 @@ refmount_table_unmount_last (RefmountTable       *table,
                              GError             **error)
 {
   g_autoptr (GError) backend_error = NULL;
-  g_autoptr (GError) local_error = NULL;
   const char        *name = NULL;
   BackendCall       *call;
   gboolean           ok = FALSE;
@@ -314,29 +380,10 @@ refmount_table_unmount_last (RefmountTable       *table,
       return FALSE;
     }
 
-  if (entry->mounted_fd >= 0)
-    {
-      /* Mounted by this process: unmount through the directory it was
-       * mounted on, even if a parent has been renamed since. */
-      parent = refmount_dup_cloexec (entry->mounted_fd);
-      name = NULL;
-    }
-  else
-    {
-      /* Adopted, or mounted before a restart: only the path is known. */
-      parent = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
-      if (parent < 0)
-        {
-          /* A component was renamed or replaced: the mount may well still
-           * exist elsewhere, so it is not "gone".  Nothing changes. */
-          if (restore != NULL && *restore != NULL)
-            g_ptr_array_add (entry->record->attachments, g_steal_pointer (restore));
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
-                       "Cannot reach mountpoint '%s' to unmount it: %s",
-                       entry->mountpoint, local_error->message);
-          return FALSE;
-        }
-    }
+  /* Mounted by this process: unmount through the directory it was
+   * mounted on, even if a parent has been renamed since.  Otherwise the
+   * runner opens the parent (backend_call_func). */
+  parent = entry->mounted_fd >= 0 ? refmount_dup_cloexec (entry->mounted_fd) : -1;
 
   /* A health probe in flight would make this umount(2) EBUSY. */
   refmount_entry_wait_probes (entry, MIN (deadline != 0 ? deadline : G_MAXINT64,
@@ -392,6 +439,84 @@ refmount_table_run_mount (RefmountTable *table,
   call->deadline = deadline;
   call->created_dir = created_dir;
   return run_backend_call (table, call, deadline, out_ok, handed_off, error);
+}
+
+/* On success the caller reads the results and frees the call; after a
+ * timeout the late completion ran and the call is freed here. */
+static void
+prepare_destroy (gpointer data)
+{
+  BackendCall *call = data;
+
+  if (call->late_ran)
+    backend_call_free (call);
+}
+
+gboolean
+refmount_table_run_prepare (RefmountTable        *table,
+                            RefmountEntry        *entry,
+                            gint64                deadline,
+                            int                  *out_dirfd,
+                            gboolean             *out_created,
+                            RefmountKernelMount **out_km,
+                            gboolean             *out_mount_root,
+                            gboolean             *handed_off,
+                            GError              **error)
+{
+  BackendCall *call = g_new0 (BackendCall, 1);
+  gboolean     ok = FALSE;
+
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_PREPARE;
+  call->fd = -1;
+  if (deadline == 0)
+    ok = backend_call_func (call, error);
+  else if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline,
+                                 &ok, error))
+    {
+      *handed_off = TRUE;
+      return FALSE;
+    }
+  *out_dirfd = g_steal_fd (&call->fd);
+  *out_created = call->created_dir;
+  *out_km = g_steal_pointer (&call->km);
+  *out_mount_root = call->mount_root;
+  backend_call_free (call);
+  return ok;
+}
+
+gboolean
+refmount_table_run_lookup (RefmountTable        *table,
+                           RefmountEntry        *entry,
+                           const char           *path,
+                           gint64                deadline,
+                           RefmountKernelMount **out_km,
+                           gboolean             *handed_off)
+{
+  BackendCall *call;
+  gboolean     ok = FALSE;
+
+  if (deadline == 0)
+    {
+      *out_km = table->backend->ops->lookup (table->backend, path);
+      return TRUE;
+    }
+  call = g_new0 (BackendCall, 1);
+  call->table = table;
+  call->entry = entry;
+  call->kind = CALL_LOOKUP;
+  call->fd = -1;
+  call->name = g_strdup (path);
+  if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline, &ok,
+                            NULL))
+    {
+      *handed_off = TRUE;
+      return FALSE;
+    }
+  *out_km = g_steal_pointer (&call->km);
+  backend_call_free (call);
+  return TRUE;
 }
 
 /* ---- busy retries ------------------------------------------------------- */

@@ -60,7 +60,9 @@ write_best_effort (RefmountTable *table,
  * instead of handing out an attachment to an empty directory. */
 static gboolean
 mark_stale_if_vanished (RefmountTable *table,
-                        RefmountEntry *entry)
+                        RefmountEntry *entry,
+                        gint64         deadline,
+                        gboolean      *handed_off)
 {
   RefmountRecord                 *record = entry->record;
   g_autoptr (RefmountKernelMount) km = NULL;
@@ -68,7 +70,9 @@ mark_stale_if_vanished (RefmountTable *table,
 
   if (record == NULL || record->state == REFMOUNT_MOUNT_STATE_STALE)
     return FALSE;
-  km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+  /* The lookup walks the path: on a caller's behalf, under its deadline. */
+  if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
+    return FALSE;
   if (kernel_mount_matches (km, record->source, record->fstype))
     return FALSE;
   if (entry->mounted_fd >= 0)
@@ -79,8 +83,9 @@ mark_stale_if_vanished (RefmountTable *table,
       /* Not gone but moved: the directory it sits on was renamed (the
        * symlink-race test does that).  The unmount goes through the fd. */
       g_clear_pointer (&km, refmount_kernel_mount_free);
-      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0)
-        km = table->backend->ops->lookup (table->backend, now);
+      if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0 &&
+          !refmount_table_run_lookup (table, entry, now, deadline, &km, handed_off))
+        return FALSE;
       if (kernel_mount_matches (km, record->source, record->fstype))
         return FALSE;
     }
@@ -118,17 +123,32 @@ mount_locked (RefmountTable               *table,
   g_autoptr (GError)              local_error = NULL;
   g_autoptr (GError)              backend_error = NULL;
   gboolean                        created = FALSE;
+  gboolean                        mount_root = FALSE;
   gboolean                        ok = FALSE;
   int                             mounted_dir = -1;
-  int                             dirfd;
+  int                             dirfd = -1;
 
-  dirfd = refmount_path_open_beneath (entry->root, entry->relative, TRUE, &created, &local_error);
-  if (dirfd < 0)
+  /* On the runner, under the call's deadline like mount(2): the mount
+   * root may lie on a filesystem that stopped answering. */
+  if (!refmount_table_run_prepare (table, entry, deadline, &dirfd, &created, &km, &mount_root, handed_off,
+                                   &local_error))
     {
-      int code = (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS) ||
-                  g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
-                   ? REFMOUNT_ERROR_INVALID_ARGUMENT
-                   : REFMOUNT_ERROR_FAILED;
+      int code;
+
+      if (*handed_off)
+        {
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                              "Resolving %s did not finish within %u s", entry->mountpoint,
+                              config->mount_timeout_sec);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Resolving mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
+      code = (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS) ||
+              g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_DIRECTORY))
+               ? REFMOUNT_ERROR_INVALID_ARGUMENT
+               : REFMOUNT_ERROR_FAILED;
 
       if (g_error_matches (local_error, G_IO_ERROR, REFMOUNT_PATH_ERROR_CROSSES_MOUNT))
         {
@@ -146,8 +166,7 @@ mount_locked (RefmountTable               *table,
       return FALSE;
     }
 
-  km = table->backend->ops->lookup (table->backend, entry->mountpoint);
-  if (km == NULL && refmount_path_fd_is_mount_root (dirfd))
+  if (mount_root)
     {
       /* A mount the lookup does not see at this path (it moved here, or
        * appeared just now): never stack another one on it. */
@@ -350,7 +369,14 @@ attach_locked (RefmountTable               *table,
           return FALSE;
         }
 
-      mark_stale_if_vanished (table, entry);
+      mark_stale_if_vanished (table, entry, deadline, handed_off);
+      if (*handed_off)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Looking up mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
       existing = find_attachment (record, request->attachment, NULL);
       if (existing != NULL && existing->uid != request->uid)
         {
@@ -428,9 +454,9 @@ attach_locked (RefmountTable               *table,
   return TRUE;
 }
 
-static gboolean
-set_entry_paths (RefmountConfig *config,
-                 RefmountEntry  *entry)
+gboolean
+refmount_table_set_entry_paths (RefmountConfig *config,
+                                RefmountEntry  *entry)
 {
   const char      *root = NULL;
   g_autofree char *relative = NULL;
@@ -444,24 +470,22 @@ set_entry_paths (RefmountConfig *config,
   return TRUE;
 }
 
-gboolean
-refmount_table_attach (RefmountTable               *table,
-                       RefmountConfig              *config,
-                       const RefmountAttachRequest *request,
-                       GError                     **error)
+/* With the entry locked (the lock is used up: released, or handed to a
+ * late completion). */
+static gboolean
+attach_entry (RefmountTable               *table,
+              RefmountConfig              *config,
+              RefmountEntry               *entry,
+              const RefmountAttachRequest *request,
+              gint64                       deadline,
+              GError                     **error)
 {
-  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
-  gboolean       handed_off = FALSE;
-  RefmountEntry *entry;
-  gboolean       ok;
-
-  entry = refmount_table_lock_entry (table, request->mountpoint, TRUE, config->max_mounts, deadline, error);
-  if (entry == NULL)
-    return FALSE;
+  gboolean handed_off = FALSE;
+  gboolean ok;
 
   entry->op_uid = request->uid;
   entry->op_pid = request->pid;
-  if (!set_entry_paths (config, entry))
+  if (!refmount_table_set_entry_paths (config, entry))
     {
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
                    "Invalid mountpoint '%s': not beneath a configured mount root", request->mountpoint);
@@ -479,17 +503,46 @@ refmount_table_attach (RefmountTable               *table,
   return ok;
 }
 
+gboolean
+refmount_table_attach (RefmountTable               *table,
+                       RefmountConfig              *config,
+                       const RefmountAttachRequest *request,
+                       GError                     **error)
+{
+  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  RefmountEntry *entry;
+
+  entry = refmount_table_lock_entry (table, request->mountpoint, TRUE, config->max_mounts, deadline, error);
+  if (entry == NULL)
+    return FALSE;
+  return attach_entry (table, config, entry, request, deadline, error);
+}
+
+gboolean
+refmount_table_attach_held (RefmountTable               *table,
+                            RefmountConfig              *config,
+                            RefmountTableWaiter         *waiter,
+                            const RefmountAttachRequest *request,
+                            gint64                       deadline,
+                            GError                     **error)
+{
+  RefmountEntry *entry = refmount_table_waiter_steal_entry (waiter);
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+  return attach_entry (table, config, entry, request, deadline, error);
+}
+
 /* Release one attachment with the entry locked. */
-static gboolean
-detach_locked (RefmountTable               *table,
-               RefmountConfig              *config,
-               RefmountEntry               *entry,
-               const RefmountDetachRequest *request,
-               gint64                       deadline,
-               gboolean                    *handed_off,
-               gboolean                    *out_unmounted,
-               guint32                     *out_owner_uid,
-               GError                     **error)
+gboolean
+refmount_table_detach_locked (RefmountTable               *table,
+                              RefmountConfig              *config,
+                              RefmountEntry               *entry,
+                              const RefmountDetachRequest *request,
+                              gint64                       deadline,
+                              gboolean                    *handed_off,
+                              gboolean                    *out_unmounted,
+                              guint32                     *out_owner_uid,
+                              GError                     **error)
 {
   RefmountRecord                *record = entry->record;
   RefmountLogContext             ctx = { entry->mountpoint, record->source, record->fstype,
@@ -572,23 +625,19 @@ detach_locked (RefmountTable               *table,
   return FALSE;
 }
 
-gboolean
-refmount_table_detach (RefmountTable               *table,
-                       RefmountConfig              *config,
-                       const RefmountDetachRequest *request,
-                       gboolean                    *out_unmounted,
-                       guint32                     *out_owner_uid,
-                       GError                     **error)
+static gboolean
+detach_entry (RefmountTable               *table,
+              RefmountConfig              *config,
+              RefmountEntry               *entry,
+              const RefmountDetachRequest *request,
+              gint64                       deadline,
+              gboolean                    *out_unmounted,
+              guint32                     *out_owner_uid,
+              GError                     **error)
 {
-  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
-  gboolean       handed_off = FALSE;
-  gboolean       unmounted = FALSE;
-  RefmountEntry *entry;
-  gboolean       ok;
-
-  entry = refmount_table_lock_entry (table, request->mountpoint, FALSE, 0, deadline, error);
-  if (entry == NULL)
-    return FALSE;
+  gboolean handed_off = FALSE;
+  gboolean unmounted = FALSE;
+  gboolean ok;
 
   if (entry->record == NULL)
     {
@@ -599,11 +648,11 @@ refmount_table_detach (RefmountTable               *table,
       return FALSE;
     }
 
-  set_entry_paths (config, entry);
+  refmount_table_set_entry_paths (config, entry);
   entry->op_uid = request->uid;
   entry->op_pid = request->pid;
-  ok = detach_locked (table, config, entry, request, deadline, &handed_off, &unmounted,
-                      out_owner_uid, error);
+  ok = refmount_table_detach_locked (table, config, entry, request, deadline, &handed_off, &unmounted,
+                                     out_owner_uid, error);
   if (handed_off)
     return FALSE;
   refmount_table_unlock_entry (table, entry);
@@ -612,88 +661,37 @@ refmount_table_detach (RefmountTable               *table,
   return ok;
 }
 
-void
-refmount_table_release_bus_name (RefmountTable  *table,
-                                 RefmountConfig *config,
-                                 const char     *bus_name)
+gboolean
+refmount_table_detach (RefmountTable               *table,
+                       RefmountConfig              *config,
+                       const RefmountDetachRequest *request,
+                       gboolean                    *out_unmounted,
+                       guint32                     *out_owner_uid,
+                       GError                     **error)
 {
-  g_autoptr (GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+  gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
+  RefmountEntry *entry;
 
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter           iter;
-    gpointer                 value;
+  entry = refmount_table_lock_entry (table, request->mountpoint, FALSE, 0, deadline, error);
+  if (entry == NULL)
+    return FALSE;
+  return detach_entry (table, config, entry, request, deadline, out_unmounted, out_owner_uid, error);
+}
 
-    g_hash_table_iter_init (&iter, table->entries);
-    while (g_hash_table_iter_next (&iter, NULL, &value))
-      {
-        RefmountEntry       *entry = value;
-        g_autoptr (GVariant) attachments = NULL;
-        GVariantIter         aiter;
-        const char          *name;
-        gboolean             roe;
+gboolean
+refmount_table_detach_held (RefmountTable               *table,
+                            RefmountConfig              *config,
+                            RefmountTableWaiter         *waiter,
+                            const RefmountDetachRequest *request,
+                            gint64                       deadline,
+                            gboolean                    *out_unmounted,
+                            guint32                     *out_owner_uid,
+                            GError                     **error)
+{
+  RefmountEntry *entry = refmount_table_waiter_steal_entry (waiter);
 
-        if (entry->committed == NULL)
-          continue;
-        attachments = refmount_record_variant_get_attachments (entry->committed);
-        g_variant_iter_init (&aiter, attachments);
-        while (g_variant_iter_next (&aiter, "(&sutb&s)", NULL, NULL, NULL, &roe, &name))
-          if (roe && g_strcmp0 (name, bus_name) == 0)
-            {
-              g_ptr_array_add (mountpoints, g_strdup (entry->mountpoint));
-              break;
-            }
-      }
-  }
-
-  for (guint i = 0; i < mountpoints->len; i++)
-    {
-      const char *mountpoint = g_ptr_array_index (mountpoints, i);
-      gboolean    again = TRUE;
-
-      /* Each release may drop the entry; look it up afresh every time. */
-      while (again)
-        {
-          g_autoptr (GError) error = NULL;
-          g_autofree char   *id = NULL;
-          guint32            uid = 0;
-          RefmountRecord    *record;
-          RefmountEntry     *entry;
-
-          again = FALSE;
-          entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0,
-                                             g_get_monotonic_time () +
-                                               (gint64) config->mount_timeout_sec * G_USEC_PER_SEC,
-                                             &error);
-          if (entry == NULL)
-            break;
-          record = entry->record;
-          for (guint j = 0; record != NULL && j < record->attachments->len; j++)
-            {
-              RefmountAttachment *a = g_ptr_array_index (record->attachments, j);
-
-              if (a->release_on_exit && g_strcmp0 (a->bus_name, bus_name) == 0)
-                {
-                  id = g_strdup (a->id);
-                  uid = a->uid;
-                  break;
-                }
-            }
-          refmount_table_unlock_entry (table, entry);
-
-          if (id != NULL)
-            {
-              RefmountDetachRequest request = { mountpoint, id, uid, -1, TRUE, FALSE, FALSE };
-              gboolean              unmounted = FALSE;
-
-              if (!refmount_table_detach (table, config, &request, &unmounted, NULL, &error))
-                g_warning ("Releasing attachment %s of %s on %s: %s", id, bus_name, mountpoint,
-                           error->message);
-              else
-                again = TRUE;
-            }
-        }
-    }
+  g_return_val_if_fail (entry != NULL, FALSE);
+  return detach_entry (table, config, entry, request, deadline, out_unmounted, out_owner_uid, error);
 }
 
 void
@@ -722,7 +720,7 @@ refmount_table_check_vanished (RefmountTable *table)
       if (entry == NULL)
         continue;
       if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
-        mark_stale_if_vanished (table, entry);
+        mark_stale_if_vanished (table, entry, 0, NULL);
       refmount_table_unlock_entry (table, entry);
     }
 }

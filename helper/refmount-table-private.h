@@ -16,15 +16,18 @@ typedef struct
   gatomicrefcount ref;
   char           *mountpoint; /* hash key */
 
-  /* The entry lock: a flag under lock_mutex so it can be waited for with a
-   * deadline (refmount_entry_lock). */
-  GMutex   lock_mutex;
-  GCond    lock_cond;
+  /* The entry lock (refmount-table-lock.c): a flag and a FIFO of
+   * RefmountTableWaiters, both under the table's wait_mutex.  A call that
+   * finds the entry locked waits in this queue, not on a thread; unlocking
+   * hands the lock straight to the head of the queue. */
   gboolean locked;
-  /* Health probes touching the filesystem now (lock_mutex); an unmount
-   * waits for them on probes_cond: their fd pins the mount (EBUSY). */
-  guint probes;
-  GCond probes_cond;
+  GQueue   waiters;
+  /* Health probes touching the filesystem now (lock_mutex, taken inside
+   * the table's wait_mutex); an unmount waits for them on probes_cond:
+   * their fd pins the mount (EBUSY). */
+  GMutex lock_mutex;
+  guint  probes;
+  GCond  probes_cond;
 
   /* Guarded by the table mutex. */
   gboolean  removed;
@@ -44,9 +47,21 @@ typedef struct
   gint64 op_pid;
 } RefmountEntry;
 
+/*
+ * Lock order (outermost first):
+ *   1. an entry lock (the flag above: held across mount(2), a state write,
+ *      possibly across a thread hand-off to a late completion);
+ *   2. persist_mutex (state writes; refmount_table_write_state);
+ *   3. mutex (the table's maps, commit bookkeeping; held briefly);
+ *   4. wait_mutex (the entry locks' flags and queues; a leaf: nothing is
+ *      called and no other lock is taken while it is held).
+ * Never two entry locks at once, and no lock across a polkit call, a D-Bus
+ * round trip or a wait for another entry.
+ */
 struct _RefmountTable
 {
   GMutex      mutex;        /* entries, uid_counts, commit_seq, pending */
+  GMutex      wait_mutex;   /* every entry's locked flag and waiters */
   GHashTable *entries;      /* mountpoint -> RefmountEntry* */
   GHashTable *uid_counts;   /* uid -> attachments held */
   GHashTable *uid_reserved; /* uid -> attachments being added (in flight) */
@@ -79,9 +94,12 @@ struct _RefmountTable
 RefmountEntry *refmount_entry_new (const char *mountpoint);
 RefmountEntry *refmount_entry_ref (RefmountEntry *entry);
 void           refmount_entry_unref (RefmountEntry *entry);
-gboolean       refmount_entry_lock (RefmountEntry *entry,
-                                    gint64         deadline);
-void           refmount_entry_unlock (RefmountEntry *entry);
+
+/* A granted waiter's entry (locked), or NULL. */
+RefmountEntry *refmount_table_waiter_get_entry (RefmountTableWaiter *waiter);
+/* The entry's lock now belongs to whoever unlocks it (an operation's late
+ * completion, refmount_table_unlock_entry): the waiter forgets it. */
+RefmountEntry *refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter);
 
 /* Wait (entry locked, at most until @deadline) until no health probe
  * touches the entry's filesystem (refmount-table-probe.c). */
@@ -101,22 +119,27 @@ gboolean refmount_table_check_tree_locked (RefmountTable *table,
                                            const char    *mountpoint,
                                            GError       **error);
 
+/* Synchronous form of refmount_table_wait_entry() for threads of the
+ * table's own (busy retries, the vanished check with @deadline now, unit
+ * tests): waits on the calling thread until @deadline. */
 RefmountEntry *refmount_table_lock_entry (RefmountTable *table,
                                           const char    *mountpoint,
                                           gboolean       create,
                                           guint          max_mounts,
                                           gint64         deadline,
                                           GError       **error);
-void           refmount_table_unlock_entry (RefmountTable *table,
-                                            RefmountEntry *entry);
-void           refmount_table_commit (RefmountTable *table,
+/* Unlock (handing the lock to the next waiter) and drop the caller's
+ * reference. */
+void     refmount_table_unlock_entry (RefmountTable *table,
                                       RefmountEntry *entry);
-gboolean       refmount_table_write_state (RefmountTable *table,
-                                           GError       **error);
-void           refmount_table_notify (RefmountTable *table,
-                                      RefmountEntry *entry);
-guint          refmount_table_count_uid (RefmountTable *table,
-                                         guint32        uid);
+void     refmount_table_commit (RefmountTable *table,
+                                RefmountEntry *entry);
+gboolean refmount_table_write_state (RefmountTable *table,
+                                     GError       **error);
+void     refmount_table_notify (RefmountTable *table,
+                                RefmountEntry *entry);
+guint    refmount_table_count_uid (RefmountTable *table,
+                                   guint32        uid);
 /* Reserve one attachment slot of @uid for the operation on @entry (entry
  * lock held) before anything is mounted: LimitExceeded when the uid's
  * committed plus in-flight attachments reach @max (0: no limit).  The
@@ -157,6 +180,23 @@ gboolean refmount_table_unmount_last (RefmountTable       *table,
                                       gboolean            *out_unmounted,
                                       GError             **error);
 
+/* The entry's mount root and path below it from @config (entry lock
+ * held); FALSE when it is not beneath a configured root any more. */
+gboolean refmount_table_set_entry_paths (RefmountConfig *config,
+                                         RefmountEntry  *entry);
+/* Release one attachment with the entry locked (refmount-table-ops.c);
+ * see refmount_table_detach() for the outcomes.  *handed_off: the unmount
+ * timed out and the lock went to its late completion. */
+gboolean refmount_table_detach_locked (RefmountTable               *table,
+                                       RefmountConfig              *config,
+                                       RefmountEntry               *entry,
+                                       const RefmountDetachRequest *request,
+                                       gint64                       deadline,
+                                       gboolean                    *handed_off,
+                                       gboolean                    *out_unmounted,
+                                       guint32                     *out_owner_uid,
+                                       GError                     **error);
+
 /* The entry is gone (unmounted or never mounted): forget it, persist, and
  * remove the directory refmount created. */
 void refmount_table_drop_entry (RefmountTable *table,
@@ -166,6 +206,35 @@ gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,
                                           const char    *mountpoint,
                                           GError       **error);
+/* Resolve the entry's directory beneath its root (creating what is
+ * missing) and look at what is mounted there, on a runner thread within
+ * @deadline: openat2/mkdirat on a mount root whose filesystem stopped
+ * answering must cost the caller Timeout, not a daemon thread for good.
+ * FALSE with *handed_off on timeout (the entry lock passes to the late
+ * completion, which removes a directory it created and drops a fresh
+ * entry); FALSE with @error when the path cannot be opened.  On success
+ * *out_dirfd (O_PATH, owned), *out_created, *out_km (what the lookup
+ * found, or NULL) and *out_mount_root (no lookup result, yet the fd is a
+ * mount's root). */
+gboolean refmount_table_run_prepare (RefmountTable        *table,
+                                     RefmountEntry        *entry,
+                                     gint64                deadline,
+                                     int                  *out_dirfd,
+                                     gboolean             *out_created,
+                                     RefmountKernelMount **out_km,
+                                     gboolean             *out_mount_root,
+                                     gboolean             *handed_off,
+                                     GError              **error);
+/* The backend's lookup of @path on a runner thread within @deadline (0:
+ * on this thread): it walks the absolute path, which may lie on a
+ * filesystem that stopped answering.  FALSE with *handed_off on timeout
+ * (the entry lock passes to the late completion, which only unlocks). */
+gboolean refmount_table_run_lookup (RefmountTable        *table,
+                                    RefmountEntry        *entry,
+                                    const char           *path,
+                                    gint64                deadline,
+                                    RefmountKernelMount **out_km,
+                                    gboolean             *handed_off);
 /* mount(2) onto @dirfd (owned: closed when the call ends) on a runner
  * thread with @deadline.  FALSE with *handed_off on timeout (the entry lock
  * passes to the late completion, which undoes a late mount). */

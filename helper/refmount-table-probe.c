@@ -30,10 +30,14 @@ refmount_table_probe_begin (RefmountTable *table,
     refmount_entry_ref (entry);
   }
   {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+    /* The entry's lock flag is the wait_mutex's: a caller that takes the
+     * entry after this sees the probe and waits for it. */
+    g_autoptr (GMutexLocker) wait_locker = g_mutex_locker_new (&table->wait_mutex);
 
     if (!entry->locked)
       {
+        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
+
         entry->probes++;
         return (RefmountProbeHold *) entry;
       }

@@ -25,6 +25,7 @@ refmount_table_new (RefmountBackend         *backend,
 
   g_mutex_init (&table->mutex);
   g_mutex_init (&table->persist_mutex);
+  g_mutex_init (&table->wait_mutex);
   table->entries = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) refmount_entry_unref);
   table->uid_counts = g_hash_table_new (g_direct_hash, g_direct_equal);
@@ -67,6 +68,7 @@ refmount_table_free (RefmountTable *table)
   refmount_journal_free (table->journal);
   g_mutex_clear (&table->mutex);
   g_mutex_clear (&table->persist_mutex);
+  g_mutex_clear (&table->wait_mutex);
   g_free (table);
 }
 
@@ -104,7 +106,6 @@ refmount_entry_unref (RefmountEntry *entry)
   g_free (entry->root);
   g_free (entry->relative);
   g_mutex_clear (&entry->lock_mutex);
-  g_cond_clear (&entry->lock_cond);
   g_cond_clear (&entry->probes_cond);
   g_free (entry);
 }
@@ -115,8 +116,8 @@ refmount_entry_new (const char *mountpoint)
   RefmountEntry *entry = g_new0 (RefmountEntry, 1);
 
   g_atomic_ref_count_init (&entry->ref);
+  g_queue_init (&entry->waiters);
   g_mutex_init (&entry->lock_mutex);
-  g_cond_init (&entry->lock_cond);
   g_cond_init (&entry->probes_cond);
   entry->mountpoint = g_strdup (mountpoint);
   entry->op_uid = -1;
@@ -124,32 +125,6 @@ refmount_entry_new (const char *mountpoint)
   entry->reserved_uid = -1;
   entry->mounted_fd = -1;
   return entry;
-}
-
-/* A GMutex cannot be waited on with a deadline, and a caller queued behind
- * a mount that hangs in the kernel must get Timeout, not hang with it. */
-gboolean
-refmount_entry_lock (RefmountEntry *entry,
-                     gint64         deadline)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
-
-  while (entry->locked)
-    {
-      if (!g_cond_wait_until (&entry->lock_cond, &entry->lock_mutex, deadline) && entry->locked)
-        return FALSE;
-    }
-  entry->locked = TRUE;
-  return TRUE;
-}
-
-void
-refmount_entry_unlock (RefmountEntry *entry)
-{
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&entry->lock_mutex);
-
-  entry->locked = FALSE;
-  g_cond_signal (&entry->lock_cond);
 }
 
 /* ---- the tree of mountpoints ------------------------------------------ */
@@ -237,103 +212,6 @@ refmount_table_check_tree_locked (RefmountTable *table,
         }
     }
   return TRUE;
-}
-
-/* Look up (and with @create, insert) the entry and lock it.  An entry
- * removed while we waited for its lock is never used: look it up again,
- * as Nova's _get_locked does. */
-RefmountEntry *
-refmount_table_lock_entry (RefmountTable *table,
-                           const char    *mountpoint,
-                           gboolean       create,
-                           guint          max_mounts,
-                           gint64         deadline,
-                           GError       **error)
-{
-  for (;;)
-    {
-      RefmountEntry *entry;
-
-      {
-        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-
-        entry = g_hash_table_lookup (table->entries, mountpoint);
-        if (entry == NULL)
-          {
-            if (!create)
-              {
-                g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
-                             "No managed mount at mountpoint '%s'", mountpoint);
-                return NULL;
-              }
-            if (max_mounts > 0 && g_hash_table_size (table->entries) >= max_mounts)
-              {
-                g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_LIMIT_EXCEEDED,
-                             "Cannot manage mountpoint '%s': MaxMounts=%u reached",
-                             mountpoint, max_mounts);
-                return NULL;
-              }
-            /* Under the table mutex: of two overlapping requests (the
-             * victim's Mount of a/b while the attacker's Mount of a is in
-             * flight), exactly one gets an entry. */
-            if (!refmount_table_check_tree_locked (table, mountpoint, error))
-              return NULL;
-            entry = refmount_entry_new (mountpoint);
-            refmount_table_insert_entry_locked (table, entry);
-          }
-        refmount_entry_ref (entry);
-      }
-
-      if (!refmount_entry_lock (entry, deadline))
-        {
-          refmount_entry_unref (entry);
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                       "Timed out waiting for another operation on mountpoint '%s'",
-                       mountpoint);
-          return NULL;
-        }
-
-      {
-        g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-        gboolean                 removed = entry->removed;
-
-        if (!removed)
-          {
-            if (entry->record == NULL && entry->committed != NULL)
-              entry->record = refmount_record_from_variant (entry->committed, NULL);
-            return entry;
-          }
-      }
-      refmount_entry_unlock (entry);
-      refmount_entry_unref (entry);
-    }
-}
-
-/* An idle entry keeps only its committed record, one flat GVariant: the
- * unpacked RefmountRecord (a struct and two strings per attachment) would
- * more than double the memory of every managed mount, and unpacking it
- * again under the lock costs a few µs.  A record that differs from what
- * was committed (a change in progress that the holder did not commit) is
- * kept as it is.  Called with the entry lock held. */
-static void
-entry_shed_record (RefmountEntry *entry)
-{
-  g_autoptr (GVariant) unpacked = NULL;
-
-  if (entry->record == NULL || entry->committed == NULL)
-    return;
-  unpacked = g_variant_ref_sink (refmount_record_to_variant (entry->record));
-  if (g_variant_equal (unpacked, entry->committed))
-    g_clear_pointer (&entry->record, refmount_record_free);
-}
-
-void
-refmount_table_unlock_entry (RefmountTable *table,
-                             RefmountEntry *entry)
-{
-  entry_shed_record (entry);
-  refmount_entry_unlock (entry);
-  refmount_entry_unref (entry);
 }
 
 /* ---- commit and persistence ------------------------------------------- */

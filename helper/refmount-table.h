@@ -63,6 +63,36 @@ typedef struct
   gboolean    lazy;
 } RefmountDetachRequest;
 
+/*
+ * Waiting for an entry's lock without a thread (refmount-table-lock.c).
+ * refmount_table_waiter_start() looks the mountpoint up (creating the
+ * entry with @create, up to @max_mounts entries) and either takes the
+ * lock at once or queues the waiter in the entry's FIFO.  @func is then
+ * called exactly once, on whichever thread gives the lock up (possibly
+ * inside refmount_table_waiter_start()), unless the wait is cancelled
+ * first: with @error NULL the waiter holds the lock (pass it to one of the
+ * _held operations, or free the waiter to give it on); with @error set
+ * (NotFound, LimitExceeded, Conflict) it holds nothing.  The waiter's
+ * owner frees it after @func ran or a cancel succeeded.
+ */
+typedef struct _RefmountTableWaiter RefmountTableWaiter;
+typedef void (*RefmountTableGrantFunc) (RefmountTableWaiter *waiter,
+                                        const GError        *error,
+                                        gpointer             user_data);
+
+RefmountTableWaiter *refmount_table_waiter_new (RefmountTable         *table,
+                                                const char            *mountpoint,
+                                                gboolean               create,
+                                                guint                  max_mounts,
+                                                RefmountTableGrantFunc func,
+                                                gpointer               user_data);
+void                 refmount_table_waiter_start (RefmountTableWaiter *waiter);
+/* TRUE: the waiter left the queue and @func will never be called.  FALSE:
+ * @func has been or is being called. */
+gboolean refmount_table_cancel_wait (RefmountTable       *table,
+                                     RefmountTableWaiter *waiter);
+void     refmount_table_waiter_free (RefmountTableWaiter *waiter);
+
 RefmountTable *refmount_table_new (RefmountBackend         *backend,
                                    const char              *state_dir,
                                    GMainContext            *context,
@@ -83,6 +113,34 @@ gboolean refmount_table_attach (RefmountTable               *table,
                                 RefmountConfig              *config,
                                 const RefmountAttachRequest *request,
                                 GError                     **error);
+
+/* The operations on a granted waiter's entry, within @deadline (monotonic
+ * µs; mount(2), umount(2) and the path work before them run on the
+ * table's runner threads until then).  They use up the waiter's lock. */
+gboolean refmount_table_attach_held (RefmountTable               *table,
+                                     RefmountConfig              *config,
+                                     RefmountTableWaiter         *waiter,
+                                     const RefmountAttachRequest *request,
+                                     gint64                       deadline,
+                                     GError                     **error);
+gboolean refmount_table_detach_held (RefmountTable               *table,
+                                     RefmountConfig              *config,
+                                     RefmountTableWaiter         *waiter,
+                                     const RefmountDetachRequest *request,
+                                     gint64                       deadline,
+                                     gboolean                    *out_unmounted,
+                                     guint32                     *out_owner_uid,
+                                     GError                     **error);
+/* Release every release-on-exit attachment of @bus_name on the entry. */
+void refmount_table_release_bus_name_held (RefmountTable       *table,
+                                           RefmountConfig      *config,
+                                           RefmountTableWaiter *waiter,
+                                           const char          *bus_name,
+                                           gint64               deadline);
+/* The mountpoints holding a release-on-exit attachment made over
+ * @bus_name (as committed). */
+GPtrArray *refmount_table_list_bus_name (RefmountTable *table,
+                                         const char    *bus_name);
 
 /* REFMOUNT_ERROR_NOT_AUTHORIZED with *out_owner_uid set when the attachment
  * belongs to another uid and !others_allowed; nothing changed then. */

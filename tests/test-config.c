@@ -122,6 +122,11 @@ assert_default_values (const RefmountConfig *config)
   assert_strv_equal (config->allowed_filesystems, filesystems);
   assert_strv_equal (config->forced_options, forced);
   g_assert_cmpuint (config->mount_timeout_sec, ==, 90);
+  g_assert_cmpuint (config->authorization_timeout_sec, ==, 30);
+  g_assert_cmpuint (config->interactive_authorization_timeout_sec, ==, 300);
+  g_assert_cmpuint (config->max_calls_per_client, ==, 64);
+  g_assert_cmpuint (config->max_calls_per_user, ==, 128);
+  g_assert_cmpuint (config->max_calls_total, ==, 1024);
   g_assert_cmpuint (config->max_mounts, ==, 4096);
   g_assert_cmpuint (config->max_attachments_per_user, ==, 1024);
 
@@ -486,6 +491,11 @@ static const BadCase bad_cases[] = {
   { "[Daemon]\nMountTimeoutSec=\n", { "MountTimeoutSec", NULL, NULL } },
   { "[Daemon]\nMaxMounts=0\n", { "MaxMounts", "'0'", NULL } },
   { "[Daemon]\nMaxAttachmentsPerUser=0\n", { "MaxAttachmentsPerUser", "'0'", NULL } },
+  { "[Daemon]\nAuthorizationTimeoutSec=0\n", { "AuthorizationTimeoutSec", "'0'", NULL } },
+  { "[Daemon]\nInteractiveAuthorizationTimeoutSec=3601\n", { "InteractiveAuthorizationTimeoutSec", "3601", "1 to 3600" } },
+  { "[Daemon]\nMaxCallsPerClient=0\n", { "MaxCallsPerClient", "'0'", NULL } },
+  { "[Daemon]\nMaxCallsPerUser=many\n", { "MaxCallsPerUser", "many", NULL } },
+  { "[Daemon]\nMaxCallsTotal=\n", { "MaxCallsTotal", NULL, NULL } },
   { "[Daemon]\nMaxMounts=99999999999\n", { "MaxMounts", "99999999999", NULL } },
   { "[Daemon]\nMountTimeout=5\n", { "Daemon", "MountTimeout", "unknown key" } },
   { "[Daemon]\nmountroots=/run/x;\n", { "mountroots", "unknown key", NULL } },

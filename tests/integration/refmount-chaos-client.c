@@ -27,6 +27,25 @@
  *       recorded, a "busy" record with no attachments, a "stale" one).
  *       Prints a summary; exits 1 on a violation.
  *
+ *   flood KIND COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [INTERACTIVE]]
+ *       Send COUNT Mount (KIND "mount": tmpfs from "flood-src" with NOPTS
+ *       options "size=" padded to OPTSIZE bytes, attachment "flood-N"),
+ *       Unmount (KIND "unmount", attachment "flood-N") calls for
+ *       MOUNTPOINT, or Reload calls (KIND "reload"; MOUNTPOINT unused),
+ *       as fast as the connection takes them; COUNT 0: without end, in
+ *       batches of 1000 each followed by a Ping, until killed (the
+ *       benchmark's "one uid floods"; "flooding" is printed after the
+ *       first batch); every EVERY-th
+ *       one (0: none) expects a reply, the others are sent with
+ *       NO_REPLY_EXPECTED.  INTERACTIVE "interactive" sets
+ *       ALLOW_INTERACTIVE_AUTHORIZATION.  Then a Peer.Ping to the daemon
+ *       over the same connection (repeated while the bus refuses it for a
+ *       full queue): once it is answered, the daemon has
+ *       taken every call off the bus (a connection's messages arrive in
+ *       order), and "sent N" is printed and flushed.  Then waits (at most
+ *       120 s) for the replies and prints one line "reply NAME COUNT" per
+ *       outcome ("ok" or the error name).  Exits 0.
+ *
  * Uses the system bus ($DBUS_SYSTEM_BUS_ADDRESS), through librefmount-1.
  */
 #include <errno.h>
@@ -37,6 +56,7 @@
 
 #include <gio/gio.h>
 
+#include "refmount-names.h"
 #include "refmount.h"
 
 #define MAX_HELD 8
@@ -580,14 +600,186 @@ cmd_check (int    argc,
   return violations == 0 ? 0 : 1;
 }
 
+/* ---- flood ------------------------------------------------------------------ */
+
+typedef struct
+{
+  GMainLoop  *loop;
+  GHashTable *outcomes; /* name -> count */
+  guint       outstanding;
+} Flood;
+
+static void
+flood_reply_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Flood                   *flood = user_data;
+  g_autoptr (GError)       error = NULL;
+  g_autoptr (GDBusMessage) reply = NULL;
+  g_autofree char         *name = NULL;
+
+  reply = g_dbus_connection_send_message_with_reply_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    name = g_strdup_printf ("client-error:%s", error->message);
+  else if (g_dbus_message_get_message_type (reply) == G_DBUS_MESSAGE_TYPE_ERROR)
+    name = g_strdup (g_dbus_message_get_error_name (reply));
+  else
+    name = g_strdup ("ok");
+  g_hash_table_insert (flood->outcomes, g_strdup (name),
+                       GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (flood->outcomes, name)) + 1));
+  if (--flood->outstanding == 0)
+    g_main_loop_quit (flood->loop);
+}
+
+static gboolean
+flood_timeout_cb (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
+static int
+cmd_flood (int    argc,
+           char **argv)
+{
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (GDBusConnection) bus = NULL;
+  g_autoptr (GVariant)        pong = NULL;
+  g_autoptr (GPtrArray)       options = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GMainLoop)       loop = g_main_loop_new (NULL, FALSE);
+  Flood                       flood = { loop, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0 };
+  gboolean                    mount, reload;
+  guint                       count, every, nopts = 1, optsize = 7;
+  gboolean                    interactive = FALSE;
+  GHashTableIter              iter;
+  gpointer                    key, value;
+
+  if (argc < 4)
+    {
+      g_printerr ("usage: flood mount|unmount|reload COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [interactive]]\n");
+      return 64;
+    }
+  mount = g_str_equal (argv[0], "mount");
+  reload = g_str_equal (argv[0], "reload");
+  count = (guint) g_ascii_strtoull (argv[1], NULL, 10);
+  every = (guint) g_ascii_strtoull (argv[2], NULL, 10);
+  if (argc >= 6)
+    {
+      nopts = (guint) g_ascii_strtoull (argv[4], NULL, 10);
+      optsize = MAX (6, (guint) g_ascii_strtoull (argv[5], NULL, 10));
+    }
+  interactive = argc >= 7 && g_str_equal (argv[6], "interactive");
+  for (guint i = 0; i < nopts; i++)
+    {
+      GString *opt = g_string_new ("size=");
+
+      while (opt->len < optsize)
+        g_string_append_c (opt, '1');
+      g_ptr_array_add (options, g_string_free (opt, FALSE));
+    }
+  g_ptr_array_add (options, NULL);
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (bus == NULL)
+    {
+      g_printerr ("flood: %s\n", error->message);
+      return 2;
+    }
+  for (guint i = 0; count == 0 || i < count; i++)
+    {
+      g_autoptr (GDBusMessage) call = g_dbus_message_new_method_call (REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE,
+                                                                      mount ? "Mount" : reload ? "Reload"
+                                                                                               : "Unmount");
+      g_autofree char         *att = g_strdup_printf ("flood-%u", i);
+      GDBusMessageFlags        flags = G_DBUS_MESSAGE_FLAGS_NO_AUTO_START;
+      gboolean                 want_reply = every > 0 && i % every == every - 1;
+
+      /* Without end: keep at most a batch queued in this process. */
+      if (count == 0 && i % 1000 == 999)
+        {
+          g_autoptr (GVariant) batch_pong = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
+                                                                         "org.freedesktop.DBus.Peer", "Ping", NULL,
+                                                                         NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+                                                                         NULL, NULL);
+          if (i == 999)
+            {
+              printf ("flooding\n");
+              fflush (stdout);
+            }
+        }
+      if (mount)
+        g_dbus_message_set_body (call, g_variant_new ("(sss^ass@a{sv})", "tmpfs", "flood-src", argv[3],
+                                                      (const char *const *) options->pdata, att,
+                                                      g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+      else if (!reload)
+        g_dbus_message_set_body (call, g_variant_new ("(ss@a{sv})", argv[3], att,
+                                                      g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+      if (interactive)
+        flags |= G_DBUS_MESSAGE_FLAGS_ALLOW_INTERACTIVE_AUTHORIZATION;
+      if (!want_reply)
+        flags |= G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED;
+      g_dbus_message_set_flags (call, flags);
+      if (want_reply)
+        {
+          flood.outstanding++;
+          g_dbus_connection_send_message_with_reply (bus, call, G_DBUS_SEND_MESSAGE_FLAGS_NONE, 300000, NULL,
+                                                     NULL, flood_reply_cb, &flood);
+        }
+      else if (!g_dbus_connection_send_message (bus, call, G_DBUS_SEND_MESSAGE_FLAGS_NONE, NULL, &error))
+        {
+          g_printerr ("flood: %s\n", error->message);
+          return 2;
+        }
+    }
+  /* The bus refuses messages while the daemon's incoming queue is full
+   * (LimitsExceeded from dbus-daemon): the Ping is repeated until the
+   * daemon has read what came before. */
+  for (guint attempt = 0; attempt < 3000; attempt++)
+    {
+      g_autofree char *remote = NULL;
+
+      g_clear_error (&error);
+      pong = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, "org.freedesktop.DBus.Peer", "Ping", NULL,
+                                          NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 300000, NULL, &error);
+      if (pong != NULL)
+        break;
+      remote = g_dbus_error_get_remote_error (error);
+      if (g_strcmp0 (remote, "org.freedesktop.DBus.Error.LimitsExceeded") != 0)
+        break;
+      g_usleep (100000);
+    }
+  if (pong == NULL)
+    {
+      g_printerr ("flood: Ping after the flood: %s\n", error->message);
+      return 2;
+    }
+  printf ("sent %u\n", count);
+  fflush (stdout);
+  if (flood.outstanding > 0)
+    {
+      g_timeout_add_seconds (120, flood_timeout_cb, loop);
+      g_main_loop_run (loop);
+    }
+  g_hash_table_iter_init (&iter, flood.outcomes);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    printf ("reply %s %u\n", (const char *) key, GPOINTER_TO_UINT (value));
+  if (flood.outstanding > 0)
+    printf ("reply none %u\n", flood.outstanding);
+  g_hash_table_unref (flood.outcomes);
+  return 0;
+}
+
 int
 main (int    argc,
       char **argv)
 {
+  if (argc >= 2 && strcmp (argv[1], "flood") == 0)
+    return cmd_flood (argc - 2, argv + 2);
   if (argc >= 2 && strcmp (argv[1], "run") == 0)
     return cmd_run (argc - 2, argv + 2);
   if (argc >= 2 && strcmp (argv[1], "check") == 0)
     return cmd_check (argc - 2, argv + 2);
-  g_printerr ("usage: %s run|check ARGS...\n", argv[0]);
+  g_printerr ("usage: %s run|check|flood ARGS...\n", argv[0]);
   return 64;
 }

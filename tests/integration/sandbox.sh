@@ -1021,3 +1021,70 @@ sandbox_wait_unmounted ()
 {
   sandbox_wait_until "${2:-10}" "$1 to be unmounted" _sandbox_not_mounted "$1"
 }
+
+# ---------------------------------------------------------------------------
+# Availability under attack (issue 11).
+
+# assert_root_cycle_within SECONDS MOUNTPOINT: root mounts a tmpfs at
+# MOUNTPOINT and unmounts it again, each answered within SECONDS — a
+# functional bound, generous on purpose: an idle cycle takes milliseconds.
+assert_root_cycle_within ()
+{
+  local limit=$1 mp=$2 t0 mount_ms unmount_ms
+  t0=$(date +%s%N)
+  rm_mount tmpfs refmount-probe "$mp" probe size=1m
+  mount_ms=$((($(date +%s%N) - t0) / 1000000))
+  assert_ok "root's Mount of $mp under attack (after $mount_ms ms)"
+  ((mount_ms <= limit * 1000)) || fail "root's Mount of $mp took $mount_ms ms under attack (bound: $limit s)"
+  t0=$(date +%s%N)
+  rm_unmount "$mp" probe
+  unmount_ms=$((($(date +%s%N) - t0) / 1000000))
+  assert_ok "root's Unmount of $mp under attack (after $unmount_ms ms)"
+  ((unmount_ms <= limit * 1000)) || fail "root's Unmount of $mp took $unmount_ms ms under attack (bound: $limit s)"
+  printf '%s: root Mount %d ms, Unmount %d ms under attack\n' "$SANDBOX_CASE" "$mount_ms" "$unmount_ms"
+}
+
+# daemon_rss_kb [FIELD]: the daemon's VmRSS (or FIELD, e.g. VmHWM) in kB.
+daemon_rss_kb ()
+{
+  awk -v f="${1:-VmRSS}:" '$1 == f { print $2 }' "/proc/$SANDBOX_DAEMON_PID/status"
+}
+
+# flood_start OUTFILE ARGS...: the chaos client's flood (see
+# refmount-chaos-client.c) as nobody in the background; waits until the
+# daemon has taken every call off the bus ("sent N").
+flood_start ()
+{
+  local out=$1
+  shift
+  # setpriv execs the client: $! is the client's pid (a function would put
+  # a subshell in between).
+  "${AS_NOBODY[@]}" "$REFMOUNT_CHAOS_CLIENT" flood "$@" >"$out" 2>&1 &
+  FLOOD_PID=$!
+  sandbox_track_pid "$FLOOD_PID"
+  _flood_sent ()
+  {
+    grep -q '^sent ' "$1" && return 0
+    # Exited meanwhile: then the line is there, or it failed.
+    sandbox_pid_alive "$FLOOD_PID" || grep -q '^sent ' "$1" || fail "the flood client failed: $(cat "$1")"
+    return 1
+  }
+  sandbox_wait_until 300 "the flood ($*) to reach the daemon" _flood_sent "$out"
+}
+
+# flood_wait OUTFILE: wait for the flood client to collect its replies.
+flood_wait ()
+{
+  sandbox_wait_until 200 "the flood client to finish" eval '! sandbox_pid_alive "$FLOOD_PID"'
+  sandbox_stop_pid "$FLOOD_PID"
+  printf '%s: flood outcome: %s\n' "$SANDBOX_CASE" "$(grep '^reply ' "$1" | tr '\n' ' ')"
+}
+
+# flood_replies OUTFILE NAME: how many replies of the flood were NAME
+# ("ok", or an error's short name such as LimitExceeded).
+flood_replies ()
+{
+  local name=$2
+  [[ $name == ok ]] || name=$RM_ERROR_PREFIX$name
+  awk -v n="$name" '$1 == "reply" && $2 == n { c += $3 } END { print c + 0 }' "$1"
+}

@@ -200,21 +200,28 @@ assert_ok
 assert_eq "$RM_UNMOUNTED" true
 
 # ---------------------------------------------------------------------------
-tc "a caller that disconnects mid-call: its release-on-exit attachment is released"
+tc "a caller that disconnects mid-call with release-on-exit: nothing outlives it"
 slow_mount "$SANDBOX_DIR/slow-2.out" slow-2 "{'release-on-exit': <true>}"
 sandbox_stop_pid "$SLOW_PID" KILL
-# The authorization still completes; the attachment must not outlive it.
+# The check is withdrawn when the caller leaves (issue 11); polkitd still
+# finishes it, and nothing may outlive the caller.
 sandbox_wait_until 20 "polkitd to finish the slow authorization" slow_done slow-2
 sandbox_wait_until 20 "the orphaned attachment to be released" eval '! [[ $(state_of "$C") ]]'
 assert_not_mounted "$C" "nothing mounted for a caller that went away"
 
-tc "a caller that disconnects mid-call: a plain attachment is recorded consistently"
+tc "a caller that disconnects mid-call: its check is cancelled, nothing is recorded"
+# The authorization of a caller that left is withdrawn (issue 11): no
+# attachment is made for a client that can no longer be told about it.
 slow_mount "$SANDBOX_DIR/slow-3.out" slow-3
 sandbox_stop_pid "$SLOW_PID" KILL
-sandbox_wait_until 20 "the Mount to complete" eval '[[ $(state_of "$C") == "s \"mounted\"" ]]'
-assert_eq "$(attachments_of "$C")" "slow-3 " "attachments of C"
-assert_mounted "$C"
-rm_unmount -u nobody "$C" slow-3
+sandbox_wait_until 20 "the check of the caller that left to be cancelled" \
+  grep -q 'Mount of .*: authorization cancelled, the caller left the bus' "$SANDBOX_DAEMON_LOG"
+sandbox_wait_until 20 "polkitd to finish the slow authorization" slow_done slow-3
+assert_eq "$(state_of "$C")" "" "no record of C"
+assert_not_mounted "$C" "nothing mounted for a caller that went away"
+rm_mount -u nobody tmpfs src-c "$C" fast-3 size=1m
+assert_ok "a caller that stays is served"
+rm_unmount -u nobody "$C" fast-3
 assert_ok "its owner can release it"
 assert_eq "$RM_UNMOUNTED" true
 sandbox_remove_rules slow-nobody

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include "refmount-error.h"
+#include "refmount-manager.h"
+#include "refmount-names.h"
+#include "refmount-owner.h"
+#include "refmount-show.h"
+#include <string.h>
+
+#include "refmount-validate.h"
+
+/* ---- the method table --------------------------------------------------- */
+
+static void
+mount_details (const RefmountRequest *request,
+               const RefmountRecord  *record,
+               RefmountAuthDetails   *details)
+{
+  details->fstype = request->fstype;
+  details->source = request->source;
+  details->mountpoint = request->mountpoint;
+  details->attachment = request->attachment;
+  /* What the caller asked for; the ownership options are implied by
+   * "owner", which rules see. */
+  details->options = (const char *const *) request->options;
+  details->owner = request->owner ? "true" : "false";
+}
+
+/* An Unmount names only the mountpoint and the attachment: the rest is
+ * what is mounted there. */
+static void
+unmount_details (const RefmountRequest *request,
+                 const RefmountRecord  *record,
+                 RefmountAuthDetails   *details)
+{
+  details->mountpoint = request->mountpoint;
+  details->attachment = request->attachment;
+  if (record != NULL)
+    {
+      details->fstype = record->fstype;
+      details->source = record->source;
+      details->options = (const char *const *) record->options;
+    }
+}
+
+static const RefmountMethod methods[] = {
+  {
+    .member = "Mount",
+    .kind = REFMOUNT_METHOD_MOUNT,
+    .needs_entry = TRUE,
+    .creates_entry = TRUE,
+    .call = { REFMOUNT_ACTION_MOUNT },
+    .details = mount_details,
+  },
+  {
+    .member = "Unmount",
+    .kind = REFMOUNT_METHOD_UNMOUNT,
+    .needs_entry = TRUE,
+    /* Releasing one's own attachment needs no grant (SPEC §3). */
+    .call = { NULL },
+    .flags = { REFMOUNT_ACTION_MANAGE },
+    .owner_dependent = TRUE,
+    .others = { REFMOUNT_ACTION_UNMOUNT_OTHERS },
+    .details = unmount_details,
+  },
+  {
+    .member = "GetMount",
+    .kind = REFMOUNT_METHOD_GET_MOUNT,
+    /* Public, like the objects' properties (SPEC §3, busconfig). */
+    .call = { NULL },
+  },
+  {
+    .member = "Reload",
+    .kind = REFMOUNT_METHOD_RELOAD,
+    .call = { REFMOUNT_ACTION_MANAGE },
+  },
+  {
+    .member = "Recover",
+    .kind = REFMOUNT_METHOD_RECOVER,
+    /* It waits for its entry itself, within MountTimeoutSec, and only
+     * after manage was granted. */
+    .call = { REFMOUNT_ACTION_MANAGE },
+    .details = unmount_details,
+  },
+};
+
+const RefmountMethod *
+refmount_method_lookup (const char *member)
+{
+  for (gsize i = 0; member != NULL && i < G_N_ELEMENTS (methods); i++)
+    if (g_str_equal (methods[i].member, member))
+      return &methods[i];
+  return NULL;
+}
+
+const RefmountAuthStep *
+refmount_method_auth_step (const RefmountMethod  *method,
+                           const RefmountRequest *request)
+{
+  if ((request->force || request->lazy) && method->flags.action != NULL)
+    return &method->flags;
+  return &method->call;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+void
+refmount_request_clear (RefmountRequest *request)
+{
+  g_clear_pointer (&request->owned_options, g_strfreev);
+  g_clear_pointer (&request->mountpoint, g_free);
+  g_clear_pointer (&request->options, g_free);
+  g_clear_pointer (&request->body, g_variant_unref);
+}
+
+gboolean
+refmount_request_parse (RefmountRequest      *request,
+                        const RefmountMethod *method,
+                        GVariant             *body,
+                        RefmountConfig       *config,
+                        GError              **error)
+{
+  g_autoptr (GVariant) flags = NULL;
+  const char          *mountpoint = NULL;
+  RefmountMountFlags   mount_flags = { 0 };
+
+  memset (request, 0, sizeof *request);
+  request->kind = method->kind;
+  request->body = body != NULL ? g_variant_ref_sink (body) : NULL;
+
+  switch (method->kind)
+    {
+    case REFMOUNT_METHOD_MOUNT:
+      g_variant_get (body, "(&s&s&s^a&s&s@a{sv})", &request->fstype, &request->source, &mountpoint,
+                     &request->options, &request->attachment, &flags);
+      if (!refmount_validate_fstype (config, request->fstype, error) ||
+          !refmount_validate_source (request->fstype, request->source, error) ||
+          !refmount_validate_options (config, request->fstype, (const char *const *) request->options, error) ||
+          !refmount_validate_attachment (request->attachment, error) ||
+          !refmount_validate_mount_flags (flags, &mount_flags, error))
+        return FALSE;
+      request->release_on_exit = mount_flags.release_on_exit;
+      request->owner = mount_flags.owner;
+      request->show = mount_flags.show;
+      request->mountpoint = mountpoint[0] == '\0'
+                              ? refmount_derive_mountpoint (config, request->fstype, request->source)
+                              : g_strdup (mountpoint);
+      return refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error);
+
+    case REFMOUNT_METHOD_UNMOUNT:
+      g_variant_get (body, "(&s&s@a{sv})", &mountpoint, &request->attachment, &flags);
+      request->mountpoint = g_strdup (mountpoint);
+      return refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error) &&
+             refmount_validate_attachment (request->attachment, error) &&
+             refmount_validate_unmount_flags (flags, &request->force, &request->lazy, error);
+
+    case REFMOUNT_METHOD_GET_MOUNT:
+      g_variant_get (body, "(&s)", &mountpoint);
+      request->mountpoint = g_strdup (mountpoint);
+      return refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error);
+
+    case REFMOUNT_METHOD_RECOVER:
+      g_variant_get (body, "(&s@a{sv})", &mountpoint, &flags);
+      request->mountpoint = g_strdup (mountpoint);
+      if (!refmount_validate_mountpoint (config, request->mountpoint, NULL, NULL, error))
+        return FALSE;
+      /* No flag is defined yet; the argument exists so that one can be
+       * added without a new method.  Unknown keys are refused, as for
+       * Mount. */
+      if (g_variant_n_children (flags) > 0)
+        {
+          const char *key = NULL;
+
+          g_variant_get_child (flags, 0, "{&sv}", &key, NULL);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT,
+                       "Invalid flags: unknown flag '%s' for Recover (it takes none)", key);
+          return FALSE;
+        }
+      return TRUE;
+
+    case REFMOUNT_METHOD_RELOAD:
+    default:
+      return TRUE;
+    }
+}
+
+gboolean
+refmount_request_resolve_caller (RefmountRequest      *request,
+                                 const RefmountCaller *caller,
+                                 GError              **error)
+{
+  guint32 gid;
+
+  if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
+    return TRUE;
+  if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
+    return FALSE;
+  g_clear_pointer (&request->owned_options, g_strfreev);
+  request->owned_options = refmount_owner_append_options ((const char *const *) request->options, request->fstype,
+                                                          caller->uid, gid, error);
+  return request->owned_options != NULL;
+}
+
+/* ---- the operations ------------------------------------------------------ */
+
+char *
+refmount_manager_object_path (const char *mountpoint)
+{
+  g_autofree char *escaped = g_dbus_escape_object_path (mountpoint);
+
+  return g_strconcat (REFMOUNT_MOUNTS_PATH "/", escaped, NULL);
+}
+
+GVariant *
+refmount_manager_mount (RefmountTable         *table,
+                        RefmountConfig        *config,
+                        RefmountTableWaiter   *waiter,
+                        const RefmountRequest *request,
+                        const RefmountCaller  *caller,
+                        gint64                 deadline,
+                        GError               **error)
+{
+  RefmountAttachRequest attach = { 0 };
+  g_autofree char      *path = NULL;
+  g_autofree char      *show_options = NULL;
+
+  attach.fstype = request->fstype;
+  attach.source = request->source;
+  attach.mountpoint = request->mountpoint;
+  /* The ownership options take part in the conflict check like any
+   * other: another uid's Mount there (or one without the flag) has other
+   * options, so an owned mount is never shared. */
+  attach.options = request->owned_options != NULL ? (const char *const *) request->owned_options
+                                                  : (const char *const *) request->options;
+  if (request->show)
+    show_options = refmount_show_user_options (request->source);
+  attach.user_options = show_options;
+  attach.attachment = request->attachment;
+  attach.uid = caller->uid;
+  attach.pid = caller->pid;
+  attach.release_on_exit = request->release_on_exit;
+  attach.bus_name = caller->bus_name;
+  if (!refmount_table_attach_held (table, config, waiter, &attach, deadline, error))
+    return NULL;
+  path = refmount_manager_object_path (request->mountpoint);
+  return g_variant_new ("(os)", path, request->mountpoint);
+}
+
+GVariant *
+refmount_manager_unmount (RefmountTable         *table,
+                          RefmountConfig        *config,
+                          RefmountTableWaiter   *waiter,
+                          const RefmountRequest *request,
+                          const RefmountCaller  *caller,
+                          gboolean               others_allowed,
+                          gint64                 deadline,
+                          gboolean              *needs_others,
+                          GError               **error)
+{
+  RefmountDetachRequest detach = { 0 };
+  g_autoptr (GError)    local_error = NULL;
+  gboolean              unmounted = FALSE;
+  guint32               owner = 0;
+
+  *needs_others = FALSE;
+  detach.mountpoint = request->mountpoint;
+  detach.attachment = request->attachment;
+  detach.uid = caller->uid;
+  detach.pid = caller->pid;
+  detach.others_allowed = others_allowed || caller->uid == 0;
+  detach.force = request->force;
+  detach.lazy = request->lazy;
+  if (!refmount_table_detach_held (table, config, waiter, &detach, deadline, &unmounted, &owner, &local_error))
+    {
+      /* Someone else's attachment: only now is there something to ask
+       * polkit about, and nothing has changed yet. */
+      *needs_others = g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  return g_variant_new ("(b)", unmounted);
+}
+
+GVariant *
+refmount_manager_recover (RefmountTable         *table,
+                          RefmountConfig        *config,
+                          const RefmountRequest *request,
+                          const RefmountCaller  *caller,
+                          GError               **error)
+{
+  if (!refmount_table_recover (table, config, request->mountpoint, caller->uid, caller->pid, error))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+GVariant *
+refmount_manager_get_mount (RefmountTable         *table,
+                            const RefmountRequest *request,
+                            GError               **error)
+{
+  g_autoptr (RefmountRecord) record = refmount_table_get_record (table, request->mountpoint);
+  g_autofree char           *path = NULL;
+
+  if (record == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND,
+                   "No managed mount at mountpoint '%s'", request->mountpoint);
+      return NULL;
+    }
+  path = refmount_manager_object_path (request->mountpoint);
+  return g_variant_new ("(o)", path);
+}

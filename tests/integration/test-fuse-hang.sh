@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test, issue 11 finding 3 (path work without a deadline).  A
+# mount root lies on a real FUSE filesystem (refmount-stuck-fuse) whose
+# server then stops answering (SIGSTOP), as an sshfs or NFS export does
+# when its server goes away.  Resolving a mountpoint beneath it (openat2,
+# mkdirat) then waits in the kernel for an answer that never comes.  That
+# work must run under the call's deadline like mount(2): the caller gets
+# Timeout within MountTimeoutSec plus a margin, and other mountpoints keep
+# answering.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+export SANDBOX_MOUNT_TIMEOUT=3
+sandbox_init "$@"
+[[ -c /dev/fuse ]] || skip "/dev/fuse does not exist: this machine cannot run FUSE filesystems"
+[[ -x ${REFMOUNT_STUCK_FUSE:-} ]] || skip "refmount-stuck-fuse was not built (libfuse3-dev missing)"
+
+FUSEROOT=$SANDBOX_DIR/fuse-root
+mkdir -m 0755 "$FUSEROOT"
+"$REFMOUNT_STUCK_FUSE" "$FUSEROOT" >"$SANDBOX_DIR/fuse.log" 2>&1 &
+FUSE_PID=$!
+_fuse_mounted ()
+{
+  grep -q " $FUSEROOT .* - fuse.refmountstuck " /proc/self/mountinfo
+}
+sandbox_wait_until 10 "the FUSE filesystem to be mounted" _fuse_mounted
+release_fuse ()
+{
+  # Killing the server aborts the connection: every request still waiting
+  # fails (ENOTCONN), so nothing stays stuck in the kernel.
+  kill -CONT "$FUSE_PID" 2>/dev/null || true
+  kill -KILL "$FUSE_PID" 2>/dev/null || true
+  umount -l "$FUSEROOT" 2>/dev/null || true
+}
+trap 'status=$?; set +e; release_fuse; (exit "$status"); _sandbox_cleanup' EXIT
+
+sandbox_write_config
+sed -i "s|^MountRoots=.*|MountRoots=$SANDBOX_ROOT;$FUSEROOT;|" "$SANDBOX_CONFIG"
+sandbox_start_daemon
+
+tc "a mount beneath the FUSE root while it answers"
+rm_mount tmpfs refmount-early "$FUSEROOT/early" early size=1m
+assert_ok "Mount beneath the FUSE root"
+assert_mounted "$FUSEROOT/early"
+
+tc "the FUSE server stops answering"
+kill -STOP "$FUSE_PID"
+
+tc "a Mount beneath it gets Timeout within MountTimeoutSec plus a margin"
+t0=$(date +%s%N)
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" tmpfs refmount-test "$FUSEROOT/x" "['size=1m']" att '@a{sv} {}' \
+  >"$SANDBOX_DIR/stuck-1.out" 2>&1 &
+STUCK_PID=$!
+sandbox_track_pid "$STUCK_PID"
+
+tc "meanwhile other mountpoints answer"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other"
+rm_gdbus GetMount "$(gv_str "$SANDBOX_ROOT/other")"
+assert_error NotFound
+
+sandbox_wait_until 30 "the Mount beneath the stuck FUSE to return" eval '! sandbox_pid_alive "$STUCK_PID"'
+sandbox_stop_pid "$STUCK_PID"
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'fuse-hang: the Mount beneath the stuck FUSE returned after %d ms (MountTimeoutSec=%s)\n' "$ms" "$SANDBOX_MOUNT_TIMEOUT"
+assert_contains "$(cat "$SANDBOX_DIR/stuck-1.out")" "${RM_ERROR_PREFIX}Timeout" "Mount beneath a stuck FUSE"
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
+
+tc "a second mountpoint beneath it times out too; the rest still answers"
+t0=$(date +%s%N)
+rm_mount tmpfs refmount-test "$FUSEROOT/y" att size=1m
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_error Timeout
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-2"
+
+tc "attaching to the mount beneath it (its lookup walks the FUSE) times out too"
+t0=$(date +%s%N)
+rm_mount tmpfs refmount-early "$FUSEROOT/early" early-2 size=1m
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_error Timeout
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-4"
+
+tc "once the server is gone, the stuck work ends and the daemon is fine"
+release_fuse
+sandbox_daemon_alive || fail "refmountd died"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-3"
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Integration test, issue 11 finding 1 (worker starvation).  While a mount
+# hangs in a real helper (as mount.nfs does against a server that went
+# away), uid nobody sends 40 Unmount calls with NO_REPLY_EXPECTED for
+# that mountpoint — releasing one's own attachment needs no
+# authorization, so nothing stops them before they wait for the
+# mountpoint.  Waiting must cost a queue entry, not a thread: root's
+# Mount and Unmount of an unrelated tmpfs still complete within 2 s, and
+# the hung Mount still ends in Timeout.
+set -euo pipefail
+# shellcheck source=tests/integration/sandbox.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+export SANDBOX_MOUNT_TIMEOUT=20
+export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
+sandbox_init "$@"
+
+SBIN=$(readlink -f /sbin)
+EXTRA=$SANDBOX_DIR/sbin-extra
+mkdir -m 0755 "$EXTRA"
+cat >"$EXTRA/mount.refmounthang" <<HELPER
+#!/bin/sh
+# Written by test-starvation.sh: hang like a mount of an unreachable server.
+echo \$\$ >>"$SANDBOX_DIR/helper.pids"
+exec sleep 100000
+HELPER
+chmod 0755 "$EXTRA/mount.refmounthang"
+mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
+  skip "cannot mount an overlay over $SBIN here"
+[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
+
+kill_helpers ()
+{
+  local pid
+  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
+  while read -r pid; do
+    kill -KILL "$pid" 2>/dev/null || true
+  done <"$SANDBOX_DIR/helper.pids"
+}
+trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
+
+sandbox_write_config "
+[Filesystem refmounthang]
+AllowedOptions=ro;
+UseHelper=true
+"
+sandbox_start_daemon
+
+HUNG=$SANDBOX_ROOT/hung
+
+tc "a Mount hangs in its helper"
+gdbus call --system --timeout 120 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
+  >"$SANDBOX_DIR/hung.out" 2>&1 &
+HUNG_PID=$!
+sandbox_track_pid "$HUNG_PID"
+sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+
+tc "nobody queues 40 no-reply Unmounts on the hung mountpoint"
+flood_start "$SANDBOX_DIR/flood.out" unmount 40 0 "$HUNG"
+flood_wait "$SANDBOX_DIR/flood.out"
+
+tc "root's cycle of an unrelated tmpfs is not starved"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other"
+rm_gdbus GetMount "$(gv_str "$HUNG")"
+assert_error NotFound
+
+tc "resending keeps nothing frozen"
+flood_start "$SANDBOX_DIR/flood-2.out" unmount 40 0 "$HUNG"
+flood_wait "$SANDBOX_DIR/flood-2.out"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-2"
+
+tc "the hung Mount still ends in Timeout"
+sandbox_wait_until 60 "the hanging Mount to return" eval '! sandbox_pid_alive "$HUNG_PID"'
+sandbox_stop_pid "$HUNG_PID"
+assert_contains "$(cat "$SANDBOX_DIR/hung.out")" "${RM_ERROR_PREFIX}Timeout" "Mount through a hanging helper"
+sandbox_daemon_alive || fail "refmountd died"
+printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
