@@ -411,6 +411,25 @@ maybe_auto_recover (RefmountHealth *health,
   g_thread_unref (g_thread_new ("refmount-recover", recover_thread, job));
 }
 
+/* The last thing a probe thread does with @health: once the counts say
+ * no probe is left, refmount_health_free() may clear the mutexes, so
+ * nothing may touch @health after this (notify() and the mutex locker
+ * did, and a test's free found the mutex still locked). */
+static void
+probe_finished (RefmountHealth *health,
+                Probe          *probe)
+{
+  g_mutex_lock (&health->mutex);
+  if (probe->stuck)
+    health->stuck--;
+  else
+    health->running--;
+  /* The scheduler may be waiting for a free slot. */
+  g_cond_signal (&health->cond);
+  g_mutex_unlock (&health->mutex);
+  probe_unref (probe);
+}
+
 static gpointer
 probe_thread (gpointer data)
 {
@@ -445,23 +464,17 @@ probe_thread (gpointer data)
     Tracked                 *t = g_hash_table_lookup (health->tracked, probe->mountpoint);
     RefmountHealthState      before;
 
-    if (probe->stuck)
-      health->stuck--;
-    else
-      health->running--;
-    /* The scheduler may be waiting for a free slot. */
-    g_cond_signal (&health->cond);
     if (t == NULL || t->probe != probe)
       {
         g_clear_pointer (&locker, g_mutex_locker_free);
-        probe_unref (probe);
+        probe_finished (health, probe);
         return NULL;
       }
     t->probe = NULL;
     if (skipped)
       {
         g_clear_pointer (&locker, g_mutex_locker_free);
-        probe_unref (probe);
+        probe_finished (health, probe);
         return NULL;
       }
     before = t->state;
@@ -484,7 +497,7 @@ probe_thread (gpointer data)
       }
   }
   notify (health, probe->mountpoint);
-  probe_unref (probe);
+  probe_finished (health, probe);
   return NULL;
 }
 
