@@ -170,7 +170,14 @@ chmod 0640 "$SANDBOX_DIR/shadow"
 mount --bind "$SANDBOX_DIR/shadow" /etc/shadow
 # polkit-agent-helper-1 clears its environment, so it reaches polkitd
 # only at the system bus's standard address: the sandbox's bus there.
-[[ -d /run/dbus ]] || skip "/run/dbus does not exist: no place for the helper's bus socket"
+# On a machine where no system bus ever ran (a fresh container or chroot)
+# /run/dbus does not exist; the empty directory made for the mount here
+# is removed again below.
+CREATED_RUN_DBUS=
+if [[ ! -d /run/dbus ]]; then
+  mkdir -m 0755 /run/dbus
+  CREATED_RUN_DBUS=1
+fi
 mount -t tmpfs -o mode=0755,size=1m refmount-sandbox-dbus /run/dbus
 touch /run/dbus/system_bus_socket
 mount --bind "$SANDBOX_DIR/bus/system_bus_socket" /run/dbus/system_bus_socket
@@ -183,6 +190,7 @@ assert_mounted "$ALLOWED/c2"
 att=$(rm_mount_property "$(rm_object_path_for "$ALLOWED/c2")" Attachments)
 assert_contains "$att" "\"c2\" $NOBODY_UID " "the attachment belongs to the caller, not to the admin who typed"
 umount /run/dbus/system_bus_socket /run/dbus /etc/shadow
+[[ -z $CREATED_RUN_DBUS ]] || rmdir /run/dbus
 unset AGENT_PASSWORD_FILE
 
 # ---------------------------------------------------------------------------
