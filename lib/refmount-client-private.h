@@ -18,4 +18,8 @@ GDBusObjectManager *refmount_client_peek_object_manager (RefmountClient *client)
 GDBusCallFlags refmount_client_call_flags (RefmountClient *client);
 int            refmount_client_call_timeout (RefmountClient *client);
 
+/* Removes the remote-error prefix from ERROR's message where GDBus mapped
+ * the D-Bus error name to a domain and code (NULL is fine). */
+void refmount_client_strip_error (GError *error);
+
 G_END_DECLS

@@ -21,6 +21,8 @@
 #include "refmount-mount-private.h"
 #include "refmount-names.h"
 
+#define PEER_INTERFACE "org.freedesktop.DBus.Peer"
+
 /**
  * RefmountClient:
  *
@@ -44,6 +46,7 @@ struct _RefmountClient
   GHashTable         *mounts; /* object path → RefmountMount */
   RefmountClientFlags flags;
   gboolean            interactive;
+  int                 timeout; /* ms, -1 for GDBus' default */
   gboolean            daemon_present;
 };
 
@@ -58,6 +61,7 @@ enum
   PROP_CONNECTION,
   PROP_FLAGS,
   PROP_INTERACTIVE,
+  PROP_TIMEOUT,
   PROP_DAEMON_RUNNING,
   N_PROPS
 };
@@ -255,6 +259,19 @@ refmount_client_initable_init (GInitable    *initable,
       if (client->connection == NULL)
         return FALSE;
     }
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON)
+    {
+      g_autoptr (GVariant) reply = NULL;
+
+      reply = g_dbus_connection_call_sync (client->connection, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
+                                           PEER_INTERFACE, "Ping", NULL, G_VARIANT_TYPE_UNIT,
+                                           G_DBUS_CALL_FLAGS_NONE, client->timeout, cancellable, error);
+      if (reply == NULL)
+        {
+          refmount_client_strip_error (error != NULL ? *error : NULL);
+          return FALSE;
+        }
+    }
   if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
     return TRUE;
   manager = refmount_dbus_object_manager_client_new_sync (client->connection,
@@ -308,6 +325,43 @@ start_manager (GTask *task)
 }
 
 static void
+on_ping_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask               *task = user_data;
+  GError              *error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    {
+      refmount_client_strip_error (error);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  start_manager (task);
+}
+
+/* REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON: a Ping starts refmountd through
+ * D-Bus activation, and tells "not running" apart from "no mounts"
+ * (which the ObjectManager alone would not). */
+static void
+start_client (GTask *task)
+{
+  RefmountClient *client = g_task_get_source_object (task);
+
+  if (!(client->flags & REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON))
+    {
+      start_manager (task);
+      return;
+    }
+  g_dbus_connection_call (client->connection, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, PEER_INTERFACE, "Ping",
+                          NULL, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, client->timeout,
+                          g_task_get_cancellable (task), on_ping_reply, task);
+}
+
+static void
 on_bus_ready (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -323,7 +377,7 @@ on_bus_ready (GObject      *source,
       g_object_unref (task);
       return;
     }
-  start_manager (task);
+  start_client (task);
 }
 
 static void
@@ -341,7 +395,7 @@ refmount_client_init_async (GAsyncInitable     *initable,
   if (client->connection == NULL)
     g_bus_get (G_BUS_TYPE_SYSTEM, cancellable, on_bus_ready, task);
   else
-    start_manager (task);
+    start_client (task);
 }
 
 static gboolean
@@ -378,6 +432,9 @@ refmount_client_get_property (GObject    *object,
     case PROP_INTERACTIVE:
       g_value_set_boolean (value, client->interactive);
       break;
+    case PROP_TIMEOUT:
+      g_value_set_int (value, client->timeout);
+      break;
     case PROP_DAEMON_RUNNING:
       g_value_set_boolean (value, client->daemon_present);
       break;
@@ -404,6 +461,9 @@ refmount_client_set_property (GObject      *object,
       break;
     case PROP_INTERACTIVE:
       refmount_client_set_interactive (client, g_value_get_boolean (value));
+      break;
+    case PROP_TIMEOUT:
+      refmount_client_set_timeout (client, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -472,6 +532,19 @@ refmount_client_class_init (RefmountClientClass *klass)
   properties[PROP_INTERACTIVE] =
     g_param_spec_boolean ("interactive", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * RefmountClient:timeout:
+   *
+   * How long a call waits for the daemon's answer, in milliseconds; -1
+   * (the default) is GDBus' default (25 s), %G_MAXINT waits forever.
+   * Calls made while #RefmountClient:interactive is set always wait
+   * forever.  Set at construction, it also bounds
+   * %REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON's check.  A call that runs out
+   * of time fails with %G_IO_ERROR_TIMED_OUT.
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_int ("timeout", NULL, NULL, -1, G_MAXINT, -1,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /**
    * RefmountClient:daemon-running:
    *
@@ -560,6 +633,7 @@ refmount_client_class_init (RefmountClientClass *klass)
 static void
 refmount_client_init (RefmountClient *client)
 {
+  client->timeout = -1;
   client->mounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
@@ -693,6 +767,38 @@ refmount_client_set_interactive (RefmountClient *client,
 }
 
 /**
+ * refmount_client_get_timeout:
+ * @client: a #RefmountClient
+ *
+ * Returns: the #RefmountClient:timeout property, in milliseconds
+ */
+int
+refmount_client_get_timeout (RefmountClient *client)
+{
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), -1);
+  return client->timeout;
+}
+
+/**
+ * refmount_client_set_timeout:
+ * @client: a #RefmountClient
+ * @timeout_msec: milliseconds, -1 for GDBus' default, %G_MAXINT for none
+ *
+ * Sets #RefmountClient:timeout for the calls started from now on.
+ */
+void
+refmount_client_set_timeout (RefmountClient *client,
+                             int             timeout_msec)
+{
+  g_return_if_fail (REFMOUNT_IS_CLIENT (client));
+  g_return_if_fail (timeout_msec >= -1);
+  if (client->timeout == timeout_msec)
+    return;
+  client->timeout = timeout_msec;
+  g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_TIMEOUT]);
+}
+
+/**
  * refmount_client_get_daemon_running:
  * @client: a #RefmountClient
  *
@@ -715,7 +821,18 @@ int
 refmount_client_call_timeout (RefmountClient *client)
 {
   /* A person typing a password is not a hung daemon. */
-  return client->interactive ? G_MAXINT : -1;
+  return client->interactive ? G_MAXINT : client->timeout;
+}
+
+void
+refmount_client_strip_error (GError *error)
+{
+  /* An error GDBus maps (REFMOUNT_ERROR, G_DBUS_ERROR, ...) keeps its name
+   * in its domain and code; an unmapped one (G_IO_ERROR_DBUS_ERROR) only
+   * in the message's "GDBus.Error:NAME: " prefix, which then stays so
+   * that g_dbus_error_get_remote_error() can read it. */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    g_dbus_error_strip_remote_error (error);
 }
 
 GDBusObjectManager *
