@@ -303,6 +303,7 @@ run_command (RefmountCtl              *ctl,
   prgname = g_strdup_printf ("refmountctl %s", ctl->command);
   g_set_prgname (prgname);
   status = command->run (ctl, command, argc, argv);
+  g_clear_object (&ctl->client);
   g_clear_object (&ctl->connection);
   return status;
 }
