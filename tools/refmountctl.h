@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * refmountctl: the command-line client of refmountd.  Shared declarations
- * of its parts: dispatch, global options and usage errors
- * (refmountctl.c), mount and unmount (refmountctl-attach.c), the commands
+ * of its parts: dispatch (refmountctl.c), global options and usage errors
+ * (refmountctl-options.c), mount and unmount (refmountctl-attach.c), the commands
  * that only read (refmountctl-query.c), mapping a SOURCE or MOUNTPOINT
  * argument to a managed mount (refmountctl-resolve.c), suggestions for
  * typos (refmountctl-suggest.c), bus access
@@ -76,24 +76,30 @@ struct RefmountCtlCommand
               char                    **argv);
 };
 
-/* refmountctl.c: parsing shared by the commands */
-int      refmountctl_usage_error (RefmountCtl *ctl,
-                                  const char  *format,
-                                  ...) G_GNUC_PRINTF (2, 3);
-gboolean refmountctl_parse_options (RefmountCtl              *ctl,
-                                    const RefmountCtlCommand *command,
-                                    const GOptionEntry       *entries,
-                                    int                      *argc,
-                                    char                   ***argv,
-                                    int                      *status);
-gboolean refmountctl_check_arguments (RefmountCtl *ctl,
-                                      int          argc,
-                                      char       **argv,
-                                      int          min,
-                                      int          max,
-                                      const char  *expected,
-                                      int         *status);
-int      refmountctl_connect_or_fail (RefmountCtl *ctl);
+/* refmountctl-options.c: global options and the parsing shared by the
+ * commands */
+extern const GOptionEntry refmountctl_global_entries[];
+void                      refmountctl_take_global_options (RefmountCtl *ctl);
+void                      refmountctl_prepare_json (RefmountCtl *ctl,
+                                                    int          argc,
+                                                    char       **argv);
+int                       refmountctl_usage_error (RefmountCtl *ctl,
+                                                   const char  *format,
+                                                   ...) G_GNUC_PRINTF (2, 3);
+gboolean                  refmountctl_parse_options (RefmountCtl              *ctl,
+                                                     const RefmountCtlCommand *command,
+                                                     const GOptionEntry       *entries,
+                                                     int                      *argc,
+                                                     char                   ***argv,
+                                                     int                      *status);
+gboolean                  refmountctl_check_arguments (RefmountCtl *ctl,
+                                                       int          argc,
+                                                       char       **argv,
+                                                       int          min,
+                                                       int          max,
+                                                       const char  *expected,
+                                                       int         *status);
+int                       refmountctl_connect_or_fail (RefmountCtl *ctl);
 
 /* refmountctl-attach.c */
 int refmountctl_cmd_mount (RefmountCtl              *ctl,
