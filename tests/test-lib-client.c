@@ -596,6 +596,23 @@ on_stand_in_call (GDBusConnection       *connection,
     g_ptr_array_add (unanswered, g_object_ref (invocation));
 }
 
+/* Whether the bus lists an owner of refmountd's name: a daemon killed by
+ * an earlier test keeps it until the bus has seen its connection close. */
+static gboolean
+name_has_owner (GDBusConnection *connection)
+{
+  g_autoptr (GVariant) reply = NULL;
+  gboolean             has_owner = TRUE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.refmount.Refmount1"), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
 static void
 on_client_ready (GObject      *source,
                  GAsyncResult *result,
@@ -633,6 +650,7 @@ test_require_daemon_and_timeout (void)
     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL,
     &error);
   g_assert_no_error (error);
+  WAIT_UNTIL (!name_has_owner (connection));
 
   refmount_client_new_async (connection, REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON | REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW,
                              NULL, on_client_ready, &result);
