@@ -581,7 +581,8 @@ run_call (Call *call)
       break;
 
     case REFMOUNT_METHOD_RECOVER:
-      value = refmount_manager_recover (daemon->table, call->config, &call->request, &call->caller, &error);
+      value = refmount_manager_recover (daemon->table, call->config, waiter, &call->request, &call->caller,
+                                        call->deadline, &error);
       break;
 
     case REFMOUNT_METHOD_RELOAD:
@@ -621,9 +622,11 @@ refmount_daemon_pipeline_worker (gpointer data,
       break;
     case JOB_RECHECK:
       /* Cleared first: a change during the check queues another one.  The
-       * check skips entries that are busy (it only tries their locks). */
+       * check skips entries that are busy (it only tries their locks) and
+       * hands each lookup to a runner thread without waiting: a mount
+       * beneath a hung filesystem costs that thread, not this worker. */
       g_atomic_int_set (&job->daemon->recheck_pending, 0);
-      refmount_table_check_vanished (job->daemon->table);
+      refmount_table_check_vanished (job->daemon->table, g_get_monotonic_time ());
       refmount_daemon_call_done (job->daemon);
       break;
     default:

@@ -78,8 +78,9 @@ static const RefmountMethod methods[] = {
   {
     .member = "Recover",
     .kind = REFMOUNT_METHOD_RECOVER,
-    /* It waits for its entry itself, within MountTimeoutSec, and only
-     * after manage was granted. */
+    /* After manage was granted it waits in the entry's queue like an
+     * Unmount: a Recover behind a hung one costs no thread. */
+    .needs_entry = TRUE,
     .call = { REFMOUNT_ACTION_MANAGE },
     .details = unmount_details,
   },
@@ -285,11 +286,13 @@ refmount_manager_unmount (RefmountTable         *table,
 GVariant *
 refmount_manager_recover (RefmountTable         *table,
                           RefmountConfig        *config,
+                          RefmountTableWaiter   *waiter,
                           const RefmountRequest *request,
                           const RefmountCaller  *caller,
+                          gint64                 deadline,
                           GError               **error)
 {
-  if (!refmount_table_recover (table, config, request->mountpoint, caller->uid, caller->pid, error))
+  if (!refmount_table_recover_held (table, config, waiter, caller->uid, caller->pid, deadline, error))
     return NULL;
   return g_variant_new ("()");
 }

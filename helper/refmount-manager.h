@@ -130,12 +130,13 @@ GVariant *refmount_manager_unmount (RefmountTable         *table,
                                     gint64                 deadline,
                                     gboolean              *needs_others,
                                     GError               **error);
-/* Recover (its own bounded wait for the entry, refmount-table-recover.c):
- * reply "()". */
+/* With @waiter granted: Recover (refmount-table-recover.c), reply "()". */
 GVariant *refmount_manager_recover (RefmountTable         *table,
                                     RefmountConfig        *config,
+                                    RefmountTableWaiter   *waiter,
                                     const RefmountRequest *request,
                                     const RefmountCaller  *caller,
+                                    gint64                 deadline,
                                     GError               **error);
 /* No lock: the committed record.  Reply "(o)". */
 GVariant *refmount_manager_get_mount (RefmountTable         *table,

@@ -151,23 +151,6 @@ commit_and_write (RefmountTable *table,
   refmount_table_notify (table, entry);
 }
 
-void
-refmount_table_drop_entry (RefmountTable *table,
-                           RefmountEntry *entry)
-{
-  gboolean created = entry->record != NULL && entry->record->created_dir;
-
-  refmount_clear_fd (&entry->mounted_fd);
-  /* Remove the directory while the entry is still in the table and its
-   * lock held: once committed away, a new caller for the same mountpoint
-   * opens the (still existing) directory, and an rmdir after that would
-   * leave it mounting onto a deleted directory (ENOENT). */
-  if (created && entry->root != NULL)
-    refmount_table_remove_created_dir (table, entry);
-  g_clear_pointer (&entry->record, refmount_record_free);
-  commit_and_write (table, entry);
-}
-
 /* Unmount what this daemon mounted on the directory open as @dirfd,
  * wherever that directory has been renamed to since.  Lazily if busy:
  * nobody holds this mount, so nothing may keep it alive. */
@@ -197,6 +180,8 @@ finish_unmount (RefmountTable       *table,
                 gboolean             ok,
                 const GError        *backend_error,
                 RefmountAttachment **restore,
+                gint64               deadline,
+                gboolean            *handed_off,
                 gboolean            *out_unmounted,
                 GError             **error)
 {
@@ -218,7 +203,10 @@ finish_unmount (RefmountTable       *table,
   if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
     {
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
-      refmount_table_drop_entry (table, entry);
+      /* The directory's removal is a caller's path walk too: under its
+       * deadline (refmount-table-dirs.c). */
+      if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
+        return FALSE;
       if (out_unmounted)
         *out_unmounted = TRUE;
       return TRUE;
@@ -320,7 +308,8 @@ late_cb (gpointer      data,
     {
       g_autoptr (GError) error = NULL;
 
-      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, NULL, &error))
+      /* Already on the runner thread: the rmdir runs here (deadline 0). */
+      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
         commit_and_write (table, entry);
     }
 
@@ -407,7 +396,7 @@ refmount_table_unmount_last (RefmountTable       *table,
                    "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
       return FALSE;
     }
-  return finish_unmount (table, entry, ok, backend_error, restore, out_unmounted, error);
+  return finish_unmount (table, entry, ok, backend_error, restore, deadline, handed_off, out_unmounted, error);
 }
 
 gboolean

@@ -598,8 +598,16 @@ refmount_table_detach_locked (RefmountTable               *table,
 
   if (record->state == REFMOUNT_MOUNT_STATE_STALE)
     {
-      g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+      g_autoptr (RefmountKernelMount) km = NULL;
 
+      /* The lookup walks the path: under the caller's deadline. */
+      if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Looking up mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
       /* Nothing of ours is mounted: only the record goes.  A mount made
        * by this process is undone through its fd instead (below): it may
        * have moved rather than vanished. */
@@ -609,7 +617,8 @@ refmount_table_detach_locked (RefmountTable               *table,
                               request->attachment);
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx,
                               "Dropped stale record %s", entry->mountpoint);
-          refmount_table_drop_entry (table, entry);
+          if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
+            return FALSE;
           *out_unmounted = TRUE;
           return TRUE;
         }
@@ -694,11 +703,75 @@ refmount_table_detach_held (RefmountTable               *table,
   return detach_entry (table, config, entry, request, deadline, out_unmounted, out_owner_uid, error);
 }
 
-void
-refmount_table_check_vanished (RefmountTable *table)
+/* One pass of the vanished check: its lookups in flight. */
+typedef struct
+{
+  gatomicrefcount ref;
+  GMutex          mutex;
+  GCond           cond;
+  guint           remaining;
+} VanishedPass;
+
+static void
+vanished_pass_unref (VanishedPass *pass)
+{
+  if (!g_atomic_ref_count_dec (&pass->ref))
+    return;
+  g_mutex_clear (&pass->mutex);
+  g_cond_clear (&pass->cond);
+  g_free (pass);
+}
+
+typedef struct
+{
+  RefmountTable *table;
+  RefmountEntry *entry; /* locked */
+  VanishedPass  *pass;
+} VanishedCheck;
+
+static void
+vanished_check_free (gpointer data)
+{
+  VanishedCheck *check = data;
+
+  vanished_pass_unref (check->pass);
+  g_free (check);
+}
+
+/* On a runner thread, with the entry locked: the lookup walks the path,
+ * which may lie beneath a filesystem that stopped answering.  Then a hung
+ * lookup keeps this one entry locked (calls for it time out in its queue)
+ * and costs this one runner thread, never a worker or the main loop;
+ * later passes skip the locked entry. */
+static gboolean
+vanished_check_func (gpointer data,
+                     GError **error)
+{
+  VanishedCheck *check = data;
+  RefmountTable *table = check->table;
+
+  if (check->entry->record != NULL && check->entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
+    mark_stale_if_vanished (table, check->entry, 0, NULL);
+  refmount_table_unlock_entry (table, check->entry);
+  g_mutex_lock (&check->pass->mutex);
+  check->pass->remaining--;
+  g_cond_broadcast (&check->pass->cond);
+  g_mutex_unlock (&check->pass->mutex);
+  g_atomic_int_dec_and_test (&table->retry_threads);
+  return TRUE;
+}
+
+gboolean
+refmount_table_check_vanished (RefmountTable *table,
+                               gint64         deadline)
 {
   g_autoptr (GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+  VanishedPass         *pass = g_new0 (VanishedPass, 1);
+  gboolean              done;
 
+  g_atomic_ref_count_init (&pass->ref);
+  g_mutex_init (&pass->mutex);
+  g_cond_init (&pass->cond);
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     GHashTableIter           iter;
@@ -712,6 +785,7 @@ refmount_table_check_vanished (RefmountTable *table)
   for (guint i = 0; i < mountpoints->len; i++)
     {
       RefmountEntry *entry;
+      VanishedCheck *check;
 
       /* An entry that is busy with a call is skipped: that call leaves a
        * consistent state itself, and the next Mount checks again. */
@@ -719,8 +793,35 @@ refmount_table_check_vanished (RefmountTable *table)
                                          g_get_monotonic_time (), NULL);
       if (entry == NULL)
         continue;
-      if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
-        mark_stale_if_vanished (table, entry, 0, NULL);
-      refmount_table_unlock_entry (table, entry);
+      if (entry->record == NULL || entry->record->state != REFMOUNT_MOUNT_STATE_MOUNTED)
+        {
+          refmount_table_unlock_entry (table, entry);
+          continue;
+        }
+      check = g_new0 (VanishedCheck, 1);
+      check->table = table;
+      check->entry = entry;
+      check->pass = pass;
+      g_atomic_ref_count_inc (&pass->ref);
+      g_mutex_lock (&pass->mutex);
+      pass->remaining++;
+      g_mutex_unlock (&pass->mutex);
+      /* Counted like the busy retries: a table is freed (in tests) only
+       * once these are done. */
+      g_atomic_int_inc (&table->retry_threads);
+      refmount_runner_submit (table->runner, vanished_check_func, check, vanished_check_free);
     }
+
+  g_mutex_lock (&pass->mutex);
+  while (pass->remaining > 0)
+    {
+      if (deadline == G_MAXINT64)
+        g_cond_wait (&pass->cond, &pass->mutex);
+      else if (!g_cond_wait_until (&pass->cond, &pass->mutex, deadline))
+        break;
+    }
+  done = pass->remaining == 0;
+  g_mutex_unlock (&pass->mutex);
+  vanished_pass_unref (pass);
+  return done;
 }

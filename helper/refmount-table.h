@@ -153,8 +153,13 @@ gboolean refmount_table_detach (RefmountTable               *table,
 
 /* Release every release-on-exit attachment made over @bus_name. */
 /* Mark recorded mounts that were unmounted behind refmount's back as
- * "stale" (entries locked by a call are skipped). */
-void refmount_table_check_vanished (RefmountTable *table);
+ * "stale" (entries locked by a call are skipped).  Each lookup runs on a
+ * runner thread holding its entry, since it walks a path that may lie
+ * beneath a hung filesystem; this waits for them until @deadline
+ * (monotonic µs; G_MAXINT64: until done; the daemon passes "now" and does
+ * not wait).  TRUE when every lookup finished. */
+gboolean refmount_table_check_vanished (RefmountTable *table,
+                                        gint64         deadline);
 
 void refmount_table_release_bus_name (RefmountTable  *table,
                                       RefmountConfig *config,
@@ -189,6 +194,16 @@ gboolean refmount_table_recover (RefmountTable  *table,
                                  gint64          uid,
                                  gint64          pid,
                                  GError        **error);
+/* The same with @waiter granted (the request pipeline: a Recover waits
+ * for its entry in the entry's queue, not on a thread), within @deadline;
+ * the path work, the detach and the remount run on the runner. */
+gboolean refmount_table_recover_held (RefmountTable       *table,
+                                      RefmountConfig      *config,
+                                      RefmountTableWaiter *waiter,
+                                      gint64               uid,
+                                      gint64               pid,
+                                      gint64               deadline,
+                                      GError             **error);
 
 /* A health probe is about to open @mountpoint and ask its filesystem
  * (refmount-table-probe.c).  NULL when nothing is managed there or an
