@@ -378,8 +378,10 @@ call_authorize (Call *call)
       return;
     }
   call->uid_admitted = TRUE;
-  /* What depends on who asks is checked before polkit is asked. */
-  if (!refmount_request_resolve_caller (&call->request, &call->caller, &error))
+  /* What depends on who asks is checked before polkit is asked; nothing
+   * here may block (no user database lookup: that runs with the entry
+   * held, on a runner thread, refmount_manager_mount()). */
+  if (!refmount_request_check_caller (&call->request, &call->caller, &error))
     {
       call_finish (call, NULL, g_steal_pointer (&error));
       return;

@@ -187,20 +187,79 @@ refmount_request_parse (RefmountRequest      *request,
 }
 
 gboolean
-refmount_request_resolve_caller (RefmountRequest      *request,
-                                 const RefmountCaller *caller,
-                                 GError              **error)
+refmount_request_check_caller (const RefmountRequest *request,
+                               const RefmountCaller  *caller,
+                               GError               **error)
 {
-  guint32 gid;
+  g_auto (GStrv) options = NULL;
 
   if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
     return TRUE;
-  if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
-    return FALSE;
+  /* Whether the type can be owned at all: the options do not depend on
+   * the ids, so any will do.  The caller's group is looked up only with
+   * the entry held (refmount_manager_mount()). */
+  options = refmount_owner_options (request->fstype, caller->uid, 0, error);
+  return options != NULL;
+}
+
+gboolean
+refmount_request_resolve_owner (RefmountRequest      *request,
+                                const RefmountCaller *caller,
+                                guint32               gid,
+                                GError              **error)
+{
+  if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
+    return TRUE;
   g_clear_pointer (&request->owned_options, g_strfreev);
   request->owned_options = refmount_owner_append_options ((const char *const *) request->options, request->fstype,
                                                           caller->uid, gid, error);
   return request->owned_options != NULL;
+}
+
+typedef struct
+{
+  guint32 uid;
+  guint32 gid;
+} GidLookup;
+
+static gboolean
+gid_lookup_func (gpointer data,
+                 GError **error)
+{
+  GidLookup *lookup = data;
+
+  return refmount_owner_lookup_gid (lookup->uid, &lookup->gid, error);
+}
+
+/* The caller's primary group for the ownership options.  getpwuid_r may
+ * ask a directory service (sssd, LDAP) that stops answering: it runs on
+ * a runner thread under the call's deadline with the entry held, never
+ * on the main loop or GDBus's thread, and only for a caller that polkit
+ * already allowed to mount. */
+static gboolean
+resolve_owner (RefmountTable        *table,
+               RefmountConfig       *config,
+               RefmountTableWaiter  *waiter,
+               RefmountRequest      *request,
+               const RefmountCaller *caller,
+               gint64                deadline,
+               gboolean             *handed_off,
+               GError              **error)
+{
+  g_autofree GidLookup *lookup = g_new0 (GidLookup, 1);
+  gboolean              ok = FALSE;
+
+  lookup->uid = caller->uid;
+  if (!refmount_table_run_held (table, waiter, gid_lookup_func, lookup, g_free, deadline, &ok, error))
+    {
+      g_steal_pointer (&lookup); /* the late completion frees it */
+      *handed_off = TRUE;
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Looking up the group of uid %u for the Mount flag '%s' did not finish within MountTimeoutSec=%u",
+                   caller->uid, REFMOUNT_FLAG_OWNER, config->mount_timeout_sec);
+      return FALSE;
+    }
+  return ok && refmount_request_resolve_owner (request, caller, lookup->gid, error);
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -214,17 +273,25 @@ refmount_manager_object_path (const char *mountpoint)
 }
 
 GVariant *
-refmount_manager_mount (RefmountTable         *table,
-                        RefmountConfig        *config,
-                        RefmountTableWaiter   *waiter,
-                        const RefmountRequest *request,
-                        const RefmountCaller  *caller,
-                        gint64                 deadline,
-                        GError               **error)
+refmount_manager_mount (RefmountTable        *table,
+                        RefmountConfig       *config,
+                        RefmountTableWaiter  *waiter,
+                        RefmountRequest      *request,
+                        const RefmountCaller *caller,
+                        gint64                deadline,
+                        GError              **error)
 {
   RefmountAttachRequest attach = { 0 };
   g_autofree char      *path = NULL;
   g_autofree char      *show_options = NULL;
+  gboolean              handed_off = FALSE;
+
+  if (request->owner && !resolve_owner (table, config, waiter, request, caller, deadline, &handed_off, error))
+    {
+      if (!handed_off)
+        refmount_table_give_up_held (table, waiter);
+      return NULL;
+    }
 
   attach.fstype = request->fstype;
   attach.source = request->source;

@@ -100,6 +100,9 @@ RefmountEntry *refmount_table_waiter_get_entry (RefmountTableWaiter *waiter);
 /* The entry's lock now belongs to whoever unlocks it (an operation's late
  * completion, refmount_table_unlock_entry): the waiter forgets it. */
 RefmountEntry *refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter);
+/* Give a stolen, still locked entry back to its waiter (granted again). */
+void refmount_table_waiter_return_entry (RefmountTableWaiter *waiter,
+                                         RefmountEntry       *entry);
 
 /* Wait (entry locked, at most until @deadline) until no health probe
  * touches the entry's filesystem (refmount-table-probe.c). */

@@ -5,6 +5,7 @@
 
 #include "refmount-backend.h"
 #include "refmount-config.h"
+#include "refmount-runner.h"
 #include "refmount-state.h"
 
 G_BEGIN_DECLS
@@ -131,6 +132,25 @@ gboolean refmount_table_detach_held (RefmountTable               *table,
                                      gboolean                    *out_unmounted,
                                      guint32                     *out_owner_uid,
                                      GError                     **error);
+/* Other work of a call that may block (the user database lookup of
+ * Mount's "owner"): @func(@data) on a runner thread with @waiter's entry
+ * held, within @deadline.  TRUE when it finished (*out_ok, @error are its
+ * result; @waiter still holds the entry; @data is still the caller's).
+ * FALSE on timeout: the entry lock passed to the late completion (which
+ * drops a fresh entry), @waiter holds nothing, and @destroy is called on
+ * @data once @func returns. */
+gboolean refmount_table_run_held (RefmountTable       *table,
+                                  RefmountTableWaiter *waiter,
+                                  RefmountRunnerFunc   func,
+                                  gpointer             data,
+                                  GDestroyNotify       destroy,
+                                  gint64               deadline,
+                                  gboolean            *out_ok,
+                                  GError             **error);
+/* A call that holds @waiter's entry ends without an operation: the lock
+ * goes on, and a fresh entry it created is dropped again. */
+void refmount_table_give_up_held (RefmountTable       *table,
+                                  RefmountTableWaiter *waiter);
 /* Release every release-on-exit attachment of @bus_name on the entry. */
 void refmount_table_release_bus_name_held (RefmountTable       *table,
                                            RefmountConfig      *config,
