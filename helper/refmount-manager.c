@@ -104,6 +104,46 @@ refmount_method_auth_step (const RefmountMethod  *method,
   return &method->call;
 }
 
+/* What an Unmount asks polkit after its first step, as a plain function
+ * of the request, the caller and the record (SPEC §3): releasing one's
+ * own attachment needs nothing; another uid's needs the method's owner-
+ * dependent step, org.refmount.unmount-others, unless that was granted
+ * already or the caller is root (whom polkit would not ask either).  No
+ * configuration key takes part. */
+static const RefmountAuthStep nothing_to_ask = { NULL };
+
+const RefmountAuthStep *
+refmount_manager_unmount_step (const RefmountRequest *request,
+                               const RefmountCaller  *caller,
+                               const RefmountRecord  *record,
+                               gboolean               others_granted,
+                               guint32               *out_owner,
+                               GError               **error)
+{
+  const RefmountAttachment *attachment = NULL;
+
+  if (record == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND, "No managed mount at mountpoint '%s'",
+                   request->mountpoint);
+      return NULL;
+    }
+  for (guint i = 0; record->attachments != NULL && i < record->attachments->len && attachment == NULL; i++)
+    if (g_strcmp0 (((RefmountAttachment *) g_ptr_array_index (record->attachments, i))->id, request->attachment) == 0)
+      attachment = g_ptr_array_index (record->attachments, i);
+  if (attachment == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_ATTACHED, "Attachment '%s' is not attached to mountpoint '%s'",
+                   request->attachment, request->mountpoint);
+      return NULL;
+    }
+  if (out_owner != NULL)
+    *out_owner = attachment->uid;
+  if (attachment->uid == caller->uid || caller->uid == 0 || others_granted)
+    return &nothing_to_ask;
+  return &refmount_method_lookup ("Unmount")->others;
+}
+
 /* ---- requests ------------------------------------------------------------ */
 
 void
@@ -326,27 +366,43 @@ refmount_manager_unmount (RefmountTable         *table,
                           gboolean              *needs_others,
                           GError               **error)
 {
-  RefmountDetachRequest detach = { 0 };
-  g_autoptr (GError)    local_error = NULL;
-  gboolean              unmounted = FALSE;
-  guint32               owner = 0;
+  RefmountDetachRequest      detach = { 0 };
+  g_autoptr (GError)         local_error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  const RefmountAuthStep    *step;
+  gboolean                   unmounted = FALSE;
+  guint32                    owner = 0;
 
   *needs_others = FALSE;
+  /* The second step is decided here, with the entry held, from the record
+   * it holds (as committed: no operation is half done while we hold it). */
+  record = refmount_table_get_record (table, request->mountpoint);
+  step = refmount_manager_unmount_step (request, caller, record, others_allowed, &owner, &local_error);
+  if (step == NULL || step->action != NULL)
+    {
+      if (step != NULL)
+        {
+          /* Someone else's attachment: only now is there something to
+           * ask polkit about, and nothing has changed. */
+          *needs_others = TRUE;
+          g_set_error (&local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                       "Attachment '%s' on mountpoint '%s' belongs to uid %u", request->attachment,
+                       request->mountpoint, owner);
+        }
+      refmount_table_give_up_held (table, waiter);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   detach.mountpoint = request->mountpoint;
   detach.attachment = request->attachment;
   detach.uid = caller->uid;
   detach.pid = caller->pid;
-  detach.others_allowed = others_allowed || caller->uid == 0;
+  /* Decided above; the table checks the owner again (deny by default). */
+  detach.others_allowed = TRUE;
   detach.force = request->force;
   detach.lazy = request->lazy;
-  if (!refmount_table_detach_held (table, config, waiter, &detach, deadline, &unmounted, &owner, &local_error))
-    {
-      /* Someone else's attachment: only now is there something to ask
-       * polkit about, and nothing has changed yet. */
-      *needs_others = g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (!refmount_table_detach_held (table, config, waiter, &detach, deadline, &unmounted, NULL, error))
+    return NULL;
   return g_variant_new ("(b)", unmounted);
 }
 

@@ -91,6 +91,19 @@ const RefmountMethod *refmount_method_lookup (const char *member);
 const RefmountAuthStep *refmount_method_auth_step (const RefmountMethod  *method,
                                                    const RefmountRequest *request);
 
+/* The owner-dependent second step of an Unmount, a plain function of
+ * (request, caller, the mountpoint's record): a step with no action when
+ * @caller may release the attachment now (its own; uid 0;
+ * @others_granted), the Unmount method's `others` step
+ * (org.refmount.unmount-others) when it belongs to another uid
+ * (*out_owner), NULL with NotFound (no record) or NotAttached. */
+const RefmountAuthStep *refmount_manager_unmount_step (const RefmountRequest *request,
+                                                       const RefmountCaller  *caller,
+                                                       const RefmountRecord  *record,
+                                                       gboolean               others_granted,
+                                                       guint32               *out_owner,
+                                                       GError               **error);
+
 /* Validate @body (of the method's D-Bus signature) in the documented
  * order (SPEC §5) against @config: InvalidArgument naming the argument. */
 gboolean refmount_request_parse (RefmountRequest      *request,

@@ -81,8 +81,10 @@ rmdir_retry_cb (gpointer data)
   copy->relative = g_strdup (retry->relative);
   copy->mountpoint = g_strdup (retry->mountpoint);
   copy->attempts = retry->attempts;
-  refmount_table_forget_current_source (retry->table);
+  /* Counted before the timer is forgotten: a table is never seen with
+   * neither while a retry is pending. */
   g_atomic_int_inc (&retry->table->retry_threads);
+  refmount_table_forget_current_source (retry->table);
   g_thread_unref (g_thread_new ("refmount-rmdir-retry", rmdir_retry_thread, copy));
   return G_SOURCE_REMOVE;
 }
