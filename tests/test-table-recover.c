@@ -159,7 +159,6 @@ test_recover_directory_gone (Fixture      *fx,
                              gconstpointer data)
 {
   g_autofree char   *m = mp (fx, "gone");
-  g_autofree char   *file = NULL;
   g_autoptr (GError) error = NULL;
 
   g_assert_true (attach (fx, m, "a", NULL));
