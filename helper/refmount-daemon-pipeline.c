@@ -625,10 +625,14 @@ refmount_daemon_pipeline_worker (gpointer data,
     case JOB_RECHECK:
       /* Cleared first: a change during the check queues another one.  The
        * check skips entries that are busy (it only tries their locks) and
-       * hands each lookup to a runner thread without waiting: a mount
-       * beneath a hung filesystem costs that thread, not this worker. */
+       * runs on runner threads, not waited for here: a mount beneath a
+       * hung filesystem costs a runner thread, not this worker. */
       g_atomic_int_set (&job->daemon->recheck_pending, 0);
-      refmount_table_check_vanished (job->daemon->table, g_get_monotonic_time ());
+      {
+        g_autoptr (RefmountConfig) config = refmount_daemon_get_config (job->daemon);
+
+        refmount_table_check_vanished (job->daemon->table, config->mount_timeout_sec, g_get_monotonic_time ());
+      }
       refmount_daemon_call_done (job->daemon);
       break;
     default:

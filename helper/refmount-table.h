@@ -173,12 +173,15 @@ gboolean refmount_table_detach (RefmountTable               *table,
 
 /* Release every release-on-exit attachment made over @bus_name. */
 /* Mark recorded mounts that were unmounted behind refmount's back as
- * "stale" (entries locked by a call are skipped).  Each lookup runs on a
- * runner thread holding its entry, since it walks a path that may lie
- * beneath a hung filesystem; this waits for them until @deadline
- * (monotonic µs; G_MAXINT64: until done; the daemon passes "now" and does
- * not wait).  TRUE when every lookup finished. */
+ * "stale" (entries locked by a call are skipped).  The pass runs on a few
+ * runner threads, and each lookup on one more under a deadline of
+ * @timeout_sec, since it walks a path that may lie beneath a hung
+ * filesystem (one that does not finish keeps its entry locked and costs
+ * that thread).  This waits for the pass until @deadline (monotonic µs;
+ * G_MAXINT64: until done; the daemon passes "now" and does not wait).
+ * TRUE when the pass finished. */
 gboolean refmount_table_check_vanished (RefmountTable *table,
+                                        guint          timeout_sec,
                                         gint64         deadline);
 
 void refmount_table_release_bus_name (RefmountTable  *table,
