@@ -378,8 +378,10 @@ call_authorize (Call *call)
       return;
     }
   call->uid_admitted = TRUE;
-  /* What depends on who asks is checked before polkit is asked. */
-  if (!refmount_request_resolve_caller (&call->request, &call->caller, &error))
+  /* What depends on who asks is checked before polkit is asked; nothing
+   * here may block (no user database lookup: that runs with the entry
+   * held, on a runner thread, refmount_manager_mount()). */
+  if (!refmount_request_check_caller (&call->request, &call->caller, &error))
     {
       call_finish (call, NULL, g_steal_pointer (&error));
       return;
@@ -581,7 +583,8 @@ run_call (Call *call)
       break;
 
     case REFMOUNT_METHOD_RECOVER:
-      value = refmount_manager_recover (daemon->table, call->config, &call->request, &call->caller, &error);
+      value = refmount_manager_recover (daemon->table, call->config, waiter, &call->request, &call->caller,
+                                        call->deadline, &error);
       break;
 
     case REFMOUNT_METHOD_RELOAD:
@@ -621,9 +624,15 @@ refmount_daemon_pipeline_worker (gpointer data,
       break;
     case JOB_RECHECK:
       /* Cleared first: a change during the check queues another one.  The
-       * check skips entries that are busy (it only tries their locks). */
+       * check skips entries that are busy (it only tries their locks) and
+       * runs on runner threads, not waited for here: a mount beneath a
+       * hung filesystem costs a runner thread, not this worker. */
       g_atomic_int_set (&job->daemon->recheck_pending, 0);
-      refmount_table_check_vanished (job->daemon->table);
+      {
+        g_autoptr (RefmountConfig) config = refmount_daemon_get_config (job->daemon);
+
+        refmount_table_check_vanished (job->daemon->table, config->mount_timeout_sec, g_get_monotonic_time ());
+      }
       refmount_daemon_call_done (job->daemon);
       break;
     default:

@@ -78,8 +78,9 @@ static const RefmountMethod methods[] = {
   {
     .member = "Recover",
     .kind = REFMOUNT_METHOD_RECOVER,
-    /* It waits for its entry itself, within MountTimeoutSec, and only
-     * after manage was granted. */
+    /* After manage was granted it waits in the entry's queue like an
+     * Unmount: a Recover behind a hung one costs no thread. */
+    .needs_entry = TRUE,
     .call = { REFMOUNT_ACTION_MANAGE },
     .details = unmount_details,
   },
@@ -101,6 +102,46 @@ refmount_method_auth_step (const RefmountMethod  *method,
   if ((request->force || request->lazy) && method->flags.action != NULL)
     return &method->flags;
   return &method->call;
+}
+
+/* What an Unmount asks polkit after its first step, as a plain function
+ * of the request, the caller and the record (SPEC §3): releasing one's
+ * own attachment needs nothing; another uid's needs the method's owner-
+ * dependent step, org.refmount.unmount-others, unless that was granted
+ * already or the caller is root (whom polkit would not ask either).  No
+ * configuration key takes part. */
+static const RefmountAuthStep nothing_to_ask = { NULL };
+
+const RefmountAuthStep *
+refmount_manager_unmount_step (const RefmountRequest *request,
+                               const RefmountCaller  *caller,
+                               const RefmountRecord  *record,
+                               gboolean               others_granted,
+                               guint32               *out_owner,
+                               GError               **error)
+{
+  const RefmountAttachment *attachment = NULL;
+
+  if (record == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND, "No managed mount at mountpoint '%s'",
+                   request->mountpoint);
+      return NULL;
+    }
+  for (guint i = 0; record->attachments != NULL && i < record->attachments->len && attachment == NULL; i++)
+    if (g_strcmp0 (((RefmountAttachment *) g_ptr_array_index (record->attachments, i))->id, request->attachment) == 0)
+      attachment = g_ptr_array_index (record->attachments, i);
+  if (attachment == NULL)
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_ATTACHED, "Attachment '%s' is not attached to mountpoint '%s'",
+                   request->attachment, request->mountpoint);
+      return NULL;
+    }
+  if (out_owner != NULL)
+    *out_owner = attachment->uid;
+  if (attachment->uid == caller->uid || caller->uid == 0 || others_granted)
+    return &nothing_to_ask;
+  return &refmount_method_lookup ("Unmount")->others;
 }
 
 /* ---- requests ------------------------------------------------------------ */
@@ -186,20 +227,79 @@ refmount_request_parse (RefmountRequest      *request,
 }
 
 gboolean
-refmount_request_resolve_caller (RefmountRequest      *request,
-                                 const RefmountCaller *caller,
-                                 GError              **error)
+refmount_request_check_caller (const RefmountRequest *request,
+                               const RefmountCaller  *caller,
+                               GError               **error)
 {
-  guint32 gid;
+  g_auto (GStrv) options = NULL;
 
   if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
     return TRUE;
-  if (!refmount_owner_lookup_gid (caller->uid, &gid, error))
-    return FALSE;
+  /* Whether the type can be owned at all: the options do not depend on
+   * the ids, so any will do.  The caller's group is looked up only with
+   * the entry held (refmount_manager_mount()). */
+  options = refmount_owner_options (request->fstype, caller->uid, 0, error);
+  return options != NULL;
+}
+
+gboolean
+refmount_request_resolve_owner (RefmountRequest      *request,
+                                const RefmountCaller *caller,
+                                guint32               gid,
+                                GError              **error)
+{
+  if (request->kind != REFMOUNT_METHOD_MOUNT || !request->owner)
+    return TRUE;
   g_clear_pointer (&request->owned_options, g_strfreev);
   request->owned_options = refmount_owner_append_options ((const char *const *) request->options, request->fstype,
                                                           caller->uid, gid, error);
   return request->owned_options != NULL;
+}
+
+typedef struct
+{
+  guint32 uid;
+  guint32 gid;
+} GidLookup;
+
+static gboolean
+gid_lookup_func (gpointer data,
+                 GError **error)
+{
+  GidLookup *lookup = data;
+
+  return refmount_owner_lookup_gid (lookup->uid, &lookup->gid, error);
+}
+
+/* The caller's primary group for the ownership options.  getpwuid_r may
+ * ask a directory service (sssd, LDAP) that stops answering: it runs on
+ * a runner thread under the call's deadline with the entry held, never
+ * on the main loop or GDBus's thread, and only for a caller that polkit
+ * already allowed to mount. */
+static gboolean
+resolve_owner (RefmountTable        *table,
+               RefmountConfig       *config,
+               RefmountTableWaiter  *waiter,
+               RefmountRequest      *request,
+               const RefmountCaller *caller,
+               gint64                deadline,
+               gboolean             *handed_off,
+               GError              **error)
+{
+  g_autofree GidLookup *lookup = g_new0 (GidLookup, 1);
+  gboolean              ok = FALSE;
+
+  lookup->uid = caller->uid;
+  if (!refmount_table_run_held (table, waiter, gid_lookup_func, lookup, g_free, deadline, &ok, error))
+    {
+      g_steal_pointer (&lookup); /* the late completion frees it */
+      *handed_off = TRUE;
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Looking up the group of uid %u for the Mount flag '%s' did not finish within MountTimeoutSec=%u",
+                   caller->uid, REFMOUNT_FLAG_OWNER, config->mount_timeout_sec);
+      return FALSE;
+    }
+  return ok && refmount_request_resolve_owner (request, caller, lookup->gid, error);
 }
 
 /* ---- the operations ------------------------------------------------------ */
@@ -213,17 +313,25 @@ refmount_manager_object_path (const char *mountpoint)
 }
 
 GVariant *
-refmount_manager_mount (RefmountTable         *table,
-                        RefmountConfig        *config,
-                        RefmountTableWaiter   *waiter,
-                        const RefmountRequest *request,
-                        const RefmountCaller  *caller,
-                        gint64                 deadline,
-                        GError               **error)
+refmount_manager_mount (RefmountTable        *table,
+                        RefmountConfig       *config,
+                        RefmountTableWaiter  *waiter,
+                        RefmountRequest      *request,
+                        const RefmountCaller *caller,
+                        gint64                deadline,
+                        GError              **error)
 {
   RefmountAttachRequest attach = { 0 };
   g_autofree char      *path = NULL;
   g_autofree char      *show_options = NULL;
+  gboolean              handed_off = FALSE;
+
+  if (request->owner && !resolve_owner (table, config, waiter, request, caller, deadline, &handed_off, error))
+    {
+      if (!handed_off)
+        refmount_table_give_up_held (table, waiter);
+      return NULL;
+    }
 
   attach.fstype = request->fstype;
   attach.source = request->source;
@@ -258,38 +366,56 @@ refmount_manager_unmount (RefmountTable         *table,
                           gboolean              *needs_others,
                           GError               **error)
 {
-  RefmountDetachRequest detach = { 0 };
-  g_autoptr (GError)    local_error = NULL;
-  gboolean              unmounted = FALSE;
-  guint32               owner = 0;
+  RefmountDetachRequest      detach = { 0 };
+  g_autoptr (GError)         local_error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  const RefmountAuthStep    *step;
+  gboolean                   unmounted = FALSE;
+  guint32                    owner = 0;
 
   *needs_others = FALSE;
+  /* The second step is decided here, with the entry held, from the record
+   * it holds (as committed: no operation is half done while we hold it). */
+  record = refmount_table_get_record (table, request->mountpoint);
+  step = refmount_manager_unmount_step (request, caller, record, others_allowed, &owner, &local_error);
+  if (step == NULL || step->action != NULL)
+    {
+      if (step != NULL)
+        {
+          /* Someone else's attachment: only now is there something to
+           * ask polkit about, and nothing has changed. */
+          *needs_others = TRUE;
+          g_set_error (&local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED,
+                       "Attachment '%s' on mountpoint '%s' belongs to uid %u", request->attachment,
+                       request->mountpoint, owner);
+        }
+      refmount_table_give_up_held (table, waiter);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   detach.mountpoint = request->mountpoint;
   detach.attachment = request->attachment;
   detach.uid = caller->uid;
   detach.pid = caller->pid;
-  detach.others_allowed = others_allowed || caller->uid == 0;
+  /* Decided above; the table checks the owner again (deny by default). */
+  detach.others_allowed = TRUE;
   detach.force = request->force;
   detach.lazy = request->lazy;
-  if (!refmount_table_detach_held (table, config, waiter, &detach, deadline, &unmounted, &owner, &local_error))
-    {
-      /* Someone else's attachment: only now is there something to ask
-       * polkit about, and nothing has changed yet. */
-      *needs_others = g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_AUTHORIZED);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
-    }
+  if (!refmount_table_detach_held (table, config, waiter, &detach, deadline, &unmounted, NULL, error))
+    return NULL;
   return g_variant_new ("(b)", unmounted);
 }
 
 GVariant *
 refmount_manager_recover (RefmountTable         *table,
                           RefmountConfig        *config,
+                          RefmountTableWaiter   *waiter,
                           const RefmountRequest *request,
                           const RefmountCaller  *caller,
+                          gint64                 deadline,
                           GError               **error)
 {
-  if (!refmount_table_recover (table, config, request->mountpoint, caller->uid, caller->pid, error))
+  if (!refmount_table_recover_held (table, config, waiter, caller->uid, caller->pid, deadline, error))
     return NULL;
   return g_variant_new ("()");
 }

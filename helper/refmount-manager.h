@@ -44,7 +44,7 @@ typedef struct
   gboolean           force;
   gboolean           lazy;
   /* Mount with "owner": @options plus the ownership options of the
-   * caller (refmount_request_resolve_caller()). */
+   * caller (refmount_request_resolve_owner()). */
   char **owned_options;
 } RefmountRequest;
 
@@ -91,6 +91,19 @@ const RefmountMethod *refmount_method_lookup (const char *member);
 const RefmountAuthStep *refmount_method_auth_step (const RefmountMethod  *method,
                                                    const RefmountRequest *request);
 
+/* The owner-dependent second step of an Unmount, a plain function of
+ * (request, caller, the mountpoint's record): a step with no action when
+ * @caller may release the attachment now (its own; uid 0;
+ * @others_granted), the Unmount method's `others` step
+ * (org.refmount.unmount-others) when it belongs to another uid
+ * (*out_owner), NULL with NotFound (no record) or NotAttached. */
+const RefmountAuthStep *refmount_manager_unmount_step (const RefmountRequest *request,
+                                                       const RefmountCaller  *caller,
+                                                       const RefmountRecord  *record,
+                                                       gboolean               others_granted,
+                                                       guint32               *out_owner,
+                                                       GError               **error);
+
 /* Validate @body (of the method's D-Bus signature) in the documented
  * order (SPEC §5) against @config: InvalidArgument naming the argument. */
 gboolean refmount_request_parse (RefmountRequest      *request,
@@ -99,24 +112,33 @@ gboolean refmount_request_parse (RefmountRequest      *request,
                                  RefmountConfig       *config,
                                  GError              **error);
 void     refmount_request_clear (RefmountRequest *request);
-/* What depends on the caller and must be checked before authorization:
- * the ownership options of a Mount with "owner" (InvalidArgument for a
- * type that cannot be owned, Failed when the uid has no group).  Looks
- * the caller's group up (NSS). */
-gboolean refmount_request_resolve_caller (RefmountRequest      *request,
-                                          const RefmountCaller *caller,
-                                          GError              **error);
+/* What depends on the caller and is checked before authorization, with
+ * no lookup (the main thread runs it): a Mount with "owner" of a type
+ * that cannot be owned is InvalidArgument. */
+gboolean refmount_request_check_caller (const RefmountRequest *request,
+                                        const RefmountCaller  *caller,
+                                        GError               **error);
+/* The ownership options of a Mount with "owner" for the caller and its
+ * primary group @gid (pure). */
+gboolean refmount_request_resolve_owner (RefmountRequest      *request,
+                                         const RefmountCaller *caller,
+                                         guint32               gid,
+                                         GError              **error);
 
 char *refmount_manager_object_path (const char *mountpoint);
 
-/* With @waiter granted (its lock is used up): attach, reply "(os)". */
-GVariant *refmount_manager_mount (RefmountTable         *table,
-                                  RefmountConfig        *config,
-                                  RefmountTableWaiter   *waiter,
-                                  const RefmountRequest *request,
-                                  const RefmountCaller  *caller,
-                                  gint64                 deadline,
-                                  GError               **error);
+/* With @waiter granted (its lock is used up): attach, reply "(os)".
+ * With "owner", first the caller's group from the user database (NSS),
+ * on a runner thread under @deadline with the entry held (Timeout when it
+ * does not answer; InvalidArgument when the uid has no entry); the
+ * ownership options go into @request. */
+GVariant *refmount_manager_mount (RefmountTable        *table,
+                                  RefmountConfig       *config,
+                                  RefmountTableWaiter  *waiter,
+                                  RefmountRequest      *request,
+                                  const RefmountCaller *caller,
+                                  gint64                deadline,
+                                  GError              **error);
 /* With @waiter granted: detach, reply "(b)".  When the attachment belongs
  * to another uid and !@others_allowed: NULL, NotAuthorized and
  * *needs_others set; nothing changed (ask the method's others step, then
@@ -130,12 +152,13 @@ GVariant *refmount_manager_unmount (RefmountTable         *table,
                                     gint64                 deadline,
                                     gboolean              *needs_others,
                                     GError               **error);
-/* Recover (its own bounded wait for the entry, refmount-table-recover.c):
- * reply "()". */
+/* With @waiter granted: Recover (refmount-table-recover.c), reply "()". */
 GVariant *refmount_manager_recover (RefmountTable         *table,
                                     RefmountConfig        *config,
+                                    RefmountTableWaiter   *waiter,
                                     const RefmountRequest *request,
                                     const RefmountCaller  *caller,
+                                    gint64                 deadline,
                                     GError               **error);
 /* No lock: the committed record.  Reply "(o)". */
 GVariant *refmount_manager_get_mount (RefmountTable         *table,

@@ -16,6 +16,7 @@ typedef struct
   GCond                  cond;
   gboolean               done;
   gboolean               abandoned;
+  gboolean               detached; /* refmount_runner_submit(): nobody waits */
   RefmountRunner        *runner;
   RefmountRunnerFunc     func;
   RefmountRunnerLateFunc late;
@@ -62,7 +63,8 @@ runner_thread (gpointer item,
         call->late (call->data, ok, error);
       if (call->destroy != NULL)
         call->destroy (call->data);
-      g_atomic_int_dec_and_test (&call->runner->abandoned);
+      if (!call->detached)
+        g_atomic_int_dec_and_test (&call->runner->abandoned);
     }
 
   runner_call_unref (call);
@@ -146,4 +148,26 @@ refmount_runner_run (RefmountRunner        *runner,
 
   runner_call_unref (call);
   return finished;
+}
+
+void
+refmount_runner_submit (RefmountRunner    *runner,
+                        RefmountRunnerFunc func,
+                        gpointer           data,
+                        GDestroyNotify     destroy)
+{
+  RunnerCall *call = g_new0 (RunnerCall, 1);
+
+  /* One reference, the runner thread's; abandoned from the start, so the
+   * thread runs @destroy itself. */
+  g_atomic_ref_count_init (&call->ref);
+  g_mutex_init (&call->mutex);
+  g_cond_init (&call->cond);
+  call->runner = runner;
+  call->func = func;
+  call->data = data;
+  call->destroy = destroy;
+  call->abandoned = TRUE;
+  call->detached = TRUE;
+  g_thread_pool_push (runner->pool, call, NULL);
 }

@@ -38,6 +38,14 @@ gboolean refmount_runner_run (RefmountRunner        *runner,
                               gboolean              *out_ok,
                               GError               **error);
 
+/* Run @func(@data) on a runner thread with nobody waiting for it (the
+ * daemon's own work that may block on a filesystem: the vanished check);
+ * then @destroy there.  Not counted as abandoned. */
+void refmount_runner_submit (RefmountRunner    *runner,
+                             RefmountRunnerFunc func,
+                             gpointer           data,
+                             GDestroyNotify     destroy);
+
 /* Calls whose waiter gave up and that have not returned yet. */
 guint refmount_runner_get_abandoned (RefmountRunner *runner);
 

@@ -151,23 +151,6 @@ commit_and_write (RefmountTable *table,
   refmount_table_notify (table, entry);
 }
 
-void
-refmount_table_drop_entry (RefmountTable *table,
-                           RefmountEntry *entry)
-{
-  gboolean created = entry->record != NULL && entry->record->created_dir;
-
-  refmount_clear_fd (&entry->mounted_fd);
-  /* Remove the directory while the entry is still in the table and its
-   * lock held: once committed away, a new caller for the same mountpoint
-   * opens the (still existing) directory, and an rmdir after that would
-   * leave it mounting onto a deleted directory (ENOENT). */
-  if (created && entry->root != NULL)
-    refmount_table_remove_created_dir (table, entry);
-  g_clear_pointer (&entry->record, refmount_record_free);
-  commit_and_write (table, entry);
-}
-
 /* Unmount what this daemon mounted on the directory open as @dirfd,
  * wherever that directory has been renamed to since.  Lazily if busy:
  * nobody holds this mount, so nothing may keep it alive. */
@@ -197,6 +180,8 @@ finish_unmount (RefmountTable       *table,
                 gboolean             ok,
                 const GError        *backend_error,
                 RefmountAttachment **restore,
+                gint64               deadline,
+                gboolean            *handed_off,
                 gboolean            *out_unmounted,
                 GError             **error)
 {
@@ -218,7 +203,10 @@ finish_unmount (RefmountTable       *table,
   if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
     {
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
-      refmount_table_drop_entry (table, entry);
+      /* The directory's removal is a caller's path walk too: under its
+       * deadline (refmount-table-dirs.c). */
+      if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
+        return FALSE;
       if (out_unmounted)
         *out_unmounted = TRUE;
       return TRUE;
@@ -320,7 +308,8 @@ late_cb (gpointer      data,
     {
       g_autoptr (GError) error = NULL;
 
-      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, NULL, &error))
+      /* Already on the runner thread: the rmdir runs here (deadline 0). */
+      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
         commit_and_write (table, entry);
     }
 
@@ -407,7 +396,7 @@ refmount_table_unmount_last (RefmountTable       *table,
                    "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
       return FALSE;
     }
-  return finish_unmount (table, entry, ok, backend_error, restore, out_unmounted, error);
+  return finish_unmount (table, entry, ok, backend_error, restore, deadline, handed_off, out_unmounted, error);
 }
 
 gboolean
@@ -517,6 +506,96 @@ refmount_table_run_lookup (RefmountTable        *table,
   *out_km = g_steal_pointer (&call->km);
   backend_call_free (call);
   return TRUE;
+}
+
+/* ---- other blocking work of a call ---------------------------------------- */
+
+typedef struct
+{
+  RefmountTable     *table;
+  RefmountEntry     *entry; /* locked; the lock passes to held_late */
+  RefmountRunnerFunc func;
+  gpointer           data;
+  GDestroyNotify     destroy;
+  gboolean           late_ran;
+} HeldCall;
+
+static gboolean
+held_func (gpointer data,
+           GError **error)
+{
+  HeldCall *call = data;
+
+  return call->func (call->data, error);
+}
+
+static void
+held_late (gpointer      data,
+           gboolean      ok,
+           const GError *error)
+{
+  HeldCall      *call = data;
+  RefmountEntry *entry = call->entry;
+
+  call->late_ran = TRUE;
+  g_message ("Work for a call on %s finished after its caller timed out", entry->mountpoint);
+  /* A fresh entry the call created is dropped again. */
+  if (entry->record == NULL)
+    refmount_table_commit (call->table, entry);
+  refmount_table_unlock_entry (call->table, entry);
+}
+
+static void
+held_free (gpointer data)
+{
+  HeldCall *call = data;
+
+  if (call->late_ran && call->destroy != NULL)
+    call->destroy (call->data);
+  g_free (call);
+}
+
+gboolean
+refmount_table_run_held (RefmountTable       *table,
+                         RefmountTableWaiter *waiter,
+                         RefmountRunnerFunc   func,
+                         gpointer             data,
+                         GDestroyNotify       destroy,
+                         gint64               deadline,
+                         gboolean            *out_ok,
+                         GError             **error)
+{
+  /* Taken from the waiter while the work runs, so that after a timeout
+   * the lock belongs to the late completion alone. */
+  RefmountEntry *entry = refmount_table_waiter_steal_entry (waiter);
+  HeldCall      *call;
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+  call = g_new0 (HeldCall, 1);
+  call->entry = entry;
+  call->table = table;
+  call->func = func;
+  call->data = data;
+  call->destroy = destroy;
+  if (refmount_runner_run (table->runner, held_func, held_late, call, held_free, deadline, out_ok, error))
+    {
+      refmount_table_waiter_return_entry (waiter, entry);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+void
+refmount_table_give_up_held (RefmountTable       *table,
+                             RefmountTableWaiter *waiter)
+{
+  RefmountEntry *entry = refmount_table_waiter_steal_entry (waiter);
+
+  if (entry == NULL)
+    return;
+  if (entry->record == NULL)
+    refmount_table_commit (table, entry); /* a fresh entry: drop it again */
+  refmount_table_unlock_entry (table, entry);
 }
 
 /* ---- busy retries ------------------------------------------------------- */

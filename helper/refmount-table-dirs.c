@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The directories refmount created for mountpoints, removed after the
- * last unmount.  An effect on the filesystem, so not in the store
- * (refmount-table.c), which only keeps records (helper/layers.txt).
+ * last unmount, and dropping an entry that is gone.  An effect on the
+ * filesystem, so not in the store (refmount-table.c), which only keeps
+ * records (helper/layers.txt).
+ *
+ * rmdir(2) asks the filesystem the directory lies on: beneath an sshfs or
+ * NFS mount whose server went away it waits in the kernel for good.  So a
+ * caller's removal runs on a runner thread under the call's deadline, and
+ * the background retries run on a thread of their own, never on the main
+ * loop.
  */
 #include "config.h"
 
+#include "refmount-error.h"
 #include "refmount-path.h"
 #include "refmount-table-private.h"
 
@@ -33,44 +41,181 @@ rmdir_retry_free (gpointer data)
   g_free (retry);
 }
 
-static gboolean
-rmdir_retry_cb (gpointer data)
+static void schedule_rmdir_retry (RefmountTable *table,
+                                  RmdirRetry    *retry);
+
+/* On its own thread (counted in retry_threads): the next attempt is
+ * scheduled only once this one returned, so a directory on a hung
+ * filesystem costs one thread, not one per second. */
+static gpointer
+rmdir_retry_thread (gpointer data)
 {
   RmdirRetry        *retry = data;
+  RefmountTable     *table = retry->table;
   g_autoptr (GError) error = NULL;
 
   if (refmount_path_remove_dir (retry->root, retry->relative, &error))
-    g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts);
+    {
+      g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
+      rmdir_retry_free (retry);
+    }
   else if (++retry->attempts >= RMDIR_RETRY_COUNT)
-    g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
+    {
+      g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
+      rmdir_retry_free (retry);
+    }
   else
-    return G_SOURCE_CONTINUE;
+    schedule_rmdir_retry (table, retry);
+  g_atomic_int_dec_and_test (&table->retry_threads);
+  return NULL;
+}
+
+static gboolean
+rmdir_retry_cb (gpointer data)
+{
+  RmdirRetry *retry = data;
+  RmdirRetry *copy = g_new0 (RmdirRetry, 1);
+
+  copy->table = retry->table;
+  copy->root = g_strdup (retry->root);
+  copy->relative = g_strdup (retry->relative);
+  copy->mountpoint = g_strdup (retry->mountpoint);
+  copy->attempts = retry->attempts;
+  /* Counted before the timer is forgotten: a table is never seen with
+   * neither while a retry is pending. */
+  g_atomic_int_inc (&retry->table->retry_threads);
   refmount_table_forget_current_source (retry->table);
+  g_thread_unref (g_thread_new ("refmount-rmdir-retry", rmdir_retry_thread, copy));
   return G_SOURCE_REMOVE;
 }
 
-/* Remove the directory refmount created for @entry.  Never fails the
- * caller: an EBUSY right after unmounting a network filesystem is common,
- * so the removal is retried in the background. */
-void
-refmount_table_remove_created_dir (RefmountTable *table,
-                                   RefmountEntry *entry)
+/* Takes @retry. */
+static void
+schedule_rmdir_retry (RefmountTable *table,
+                      RmdirRetry    *retry)
 {
-  g_autoptr (GError)  error = NULL;
-  RmdirRetry         *retry;
-  g_autoptr (GSource) source = NULL;
+  g_autoptr (GSource) source = g_timeout_source_new_seconds (1);
 
-  if (refmount_path_remove_dir (entry->root, entry->relative, &error))
-    return;
-
-  g_message ("Could not remove directory %s (%s); retrying in the background",
-             entry->mountpoint, error->message);
-  retry = g_new0 (RmdirRetry, 1);
-  retry->table = table;
-  retry->root = g_strdup (entry->root);
-  retry->relative = g_strdup (entry->relative);
-  retry->mountpoint = g_strdup (entry->mountpoint);
-  source = g_timeout_source_new_seconds (1);
   g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
   refmount_table_attach_source (table, source);
+}
+
+/* An EBUSY right after unmounting a network filesystem is common: the
+ * removal is retried in the background and never fails the caller. */
+static void
+retry_in_background (RefmountTable *table,
+                     const char    *root,
+                     const char    *relative,
+                     const char    *mountpoint,
+                     const GError  *error)
+{
+  RmdirRetry *retry = g_new0 (RmdirRetry, 1);
+
+  g_message ("Could not remove directory %s (%s); retrying in the background", mountpoint, error->message);
+  retry->table = table;
+  retry->root = g_strdup (root);
+  retry->relative = g_strdup (relative);
+  retry->mountpoint = g_strdup (mountpoint);
+  schedule_rmdir_retry (table, retry);
+}
+
+/* Persist after a change made by the daemon itself (no caller to report a
+ * failure to): log it; the next successful write catches up. */
+static void
+commit_and_write (RefmountTable *table,
+                  RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
+static void
+forget_entry (RefmountTable *table,
+              RefmountEntry *entry)
+{
+  g_clear_pointer (&entry->record, refmount_record_free);
+  commit_and_write (table, entry);
+}
+
+/* One removal on the runner, with what its late completion must finish
+ * once the caller was told Timeout: the entry's drop (it holds the lock). */
+typedef struct
+{
+  RefmountTable *table;
+  RefmountEntry *entry; /* locked; the lock passes to rmdir_late */
+} RmdirCall;
+
+static gboolean
+rmdir_func (gpointer data,
+            GError **error)
+{
+  RmdirCall *call = data;
+
+  return refmount_path_remove_dir (call->entry->root, call->entry->relative, error);
+}
+
+static void
+rmdir_late (gpointer      data,
+            gboolean      ok,
+            const GError *error)
+{
+  RmdirCall     *call = data;
+  RefmountTable *table = call->table;
+  RefmountEntry *entry = call->entry;
+
+  g_message ("Removing directory %s finished after its caller timed out%s%s", entry->mountpoint,
+             ok ? "" : ": ", ok ? "" : error->message);
+  if (!ok)
+    retry_in_background (table, entry->root, entry->relative, entry->mountpoint, error);
+  forget_entry (table, entry);
+  refmount_table_release_uid (table, entry);
+  refmount_table_unlock_entry (table, entry);
+}
+
+gboolean
+refmount_table_drop_entry (RefmountTable *table,
+                           RefmountEntry *entry,
+                           gint64         deadline,
+                           gboolean      *handed_off,
+                           GError       **error)
+{
+  gboolean           created = entry->record != NULL && entry->record->created_dir;
+  g_autoptr (GError) rm_error = NULL;
+  RmdirCall         *call;
+  gboolean           ok = FALSE;
+
+  refmount_clear_fd (&entry->mounted_fd);
+  /* Remove the directory while the entry is still in the table and its
+   * lock held: once committed away, a new caller for the same mountpoint
+   * opens the (still existing) directory, and an rmdir after that would
+   * leave it mounting onto a deleted directory (ENOENT). */
+  if (created && entry->root != NULL)
+    {
+      if (deadline == 0)
+        ok = refmount_path_remove_dir (entry->root, entry->relative, &rm_error);
+      else
+        {
+          call = g_new0 (RmdirCall, 1);
+          call->table = table;
+          call->entry = entry;
+          if (!refmount_runner_run (table->runner, rmdir_func, rmdir_late, call, g_free, deadline, &ok,
+                                    &rm_error))
+            {
+              *handed_off = TRUE;
+              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                           "Unmounted mountpoint '%s', but removing its directory did not finish within "
+                           "MountTimeoutSec; it is removed in the background",
+                           entry->mountpoint);
+              return FALSE;
+            }
+        }
+      if (!ok)
+        retry_in_background (table, entry->root, entry->relative, entry->mountpoint, rm_error);
+    }
+  forget_entry (table, entry);
+  return TRUE;
 }

@@ -196,6 +196,17 @@ refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter)
 }
 
 void
+refmount_table_waiter_return_entry (RefmountTableWaiter *waiter,
+                                    RefmountEntry       *entry)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&waiter->table->wait_mutex);
+
+  g_return_if_fail (waiter->state == WAITER_CONSUMED && waiter->entry == NULL);
+  waiter->state = WAITER_GRANTED;
+  waiter->entry = entry;
+}
+
+void
 refmount_table_waiter_free (RefmountTableWaiter *waiter)
 {
   RefmountEntry *entry;

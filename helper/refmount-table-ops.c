@@ -598,8 +598,16 @@ refmount_table_detach_locked (RefmountTable               *table,
 
   if (record->state == REFMOUNT_MOUNT_STATE_STALE)
     {
-      g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, entry->mountpoint);
+      g_autoptr (RefmountKernelMount) km = NULL;
 
+      /* The lookup walks the path: under the caller's deadline. */
+      if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Looking up mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
       /* Nothing of ours is mounted: only the record goes.  A mount made
        * by this process is undone through its fd instead (below): it may
        * have moved rather than vanished. */
@@ -609,7 +617,8 @@ refmount_table_detach_locked (RefmountTable               *table,
                               request->attachment);
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx,
                               "Dropped stale record %s", entry->mountpoint);
-          refmount_table_drop_entry (table, entry);
+          if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
+            return FALSE;
           *out_unmounted = TRUE;
           return TRUE;
         }
@@ -694,11 +703,95 @@ refmount_table_detach_held (RefmountTable               *table,
   return detach_entry (table, config, entry, request, deadline, out_unmounted, out_owner_uid, error);
 }
 
-void
-refmount_table_check_vanished (RefmountTable *table)
-{
-  g_autoptr (GPtrArray) mountpoints = g_ptr_array_new_with_free_func (g_free);
+/* Threads one pass of the vanished check uses at most (each also waits
+ * for the lookups it hands to the runner). */
+#define VANISHED_CHECK_THREADS 8
 
+/* One pass of the vanished check: the mountpoints to look at, shared by
+ * its threads (each takes the next one). */
+typedef struct
+{
+  gatomicrefcount ref;
+  RefmountTable  *table;
+  GPtrArray      *mountpoints;
+  gint64          timeout; /* per lookup, µs */
+  GMutex          mutex;
+  GCond           cond;
+  guint           next;    /* mutex */
+  guint           running; /* mutex: threads not done */
+} VanishedPass;
+
+static void
+vanished_pass_unref (gpointer data)
+{
+  VanishedPass *pass = data;
+
+  if (!g_atomic_ref_count_dec (&pass->ref))
+    return;
+  g_ptr_array_unref (pass->mountpoints);
+  g_mutex_clear (&pass->mutex);
+  g_cond_clear (&pass->cond);
+  g_free (pass);
+}
+
+/* On a runner thread: never a worker or the main loop.  Each lookup walks
+ * a path that may lie beneath a filesystem that stopped answering, so it
+ * runs on a runner thread of its own under a deadline; one that does not
+ * finish keeps its entry locked (calls for it time out in its queue, later
+ * passes skip it) and costs that one thread, and this thread goes on. */
+static gboolean
+vanished_check_func (gpointer data,
+                     GError **error)
+{
+  VanishedPass  *pass = data;
+  RefmountTable *table = pass->table;
+
+  for (;;)
+    {
+      const char    *mountpoint = NULL;
+      RefmountEntry *entry;
+      gboolean       handed_off = FALSE;
+
+      g_mutex_lock (&pass->mutex);
+      if (pass->next < pass->mountpoints->len)
+        mountpoint = g_ptr_array_index (pass->mountpoints, pass->next++);
+      g_mutex_unlock (&pass->mutex);
+      if (mountpoint == NULL)
+        break;
+      /* An entry that is busy with a call is skipped: that call leaves a
+       * consistent state itself, and the next Mount checks again. */
+      entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0, g_get_monotonic_time (), NULL);
+      if (entry == NULL)
+        continue;
+      if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
+        mark_stale_if_vanished (table, entry, g_get_monotonic_time () + pass->timeout, &handed_off);
+      if (!handed_off)
+        refmount_table_unlock_entry (table, entry);
+    }
+
+  g_mutex_lock (&pass->mutex);
+  pass->running--;
+  g_cond_broadcast (&pass->cond);
+  g_mutex_unlock (&pass->mutex);
+  g_atomic_int_dec_and_test (&table->retry_threads);
+  return TRUE;
+}
+
+gboolean
+refmount_table_check_vanished (RefmountTable *table,
+                               guint          timeout_sec,
+                               gint64         deadline)
+{
+  VanishedPass *pass = g_new0 (VanishedPass, 1);
+  gboolean      done;
+  guint         threads;
+
+  g_atomic_ref_count_init (&pass->ref);
+  g_mutex_init (&pass->mutex);
+  g_cond_init (&pass->cond);
+  pass->table = table;
+  pass->timeout = (gint64) MAX (timeout_sec, 1) * G_USEC_PER_SEC;
+  pass->mountpoints = g_ptr_array_new_with_free_func (g_free);
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
     GHashTableIter           iter;
@@ -706,21 +799,30 @@ refmount_table_check_vanished (RefmountTable *table)
 
     g_hash_table_iter_init (&iter, table->entries);
     while (g_hash_table_iter_next (&iter, &key, NULL))
-      g_ptr_array_add (mountpoints, g_strdup (key));
+      g_ptr_array_add (pass->mountpoints, g_strdup (key));
   }
 
-  for (guint i = 0; i < mountpoints->len; i++)
+  threads = MIN (pass->mountpoints->len, VANISHED_CHECK_THREADS);
+  pass->running = threads;
+  for (guint i = 0; i < threads; i++)
     {
-      RefmountEntry *entry;
-
-      /* An entry that is busy with a call is skipped: that call leaves a
-       * consistent state itself, and the next Mount checks again. */
-      entry = refmount_table_lock_entry (table, g_ptr_array_index (mountpoints, i), FALSE, 0,
-                                         g_get_monotonic_time (), NULL);
-      if (entry == NULL)
-        continue;
-      if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
-        mark_stale_if_vanished (table, entry, 0, NULL);
-      refmount_table_unlock_entry (table, entry);
+      g_atomic_ref_count_inc (&pass->ref);
+      /* Counted like the busy retries: a table is freed (in tests) only
+       * once these are done. */
+      g_atomic_int_inc (&table->retry_threads);
+      refmount_runner_submit (table->runner, vanished_check_func, pass, vanished_pass_unref);
     }
+
+  g_mutex_lock (&pass->mutex);
+  while (pass->running > 0)
+    {
+      if (deadline == G_MAXINT64)
+        g_cond_wait (&pass->cond, &pass->mutex);
+      else if (!g_cond_wait_until (&pass->cond, &pass->mutex, deadline))
+        break;
+    }
+  done = pass->running == 0;
+  g_mutex_unlock (&pass->mutex);
+  vanished_pass_unref (pass);
+  return done;
 }

@@ -100,6 +100,9 @@ RefmountEntry *refmount_table_waiter_get_entry (RefmountTableWaiter *waiter);
 /* The entry's lock now belongs to whoever unlocks it (an operation's late
  * completion, refmount_table_unlock_entry): the waiter forgets it. */
 RefmountEntry *refmount_table_waiter_steal_entry (RefmountTableWaiter *waiter);
+/* Give a stolen, still locked entry back to its waiter (granted again). */
+void refmount_table_waiter_return_entry (RefmountTableWaiter *waiter,
+                                         RefmountEntry       *entry);
 
 /* Wait (entry locked, at most until @deadline) until no health probe
  * touches the entry's filesystem (refmount-table-probe.c). */
@@ -152,8 +155,6 @@ gboolean refmount_table_reserve_uid (RefmountTable *table,
                                      GError       **error);
 void     refmount_table_release_uid (RefmountTable *table,
                                      RefmountEntry *entry);
-void     refmount_table_remove_created_dir (RefmountTable *table,
-                                            RefmountEntry *entry);
 /* Timers the table owns (table->sources): destroyed with it.  The
  * second is called from a timer's callback when it is done. */
 void refmount_table_attach_source (RefmountTable *table,
@@ -197,10 +198,18 @@ gboolean refmount_table_detach_locked (RefmountTable               *table,
                                        guint32                     *out_owner_uid,
                                        GError                     **error);
 
-/* The entry is gone (unmounted or never mounted): forget it, persist, and
- * remove the directory refmount created. */
-void refmount_table_drop_entry (RefmountTable *table,
-                                RefmountEntry *entry);
+/* The entry is gone (unmounted or never mounted): remove the directory
+ * refmount created (refmount-table-dirs.c), forget it, persist.  The
+ * rmdir runs on a runner thread within @deadline (0: on this thread, for
+ * threads of the table's own): FALSE with Timeout and *handed_off when it
+ * did not finish (the entry lock passes to the late completion, which
+ * drops the entry).  A directory that cannot be removed is retried in the
+ * background; that never fails the caller. */
+gboolean refmount_table_drop_entry (RefmountTable *table,
+                                    RefmountEntry *entry,
+                                    gint64         deadline,
+                                    gboolean      *handed_off,
+                                    GError       **error);
 /* Unmount what this process mounted on the directory open as @dirfd. */
 gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,

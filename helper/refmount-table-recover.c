@@ -19,10 +19,9 @@
 
 typedef struct
 {
-  RefmountBackend *backend;
-  int              fd;   /* the mounted-on directory, or the parent */
-  char            *name; /* NULL with the mounted-on directory */
-  char            *mountpoint;
+  RefmountTable *table;
+  RefmountEntry *entry; /* locked; the lock passes to detach_call_late */
+  int            fd;    /* the mounted-on directory, or -1: open the parent */
 } DetachCall;
 
 static void
@@ -31,8 +30,6 @@ detach_call_free (gpointer data)
   DetachCall *call = data;
 
   refmount_clear_fd (&call->fd);
-  g_free (call->name);
-  g_free (call->mountpoint);
   g_free (call);
 }
 
@@ -40,61 +37,29 @@ static gboolean
 detach_call_func (gpointer data,
                   GError **error)
 {
-  DetachCall *call = data;
-
-  return call->backend->ops->umount (call->backend, call->fd, call->name, call->mountpoint, FALSE, TRUE, error);
-}
-
-static void
-detach_call_late (gpointer      data,
-                  gboolean      ok,
-                  const GError *error)
-{
-  DetachCall *call = data;
-
-  g_message ("The lazy detach of %s for Recover finished after its caller timed out: %s", call->mountpoint,
-             ok ? "detached" : error->message);
-}
-
-/* umount2(MNT_DETACH): takes the mount out of the tree without asking the
- * filesystem to flush anything.  It still resolves the mountpoint, and
- * libmount canonicalizes it (a stat of the dead root), so it runs with the
- * call's deadline on a runner thread.  Nothing mounted there counts as
- * success. */
-static gboolean
-detach_lazily (RefmountTable *table,
-               RefmountEntry *entry,
-               gint64         deadline,
-               GError       **error)
-{
+  DetachCall        *call = data;
+  RefmountEntry     *entry = call->entry;
+  RefmountBackend   *backend = call->table->backend;
   g_autoptr (GError) local_error = NULL;
-  DetachCall        *call = g_new0 (DetachCall, 1);
   const char        *name = NULL;
-  gboolean           ok = FALSE;
+  gboolean           ok;
 
-  call->backend = table->backend;
-  call->mountpoint = g_strdup (entry->mountpoint);
-  if (entry->mounted_fd >= 0)
-    call->fd = refmount_dup_cloexec (entry->mounted_fd);
+  if (call->fd >= 0)
+    ok = backend->ops->umount (backend, call->fd, NULL, entry->mountpoint, FALSE, TRUE, &local_error);
   else
     {
+      /* Adopted, or mounted before a restart: only the path is known, and
+       * reaching its parent may wait on a hung filesystem. */
       call->fd = refmount_path_open_parent (entry->root, entry->relative, &name, &local_error);
-      call->name = g_strdup (name);
+      if (call->fd < 0)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Cannot reach mountpoint '%s' to detach it: %s",
+                       entry->mountpoint, local_error->message);
+          return FALSE;
+        }
+      ok = backend->ops->umount (backend, call->fd, name, entry->mountpoint, FALSE, TRUE, &local_error);
     }
-  if (call->fd < 0)
-    {
-      detach_call_free (call);
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Cannot reach mountpoint '%s' to detach it: %s",
-                   entry->mountpoint, local_error != NULL ? local_error->message : g_strerror (errno));
-      return FALSE;
-    }
-  if (!refmount_runner_run (table->runner, detach_call_func, detach_call_late, call, detach_call_free, deadline,
-                            &ok, &local_error))
-    {
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                   "Detaching mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
-      return FALSE;
-    }
+  /* Nothing mounted there counts as success. */
   if (ok || g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
     return TRUE;
   g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Detaching mountpoint '%s' failed: %s",
@@ -102,14 +67,61 @@ detach_lazily (RefmountTable *table,
   return FALSE;
 }
 
-static gboolean
-kernel_has_record (RefmountTable  *table,
-                   RefmountRecord *record)
+/* The caller was told Timeout: record what the detach did, then give the
+ * entry on (it held the lock all along, so no other call saw the mount
+ * half gone). */
+static void
+detach_call_late (gpointer      data,
+                  gboolean      ok,
+                  const GError *error)
 {
-  g_autoptr (RefmountKernelMount) km = table->backend->ops->lookup (table->backend, record->mountpoint);
+  DetachCall        *call = data;
+  RefmountTable     *table = call->table;
+  RefmountEntry     *entry = call->entry;
+  g_autoptr (GError) write_error = NULL;
 
-  return km != NULL && g_strcmp0 (km->source, record->source) == 0 &&
-         refmount_fstype_kernel_matches (record->fstype, km->fstype);
+  g_message ("The lazy detach of %s for Recover finished after its caller timed out: %s", entry->mountpoint,
+             ok ? "detached; marked stale until the next Mount or Recover" : error->message);
+  if (ok && entry->record != NULL)
+    {
+      refmount_clear_fd (&entry->mounted_fd);
+      entry->record->state = REFMOUNT_MOUNT_STATE_STALE;
+      refmount_table_commit (table, entry);
+      if (!refmount_table_write_state (table, &write_error))
+        g_warning ("Could not write the state file: %s", write_error->message);
+      refmount_table_notify (table, entry);
+    }
+  refmount_table_unlock_entry (table, entry);
+}
+
+/* umount2(MNT_DETACH): takes the mount out of the tree without asking the
+ * filesystem to flush anything.  It still resolves the mountpoint, and
+ * libmount canonicalizes it (a stat of the dead root), so it runs with the
+ * call's deadline on a runner thread, and so does opening the parent when
+ * the mount was not made by this process.  FALSE with *handed_off on
+ * timeout: the entry lock passes to the late completion. */
+static gboolean
+detach_lazily (RefmountTable *table,
+               RefmountEntry *entry,
+               gint64         deadline,
+               gboolean      *handed_off,
+               GError       **error)
+{
+  DetachCall *call = g_new0 (DetachCall, 1);
+  gboolean    ok = FALSE;
+
+  call->table = table;
+  call->entry = entry;
+  call->fd = entry->mounted_fd >= 0 ? refmount_dup_cloexec (entry->mounted_fd) : -1;
+  if (!refmount_runner_run (table->runner, detach_call_func, detach_call_late, call, detach_call_free, deadline,
+                            &ok, error))
+    {
+      *handed_off = TRUE;
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Detaching mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
+      return FALSE;
+    }
+  return ok;
 }
 
 /* The old mount is gone from the tree: mount again.  FALSE with @error
@@ -124,22 +136,31 @@ remount (RefmountTable      *table,
          gboolean           *handed_off,
          GError            **error)
 {
-  RefmountRecord         *record = entry->record;
-  const RefmountFsConfig *fs = refmount_config_get_fs (config, record->fstype);
-  g_autofree char        *options = g_strjoinv (",", record->options);
-  g_autoptr (GError)      local_error = NULL;
-  gboolean                ok = FALSE;
-  int                     dirfd;
-  refmount_autofd int     mounted_dir = -1;
+  RefmountRecord                 *record = entry->record;
+  const RefmountFsConfig         *fs = refmount_config_get_fs (config, record->fstype);
+  g_autofree char                *options = g_strjoinv (",", record->options);
+  g_autoptr (GError)              local_error = NULL;
+  g_autoptr (RefmountKernelMount) km = NULL;
+  gboolean                        ok = FALSE;
+  gboolean                        created = FALSE;
+  gboolean                        mount_root = FALSE;
+  int                             dirfd = -1;
 
-  dirfd = refmount_path_open_beneath (entry->root, entry->relative, FALSE, NULL, &local_error);
-  if (dirfd < 0)
+  /* Reaching the directory again walks the path the dead mount lay on:
+   * on the runner, under the call's deadline, like a Mount's. */
+  if (!refmount_table_run_prepare (table, entry, deadline, &dirfd, &created, &km, &mount_root, handed_off,
+                                   &local_error))
     {
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Cannot reach mountpoint '%s' to remount it: %s",
-                   entry->mountpoint, local_error->message);
+      if (*handed_off)
+        g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                     "Reaching mountpoint '%s' to remount it did not finish within MountTimeoutSec=%u",
+                     entry->mountpoint, config->mount_timeout_sec);
+      else
+        g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Cannot reach mountpoint '%s' to remount it: %s",
+                     entry->mountpoint, local_error->message);
       return FALSE;
     }
-  if (refmount_path_fd_is_mount_root (dirfd))
+  if (km != NULL || mount_root)
     {
       /* Another mount lay beneath ours, or one appeared: never stack. */
       refmount_clear_fd (&dirfd);
@@ -147,7 +168,10 @@ remount (RefmountTable      *table,
                    "Mountpoint '%s' still has a filesystem mounted on it after the detach", entry->mountpoint);
       return FALSE;
     }
-  mounted_dir = refmount_dup_cloexec (dirfd);
+  if (created)
+    record->created_dir = TRUE;
+  refmount_clear_fd (&entry->mounted_fd);
+  entry->mounted_fd = refmount_dup_cloexec (dirfd);
   /* No x-gvfs user options: the Mount flag "show" is not part of the
    * record, so a recovered mount is not listed for file managers again. */
   if (!refmount_table_run_mount (table, entry, dirfd, record->fstype, record->source, options, NULL,
@@ -158,12 +182,25 @@ remount (RefmountTable      *table,
                    record->source, entry->mountpoint, config->mount_timeout_sec);
       return FALSE;
     }
-  if (!kernel_has_record (table, record))
+  /* Where the mount landed: the lookup walks the path again.  Until it
+   * says so the record stays "stale" with the fd of what was mounted, so
+   * a lookup that times out leaves nothing the next Mount cannot undo. */
+  g_clear_pointer (&km, refmount_kernel_mount_free);
+  if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
+    {
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "Looking up mountpoint '%s' after the remount did not finish within MountTimeoutSec=%u",
+                   entry->mountpoint, config->mount_timeout_sec);
+      return FALSE;
+    }
+  if (km == NULL || g_strcmp0 (km->source, record->source) != 0 ||
+      !refmount_fstype_kernel_matches (record->fstype, km->fstype))
     {
       g_autoptr (GError) undo_error = NULL;
 
-      if (ok && !refmount_table_undo_mount_by_fd (table, mounted_dir, entry->mountpoint, &undo_error))
+      if (ok && !refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
         g_warning ("Could not undo the mount of a moved directory: %s", undo_error->message);
+      refmount_clear_fd (&entry->mounted_fd);
       if (ok)
         g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED,
                      "Mountpoint '%s' was replaced while it was being remounted", entry->mountpoint);
@@ -175,7 +212,6 @@ remount (RefmountTable      *table,
     refmount_log_event (G_LOG_LEVEL_WARNING, "mounted", ctx,
                         "Remount reported an error but %s is mounted from %s: %s", entry->mountpoint,
                         record->source, local_error->message);
-  entry->mounted_fd = refmount_steal_fd (&mounted_dir);
   return TRUE;
 }
 
@@ -220,8 +256,10 @@ recover_locked (RefmountTable  *table,
   g_free (entry->relative);
   entry->relative = g_steal_pointer (&relative);
 
-  if (!detach_lazily (table, entry, deadline, error))
+  if (!detach_lazily (table, entry, deadline, handed_off, error))
     {
+      if (*handed_off)
+        return FALSE;
       refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx, "Recover of %s: %s", entry->mountpoint,
                           (*error)->message);
       return FALSE;
@@ -265,6 +303,27 @@ recover_locked (RefmountTable  *table,
   return TRUE;
 }
 
+static gboolean
+recover_entry (RefmountTable  *table,
+               RefmountConfig *config,
+               RefmountEntry  *entry,
+               gint64          uid,
+               gint64          pid,
+               gint64          deadline,
+               GError        **error)
+{
+  gboolean handed_off = FALSE;
+  gboolean ok;
+
+  entry->op_uid = uid;
+  entry->op_pid = pid;
+  ok = recover_locked (table, config, entry, deadline, &handed_off, error);
+  if (handed_off)
+    return FALSE; /* the late completion unlocks */
+  refmount_table_unlock_entry (table, entry);
+  return ok;
+}
+
 gboolean
 refmount_table_recover (RefmountTable  *table,
                         RefmountConfig *config,
@@ -274,18 +333,25 @@ refmount_table_recover (RefmountTable  *table,
                         GError        **error)
 {
   gint64         deadline = g_get_monotonic_time () + (gint64) config->mount_timeout_sec * G_USEC_PER_SEC;
-  gboolean       handed_off = FALSE;
   RefmountEntry *entry;
-  gboolean       ok;
 
   entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0, deadline, error);
   if (entry == NULL)
     return FALSE;
-  entry->op_uid = uid;
-  entry->op_pid = pid;
-  ok = recover_locked (table, config, entry, deadline, &handed_off, error);
-  if (handed_off)
-    return FALSE; /* the late completion unlocks */
-  refmount_table_unlock_entry (table, entry);
-  return ok;
+  return recover_entry (table, config, entry, uid, pid, deadline, error);
+}
+
+gboolean
+refmount_table_recover_held (RefmountTable       *table,
+                             RefmountConfig      *config,
+                             RefmountTableWaiter *waiter,
+                             gint64               uid,
+                             gint64               pid,
+                             gint64               deadline,
+                             GError             **error)
+{
+  RefmountEntry *entry = refmount_table_waiter_steal_entry (waiter);
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+  return recover_entry (table, config, entry, uid, pid, deadline, error);
 }

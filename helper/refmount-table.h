@@ -5,6 +5,7 @@
 
 #include "refmount-backend.h"
 #include "refmount-config.h"
+#include "refmount-runner.h"
 #include "refmount-state.h"
 
 G_BEGIN_DECLS
@@ -131,6 +132,25 @@ gboolean refmount_table_detach_held (RefmountTable               *table,
                                      gboolean                    *out_unmounted,
                                      guint32                     *out_owner_uid,
                                      GError                     **error);
+/* Other work of a call that may block (the user database lookup of
+ * Mount's "owner"): @func(@data) on a runner thread with @waiter's entry
+ * held, within @deadline.  TRUE when it finished (*out_ok, @error are its
+ * result; @waiter still holds the entry; @data is still the caller's).
+ * FALSE on timeout: the entry lock passed to the late completion (which
+ * drops a fresh entry), @waiter holds nothing, and @destroy is called on
+ * @data once @func returns. */
+gboolean refmount_table_run_held (RefmountTable       *table,
+                                  RefmountTableWaiter *waiter,
+                                  RefmountRunnerFunc   func,
+                                  gpointer             data,
+                                  GDestroyNotify       destroy,
+                                  gint64               deadline,
+                                  gboolean            *out_ok,
+                                  GError             **error);
+/* A call that holds @waiter's entry ends without an operation: the lock
+ * goes on, and a fresh entry it created is dropped again. */
+void refmount_table_give_up_held (RefmountTable       *table,
+                                  RefmountTableWaiter *waiter);
 /* Release every release-on-exit attachment of @bus_name on the entry. */
 void refmount_table_release_bus_name_held (RefmountTable       *table,
                                            RefmountConfig      *config,
@@ -153,8 +173,16 @@ gboolean refmount_table_detach (RefmountTable               *table,
 
 /* Release every release-on-exit attachment made over @bus_name. */
 /* Mark recorded mounts that were unmounted behind refmount's back as
- * "stale" (entries locked by a call are skipped). */
-void refmount_table_check_vanished (RefmountTable *table);
+ * "stale" (entries locked by a call are skipped).  The pass runs on a few
+ * runner threads, and each lookup on one more under a deadline of
+ * @timeout_sec, since it walks a path that may lie beneath a hung
+ * filesystem (one that does not finish keeps its entry locked and costs
+ * that thread).  This waits for the pass until @deadline (monotonic µs;
+ * G_MAXINT64: until done; the daemon passes "now" and does not wait).
+ * TRUE when the pass finished. */
+gboolean refmount_table_check_vanished (RefmountTable *table,
+                                        guint          timeout_sec,
+                                        gint64         deadline);
 
 void refmount_table_release_bus_name (RefmountTable  *table,
                                       RefmountConfig *config,
@@ -189,6 +217,16 @@ gboolean refmount_table_recover (RefmountTable  *table,
                                  gint64          uid,
                                  gint64          pid,
                                  GError        **error);
+/* The same with @waiter granted (the request pipeline: a Recover waits
+ * for its entry in the entry's queue, not on a thread), within @deadline;
+ * the path work, the detach and the remount run on the runner. */
+gboolean refmount_table_recover_held (RefmountTable       *table,
+                                      RefmountConfig      *config,
+                                      RefmountTableWaiter *waiter,
+                                      gint64               uid,
+                                      gint64               pid,
+                                      gint64               deadline,
+                                      GError             **error);
 
 /* A health probe is about to open @mountpoint and ask its filesystem
  * (refmount-table-probe.c).  NULL when nothing is managed there or an

@@ -143,7 +143,7 @@ test_mount (Fixture      *fx,
   }
 
   /* Still ours for the vanished check, and a second attachment. */
-  refmount_table_check_vanished (fx->table);
+  refmount_table_check_vanished (fx->table, 5, G_MAXINT64);
   assert_state (fx, m, REFMOUNT_STATE_MOUNTED, 1);
   g_assert_true (attach_type (fx, alias->requested, m, "vol2", &error));
   g_assert_no_error (error);

@@ -505,14 +505,14 @@ test_table_vanished (Fixture      *fx,
   g_assert_true (attach (fx, m, "vol1", &error));
   fake_backend_set_unmounted (fx->fake, m);
   take_events ();
-  refmount_table_check_vanished (fx->table);
+  refmount_table_check_vanished (fx->table, 5, G_MAXINT64);
   /* The table follows the kernel, as at start-up: a reconciliation. */
   names = take_event_names (&events);
   g_assert_cmpstr (names, ==, "vanished");
   g_assert_cmpstr (field (events, 0, "MESSAGE_ID"), ==, REFMOUNT_LOG_ID_RECONCILED);
   g_assert_cmpstr (field (events, 0, "PRIORITY"), ==, "4");
   g_assert_cmpstr (field (events, 0, "REFMOUNT_MOUNTPOINT"), ==, m);
-  refmount_table_check_vanished (fx->table);
+  refmount_table_check_vanished (fx->table, 5, G_MAXINT64);
   assert_events ("");
   /* The next Mount remounts it. */
   g_assert_true (attach (fx, m, "vol1", &error));

@@ -2,8 +2,10 @@
 /*
  * The Manager's semantics without a bus (refmount-manager.c): the method
  * table's authorization steps, validation order, the two-step
- * unmount-others authorization, the entry queue and the release-on-exit
- * race, over the fake backend.
+ * unmount-others authorization (its second step a plain function of
+ * request, caller and record), where the owner flag's user database
+ * lookup happens, the entry queue and the release-on-exit race, over the
+ * fake backend.
  */
 #include "config.h"
 
@@ -89,6 +91,26 @@ unmount_body (const char *mountpoint,
   return g_variant_ref_sink (g_variant_new ("(ss@a{sv})", mountpoint, attachment, g_variant_builder_end (&flags)));
 }
 
+/* A body for @member whose flags hold @flag (NULL: none). */
+static GVariant *
+flags_body (const char *member,
+            const char *mountpoint,
+            const char *flag)
+{
+  GVariantBuilder flags;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  if (flag != NULL)
+    g_variant_builder_add (&flags, "{sv}", flag, g_variant_new_boolean (TRUE));
+  if (g_str_equal (member, "Mount"))
+    return g_variant_ref_sink (g_variant_new ("(sss^as&s@a{sv})", "tmpfs", "src", mountpoint,
+                                              (const char *const[]){ "size=1m", NULL }, "att",
+                                              g_variant_builder_end (&flags)));
+  if (g_str_equal (member, "Unmount"))
+    return g_variant_ref_sink (g_variant_new ("(ss@a{sv})", mountpoint, "att", g_variant_builder_end (&flags)));
+  return g_variant_ref_sink (g_variant_new ("(s@a{sv})", mountpoint, g_variant_builder_end (&flags)));
+}
+
 static gboolean
 parse (Fixture         *fx,
        const char      *member,
@@ -155,6 +177,12 @@ test_method_table (void)
   g_assert_true (refmount_method_lookup ("Mount")->needs_entry);
   g_assert_false (refmount_method_lookup ("GetMount")->needs_entry);
   g_assert_false (refmount_method_lookup ("Reload")->needs_entry);
+  /* Recover waits for its entry in the queue (after manage), never on a
+   * thread, and never creates one. */
+  g_assert_true (refmount_method_lookup ("Recover")->needs_entry);
+  g_assert_false (refmount_method_lookup ("Recover")->creates_entry);
+  g_assert_cmpstr (refmount_method_auth_step (refmount_method_lookup ("Recover"), &request)->action, ==,
+                   REFMOUNT_ACTION_MANAGE);
 }
 
 /* ---- validation order ------------------------------------------------------------- */
@@ -191,6 +219,17 @@ test_validation_order (Fixture      *fx,
   assert_rejects (fx, mount_body ("tmpfs", "src", "relative", "size=1m", "att", FALSE), "Mount", "mountpoint");
   assert_rejects (fx, unmount_body ("relative", "a b", FALSE), "Unmount", "mountpoint");
   assert_rejects (fx, unmount_body (good, "a b", FALSE), "Unmount", "attachment");
+
+  /* Flags come after the attachment and before the mountpoint. */
+  assert_rejects (fx, flags_body ("Mount", "relative", "bogus"), "Mount", "flags");
+  assert_rejects (fx, flags_body ("Unmount", good, "bogus"), "Unmount", "flags");
+  assert_rejects (fx, flags_body ("Recover", "relative", NULL), "Recover", "mountpoint");
+  assert_rejects (fx, flags_body ("Recover", good, "force"), "Recover", "flags");
+  assert_rejects (fx, g_variant_ref_sink (g_variant_new ("(s)", "relative")), "GetMount", "mountpoint");
+  /* A valid request of each kind parses. */
+  g_assert_true (parse (fx, "Recover", flags_body ("Recover", good, NULL), &request, NULL));
+  g_assert_cmpstr (request.mountpoint, ==, good);
+  refmount_request_clear (&request);
 
   /* An empty mountpoint is derived, beneath the first root. */
   g_assert_true (parse (fx, "Mount", mount_body ("tmpfs", "src", "", NULL, "att", TRUE), &request, NULL));
@@ -241,6 +280,125 @@ test_unmount_others (Fixture      *fx,
   g_variant_unref (value);
   g_assert_false (fake_backend_is_mounted (fx->fake, m));
   refmount_request_clear (&request);
+}
+
+/* The second step as a plain function of (request, caller, record). */
+static void
+test_unmount_step (Fixture      *fx,
+                   gconstpointer data)
+{
+  g_autoptr (RefmountRecord) record = refmount_record_new ();
+  g_autoptr (GError)         error = NULL;
+  RefmountRequest            request = { 0 };
+  RefmountCaller             owner = { 1000, -1, ":1.1" };
+  RefmountCaller             other = { 1001, -1, ":1.2" };
+  RefmountCaller             root = { 0, -1, ":1.3" };
+  const RefmountAuthStep    *step;
+  guint32                    found = 0;
+
+  request.kind = REFMOUNT_METHOD_UNMOUNT;
+  request.mountpoint = (char *) "/m";
+  request.attachment = "a";
+  g_ptr_array_add (record->attachments, refmount_attachment_new ("a", 1000, 1, FALSE, NULL));
+
+  /* Nothing to release: NotFound, NotAttached; nothing to ask. */
+  g_assert_null (refmount_manager_unmount_step (&request, &owner, NULL, FALSE, NULL, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  request.attachment = "b";
+  g_assert_null (refmount_manager_unmount_step (&request, &other, record, TRUE, NULL, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_ATTACHED);
+  g_clear_error (&error);
+  request.attachment = "a";
+
+  /* One's own attachment: nothing, also with force (the first step,
+   * manage, is the method table's). */
+  step = refmount_manager_unmount_step (&request, &owner, record, FALSE, &found, &error);
+  g_assert_no_error (error);
+  g_assert_null (step->action);
+  g_assert_cmpuint (found, ==, 1000);
+  request.force = TRUE;
+  g_assert_null (refmount_manager_unmount_step (&request, &owner, record, FALSE, NULL, NULL)->action);
+  g_assert_cmpstr (refmount_method_auth_step (refmount_method_lookup ("Unmount"), &request)->action, ==,
+                   REFMOUNT_ACTION_MANAGE);
+  request.force = FALSE;
+
+  /* Another uid's: unmount-others, the method's owner-dependent step;
+   * nothing more once granted; root is not asked. */
+  found = 0;
+  step = refmount_manager_unmount_step (&request, &other, record, FALSE, &found, NULL);
+  g_assert_true (step == &refmount_method_lookup ("Unmount")->others);
+  g_assert_cmpstr (step->action, ==, REFMOUNT_ACTION_UNMOUNT_OTHERS);
+  g_assert_cmpuint (found, ==, 1000);
+  g_assert_null (refmount_manager_unmount_step (&request, &other, record, TRUE, NULL, NULL)->action);
+  g_assert_null (refmount_manager_unmount_step (&request, &root, record, FALSE, NULL, NULL)->action);
+}
+
+/* The ownership options: checked before authorization without asking the
+ * user database (the main thread runs that check); the group is looked up
+ * in the Mount operation, with the entry held. */
+static void
+test_owner_lookup_with_entry (Fixture      *fx,
+                              gconstpointer data)
+{
+  g_autofree char           *m = mp (fx, "owned");
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  RefmountCaller             unknown = { 4000000123u, -1, ":1.9" };
+  RefmountCaller             root = { 0, -1, ":1.1" };
+  RefmountRequest            request;
+  GVariant                  *body;
+  GVariantBuilder            flags;
+  Grant                     *grant;
+  GVariant                  *value;
+
+  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_OWNER, g_variant_new_boolean (TRUE));
+  body = g_variant_ref_sink (g_variant_new ("(sss^as&s@a{sv})", "tmpfs", "src", m,
+                                            (const char *const[]){ "size=1m", NULL }, "att",
+                                            g_variant_builder_end (&flags)));
+  g_assert_true (parse (fx, "Mount", body, &request, NULL));
+
+  /* A uid with no passwd entry passes the check: it looked nothing up. */
+  g_assert_true (refmount_request_check_caller (&request, &unknown, &error));
+  g_assert_no_error (error);
+
+  /* The lookup happens in the operation: InvalidArgument, and the fresh
+   * entry is dropped again. */
+  grant = wait_entry (fx, m, TRUE);
+  g_assert_true (grant->granted);
+  value = refmount_manager_mount (fx->table, fx->config, grant->waiter, &request, &unknown,
+                                  g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
+  grant_free (grant);
+  g_assert_null (value);
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "no entry in the user database"));
+  g_clear_error (&error);
+  g_assert_null (refmount_table_get_record (fx->table, m));
+  g_assert_false (fake_backend_is_mounted (fx->fake, m));
+
+  /* Root has an entry: the mount carries uid=0,gid=0 and the mode. */
+  grant = wait_entry (fx, m, TRUE);
+  g_assert_true (grant->granted);
+  g_assert_no_error (grant->error);
+  value = refmount_manager_mount (fx->table, fx->config, grant->waiter, &request, &root,
+                                  g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
+  grant_free (grant);
+  g_assert_no_error (error);
+  g_variant_unref (g_variant_ref_sink (value));
+  record = refmount_table_get_record (fx->table, m);
+  g_assert_true (g_strv_contains ((const char *const *) record->options, "uid=0"));
+  g_assert_true (g_strv_contains ((const char *const *) record->options, "gid=0"));
+  g_assert_true (g_strv_contains ((const char *const *) record->options, "mode=0700"));
+  refmount_request_clear (&request);
+
+  /* A type that cannot be owned is refused before authorization. */
+  request.kind = REFMOUNT_METHOD_MOUNT;
+  request.owner = TRUE;
+  request.fstype = "nfs";
+  g_assert_false (refmount_request_check_caller (&request, &root, &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "'owner'"));
 }
 
 /* ---- the entry queue ------------------------------------------------------------------ */
@@ -339,6 +497,45 @@ test_release_on_exit_race (Fixture      *fx,
   g_assert_cmpuint (listed->len, ==, 0);
 }
 
+/* A release queued behind the Unmount that removes the entry is never
+ * given the removed entry: it looks the mountpoint up again and finds
+ * nothing (NotFound), so it neither waits on a thread nor touches a mount
+ * that is gone. */
+static void
+test_release_behind_last_unmount (Fixture      *fx,
+                                  gconstpointer data)
+{
+  g_autofree char     *m = mp (fx, "roe-gone");
+  g_autoptr (GVariant) reply = NULL;
+  g_autoptr (GError)   error = NULL;
+  RefmountRequest      request;
+  RefmountCaller       caller = { 1000, -1, ":1.8" };
+  gboolean             needs_others = FALSE;
+  Grant               *unmount_grant, *release_grant;
+  GVariant            *value;
+
+  reply = do_mount (fx, m, "roe", 1000, ":1.8", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (parse (fx, "Unmount", unmount_body (m, "roe", FALSE), &request, NULL));
+  unmount_grant = wait_entry (fx, m, FALSE);
+  g_assert_true (unmount_grant->granted);
+  release_grant = wait_entry (fx, m, FALSE);
+  g_assert_false (release_grant->granted);
+
+  value = refmount_manager_unmount (fx->table, fx->config, unmount_grant->waiter, &request, &caller, FALSE,
+                                    g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &needs_others, &error);
+  g_assert_no_error (error);
+  g_assert_cmpvariant (g_variant_ref_sink (value), g_variant_new ("(b)", TRUE));
+  g_variant_unref (value);
+  grant_free (unmount_grant);
+  refmount_request_clear (&request);
+
+  g_assert_true (release_grant->granted);
+  g_assert_error (release_grant->error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND);
+  grant_free (release_grant);
+  g_assert_false (fake_backend_is_mounted (fx->fake, m));
+}
+
 /* ---- GetMount needs no lock -------------------------------------------------------------- */
 
 static void
@@ -421,6 +618,9 @@ main (int    argc,
   ADD ("/manager/unmount-others", test_unmount_others);
   ADD ("/manager/queue-fifo-and-cancel", test_queue_fifo_and_cancel);
   ADD ("/manager/release-on-exit-race", test_release_on_exit_race);
+  ADD ("/manager/release-behind-last-unmount", test_release_behind_last_unmount);
+  ADD ("/manager/unmount-step", test_unmount_step);
+  ADD ("/manager/owner-lookup-with-entry", test_owner_lookup_with_entry);
   ADD ("/manager/get-mount-lock-free", test_get_mount_lock_free);
   return g_test_run ();
 }

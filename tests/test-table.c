@@ -474,7 +474,7 @@ test_vanished_remounted (Fixture      *fx,
 
   g_assert_true (attach (fx, m, "vol1", &error));
   fake_backend_set_unmounted (fx->fake, m);
-  refmount_table_check_vanished (fx->table);
+  refmount_table_check_vanished (fx->table, 5, G_MAXINT64);
   record = refmount_table_get_record (fx->table, m);
   g_assert_nonnull (record);
   g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_STALE);

@@ -98,7 +98,7 @@ test_stale_and_busy (Fixture      *fx,
 
   g_assert_true (attach_full (fx, s, "victim-src", "v", VICTIM, NULL, &error));
   fake_backend_set_unmounted (fx->fake, s);
-  refmount_table_check_vanished (fx->table);
+  refmount_table_check_vanished (fx->table, 5, G_MAXINT64);
   state = record_state (fx, s);
   g_assert_cmpstr (state, ==, REFMOUNT_STATE_STALE);
   g_assert_false (attach_full (fx, sx, "evil", "a", ATTACKER, NULL, &error));

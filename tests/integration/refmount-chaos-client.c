@@ -31,7 +31,8 @@
  *       Send COUNT Mount (KIND "mount": tmpfs from "flood-src" with NOPTS
  *       options "size=" padded to OPTSIZE bytes, attachment "flood-N"),
  *       Unmount (KIND "unmount", attachment "flood-N") calls for
- *       MOUNTPOINT, or Reload calls (KIND "reload"; MOUNTPOINT unused),
+ *       MOUNTPOINT, Recover calls (KIND "recover") for MOUNTPOINT, or
+ *       Reload calls (KIND "reload"; MOUNTPOINT unused),
  *       as fast as the connection takes them; COUNT 0: without end, in
  *       batches of 1000 each followed by a Ping, until killed (the
  *       benchmark's "one uid floods"; "flooding" is printed after the
@@ -649,7 +650,7 @@ cmd_flood (int    argc,
   g_autoptr (GPtrArray)       options = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GMainLoop)       loop = g_main_loop_new (NULL, FALSE);
   Flood                       flood = { loop, g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL), 0 };
-  gboolean                    mount, reload;
+  gboolean                    mount, reload, recover;
   guint                       count, every, nopts = 1, optsize = 7;
   gboolean                    interactive = FALSE;
   GHashTableIter              iter;
@@ -657,11 +658,12 @@ cmd_flood (int    argc,
 
   if (argc < 4)
     {
-      g_printerr ("usage: flood mount|unmount|reload COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [interactive]]\n");
+      g_printerr ("usage: flood mount|unmount|recover|reload COUNT EVERY MOUNTPOINT [NOPTS OPTSIZE [interactive]]\n");
       return 64;
     }
   mount = g_str_equal (argv[0], "mount");
   reload = g_str_equal (argv[0], "reload");
+  recover = g_str_equal (argv[0], "recover");
   count = (guint) g_ascii_strtoull (argv[1], NULL, 10);
   every = (guint) g_ascii_strtoull (argv[2], NULL, 10);
   if (argc >= 6)
@@ -689,8 +691,10 @@ cmd_flood (int    argc,
   for (guint i = 0; count == 0 || i < count; i++)
     {
       g_autoptr (GDBusMessage) call = g_dbus_message_new_method_call (REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE,
-                                                                      mount ? "Mount" : reload ? "Reload"
-                                                                                               : "Unmount");
+                                                                      mount     ? "Mount"
+                                                                      : reload  ? "Reload"
+                                                                      : recover ? "Recover"
+                                                                                : "Unmount");
       g_autofree char         *att = g_strdup_printf ("flood-%u", i);
       GDBusMessageFlags        flags = G_DBUS_MESSAGE_FLAGS_NO_AUTO_START;
       gboolean                 want_reply = every > 0 && i % every == every - 1;
@@ -711,6 +715,9 @@ cmd_flood (int    argc,
       if (mount)
         g_dbus_message_set_body (call, g_variant_new ("(sss^ass@a{sv})", "tmpfs", "flood-src", argv[3],
                                                       (const char *const *) options->pdata, att,
+                                                      g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
+      else if (recover)
+        g_dbus_message_set_body (call, g_variant_new ("(s@a{sv})", argv[3],
                                                       g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)));
       else if (!reload)
         g_dbus_message_set_body (call, g_variant_new ("(ss@a{sv})", argv[3], att,

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A minimal real FUSE filesystem for test-fuse-hang.sh: a root directory
- * (uid 0, mode 0755) in which directories can be made (one level, a
- * handful), and nothing else.  The test stops it with
+ * (uid 0, mode 0755) in which directories can be made (one level, up to
+ * MAX_DIRS), and nothing else: rmdir(2) is not implemented (ENOSYS).  The test stops it with
  * SIGSTOP, after which every request that reaches it (a LOOKUP beneath
  * the root) waits in the kernel's request_wait_answer, as it does for an
  * sshfs whose server went away.
  *
- *   refmount-stuck-fuse MOUNTPOINT     (foreground, single-threaded)
+ *   refmount-stuck-fuse MOUNTPOINT [OPTIONS]   (foreground, single-threaded)
+ *
+ * OPTIONS are passed on as "-o OPTIONS"; "entry_timeout=0,attr_timeout=0"
+ * makes every path walk ask the server, as a network filesystem without
+ * caching does, instead of only the ones after the kernel's 1 s cache.
  */
 #define FUSE_USE_VERSION 31
 
@@ -99,10 +103,16 @@ int
 main (int    argc,
       char **argv)
 {
-  char *args[] = { argv[0], "-f", "-s", "-o", "fsname=refmount-stuck,subtype=refmountstuck", NULL, NULL };
+  char *args[] = { argv[0], "-f", "-s", "-o", "fsname=refmount-stuck,subtype=refmountstuck", NULL, NULL, NULL };
+  int   n = 5;
 
-  if (argc != 2)
+  if (argc != 2 && argc != 3)
     return 64;
-  args[5] = argv[1];
-  return fuse_main (6, args, &stuck_ops, NULL);
+  if (argc == 3)
+    {
+      args[n++] = "-o";
+      args[n++] = argv[2];
+    }
+  args[n++] = argv[1];
+  return fuse_main (n, args, &stuck_ops, NULL);
 }

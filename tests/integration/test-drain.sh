@@ -2,16 +2,62 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Integration test: draining at SIGTERM.  On SIGTERM refmountd waits for
-# the calls in flight; those end within MountTimeoutSec.  A call whose
-# polkit check is pending — here with polkitd stopped (SIGSTOP), which
-# GDBus would give up on only after 25 s — holds no thread (issue 11):
-# SIGTERM withdraws the check and answers ShuttingDown, so the daemon
-# exits at once, normally: status 0, the state written.
+# the calls in flight; those end within MountTimeoutSec.
+#
+#  1. A call whose polkit check is pending — here with polkitd stopped
+#     (SIGSTOP), which GDBus would give up on only after 25 s — holds no
+#     thread (issue 11): SIGTERM withdraws the check and answers
+#     ShuttingDown, so the daemon exits at once, normally: status 0, the
+#     state written.
+#  2. The grace period (drain_timeout_cb, MountTimeoutSec + 5 s): a Mount
+#     in flight at SIGTERM (its mount helper hangs) still gets its answer,
+#     Timeout at MountTimeoutSec; a Reload that hangs for good — its
+#     configuration file is a FIFO with no writer, as a configuration on a
+#     dead network filesystem would hang — is cut at the grace period, and
+#     the daemon exits normally anyway.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
-export SANDBOX_MOUNT_TIMEOUT=1
+export SANDBOX_MOUNT_TIMEOUT=2
+export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
+
+# A mount helper that never returns (test-hang-helper.sh does the same).
+SBIN=$(readlink -f /sbin)
+EXTRA=$SANDBOX_DIR/sbin-extra
+mkdir -m 0755 "$EXTRA"
+cat >"$EXTRA/mount.refmounthang" <<HELPER
+#!/bin/sh
+# Written by test-drain.sh: hang like a mount of an unreachable server.
+echo \$\$ >>"$SANDBOX_DIR/helper.pids"
+exec sleep 100000
+HELPER
+chmod 0755 "$EXTRA/mount.refmounthang"
+mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
+  skip "cannot mount an overlay over $SBIN here"
+[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
+FIFO=$SANDBOX_DIR/conf.fifo
+cleanup_hangs ()
+{
+  local pid
+  if [[ -s $SANDBOX_DIR/helper.pids ]]; then
+    while read -r pid; do
+      kill -KILL "$pid" 2>/dev/null || true
+    done <"$SANDBOX_DIR/helper.pids"
+  fi
+  # A reader blocked in open(2) of the FIFO wakes once a writer opens it.
+  if [[ -p $FIFO ]]; then
+    exec 3<>"$FIFO"
+    exec 3>&-
+  fi
+}
+trap 'status=$?; set +e; cleanup_hangs; (exit "$status"); _sandbox_cleanup' EXIT
+
+sandbox_write_config "
+[Filesystem refmounthang]
+AllowedOptions=ro;
+UseHelper=true
+"
 sandbox_start_daemon
 
 # ---------------------------------------------------------------------------
@@ -59,6 +105,54 @@ sandbox_stop_pid "$STUCK_PID"
 assert_contains "$(cat "$SANDBOX_DIR/stuck.out")" "${RM_ERROR_PREFIX}ShuttingDown" "the pending Mount's answer"
 
 kill -CONT "$SANDBOX_POLKITD_PID"
+assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "nothing mounted"
+
+# ---------------------------------------------------------------------------
+tc "SIGTERM: a Mount in flight still gets its answer; a hung Reload is cut at the grace period"
+sandbox_start_daemon
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$SANDBOX_ROOT/hung" '@as []' hung '@a{sv} {}' \
+  >"$SANDBOX_DIR/hung.out" 2>&1 &
+HUNG_PID=$!
+sandbox_track_pid "$HUNG_PID"
+sandbox_wait_until 10 "the mount helper to start" test -s "$SANDBOX_DIR/helper.pids"
+
+mv "$SANDBOX_CONFIG" "$SANDBOX_CONFIG.real"
+mkfifo -m 0644 "$FIFO"
+ln -s "$FIFO" "$SANDBOX_CONFIG"
+gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
+  --method "$RM_MANAGER_IFACE.Reload" >"$SANDBOX_DIR/reload.out" 2>&1 &
+RELOAD_PID=$!
+sandbox_track_pid "$RELOAD_PID"
+_reload_blocked ()
+{
+  # A thread of refmountd waits in open(2) for a writer of the FIFO.
+  grep -qs wait_for_partner /proc/"$SANDBOX_DAEMON_PID"/task/*/wchan
+}
+sandbox_wait_until 10 "the Reload to block on the configuration FIFO" _reload_blocked
+sandbox_pid_alive "$HUNG_PID" || fail "the Mount returned before SIGTERM: $(cat "$SANDBOX_DIR/hung.out")"
+
+t0=$(date +%s%N)
+kill -TERM "$SANDBOX_DAEMON_PID"
+sandbox_wait_until 5 "refmountd to count both calls as in flight" \
+  grep -q 'waiting for 2 in flight' "$SANDBOX_DAEMON_LOG"
+sandbox_wait_until 10 "the Mount in flight to be answered" eval '! sandbox_pid_alive "$HUNG_PID"'
+sandbox_stop_pid "$HUNG_PID"
+assert_contains "$(cat "$SANDBOX_DIR/hung.out")" "${RM_ERROR_PREFIX}Timeout" "the answer to the Mount in flight"
+sandbox_daemon_alive || fail "refmountd exited before the grace period"
+# The grace period is MountTimeoutSec + 5 = 7 s.
+sandbox_wait_until 15 "refmountd to exit after the grace period" eval '! sandbox_pid_alive "$SANDBOX_DAEMON_PID"'
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'drain: refmountd exited %d ms after SIGTERM (grace period %d s)\n' "$ms" $((SANDBOX_MOUNT_TIMEOUT + 5))
+((ms >= (SANDBOX_MOUNT_TIMEOUT + 5) * 1000 - 500)) || fail "refmountd exited after $ms ms, before the grace period"
+sandbox_stop_daemon
+assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after the grace period"
+assert_contains "$(cat "$SANDBOX_DAEMON_LOG")" "Calls still in flight after the shutdown grace period" \
+  "the daemon log says why it exited"
+assert_contains "$(tail -n 5 "$SANDBOX_DAEMON_LOG")" "refmountd stopped" "the normal stop path ran"
+sandbox_wait_until 10 "the hung Reload's client to see the daemon go" eval '! sandbox_pid_alive "$RELOAD_PID"'
+sandbox_stop_pid "$RELOAD_PID"
+assert_not_contains "$(cat "$SANDBOX_DIR/reload.out")" "()" "the hung Reload did not succeed"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "nothing mounted"
 
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
