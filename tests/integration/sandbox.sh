@@ -234,7 +234,8 @@ sandbox_stop_pid ()
     # "wait PID" means the newest child of ours with that number: if the
     # number is already another child's, it would wait for that one.  Our
     # process is long reaped then, and its status lost.
-    if ! sandbox_pid_alive "$pid" && _sandbox_proc_stat "$pid" && [[ $_SANDBOX_STAT_PPID == "$BASHPID" ]]; then
+    if _sandbox_proc_stat "$pid" && [[ $_SANDBOX_STAT_START != "${SANDBOX_PID_START[$pid]}" &&
+      $_SANDBOX_STAT_PPID == "$BASHPID" ]]; then
       SANDBOX_LAST_STATUS=unknown
     else
       wait "$pid" || SANDBOX_LAST_STATUS=$?
