@@ -332,9 +332,9 @@ sandbox_enter ()
   # and replaced since) reaches only processes of that test, never the
   # polkitd or bus of a test running beside or after it; and nothing the
   # test started outlives it, because the kernel kills what is left when
-  # the script, the namespace's init, exits.  Before this, polkitd of
-  # one test was killed with SIGTERM by a pid recorded elsewhere (issue
-  # 16 item 2; doc/testing.md "Process isolation").
+  # the script, the namespace's init, exits.  polkitd, which takes a new
+  # thread id for every rules evaluation, died of SIGTERM in CI runs: a
+  # signal to a stale number does that (issue 16 item 2, doc/testing.md).
   unshare -m -p -f --kill-child --mount-proc --propagation private true 2>/dev/null ||
     skip "cannot create mount and PID namespaces here (unshare -m -p failed)"
   export REFMOUNT_SANDBOX_NS=$ns
