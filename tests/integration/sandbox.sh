@@ -9,7 +9,8 @@
 #   sandbox_init "$@"
 #
 # which re-executes the calling script inside a private mount namespace
-# (unshare -m --propagation private) and there builds a throw-away world:
+# and a PID namespace of its own (unshare -m -p -f --mount-proc, the
+# script being its init) and there builds a throw-away world:
 #
 #   * a private system bus (dbus-daemon, permissive policy, or with
 #     SANDBOX_BUS_POLICY=strict the real system bus policy plus the
@@ -57,6 +58,7 @@ NOBODY_UID=65534
 NOBODY_GID=65534
 
 SANDBOX_PIDS=()
+declare -A SANDBOX_PID_START=()
 SANDBOX_DIR=
 SANDBOX_DAEMON_PID=
 SANDBOX_DAEMON_STATUS=
@@ -136,6 +138,26 @@ assert_not_contains ()
 sandbox_track_pid ()
 {
   SANDBOX_PIDS+=("$1")
+  # A pid names a process only until the process is reaped, and bash reaps
+  # its background children as soon as they exit, not at "wait".  Once
+  # the kernel has handed the number to another process (it does after a
+  # wrap of the pid space), a signal by number would reach that one.
+  # The start time (in clock ticks since boot) tells the two apart: a pid
+  # and its start time name one process for good.  A child that is gone
+  # already is remembered as gone.
+  sandbox_note_pid "$1"
+}
+
+# sandbox_note_pid PID: remember which process PID is now (see above) for
+# sandbox_signal_pid, without stopping it at exit: for processes that are
+# not ours to reap, e.g. a mount helper refmountd started.
+sandbox_note_pid ()
+{
+  if _sandbox_proc_stat "$1"; then
+    SANDBOX_PID_START[$1]=$_SANDBOX_STAT_START
+  else
+    SANDBOX_PID_START[$1]=gone
+  fi
 }
 
 sandbox_untrack_pid ()
@@ -144,41 +166,80 @@ sandbox_untrack_pid ()
   for i in "${!SANDBOX_PIDS[@]}"; do
     [[ ${SANDBOX_PIDS[$i]} != "$pid" ]] || unset 'SANDBOX_PIDS[i]'
   done
+  unset 'SANDBOX_PID_START[$pid]'
 }
 
-# True while PID exists and is not a zombie.
-sandbox_pid_alive ()
+# _sandbox_proc_stat PID: _SANDBOX_STAT_STATE, _SANDBOX_STAT_PPID and
+# _SANDBOX_STAT_START (field 22 of /proc/PID/stat) of PID; false when there
+# is no such process.  The fields are read after the last ')': the command
+# name may hold anything.
+_sandbox_proc_stat ()
 {
   local stat
-  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
   stat=${stat##*) }
-  [[ ${stat:0:1} != Z && ${stat:0:1} != X ]]
+  local -a fields
+  read -r -a fields <<<"$stat"
+  _SANDBOX_STAT_STATE=${fields[0]}
+  _SANDBOX_STAT_PPID=${fields[1]}
+  _SANDBOX_STAT_START=${fields[19]}
 }
 
-# sandbox_stop_pid PID [SIGNAL] [TIMEOUT_SEC]: signal a child we started,
-# wait (bounded) for it to die, escalate to SIGKILL, reap it.  Sets
-# SANDBOX_LAST_STATUS to its exit status (128+N when killed by signal N).
+# True while PID exists, is not a zombie, and (for a pid recorded by
+# sandbox_track_pid) is still the process that was started, not another
+# one that got the number since.
+sandbox_pid_alive ()
+{
+  _sandbox_proc_stat "$1" || return 1
+  [[ $_SANDBOX_STAT_STATE != Z && $_SANDBOX_STAT_STATE != X ]] || return 1
+  [[ -z ${SANDBOX_PID_START[$1]:-} || ${SANDBOX_PID_START[$1]} == "$_SANDBOX_STAT_START" ]]
+}
+
+# sandbox_signal_pid SIGNAL PID: send SIGNAL to PID only if it is still the
+# process sandbox_track_pid or sandbox_note_pid recorded; false (nothing
+# sent) otherwise, also for a pid that is not (or no longer) recorded.
+# The way tests signal processes they started by pid.
+sandbox_signal_pid ()
+{
+  local sig=$1 pid=$2
+  [[ -n ${SANDBOX_PID_START[$pid]:-} ]] || return 1
+  sandbox_pid_alive "$pid" || return 1
+  kill "-$sig" "$pid" 2>/dev/null
+}
+
+# sandbox_stop_pid PID [SIGNAL] [TIMEOUT_SEC]: signal a child we started
+# (recorded with sandbox_track_pid) unless it is gone, wait (bounded) for
+# it to die, escalate to SIGKILL, reap it.  Sets SANDBOX_LAST_STATUS to its
+# exit status (128+N when killed by signal N).
 sandbox_stop_pid ()
 {
   local pid=$1 sig=${2:-TERM} timeout=${3:-10} i escalated=''
   SANDBOX_LAST_STATUS=
   [[ -n $pid ]] || return 0
+  [[ -n ${SANDBOX_PID_START[$pid]:-} ]] ||
+    fail "sandbox_stop_pid: pid $pid was not recorded with sandbox_track_pid"
   # stderr off while the child dies: bash would print a job notice
   # ("Killed ...") for every child we kill on purpose.
   {
-    if sandbox_pid_alive "$pid"; then
-      kill "-$sig" "$pid" || true
+    if sandbox_signal_pid "$sig" "$pid"; then
       for ((i = 0; i < timeout * 20; i++)); do
         sandbox_pid_alive "$pid" || break
         sleep 0.05
       done
-      if sandbox_pid_alive "$pid"; then
+      if sandbox_signal_pid KILL "$pid"; then
         escalated=1
-        kill -KILL "$pid" || true
       fi
     fi
     SANDBOX_LAST_STATUS=0
-    wait "$pid" || SANDBOX_LAST_STATUS=$?
+    # "wait PID" means the newest child of ours with that number: if the
+    # number is already another child's, it would wait for that one.  Our
+    # process is long reaped then, and its status lost.
+    if _sandbox_proc_stat "$pid" && [[ $_SANDBOX_STAT_START != "${SANDBOX_PID_START[$pid]}" &&
+      $_SANDBOX_STAT_PPID == "$BASHPID" ]]; then
+      SANDBOX_LAST_STATUS=unknown
+    else
+      wait "$pid" || SANDBOX_LAST_STATUS=$?
+    fi
     : # the notice, if any, is printed before this command
   } 2>/dev/null
   if [[ -n $escalated ]]; then
@@ -266,10 +327,18 @@ sandbox_enter ()
       fail "REFMOUNT_SANDBOX_NS is set, but this is not a new mount namespace"
     return 0
   fi
-  unshare -m --propagation private true 2>/dev/null ||
-    skip "cannot create a mount namespace here (unshare -m failed)"
+  # A PID namespace per test: a signal a test sends by pid (its own, or
+  # one of its programs', e.g. to a number whose process has been reaped
+  # and replaced since) reaches only processes of that test, never the
+  # polkitd or bus of a test running beside or after it; and nothing the
+  # test started outlives it, because the kernel kills what is left when
+  # the script, the namespace's init, exits.  polkitd, which takes a new
+  # thread id for every rules evaluation, died of SIGTERM in CI runs: a
+  # signal to a stale number does that (issue 16 item 2, doc/testing.md).
+  unshare -m -p -f --kill-child --mount-proc --propagation private true 2>/dev/null ||
+    skip "cannot create mount and PID namespaces here (unshare -m -p failed)"
   export REFMOUNT_SANDBOX_NS=$ns
-  exec unshare -m --propagation private -- "$BASH" "$0" "$@"
+  exec unshare -m -p -f --kill-child --mount-proc --propagation private -- "$BASH" "$0" "$@"
 }
 
 # ---------------------------------------------------------------------------

@@ -31,11 +31,13 @@ STOP=$SANDBOX_DIR/chaos.stop
 mkdir "$LOGDIR"
 CLIENT_PIDS=()
 
+# Clients that have finished are skipped: their numbers may be other
+# processes' by now.
 signal_clients ()
 {
   local pid
   for pid in "${CLIENT_PIDS[@]}"; do
-    kill "-$1" "$pid" 2>/dev/null || true
+    sandbox_signal_pid "$1" "$pid" || true
   done
 }
 

@@ -21,6 +21,7 @@ FUSEROOT=$SANDBOX_DIR/fuse-root
 mkdir -m 0755 "$FUSEROOT"
 "$REFMOUNT_STUCK_FUSE" "$FUSEROOT" >"$SANDBOX_DIR/fuse.log" 2>&1 &
 FUSE_PID=$!
+sandbox_note_pid "$FUSE_PID"
 _fuse_mounted ()
 {
   grep -q " $FUSEROOT .* - fuse.refmountstuck " /proc/self/mountinfo
@@ -30,10 +31,11 @@ release_fuse ()
 {
   # Killing the server aborts the connection: every request still waiting
   # fails (ENOTCONN), so nothing stays stuck in the kernel.
-  kill -CONT "$FUSE_PID" 2>/dev/null || true
-  kill -KILL "$FUSE_PID" 2>/dev/null || true
+  sandbox_signal_pid CONT "$FUSE_PID" || true
+  sandbox_signal_pid KILL "$FUSE_PID" || true
   umount -l "$FUSEROOT" 2>/dev/null || true
 }
+# shellcheck disable=SC2154 # status is assigned inside the trap's own text
 trap 'status=$?; set +e; release_fuse; (exit "$status"); _sandbox_cleanup' EXIT
 
 sandbox_write_config

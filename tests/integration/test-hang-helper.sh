@@ -32,14 +32,27 @@ mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
   skip "cannot mount an overlay over $SBIN here"
 [[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
 
+# Each helper's pid is noted while it runs (sandbox_note_pid): only that
+# process is ever signalled or waited for, not whatever has the number
+# after refmountd killed it.
+HELPER_PIDS=()
+note_helpers ()
+{
+  local pid
+  while read -r pid; do
+    [[ -z ${SANDBOX_PID_START[$pid]:-} ]] || continue
+    sandbox_note_pid "$pid"
+    HELPER_PIDS+=("$pid")
+  done <"$SANDBOX_DIR/helper.pids"
+}
 kill_helpers ()
 {
   local pid
-  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
-  while read -r pid; do
-    kill -KILL "$pid" 2>/dev/null || true
-  done <"$SANDBOX_DIR/helper.pids"
+  for pid in "${HELPER_PIDS[@]}"; do
+    sandbox_signal_pid KILL "$pid" || true
+  done
 }
+# shellcheck disable=SC2154 # status is assigned inside the trap's own text
 trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
 
 sandbox_write_config "
@@ -59,6 +72,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
 sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+note_helpers
 rm_mount tmpfs fine "$OTHER" att size=1m
 assert_ok "Mount of another mountpoint while the helper hangs"
 assert_mounted "$OTHER"
@@ -77,6 +91,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
 sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 2))'
+note_helpers
 start=$SECONDS
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after SIGTERM with a hanging helper"
@@ -86,12 +101,11 @@ sandbox_wait_until 10 "the second hanging Mount to return" eval '! sandbox_pid_a
 sandbox_stop_pid "$HUNG_PID"
 assert_contains "$(cat "$SANDBOX_DIR/hung-2.out")" "${RM_ERROR_PREFIX}" "the in-flight Mount got an answer"
 
-# Running, not a zombie waiting for whoever inherited it.
+# Running, not a zombie waiting for whoever inherited it (and still the
+# helper noted, not a process that got its number since).
 process_running ()
 {
-  local state
-  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
-  [[ -n $state && $state != Z ]]
+  sandbox_pid_alive "$1"
 }
 tc "the helper still hanging at SIGTERM was killed, not left behind"
 while read -r pid; do
@@ -106,6 +120,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
 sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 3))'
+note_helpers
 helper=$(tail -n 1 "$SANDBOX_DIR/helper.pids")
 process_running "$helper" || fail "the third helper $helper is not running"
 sandbox_kill9_daemon

@@ -33,7 +33,8 @@ checks_sent ()
   grep -c 'member=CheckAuthorization' "$SANDBOX_DIR/monitor.out" || true
 }
 kill -STOP "$SANDBOX_POLKITD_PID"
-trap 'status=$?; set +e; kill -CONT "$SANDBOX_POLKITD_PID" 2>/dev/null; (exit "$status"); _sandbox_cleanup' EXIT
+# shellcheck disable=SC2154 # status is assigned inside the trap's own text
+trap 'status=$?; set +e; sandbox_signal_pid CONT "$SANDBOX_POLKITD_PID"; (exit "$status"); _sandbox_cleanup' EXIT
 
 tc "a pending check is cancelled when its caller leaves the bus"
 # Read by the eval below.

@@ -8,7 +8,13 @@
 #     warnings (domain "refmount") and allow-listed lines do not;
 #   * refmountd runs with G_DEBUG=fatal-criticals;
 #   * a NotAuthorized from a dead polkitd is not taken for a denial;
-#   * polkitd dying during a test (not stopped by it) fails the test.
+#   * polkitd dying during a test (not stopped by it) fails the test;
+#   * a pid is signalled only while it names the process that was started:
+#     a child that has exited, been reaped, and whose number the kernel
+#     has given to another process (a child of ours, a thread of polkitd)
+#     is left alone (issue 16 item 2);
+#   * each sandbox has a PID namespace of its own: it sees no other
+#     test's polkitd, and nothing it started outlives it.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -75,5 +81,93 @@ assert_contains "$(cat "$SANDBOX_DIR/nested.out")" "died during the test, exit s
 
 tc "a test that stops polkitd on purpose is not failed for it"
 assert_eq "$(nested_run sandbox_stop_polkitd)" 0
+
+tc "a reaped child's pid, given to another process, is never signalled"
+# The kernel hands out a freed pid again once the numbers wrap; here the
+# wrap is forced: ns_last_pid (this sandbox's own PID namespace) makes the
+# next fork take the old number.  The start times (in 10 ms ticks) of the
+# two processes must differ, as they do across a real wrap.
+sleep 0.2 &
+GONE=$!
+sandbox_track_pid "$GONE"
+sandbox_wait_until 10 "the child to be reaped" eval '[[ ! -e /proc/$GONE ]]'
+sleep 0.05
+VICTIM=
+for _ in $(seq 50); do
+  echo $((GONE - 1)) >/proc/sys/kernel/ns_last_pid
+  sleep 30 &
+  if [[ $! == "$GONE" ]]; then
+    VICTIM=$!
+    break
+  fi
+  kill -KILL $! && wait $! 2>/dev/null || true
+done
+[[ -n $VICTIM ]] || fail "could not make a process take pid $GONE again"
+# Bounded: "wait" on the number would wait for the new process, ours too.
+timeout_at=$((SECONDS + 10))
+sandbox_stop_pid "$GONE" TERM 1
+((SECONDS < timeout_at)) || fail "sandbox_stop_pid waited for the process that has the number now"
+stat=$(cat "/proc/$VICTIM/stat" 2>/dev/null) || stat=
+stat=${stat##*) }
+[[ -n $stat && ${stat:0:1} != Z ]] ||
+  fail "sandbox_stop_pid signalled pid $GONE after its process had been reaped: it killed the process that has the number now"
+kill -KILL "$VICTIM"
+wait "$VICTIM" 2>/dev/null || true
+
+tc "a reaped child's pid, taken by a thread of polkitd, is never signalled"
+# What killed polkitd in CI (exit status 143, issue 16 item 2): polkitd
+# takes a new thread id for every rules evaluation, and kill(2) on a
+# thread id ends the whole process.  Here a start-up thread of a fresh
+# polkitd is made to take the number: the process gets GONE - 1.
+sleep 0.2 &
+GONE=$!
+sandbox_track_pid "$GONE"
+sandbox_wait_until 10 "the child to be reaped" eval '[[ ! -e /proc/$GONE ]]'
+sleep 0.05
+sandbox_stop_polkitd
+mkfifo "$SANDBOX_DIR/never"
+TAKEN=
+for try in $(seq 10); do
+  # No fork of ours between these lines: "read -t" on a FIFO nobody
+  # writes is bash's own sleep.
+  echo $((GONE - 2)) >/proc/sys/kernel/ns_last_pid
+  "$POLKITD" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
+  SANDBOX_POLKITD_PID=$!
+  sandbox_track_pid "$SANDBOX_POLKITD_PID"
+  read -r -t 1 _ <>"$SANDBOX_DIR/never" || true
+  if [[ -e /proc/$SANDBOX_POLKITD_PID/task/$GONE ]]; then
+    TAKEN=1
+    break
+  fi
+  sandbox_stop_polkitd
+done
+[[ -n $TAKEN ]] || fail "could not make a thread of polkitd take pid $GONE"
+sandbox_wait_until 15 "polkitd to own $POLKIT_BUS" sandbox_name_has_owner "$POLKIT_BUS"
+sandbox_sync_rules
+printf 'sandbox-checks: thread %s of polkitd %s (start %s)\n' "$GONE" "$SANDBOX_POLKITD_PID" "$try" >&2
+[[ -e /proc/$SANDBOX_POLKITD_PID/task/$GONE ]] || fail "thread $GONE of polkitd has exited: nothing to test"
+sandbox_stop_pid "$GONE" TERM 1
+sandbox_pid_alive "$SANDBOX_POLKITD_PID" ||
+  fail "sandbox_stop_pid signalled pid $GONE, a thread of polkitd (pid $SANDBOX_POLKITD_PID) by now, and polkitd died"
+rm_mount -u nobody tmpfs src "$SANDBOX_ROOT/b" b size=1m
+assert_error NotAuthorized
+
+tc "a sandbox sees only its own polkitd and processes"
+# shellcheck disable=SC2016 # expanded by the nested sandbox
+assert_eq "$(OUTER_DIR=$SANDBOX_DIR nested_run 'pgrep -x polkitd >"$OUTER_DIR/polkitds"
+readlink /proc/self/ns/pid >"$OUTER_DIR/pidns"
+echo "$SANDBOX_POLKITD_PID" >"$OUTER_DIR/own-polkitd"')" 0
+assert_eq "$(cat "$SANDBOX_DIR/polkitds")" "$(cat "$SANDBOX_DIR/own-polkitd")" \
+  "the polkitd processes a nested sandbox sees (its own is $(cat "$SANDBOX_DIR/own-polkitd"))"
+assert_ne "$(cat "$SANDBOX_DIR/pidns")" "$(readlink /proc/self/ns/pid)" "the nested sandbox's PID namespace"
+
+tc "nothing a sandbox started outlives it"
+# A daemon of its own session that no trap knows, as a FUSE server is.
+assert_eq "$(nested_run 'setsid sleep 100017 </dev/null >/dev/null 2>&1 &')" 0
+left=$(pgrep -f -x 'sleep 100017' || true)
+if [[ -n $left ]]; then
+  kill -KILL $left
+  fail "process $left, started in a sandbox that has exited, is still running"
+fi
 
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

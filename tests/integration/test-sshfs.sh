@@ -86,7 +86,9 @@ kill_sshd ()
 {
   local sig=${1:-TERM} pids pid
   [[ -n $SSHD_PID ]] || return 0
-  pids=$(descendants "$SSHD_PID")
+  # Children of whatever has the number now if sshd is gone: none of ours.
+  pids=
+  ! sandbox_pid_alive "$SSHD_PID" || pids=$(descendants "$SSHD_PID")
   for pid in $pids; do
     kill "-$sig" "$pid" 2>/dev/null || true
   done

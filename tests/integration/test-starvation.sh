@@ -30,13 +30,17 @@ mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
   skip "cannot mount an overlay over $SBIN here"
 [[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
 
+# refmountd kills the helper when MountTimeoutSec passes; this is for a
+# test that fails before.  Only a pid noted while its helper ran is
+# signalled: by the time of the EXIT trap the number may be another
+# process's.
+HELPER_PIDS=()
 kill_helpers ()
 {
   local pid
-  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
-  while read -r pid; do
-    kill -KILL "$pid" 2>/dev/null || true
-  done <"$SANDBOX_DIR/helper.pids"
+  for pid in "${HELPER_PIDS[@]}"; do
+    sandbox_signal_pid KILL "$pid" || true
+  done
 }
 trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
 
@@ -56,6 +60,10 @@ gdbus call --system --timeout 120 --dest "$RM_BUS" --object-path "$RM_MANAGER_PA
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
 sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+while read -r pid; do
+  sandbox_note_pid "$pid"
+  HELPER_PIDS+=("$pid")
+done <"$SANDBOX_DIR/helper.pids"
 
 tc "nobody queues 40 no-reply Unmounts on the hung mountpoint"
 flood_start "$SANDBOX_DIR/flood.out" unmount 40 0 "$HUNG"

@@ -27,11 +27,13 @@ OPS=${STRESS_OPS:-1000}
 CHECK_SEC=${STRESS_CHECK_SEC:-2}
 CLIENT_PIDS=()
 
+# Clients that have finished are skipped: their numbers may be other
+# processes' by now.
 signal_clients ()
 {
   local pid
   for pid in "${CLIENT_PIDS[@]}"; do
-    kill "-$1" "$pid" 2>/dev/null || true
+    sandbox_signal_pid "$1" "$pid" || true
   done
 }
 trap 'status=$?; set +e; signal_clients CONT; (exit "$status"); _sandbox_cleanup' EXIT
