@@ -18,29 +18,11 @@ export SANDBOX_MOUNT_TIMEOUT=2
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmounthang" <<HELPER
+sandbox_install_helper --or-skip mount.refmounthang <<HELPER
 #!/bin/sh
 # Written by test-hang-helper.sh: hang like a mount of an unreachable server.
-echo \$\$ >>"$SANDBOX_DIR/helper.pids"
 exec sleep 100000
 HELPER
-chmod 0755 "$EXTRA/mount.refmounthang"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
-  skip "cannot mount an overlay over $SBIN here"
-[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
-
-kill_helpers ()
-{
-  local pid
-  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
-  while read -r pid; do
-    kill -KILL "$pid" 2>/dev/null || true
-  done <"$SANDBOX_DIR/helper.pids"
-}
-trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
 
 sandbox_write_config "
 [Filesystem refmounthang]
@@ -58,7 +40,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
   >"$SANDBOX_DIR/hung.out" 2>&1 &
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_HELPER_PIDS"
 rm_mount tmpfs fine "$OTHER" att size=1m
 assert_ok "Mount of another mountpoint while the helper hangs"
 assert_mounted "$OTHER"
@@ -76,7 +58,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
   >"$SANDBOX_DIR/hung-2.out" 2>&1 &
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 2))'
+sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_HELPER_PIDS") >= 2))'
 start=$SECONDS
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after SIGTERM with a hanging helper"
@@ -96,7 +78,7 @@ process_running ()
 tc "the helper still hanging at SIGTERM was killed, not left behind"
 while read -r pid; do
   sandbox_wait_until 10 "hanging helper $pid to be gone" eval '! process_running "$pid"'
-done <"$SANDBOX_DIR/helper.pids"
+done <"$SANDBOX_HELPER_PIDS"
 
 tc "refmountd killed with SIGKILL while a helper hangs: the helper dies with it"
 sandbox_start_daemon
@@ -105,8 +87,8 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
   >"$SANDBOX_DIR/hung-3.out" 2>&1 &
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 3))'
-helper=$(tail -n 1 "$SANDBOX_DIR/helper.pids")
+sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_HELPER_PIDS") >= 3))'
+helper=$(tail -n 1 "$SANDBOX_HELPER_PIDS")
 process_running "$helper" || fail "the third helper $helper is not running"
 sandbox_kill9_daemon
 # Nobody else would: KillMode=process leaves the control group alone.

@@ -16,29 +16,11 @@ export SANDBOX_MOUNT_TIMEOUT=20
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmounthang" <<HELPER
+sandbox_install_helper --or-skip mount.refmounthang <<HELPER
 #!/bin/sh
 # Written by test-starvation.sh: hang like a mount of an unreachable server.
-echo \$\$ >>"$SANDBOX_DIR/helper.pids"
 exec sleep 100000
 HELPER
-chmod 0755 "$EXTRA/mount.refmounthang"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
-  skip "cannot mount an overlay over $SBIN here"
-[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
-
-kill_helpers ()
-{
-  local pid
-  [[ -s $SANDBOX_DIR/helper.pids ]] || return 0
-  while read -r pid; do
-    kill -KILL "$pid" 2>/dev/null || true
-  done <"$SANDBOX_DIR/helper.pids"
-}
-trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
 
 sandbox_write_config "
 [Filesystem refmounthang]
@@ -55,7 +37,7 @@ gdbus call --system --timeout 120 --dest "$RM_BUS" --object-path "$RM_MANAGER_PA
   >"$SANDBOX_DIR/hung.out" 2>&1 &
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
+sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_HELPER_PIDS"
 
 tc "nobody queues 40 no-reply Unmounts on the hung mountpoint"
 flood_start "$SANDBOX_DIR/flood.out" unmount 40 0 "$HUNG"
