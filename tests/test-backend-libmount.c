@@ -115,6 +115,22 @@ open_path (const char *path)
   return fd;
 }
 
+/* A kernel mount (no helper) with userspace options @user_options. */
+static gboolean
+do_mount_user (Fixture    *f,
+               const char *path,
+               const char *fstype,
+               const char *user_options,
+               GError    **error)
+{
+  int      fd = open_path (path);
+  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, "src", "size=64k", user_options, FALSE, 0,
+                                        error);
+
+  close (fd);
+  return ok;
+}
+
 static gboolean
 do_mount (Fixture    *f,
           const char *path,
@@ -463,10 +479,8 @@ test_user_options (Fixture      *f,
   g_autofree char   *m = make_dir (f, "m");
   g_autofree char   *line = NULL;
   g_autoptr (GError) error = NULL;
-  int                fd = open_path (m);
 
-  g_assert_true (f->backend->ops->mount (f->backend, fd, m, "tmpfs", "src", "size=64k", "x-gvfs-show", FALSE, 0,
-                                         &error));
+  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
   g_assert_no_error (error);
   line = utab_line (f, m);
   g_assert_nonnull (line);
@@ -476,11 +490,9 @@ test_user_options (Fixture      *f,
   g_clear_pointer (&line, g_free);
   g_assert_null (utab_line (f, m));
 
-  g_assert_false (f->backend->ops->mount (f->backend, fd, m, "refmount-no-such-fs", "src", "", "x-gvfs-show",
-                                          FALSE, 0, &error));
+  g_assert_false (do_mount_user (f, m, "refmount-no-such-fs", "x-gvfs-show", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED);
   g_assert_null (utab_line (f, m));
-  close (fd);
 }
 
 /* utab cannot be written (a read-only directory): the mount and the
@@ -496,14 +508,12 @@ test_user_options_read_only (Fixture      *f,
   g_autofree char   *writable = g_build_filename (f->dir, "utab-writable", NULL);
   g_autofree char   *contents = NULL;
   g_autoptr (GError) error = NULL;
-  int                fd = open_path (m);
 
   g_assert_cmpint (mount ("refmount-ro", ro, "tmpfs", MS_RDONLY, "size=64k"), ==, 0);
   g_free (f->utab);
   f->utab = g_build_filename (ro, "utab", NULL);
   g_setenv ("LIBMOUNT_UTAB", f->utab, TRUE);
-  g_assert_true (f->backend->ops->mount (f->backend, fd, m, "tmpfs", "src", "size=64k", "x-gvfs-show", FALSE, 0,
-                                         &error));
+  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
   g_assert_no_error (error);
   g_assert_true (was_logged (record));
   g_assert_nonnull (f->backend->ops->lookup (f->backend, m));
@@ -515,8 +525,7 @@ test_user_options_read_only (Fixture      *f,
    * the entry stays, and the unmount still succeeds. */
   g_assert_cmpint (umount (ro), ==, 0);
   g_assert_cmpint (mount ("refmount-ro", ro, "tmpfs", 0, "size=64k"), ==, 0);
-  g_assert_true (f->backend->ops->mount (f->backend, fd, m, "tmpfs", "src", "size=64k", "x-gvfs-show", FALSE, 0,
-                                         &error));
+  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (f->utab, &contents, NULL, &error));
   g_assert_true (g_file_set_contents (writable, contents, -1, &error));
@@ -526,7 +535,6 @@ test_user_options_read_only (Fixture      *f,
   g_assert_no_error (error);
   g_assert_true (was_logged (remove));
   g_assert_null (f->backend->ops->lookup (f->backend, m));
-  close (fd);
 }
 
 /* A helper that mounts and says something: the mount stands, and its
