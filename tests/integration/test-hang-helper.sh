@@ -14,33 +14,20 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/hang-helper-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hang-helper-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=2
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-sandbox_install_helper --or-skip mount.refmounthang <<HELPER
-#!/bin/sh
-# Written by test-hang-helper.sh: hang like a mount of an unreachable server.
-exec sleep 100000
-HELPER
-
-sandbox_write_config "
-[Filesystem refmounthang]
-AllowedOptions=ro;
-UseHelper=true
-"
+hang_setup
 sandbox_start_daemon
 
 HUNG=$SANDBOX_ROOT/hung
 OTHER=$SANDBOX_ROOT/other
 
 tc "a hanging helper: Timeout, other mountpoints unaffected"
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_HELPER_PIDS"
+hang_start_mount 60 server:/export "$HUNG" hung "$SANDBOX_DIR/hung.out"
 rm_mount tmpfs fine "$OTHER" att size=1m
 assert_ok "Mount of another mountpoint while the helper hangs"
 assert_mounted "$OTHER"
@@ -53,12 +40,7 @@ assert_ok
 assert_eq "$RM_UNMOUNTED" true
 
 tc "SIGTERM exits promptly while a helper hangs"
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export2 "$SANDBOX_ROOT/hung-2" '@as []' hung2 '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung-2.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_HELPER_PIDS") >= 2))'
+hang_start_mount 60 server:/export2 "$SANDBOX_ROOT/hung-2" hung2 "$SANDBOX_DIR/hung-2.out"
 start=$SECONDS
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after SIGTERM with a hanging helper"
@@ -82,12 +64,7 @@ done <"$SANDBOX_HELPER_PIDS"
 
 tc "refmountd killed with SIGKILL while a helper hangs: the helper dies with it"
 sandbox_start_daemon
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export3 "$SANDBOX_ROOT/hung-3" '@as []' hung3 '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung-3.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_HELPER_PIDS") >= 3))'
+hang_start_mount 60 server:/export3 "$SANDBOX_ROOT/hung-3" hung3 "$SANDBOX_DIR/hung-3.out"
 helper=$(tail -n 1 "$SANDBOX_HELPER_PIDS")
 process_running "$helper" || fail "the third helper $helper is not running"
 sandbox_kill9_daemon

@@ -12,32 +12,19 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/hang-helper-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hang-helper-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=20
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-sandbox_install_helper --or-skip mount.refmounthang <<HELPER
-#!/bin/sh
-# Written by test-starvation.sh: hang like a mount of an unreachable server.
-exec sleep 100000
-HELPER
-
-sandbox_write_config "
-[Filesystem refmounthang]
-AllowedOptions=ro;
-UseHelper=true
-"
+hang_setup
 sandbox_start_daemon
 
 HUNG=$SANDBOX_ROOT/hung
 
 tc "a Mount hangs in its helper"
-gdbus call --system --timeout 120 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_HELPER_PIDS"
+hang_start_mount 120 server:/export "$HUNG" hung "$SANDBOX_DIR/hung.out"
 
 tc "nobody queues 40 no-reply Unmounts on the hung mountpoint"
 flood_start "$SANDBOX_DIR/flood.out" unmount 40 0 "$HUNG"
