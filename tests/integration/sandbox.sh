@@ -609,6 +609,15 @@ sandbox_check_glib_log ()
 
 SANDBOX_HELPER_PIDS=
 SANDBOX_HELPER_OVERLAY=
+# For a stand-in's script (expanded into it): libmount runs "mount.TYPE
+# SOURCE TARGET [-sfnv] [-o OPTIONS]"; this sets src, target and opts
+# (",OPTIONS", or empty).
+SANDBOX_HELPER_ARGS='src=$1 target=$2 opts=
+shift 2
+while [ $# -gt 0 ]; do
+  [ "$1" = -o ] && opts=",$2" && shift
+  shift
+done'
 
 # sandbox_install_helper [--or-skip] NAME < SCRIPT: /sbin/NAME runs
 # SCRIPT, a /bin/sh script (its first line is replaced by the shebang and

@@ -43,12 +43,7 @@ mkdir -m 0755 "$CTL"
 sandbox_install_helper mount.glusterfs <<HELPER
 #!/bin/sh
 # Written by test-health.sh: a glusterfs stand-in (refmount-test-fuse).
-src=\$1 target=\$2 opts=
-shift 2
-while [ \$# -gt 0 ]; do
-  [ "\$1" = -o ] && opts=",\$2" && shift
-  shift
-done
+$SANDBOX_HELPER_ARGS
 vol=\${src##*/}
 n=\$(( \$(cat "$CTL/\$vol.count" 2>/dev/null || echo 0) + 1 ))
 echo "\$n" >"$CTL/\$vol.count"

@@ -521,12 +521,7 @@ tc "requested glusterfs, kernel type fuse.glusterfs: kept, adopted, unmounted"
 sandbox_install_helper mount.glusterfs <<HELPER
 #!/bin/sh
 # Written by test-sshfs.sh: a glusterfs client stand-in (FUSE, subtype glusterfs).
-src=\$1 target=\$2 opts=
-shift 2
-while [ \$# -gt 0 ]; do
-  [ "\$1" = -o ] && opts=",\$2" && shift
-  shift
-done
+$SANDBOX_HELPER_ARGS
 exec /usr/bin/sshfs -o "fsname=\$src,subtype=glusterfs,port=$SSH_PORT,IdentityFile=$SSH_DIR/client_key,UserKnownHostsFile=$SSH_DIR/known_hosts,StrictHostKeyChecking=yes,BatchMode=yes\$opts" \\
   "root@127.0.0.1:$EXPORT" "\$target"
 HELPER
