@@ -115,16 +115,17 @@ open_path (const char *path)
   return fd;
 }
 
-/* A kernel mount (no helper) with userspace options @user_options. */
+/* A kernel mount (no helper), with userspace options @user_options. */
 static gboolean
-do_mount_user (Fixture    *f,
+do_mount_full (Fixture    *f,
                const char *path,
                const char *fstype,
+               const char *source,
                const char *user_options,
                GError    **error)
 {
   int      fd = open_path (path);
-  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, "src", "size=64k", user_options, FALSE, 0,
+  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, source, "size=64k", user_options, FALSE, 0,
                                         error);
 
   close (fd);
@@ -138,11 +139,7 @@ do_mount (Fixture    *f,
           const char *source,
           GError    **error)
 {
-  int      fd = open_path (path);
-  gboolean ok = f->backend->ops->mount (f->backend, fd, path, fstype, source, "size=64k", NULL, FALSE, 0, error);
-
-  close (fd);
-  return ok;
+  return do_mount_full (f, path, fstype, source, NULL, error);
 }
 
 /* Unmount @name inside @dir's parent, as the table does for a mountpoint
@@ -480,7 +477,7 @@ test_user_options (Fixture      *f,
   g_autofree char   *line = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
+  g_assert_true (do_mount_full (f, m, "tmpfs", "src", "x-gvfs-show", &error));
   g_assert_no_error (error);
   line = utab_line (f, m);
   g_assert_nonnull (line);
@@ -490,7 +487,7 @@ test_user_options (Fixture      *f,
   g_clear_pointer (&line, g_free);
   g_assert_null (utab_line (f, m));
 
-  g_assert_false (do_mount_user (f, m, "refmount-no-such-fs", "x-gvfs-show", &error));
+  g_assert_false (do_mount_full (f, m, "refmount-no-such-fs", "src", "x-gvfs-show", &error));
   g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_MOUNT_FAILED);
   g_assert_null (utab_line (f, m));
 }
@@ -513,7 +510,7 @@ test_user_options_read_only (Fixture      *f,
   g_free (f->utab);
   f->utab = g_build_filename (ro, "utab", NULL);
   g_setenv ("LIBMOUNT_UTAB", f->utab, TRUE);
-  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
+  g_assert_true (do_mount_full (f, m, "tmpfs", "src", "x-gvfs-show", &error));
   g_assert_no_error (error);
   g_assert_true (was_logged (record));
   g_assert_nonnull (f->backend->ops->lookup (f->backend, m));
@@ -525,7 +522,7 @@ test_user_options_read_only (Fixture      *f,
    * the entry stays, and the unmount still succeeds. */
   g_assert_cmpint (umount (ro), ==, 0);
   g_assert_cmpint (mount ("refmount-ro", ro, "tmpfs", 0, "size=64k"), ==, 0);
-  g_assert_true (do_mount_user (f, m, "tmpfs", "x-gvfs-show", &error));
+  g_assert_true (do_mount_full (f, m, "tmpfs", "src", "x-gvfs-show", &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (f->utab, &contents, NULL, &error));
   g_assert_true (g_file_set_contents (writable, contents, -1, &error));
