@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include "refmount-daemon-private.h"
 #include "refmount-error.h"
 
