@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * RefmountClient's method calls: Mount, Unmount, GetMount and Reload on
- * the Manager, each async (GTask) and sync.  The D-Bus arguments are
- * built here, so that no GVariant reaches the public API, and errors come
- * back as REFMOUNT_ERROR codes with the "GDBus.Error:…" prefix removed.
+ * RefmountClient's method calls: Mount, Unmount, GetMount, Reload and
+ * Recover on the Manager.  Each method is a Call (its name, reply type
+ * and what the reply becomes); one asynchronous path makes every call,
+ * and the _sync variants run that path to completion in a private main
+ * context, so that the arguments are built, the reply read and the
+ * error mapped in one place.  The D-Bus arguments are built here, so
+ * that no GVariant reaches the public API; errors come back as
+ * REFMOUNT_ERROR codes with the "GDBus.Error:…" prefix removed.
  */
 #include "config.h"
 
@@ -13,7 +17,8 @@
 #include "refmount-mount-private.h"
 #include "refmount-names.h"
 
-#define MOUNT_CALL_FLAGS   (REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT | REFMOUNT_MOUNT_FLAGS_OWNER)
+#define MOUNT_CALL_FLAGS \
+  (REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT | REFMOUNT_MOUNT_FLAGS_OWNER | REFMOUNT_MOUNT_FLAGS_SHOW)
 #define UNMOUNT_CALL_FLAGS (REFMOUNT_MOUNT_FLAGS_FORCE | REFMOUNT_MOUNT_FLAGS_LAZY)
 
 /* FLAGS as the a{sv} the daemon takes, or NULL with ERROR set when a flag
@@ -25,6 +30,17 @@ flags_variant (RefmountMountFlags flags,
                const char        *method,
                GError           **error)
 {
+  static const struct
+  {
+    RefmountMountFlags flag;
+    const char        *key;
+  } keys[] = {
+    { REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT, REFMOUNT_FLAG_RELEASE_ON_EXIT },
+    { REFMOUNT_MOUNT_FLAGS_OWNER, REFMOUNT_FLAG_OWNER },
+    { REFMOUNT_MOUNT_FLAGS_SHOW, REFMOUNT_FLAG_SHOW },
+    { REFMOUNT_MOUNT_FLAGS_FORCE, REFMOUNT_FLAG_FORCE },
+    { REFMOUNT_MOUNT_FLAGS_LAZY, REFMOUNT_FLAG_LAZY },
+  };
   GVariantBuilder builder;
 
   if ((flags & ~allowed) != 0)
@@ -34,114 +50,125 @@ flags_variant (RefmountMountFlags flags,
       return NULL;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  if (flags & REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT)
-    g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_RELEASE_ON_EXIT, g_variant_new_boolean (TRUE));
-  if (flags & REFMOUNT_MOUNT_FLAGS_OWNER)
-    g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_OWNER, g_variant_new_boolean (TRUE));
-  if (flags & REFMOUNT_MOUNT_FLAGS_FORCE)
-    g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_FORCE, g_variant_new_boolean (TRUE));
-  if (flags & REFMOUNT_MOUNT_FLAGS_LAZY)
-    g_variant_builder_add (&builder, "{sv}", REFMOUNT_FLAG_LAZY, g_variant_new_boolean (TRUE));
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (flags & keys[i].flag)
+      g_variant_builder_add (&builder, "{sv}", keys[i].key, g_variant_new_boolean (TRUE));
   return g_variant_builder_end (&builder);
 }
 
-static GVariant *
-mount_parameters (const char        *fstype,
-                  const char        *source,
-                  const char        *mountpoint,
-                  const char *const *options,
-                  const char        *attachment,
-                  RefmountMountFlags flags,
-                  GError           **error)
+/* ---- one path for every call ------------------------------------------- */
+
+/* What the reply of a call becomes: the value TASK returns (the function
+ * returns TASK; it takes a reference of its own to go on). */
+typedef void (*ReplyFunc) (GTask    *task,
+                           GVariant *reply);
+
+typedef struct
 {
-  GVariant *flags_value = flags_variant (flags, MOUNT_CALL_FLAGS, "Mount", error);
-
-  if (flags_value == NULL)
-    return NULL;
-  return g_variant_new ("(sss^ass@a{sv})", fstype, source, mountpoint != NULL ? mountpoint : "",
-                        options != NULL ? options : (const char *const[]){ NULL }, attachment, flags_value);
-}
-
-static GVariant *
-unmount_parameters (const char        *mountpoint,
-                    const char        *attachment,
-                    RefmountMountFlags flags,
-                    GError           **error)
-{
-  GVariant *flags_value = flags_variant (flags, UNMOUNT_CALL_FLAGS, "Unmount", error);
-
-  if (flags_value == NULL)
-    return NULL;
-  return g_variant_new ("(ss@a{sv})", mountpoint, attachment, flags_value);
-}
+  const char *method;
+  const char *reply_type;
+  ReplyFunc   reply;
+} Call;
 
 static void
-call_manager (RefmountClient     *client,
-              const char         *method,
-              GVariant           *parameters,
-              const GVariantType *reply_type,
-              GCancellable       *cancellable,
-              GAsyncReadyCallback callback,
-              GTask              *task)
+on_reply (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
-  g_dbus_connection_call (refmount_client_get_connection (client), REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
-                          REFMOUNT_MANAGER_INTERFACE, method, parameters, reply_type,
-                          refmount_client_call_flags (client), refmount_client_call_timeout (client),
-                          cancellable, callback, task);
-}
-
-static GVariant *
-call_manager_sync (RefmountClient     *client,
-                   const char         *method,
-                   GVariant           *parameters,
-                   const GVariantType *reply_type,
-                   GCancellable       *cancellable,
-                   GError            **error)
-{
-  GVariant *reply;
-
-  reply = g_dbus_connection_call_sync (refmount_client_get_connection (client), REFMOUNT_BUS_NAME,
-                                       REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE, method, parameters,
-                                       reply_type, refmount_client_call_flags (client),
-                                       refmount_client_call_timeout (client), cancellable, error);
-  if (reply == NULL && error != NULL && *error != NULL)
-    g_dbus_error_strip_remote_error (*error);
-  return reply;
-}
-
-/* The reply of the call TASK made, or NULL with TASK returned as failed. */
-static GVariant *
-finish_call (GObject      *connection,
-             GAsyncResult *result,
-             GTask        *task)
-{
-  GError   *error = NULL;
-  GVariant *reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (connection), result, &error);
+  g_autoptr (GTask)    task = user_data;
+  const Call          *call = g_task_get_task_data (task);
+  GError              *error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
 
   if (reply == NULL)
     {
-      g_dbus_error_strip_remote_error (error);
+      refmount_client_strip_error (error);
       g_task_return_error (task, error);
+      return;
     }
-  return reply;
+  call->reply (task, reply);
+}
+
+/* Calls CALL's method on the Manager with PARAMETERS (floating, NULL for
+ * none).  BAD_ARGUMENTS, when set, fails the task without a call (the
+ * arguments could not be built). */
+static void
+start_call (RefmountClient     *client,
+            const Call         *call,
+            gpointer            source_tag,
+            GVariant           *parameters,
+            GError             *bad_arguments,
+            GCancellable       *cancellable,
+            GAsyncReadyCallback callback,
+            gpointer            user_data)
+{
+  GTask *task = g_task_new (client, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, (gpointer) call, NULL);
+  if (bad_arguments != NULL)
+    {
+      g_task_return_error (task, bad_arguments);
+      g_object_unref (task);
+      return;
+    }
+  g_dbus_connection_call (refmount_client_get_connection (client), REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
+                          REFMOUNT_MANAGER_INTERFACE, call->method, parameters,
+                          G_VARIANT_TYPE (call->reply_type), refmount_client_call_flags (client),
+                          refmount_client_call_timeout (client), cancellable, on_reply, task);
+}
+
+/* A _sync variant: the async call, run to completion in a private main
+ * context (so that no other source of the caller's runs meanwhile, as
+ * with g_dbus_connection_call_sync()). */
+typedef struct
+{
+  GMainContext *context;
+  GAsyncResult *result;
+} SyncCall;
+
+static void
+sync_call_begin (SyncCall *sync)
+{
+  sync->context = g_main_context_new ();
+  sync->result = NULL;
+  g_main_context_push_thread_default (sync->context);
+}
+
+static void
+on_sync_call_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  SyncCall *sync = user_data;
+
+  sync->result = g_object_ref (result);
+}
+
+/* Returns: (transfer full): the result to finish the call with */
+static GAsyncResult *
+sync_call_wait (SyncCall *sync)
+{
+  while (sync->result == NULL)
+    g_main_context_iteration (sync->context, TRUE);
+  g_main_context_pop_thread_default (sync->context);
+  g_main_context_unref (sync->context);
+  return sync->result;
 }
 
 /* ---- Mount ------------------------------------------------------------- */
 
 static void
-on_mount_reply (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
+mount_reply (GTask    *task,
+             GVariant *reply)
 {
-  g_autoptr (GTask)    task = user_data;
-  g_autoptr (GVariant) reply = finish_call (source, result, task);
-  char                *mountpoint = NULL;
+  char *mountpoint = NULL;
 
-  if (reply == NULL)
-    return;
   g_variant_get (reply, "(os)", NULL, &mountpoint);
   g_task_return_pointer (task, mountpoint, g_free);
 }
+
+static const Call mount_call = { "Mount", "(os)", mount_reply };
 
 /**
  * refmount_client_mount_async:
@@ -156,7 +183,7 @@ on_mount_reply (GObject      *source,
  *   characters of `[A-Za-z0-9._:@+=-]`, not starting with `-`); attaching
  *   the same name twice is a no-op
  * @flags: %REFMOUNT_MOUNT_FLAGS_NONE, %REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT,
- *   %REFMOUNT_MOUNT_FLAGS_OWNER
+ *   %REFMOUNT_MOUNT_FLAGS_OWNER, %REFMOUNT_MOUNT_FLAGS_SHOW
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the daemon answered
  * @user_data: data for @callback
@@ -177,22 +204,19 @@ refmount_client_mount_async (RefmountClient     *client,
                              GAsyncReadyCallback callback,
                              gpointer            user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  GError           *error = NULL;
-  GVariant         *parameters;
+  GError   *error = NULL;
+  GVariant *flags_value;
+  GVariant *parameters = NULL;
 
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
   g_return_if_fail (fstype != NULL && source != NULL && attachment != NULL);
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, refmount_client_mount_async);
-  parameters = mount_parameters (fstype, source, mountpoint, options, attachment, flags, &error);
-  if (parameters == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  call_manager (client, "Mount", parameters, G_VARIANT_TYPE ("(os)"), cancellable, on_mount_reply,
-                g_steal_pointer (&task));
+  flags_value = flags_variant (flags, MOUNT_CALL_FLAGS, "Mount", &error);
+  if (flags_value != NULL)
+    parameters = g_variant_new ("(sss^ass@a{sv})", fstype, source, mountpoint != NULL ? mountpoint : "",
+                                options != NULL ? options : (const char *const[]){ NULL }, attachment,
+                                flags_value);
+  start_call (client, &mount_call, refmount_client_mount_async, parameters, error, cancellable, callback,
+              user_data);
 }
 
 /**
@@ -222,8 +246,7 @@ refmount_client_mount_finish (RefmountClient *client,
  * @options: (nullable) (array zero-terminated=1): mount options, one per
  *   element
  * @attachment: the caller's name for its use of the mount
- * @flags: %REFMOUNT_MOUNT_FLAGS_NONE or
- *   %REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT
+ * @flags: #RefmountMountFlags of refmount_client_mount_async()
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for an error
  *
@@ -242,39 +265,32 @@ refmount_client_mount_sync (RefmountClient    *client,
                             GCancellable      *cancellable,
                             GError           **error)
 {
-  g_autoptr (GVariant) reply = NULL;
-  GVariant            *parameters;
-  char                *used = NULL;
+  SyncCall                 sync;
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
   g_return_val_if_fail (fstype != NULL && source != NULL && attachment != NULL, NULL);
-  parameters = mount_parameters (fstype, source, mountpoint, options, attachment, flags, error);
-  if (parameters == NULL)
-    return NULL;
-  reply = call_manager_sync (client, "Mount", parameters, G_VARIANT_TYPE ("(os)"), cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(os)", NULL, &used);
-  return used;
+  sync_call_begin (&sync);
+  refmount_client_mount_async (client, fstype, source, mountpoint, options, attachment, flags, cancellable,
+                               on_sync_call_done, &sync);
+  result = sync_call_wait (&sync);
+  return refmount_client_mount_finish (client, result, error);
 }
 
 /* ---- Unmount ----------------------------------------------------------- */
 
 static void
-on_unmount_reply (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+unmount_reply (GTask    *task,
+               GVariant *reply)
 {
-  g_autoptr (GTask)    task = user_data;
-  g_autoptr (GVariant) reply = finish_call (source, result, task);
-  gboolean             unmounted = FALSE;
+  gboolean unmounted = FALSE;
 
-  if (reply == NULL)
-    return;
   g_variant_get (reply, "(b)", &unmounted);
   /* Boxed in a pointer: FALSE is a valid answer, not a failure. */
   g_task_return_pointer (task, GINT_TO_POINTER (unmounted ? 2 : 1), NULL);
 }
+
+static const Call unmount_call = { "Unmount", "(b)", unmount_reply };
 
 /**
  * refmount_client_unmount_async:
@@ -301,22 +317,17 @@ refmount_client_unmount_async (RefmountClient     *client,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  g_autoptr (GTask) task = NULL;
-  GError           *error = NULL;
-  GVariant         *parameters;
+  GError   *error = NULL;
+  GVariant *flags_value;
+  GVariant *parameters = NULL;
 
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
   g_return_if_fail (mountpoint != NULL && attachment != NULL);
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, refmount_client_unmount_async);
-  parameters = unmount_parameters (mountpoint, attachment, flags, &error);
-  if (parameters == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  call_manager (client, "Unmount", parameters, G_VARIANT_TYPE ("(b)"), cancellable, on_unmount_reply,
-                g_steal_pointer (&task));
+  flags_value = flags_variant (flags, UNMOUNT_CALL_FLAGS, "Unmount", &error);
+  if (flags_value != NULL)
+    parameters = g_variant_new ("(ss@a{sv})", mountpoint, attachment, flags_value);
+  start_call (client, &unmount_call, refmount_client_unmount_async, parameters, error, cancellable, callback,
+              user_data);
 }
 
 /**
@@ -372,28 +383,22 @@ refmount_client_unmount_sync (RefmountClient    *client,
                               GCancellable      *cancellable,
                               GError           **error)
 {
-  g_autoptr (GVariant) reply = NULL;
-  GVariant            *parameters;
-  gboolean             unmounted = FALSE;
+  SyncCall                 sync;
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
   g_return_val_if_fail (mountpoint != NULL && attachment != NULL, FALSE);
-  parameters = unmount_parameters (mountpoint, attachment, flags, error);
-  if (parameters == NULL)
-    return FALSE;
-  reply = call_manager_sync (client, "Unmount", parameters, G_VARIANT_TYPE ("(b)"), cancellable, error);
-  if (reply == NULL)
-    return FALSE;
-  g_variant_get (reply, "(b)", &unmounted);
-  if (out_unmounted != NULL)
-    *out_unmounted = unmounted;
-  return TRUE;
+  sync_call_begin (&sync);
+  refmount_client_unmount_async (client, mountpoint, attachment, flags, cancellable, on_sync_call_done, &sync);
+  result = sync_call_wait (&sync);
+  return refmount_client_unmount_finish (client, result, out_unmounted, error);
 }
 
 /* ---- GetMount ---------------------------------------------------------- */
 
 /* A mount object the client has not seen yet (its InterfacesAdded is
- * still on the way): a snapshot of its properties, read once. */
+ * still on the way, or the client does not follow): a snapshot of its
+ * properties, read once. */
 static void
 on_mount_proxy (GObject      *source,
                 GAsyncResult *result,
@@ -412,32 +417,26 @@ on_mount_proxy (GObject      *source,
 }
 
 static void
-on_get_mount_reply (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+get_mount_reply (GTask    *task,
+                 GVariant *reply)
 {
-  GTask               *task = user_data;
-  RefmountClient      *client = g_task_get_source_object (task);
-  g_autoptr (GVariant) reply = finish_call (source, result, task);
-  const char          *path;
-  RefmountMount       *mount;
+  RefmountClient *client = g_task_get_source_object (task);
+  const char     *path;
+  RefmountMount  *mount;
 
-  if (reply == NULL)
-    {
-      g_object_unref (task);
-      return;
-    }
   g_variant_get (reply, "(&o)", &path);
   mount = refmount_client_peek_mount_at (client, path);
   if (mount != NULL)
     {
       g_task_return_pointer (task, g_object_ref (mount), g_object_unref);
-      g_object_unref (task);
       return;
     }
   refmount_dbus_mount_proxy_new (refmount_client_get_connection (client), G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                 REFMOUNT_BUS_NAME, path, g_task_get_cancellable (task), on_mount_proxy, task);
+                                 REFMOUNT_BUS_NAME, path, g_task_get_cancellable (task), on_mount_proxy,
+                                 g_object_ref (task));
 }
+
+static const Call get_mount_call = { "GetMount", "(o)", get_mount_reply };
 
 /**
  * refmount_client_get_mount_async:
@@ -458,14 +457,10 @@ refmount_client_get_mount_async (RefmountClient     *client,
                                  GAsyncReadyCallback callback,
                                  gpointer            user_data)
 {
-  GTask *task;
-
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
   g_return_if_fail (mountpoint != NULL);
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, refmount_client_get_mount_async);
-  call_manager (client, "GetMount", g_variant_new ("(s)", mountpoint), G_VARIANT_TYPE ("(o)"), cancellable,
-                on_get_mount_reply, task);
+  start_call (client, &get_mount_call, refmount_client_get_mount_async, g_variant_new ("(s)", mountpoint), NULL,
+              cancellable, callback, user_data);
 }
 
 /**
@@ -502,40 +497,28 @@ refmount_client_get_mount_sync (RefmountClient *client,
                                 GCancellable   *cancellable,
                                 GError        **error)
 {
-  g_autoptr (GVariant)          reply = NULL;
-  g_autoptr (RefmountDBusMount) proxy = NULL;
-  const char                   *path;
-  RefmountMount                *mount;
+  SyncCall                 sync;
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), NULL);
   g_return_val_if_fail (mountpoint != NULL, NULL);
-  reply = call_manager_sync (client, "GetMount", g_variant_new ("(s)", mountpoint), G_VARIANT_TYPE ("(o)"),
-                             cancellable, error);
-  if (reply == NULL)
-    return NULL;
-  g_variant_get (reply, "(&o)", &path);
-  mount = refmount_client_peek_mount_at (client, path);
-  if (mount != NULL)
-    return g_object_ref (mount);
-  proxy = refmount_dbus_mount_proxy_new_sync (refmount_client_get_connection (client),
-                                              G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS, REFMOUNT_BUS_NAME, path,
-                                              cancellable, error);
-  return proxy != NULL ? refmount_mount_new_for_proxy (proxy) : NULL;
+  sync_call_begin (&sync);
+  refmount_client_get_mount_async (client, mountpoint, cancellable, on_sync_call_done, &sync);
+  result = sync_call_wait (&sync);
+  return refmount_client_get_mount_finish (client, result, error);
 }
 
-/* ---- Reload ------------------------------------------------------------ */
+/* ---- Reload and Recover ------------------------------------------------ */
 
 static void
-on_unit_reply (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
+unit_reply (GTask    *task,
+            GVariant *reply)
 {
-  g_autoptr (GTask)    task = user_data;
-  g_autoptr (GVariant) reply = finish_call (source, result, task);
-
-  if (reply != NULL)
-    g_task_return_boolean (task, TRUE);
+  g_task_return_boolean (task, TRUE);
 }
+
+static const Call reload_call = { "Reload", "()", unit_reply };
+static const Call recover_call = { "Recover", "()", unit_reply };
 
 /**
  * refmount_client_reload_async:
@@ -555,12 +538,8 @@ refmount_client_reload_async (RefmountClient     *client,
                               GAsyncReadyCallback callback,
                               gpointer            user_data)
 {
-  GTask *task;
-
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, refmount_client_reload_async);
-  call_manager (client, "Reload", NULL, G_VARIANT_TYPE_UNIT, cancellable, on_unit_reply, task);
+  start_call (client, &reload_call, refmount_client_reload_async, NULL, NULL, cancellable, callback, user_data);
 }
 
 /**
@@ -595,14 +574,15 @@ refmount_client_reload_sync (RefmountClient *client,
                              GCancellable   *cancellable,
                              GError        **error)
 {
-  g_autoptr (GVariant) reply = NULL;
+  SyncCall                 sync;
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
-  reply = call_manager_sync (client, "Reload", NULL, G_VARIANT_TYPE_UNIT, cancellable, error);
-  return reply != NULL;
+  sync_call_begin (&sync);
+  refmount_client_reload_async (client, cancellable, on_sync_call_done, &sync);
+  result = sync_call_wait (&sync);
+  return refmount_client_reload_finish (client, result, error);
 }
-
-/* ---- Recover ----------------------------------------------------------- */
 
 /**
  * refmount_client_recover_async:
@@ -627,14 +607,11 @@ refmount_client_recover_async (RefmountClient     *client,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
 {
-  GTask *task;
-
   g_return_if_fail (REFMOUNT_IS_CLIENT (client));
   g_return_if_fail (mountpoint != NULL);
-  task = g_task_new (client, cancellable, callback, user_data);
-  g_task_set_source_tag (task, refmount_client_recover_async);
-  call_manager (client, "Recover", g_variant_new ("(s@a{sv})", mountpoint, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
-                G_VARIANT_TYPE_UNIT, cancellable, on_unit_reply, task);
+  start_call (client, &recover_call, refmount_client_recover_async,
+              g_variant_new ("(s@a{sv})", mountpoint, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)), NULL,
+              cancellable, callback, user_data);
 }
 
 /**
@@ -671,12 +648,13 @@ refmount_client_recover_sync (RefmountClient *client,
                               GCancellable   *cancellable,
                               GError        **error)
 {
-  g_autoptr (GVariant) reply = NULL;
+  SyncCall                 sync;
+  g_autoptr (GAsyncResult) result = NULL;
 
   g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
   g_return_val_if_fail (mountpoint != NULL, FALSE);
-  reply = call_manager_sync (client, "Recover",
-                             g_variant_new ("(s@a{sv})", mountpoint, g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
-                             G_VARIANT_TYPE_UNIT, cancellable, error);
-  return reply != NULL;
+  sync_call_begin (&sync);
+  refmount_client_recover_async (client, mountpoint, cancellable, on_sync_call_done, &sync);
+  result = sync_call_wait (&sync);
+  return refmount_client_recover_finish (client, result, error);
 }

@@ -152,3 +152,30 @@ refmount_client_dup_allowed_options (RefmountClient *client,
   options = g_variant_lookup_value (type, REFMOUNT_CONFIG_KEY_ALLOWED_OPTS, G_VARIANT_TYPE_STRING_ARRAY);
   return options != NULL ? g_variant_dup_strv (options, NULL) : g_new0 (char *, 1);
 }
+
+/**
+ * refmount_client_get_filesystem_uses_helper:
+ * @client: a #RefmountClient
+ * @fstype: one of the supported filesystem types
+ *
+ * Whether the daemon mounts @fstype through mount(8)'s helper
+ * (`/sbin/mount.TYPE`: nfs, cifs, sshfs, ...) rather than with the
+ * mount syscalls itself (the `UseHelper` key of its configuration).
+ *
+ * Returns: %TRUE if it does; %FALSE if not, if @fstype is not supported
+ *   or the daemon is not running
+ */
+gboolean
+refmount_client_get_filesystem_uses_helper (RefmountClient *client,
+                                            const char     *fstype)
+{
+  g_autoptr (GVariant) type = NULL;
+  gboolean             helper = FALSE;
+
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), FALSE);
+  g_return_val_if_fail (fstype != NULL, FALSE);
+  type = filesystem_type (client, fstype);
+  if (type != NULL)
+    g_variant_lookup (type, REFMOUNT_CONFIG_KEY_USE_HELPER, "b", &helper);
+  return helper;
+}

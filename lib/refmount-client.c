@@ -1,16 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * RefmountClient: the connection to refmountd, its ObjectManager, and the
- * mounts it reports, turned into typed objects and change signals.
- *
- * The D-Bus signals carry whole property values, so the change signals
- * are differences against the snapshot each RefmountMount holds.  That
- * snapshot also outlives a daemon restart: when refmountd leaves the bus,
- * GDBus drops every object proxy, and when it comes back it re-adds them
- * all before it announces the new name owner.  Mounts that come back are
- * diffed against what was seen before (so a restart does not read as a
- * burst of removals and additions); those that do not are removed once
- * the owner is announced.
+ * RefmountClient: the connection to refmountd and its ObjectManager, the
+ * object's construction (sync and async), properties and signals.  How
+ * the daemon's objects are followed and turned into those signals is in
+ * refmount-client-follow.c, the method calls in refmount-client-calls.c,
+ * the Manager's properties in refmount-client-manager.c.
  */
 #include "config.h"
 
@@ -20,6 +14,8 @@
 #include "refmount-generated.h"
 #include "refmount-mount-private.h"
 #include "refmount-names.h"
+
+#define PEER_INTERFACE "org.freedesktop.DBus.Peer"
 
 /**
  * RefmountClient:
@@ -36,16 +32,6 @@
  *
  * Errors of the daemon are #REFMOUNT_ERROR codes.
  */
-struct _RefmountClient
-{
-  GObject             parent_instance;
-  GDBusConnection    *connection;
-  GDBusObjectManager *manager;
-  GHashTable         *mounts; /* object path → RefmountMount */
-  RefmountClientFlags flags;
-  gboolean            interactive;
-  gboolean            daemon_present;
-};
 
 static void refmount_client_initable_iface_init (GInitableIface *iface);
 static void refmount_client_async_initable_iface_init (GAsyncInitableIface *iface);
@@ -58,185 +44,12 @@ enum
   PROP_CONNECTION,
   PROP_FLAGS,
   PROP_INTERACTIVE,
+  PROP_TIMEOUT,
   PROP_DAEMON_RUNNING,
   N_PROPS
 };
 
 static GParamSpec *properties[N_PROPS];
-
-enum
-{
-  MOUNT_ADDED,
-  MOUNT_REMOVED,
-  MOUNT_CHANGED,
-  ATTACHMENT_ADDED,
-  ATTACHMENT_REMOVED,
-  DAEMON_APPEARED,
-  DAEMON_VANISHED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
-
-/* ---- following the daemon's objects ------------------------------------ */
-
-static void
-emit_attachments (RefmountClient *client,
-                  RefmountMount  *mount,
-                  guint           signal,
-                  GPtrArray      *attachments)
-{
-  for (guint i = 0; i < attachments->len; i++)
-    g_signal_emit (client, signals[signal], 0, mount, g_ptr_array_index (attachments, i));
-}
-
-/* PROXY was added or changed: update (or create) its RefmountMount and
- * say what differs. */
-static void
-sync_mount (RefmountClient    *client,
-            RefmountDBusMount *proxy)
-{
-  const char               *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy));
-  RefmountMount            *mount = g_hash_table_lookup (client->mounts, path);
-  g_autoptr (GPtrArray)     added = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_attachment_free);
-  g_autoptr (GPtrArray)     removed = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_attachment_free);
-  g_autoptr (RefmountMount) held = NULL;
-
-  if (mount == NULL)
-    {
-      mount = refmount_mount_new_for_proxy (proxy);
-      g_hash_table_insert (client->mounts, g_strdup (path), g_object_ref (mount));
-      held = g_object_ref (mount);
-      g_signal_emit (client, signals[MOUNT_ADDED], 0, mount);
-      emit_attachments (client, mount, ATTACHMENT_ADDED, refmount_mount_get_attachments (mount));
-      return;
-    }
-
-  held = g_object_ref (mount);
-  if (!refmount_mount_update (mount, proxy, added, removed))
-    return;
-  emit_attachments (client, mount, ATTACHMENT_REMOVED, removed);
-  emit_attachments (client, mount, ATTACHMENT_ADDED, added);
-  g_signal_emit (client, signals[MOUNT_CHANGED], 0, mount);
-}
-
-static void
-drop_mount (RefmountClient *client,
-            const char     *path)
-{
-  g_autoptr (RefmountMount) mount = NULL;
-  g_autofree char          *key = NULL;
-
-  if (!g_hash_table_steal_extended (client->mounts, path, (gpointer *) &key, (gpointer *) &mount))
-    return;
-  emit_attachments (client, mount, ATTACHMENT_REMOVED, refmount_mount_get_attachments (mount));
-  g_signal_emit (client, signals[MOUNT_REMOVED], 0, mount);
-}
-
-static void
-on_object_added (GDBusObjectManager *manager,
-                 GDBusObject        *object,
-                 gpointer            user_data)
-{
-  RefmountDBusMount *proxy = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (object));
-
-  if (proxy != NULL)
-    sync_mount (user_data, proxy);
-}
-
-static void
-on_object_removed (GDBusObjectManager *manager,
-                   GDBusObject        *object,
-                   gpointer            user_data)
-{
-  RefmountClient *client = user_data;
-
-  /* The daemon left the bus: GDBus announces the owner's departure, then
-   * drops every object.  Its mounts stay mounted (SIGTERM leaves them)
-   * and it re-exports them when it comes back. */
-  if (!client->daemon_present)
-    return;
-  drop_mount (client, g_dbus_object_get_object_path (object));
-}
-
-static void
-on_properties_changed (GDBusObjectManagerClient *manager,
-                       GDBusObjectProxy         *object,
-                       GDBusProxy               *interface,
-                       GVariant                 *changed,
-                       const char *const        *invalidated,
-                       gpointer                  user_data)
-{
-  if (REFMOUNT_DBUS_IS_MOUNT (interface))
-    sync_mount (user_data, REFMOUNT_DBUS_MOUNT (interface));
-}
-
-static void
-on_name_owner (GObject    *object,
-               GParamSpec *pspec,
-               gpointer    user_data)
-{
-  RefmountClient       *client = user_data;
-  g_autofree char      *owner = NULL;
-  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter        iter;
-  gpointer              path;
-
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object));
-  /* GDBus may notify more than once for one change of owner. */
-  if ((owner != NULL) == client->daemon_present)
-    return;
-  client->daemon_present = owner != NULL;
-  if (owner == NULL)
-    {
-      g_signal_emit (client, signals[DAEMON_VANISHED], 0);
-      g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_DAEMON_RUNNING]);
-      return;
-    }
-
-  /* The new owner's objects have all been added by now (GDBus notifies
-   * the owner after GetManagedObjects): what did not come back is gone. */
-  g_hash_table_iter_init (&iter, client->mounts);
-  while (g_hash_table_iter_next (&iter, &path, NULL))
-    {
-      g_autoptr (GDBusObject) still = g_dbus_object_manager_get_object (client->manager, path);
-
-      if (still == NULL)
-        g_ptr_array_add (gone, g_strdup (path));
-    }
-  for (guint i = 0; i < gone->len; i++)
-    drop_mount (client, g_ptr_array_index (gone, i));
-  g_signal_emit (client, signals[DAEMON_APPEARED], 0);
-  g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_DAEMON_RUNNING]);
-}
-
-/* The ObjectManager client exists: take its objects without signals (they
- * are the initial state) and follow it from now on. */
-static void
-follow_manager (RefmountClient     *client,
-                GDBusObjectManager *manager)
-{
-  g_autolist (GDBusObject) objects = NULL;
-  g_autofree char         *owner = NULL;
-
-  client->manager = manager;
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-  client->daemon_present = owner != NULL;
-  objects = g_dbus_object_manager_get_objects (manager);
-  for (GList *l = objects; l != NULL; l = l->next)
-    {
-      RefmountDBusMount *proxy = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (l->data));
-
-      if (proxy != NULL)
-        g_hash_table_insert (client->mounts, g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (proxy))),
-                             refmount_mount_new_for_proxy (proxy));
-    }
-  g_signal_connect (manager, "object-added", G_CALLBACK (on_object_added), client);
-  g_signal_connect (manager, "object-removed", G_CALLBACK (on_object_removed), client);
-  g_signal_connect (manager, "interface-proxy-properties-changed", G_CALLBACK (on_properties_changed),
-                    client);
-  g_signal_connect (manager, "notify::name-owner", G_CALLBACK (on_name_owner), client);
-}
 
 /* ---- construction ------------------------------------------------------ */
 
@@ -255,6 +68,19 @@ refmount_client_initable_init (GInitable    *initable,
       if (client->connection == NULL)
         return FALSE;
     }
+  if (client->flags & REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON)
+    {
+      g_autoptr (GVariant) reply = NULL;
+
+      reply = g_dbus_connection_call_sync (client->connection, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH,
+                                           PEER_INTERFACE, "Ping", NULL, G_VARIANT_TYPE_UNIT,
+                                           G_DBUS_CALL_FLAGS_NONE, client->timeout, cancellable, error);
+      if (reply == NULL)
+        {
+          refmount_client_strip_error (error != NULL ? *error : NULL);
+          return FALSE;
+        }
+    }
   if (client->flags & REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW)
     return TRUE;
   manager = refmount_dbus_object_manager_client_new_sync (client->connection,
@@ -263,7 +89,7 @@ refmount_client_initable_init (GInitable    *initable,
                                                           cancellable, error);
   if (manager == NULL)
     return FALSE;
-  follow_manager (client, manager);
+  refmount_client_follow (client, manager);
   return TRUE;
 }
 
@@ -287,7 +113,7 @@ on_manager_ready (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  follow_manager (g_task_get_source_object (task), manager);
+  refmount_client_follow (g_task_get_source_object (task), manager);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -308,6 +134,43 @@ start_manager (GTask *task)
 }
 
 static void
+on_ping_reply (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GTask               *task = user_data;
+  GError              *error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+
+  if (reply == NULL)
+    {
+      refmount_client_strip_error (error);
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+  start_manager (task);
+}
+
+/* REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON: a Ping starts refmountd through
+ * D-Bus activation, and tells "not running" apart from "no mounts"
+ * (which the ObjectManager alone would not). */
+static void
+start_client (GTask *task)
+{
+  RefmountClient *client = g_task_get_source_object (task);
+
+  if (!(client->flags & REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON))
+    {
+      start_manager (task);
+      return;
+    }
+  g_dbus_connection_call (client->connection, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, PEER_INTERFACE, "Ping",
+                          NULL, G_VARIANT_TYPE_UNIT, G_DBUS_CALL_FLAGS_NONE, client->timeout,
+                          g_task_get_cancellable (task), on_ping_reply, task);
+}
+
+static void
 on_bus_ready (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
@@ -323,7 +186,7 @@ on_bus_ready (GObject      *source,
       g_object_unref (task);
       return;
     }
-  start_manager (task);
+  start_client (task);
 }
 
 static void
@@ -341,7 +204,7 @@ refmount_client_init_async (GAsyncInitable     *initable,
   if (client->connection == NULL)
     g_bus_get (G_BUS_TYPE_SYSTEM, cancellable, on_bus_ready, task);
   else
-    start_manager (task);
+    start_client (task);
 }
 
 static gboolean
@@ -378,6 +241,9 @@ refmount_client_get_property (GObject    *object,
     case PROP_INTERACTIVE:
       g_value_set_boolean (value, client->interactive);
       break;
+    case PROP_TIMEOUT:
+      g_value_set_int (value, client->timeout);
+      break;
     case PROP_DAEMON_RUNNING:
       g_value_set_boolean (value, client->daemon_present);
       break;
@@ -404,6 +270,9 @@ refmount_client_set_property (GObject      *object,
       break;
     case PROP_INTERACTIVE:
       refmount_client_set_interactive (client, g_value_get_boolean (value));
+      break;
+    case PROP_TIMEOUT:
+      refmount_client_set_timeout (client, g_value_get_int (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -473,6 +342,19 @@ refmount_client_class_init (RefmountClientClass *klass)
     g_param_spec_boolean ("interactive", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   /**
+   * RefmountClient:timeout:
+   *
+   * How long a call waits for the daemon's answer, in milliseconds; -1
+   * (the default) is GDBus' default (25 s), %G_MAXINT waits forever.
+   * Calls made while #RefmountClient:interactive is set always wait
+   * forever.  Set at construction, it also bounds
+   * %REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON's check.  A call that runs out
+   * of time fails with %G_IO_ERROR_TIMED_OUT.
+   */
+  properties[PROP_TIMEOUT] =
+    g_param_spec_int ("timeout", NULL, NULL, -1, G_MAXINT, -1,
+                      G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
    * RefmountClient:daemon-running:
    *
    * Whether refmountd currently owns its bus name.
@@ -480,6 +362,7 @@ refmount_client_class_init (RefmountClientClass *klass)
   properties[PROP_DAEMON_RUNNING] =
     g_param_spec_boolean ("daemon-running", NULL, NULL, FALSE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+  refmount_client_daemon_running_pspec = properties[PROP_DAEMON_RUNNING];
 
   /**
    * RefmountClient::mount-added:
@@ -489,8 +372,8 @@ refmount_client_class_init (RefmountClientClass *klass)
    * A managed mountpoint appeared.  #RefmountClient::attachment-added
    * follows for each of its attachments.
    */
-  signals[MOUNT_ADDED] = g_signal_new ("mount-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                                       NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_MOUNT_ADDED] = g_signal_new ("mount-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                                                              NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
   /**
    * RefmountClient::mount-removed:
    * @client: the client
@@ -500,8 +383,8 @@ refmount_client_class_init (RefmountClientClass *klass)
    * #RefmountClient::attachment-removed for each attachment it still had).
    * Not emitted while the daemon is merely restarting.
    */
-  signals[MOUNT_REMOVED] = g_signal_new ("mount-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                         NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_MOUNT_REMOVED] = g_signal_new ("mount-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                                                NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
   /**
    * RefmountClient::mount-changed:
    * @client: the client
@@ -510,8 +393,8 @@ refmount_client_class_init (RefmountClientClass *klass)
    * A property of @mount changed (after the attachment signals that
    * change caused, if any).
    */
-  signals[MOUNT_CHANGED] = g_signal_new ("mount-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
-                                         NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_MOUNT_CHANGED] = g_signal_new ("mount-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                                                                NULL, NULL, NULL, G_TYPE_NONE, 1, REFMOUNT_TYPE_MOUNT);
   /**
    * RefmountClient::attachment-added:
    * @client: the client
@@ -520,7 +403,7 @@ refmount_client_class_init (RefmountClientClass *klass)
    *
    * An attachment was added to @mount.
    */
-  signals[ATTACHMENT_ADDED] =
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_ATTACHMENT_ADDED] =
     g_signal_new ("attachment-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, REFMOUNT_TYPE_MOUNT, REFMOUNT_TYPE_ATTACHMENT);
   /**
@@ -531,7 +414,7 @@ refmount_client_class_init (RefmountClientClass *klass)
    *
    * An attachment was released (or the mount went away with it).
    */
-  signals[ATTACHMENT_REMOVED] =
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_ATTACHMENT_REMOVED] =
     g_signal_new ("attachment-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                   G_TYPE_NONE, 2, REFMOUNT_TYPE_MOUNT, REFMOUNT_TYPE_ATTACHMENT);
   /**
@@ -544,8 +427,8 @@ refmount_client_class_init (RefmountClientClass *klass)
    * #RefmountClient::mount-changed, those that did not come back as
    * #RefmountClient::mount-removed.
    */
-  signals[DAEMON_APPEARED] = g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_DAEMON_APPEARED] = g_signal_new ("daemon-appeared", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
   /**
    * RefmountClient::daemon-vanished:
    * @client: the client
@@ -553,13 +436,14 @@ refmount_client_class_init (RefmountClientClass *klass)
    * refmountd left the bus.  Its mounts stay mounted, and the client keeps
    * reporting them as last seen until the daemon comes back.
    */
-  signals[DAEMON_VANISHED] = g_signal_new ("daemon-vanished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+  refmount_client_signals[REFMOUNT_CLIENT_SIGNAL_DAEMON_VANISHED] = g_signal_new ("daemon-vanished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                                                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 refmount_client_init (RefmountClient *client)
 {
+  client->timeout = -1;
   client->mounts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
 }
 
@@ -693,6 +577,38 @@ refmount_client_set_interactive (RefmountClient *client,
 }
 
 /**
+ * refmount_client_get_timeout:
+ * @client: a #RefmountClient
+ *
+ * Returns: the #RefmountClient:timeout property, in milliseconds
+ */
+int
+refmount_client_get_timeout (RefmountClient *client)
+{
+  g_return_val_if_fail (REFMOUNT_IS_CLIENT (client), -1);
+  return client->timeout;
+}
+
+/**
+ * refmount_client_set_timeout:
+ * @client: a #RefmountClient
+ * @timeout_msec: milliseconds, -1 for GDBus' default, %G_MAXINT for none
+ *
+ * Sets #RefmountClient:timeout for the calls started from now on.
+ */
+void
+refmount_client_set_timeout (RefmountClient *client,
+                             int             timeout_msec)
+{
+  g_return_if_fail (REFMOUNT_IS_CLIENT (client));
+  g_return_if_fail (timeout_msec >= -1);
+  if (client->timeout == timeout_msec)
+    return;
+  client->timeout = timeout_msec;
+  g_object_notify_by_pspec (G_OBJECT (client), properties[PROP_TIMEOUT]);
+}
+
+/**
  * refmount_client_get_daemon_running:
  * @client: a #RefmountClient
  *
@@ -715,7 +631,18 @@ int
 refmount_client_call_timeout (RefmountClient *client)
 {
   /* A person typing a password is not a hung daemon. */
-  return client->interactive ? G_MAXINT : -1;
+  return client->interactive ? G_MAXINT : client->timeout;
+}
+
+void
+refmount_client_strip_error (GError *error)
+{
+  /* An error GDBus maps (REFMOUNT_ERROR, G_DBUS_ERROR, ...) keeps its name
+   * in its domain and code; an unmapped one (G_IO_ERROR_DBUS_ERROR) only
+   * in the message's "GDBus.Error:NAME: " prefix, which then stays so
+   * that g_dbus_error_get_remote_error() can read it. */
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+    g_dbus_error_strip_remote_error (error);
 }
 
 GDBusObjectManager *
@@ -776,11 +703,4 @@ refmount_client_lookup_mount (RefmountClient *client,
     if (g_strcmp0 (refmount_mount_get_mountpoint (value), mountpoint) == 0)
       return g_object_ref (value);
   return NULL;
-}
-
-RefmountMount *
-refmount_client_peek_mount_at (RefmountClient *client,
-                               const char     *object_path)
-{
-  return g_hash_table_lookup (client->mounts, object_path);
 }

@@ -22,6 +22,9 @@ GDBusConnection *refmount_client_get_connection (RefmountClient *client);
 gboolean         refmount_client_get_interactive (RefmountClient *client);
 void             refmount_client_set_interactive (RefmountClient *client,
                                                   gboolean        interactive);
+int              refmount_client_get_timeout (RefmountClient *client);
+void             refmount_client_set_timeout (RefmountClient *client,
+                                              int             timeout_msec);
 gboolean         refmount_client_get_daemon_running (RefmountClient *client);
 char            *refmount_client_dup_version (RefmountClient *client);
 GStrv            refmount_client_dup_mount_roots (RefmountClient *client);
@@ -102,6 +105,7 @@ void     refmount_client_recover_async (RefmountClient *client, const char *moun
 gboolean refmount_client_recover_finish (RefmountClient *client, GAsyncResult *result, GError **error);
 gboolean refmount_client_recover_sync (RefmountClient *client, const char *mountpoint, GCancellable *cancellable, GError **error);
 
-GStrv refmount_client_dup_allowed_options (RefmountClient *client, const char *fstype);
+GStrv    refmount_client_dup_allowed_options (RefmountClient *client, const char *fstype);
+gboolean refmount_client_get_filesystem_uses_helper (RefmountClient *client, const char *fstype);
 
 G_END_DECLS

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
  *   options that keep it private (tmpfs, cifs, smb3, fuse.sshfs; other
  *   types: %REFMOUNT_ERROR_INVALID_ARGUMENT), and another uid's mount
  *   there is a %REFMOUNT_ERROR_CONFLICT.
+ * @REFMOUNT_MOUNT_FLAGS_SHOW: refmount_client_mount_async() only: file
+ *   managers should show the mount (it is marked for GIO's volume
+ *   monitor).  %REFMOUNT_MOUNT_FLAGS_OWNER implies it.
  *
  * Flags of refmount_client_mount_async() and refmount_client_unmount_async().  A flag
  * that does not apply to the call is rejected with
@@ -31,6 +34,7 @@ typedef enum /*< flags >*/
   REFMOUNT_MOUNT_FLAGS_FORCE = 1 << 1,
   REFMOUNT_MOUNT_FLAGS_LAZY = 1 << 2,
   REFMOUNT_MOUNT_FLAGS_OWNER = 1 << 3,
+  REFMOUNT_MOUNT_FLAGS_SHOW = 1 << 4,
 } RefmountMountFlags;
 
 /**
@@ -44,6 +48,11 @@ typedef enum /*< flags >*/
  *   works (it reads the mount's properties when asked).  For clients that
  *   make many calls and watch nothing: they are not woken by every change
  *   on the system.
+ * @REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON: Construction fails unless
+ *   refmountd runs or D-Bus activation starts it, with the bus's error
+ *   (%G_DBUS_ERROR_SERVICE_UNKNOWN when it is not activatable,
+ *   %G_DBUS_ERROR_SPAWN_CHILD_EXITED when it failed to start, ...).
+ *   Without it, a client created while the daemon is away waits for it.
  *
  * Flags of refmount_client_new_async() and refmount_client_new_full_sync().
  */
@@ -51,6 +60,7 @@ typedef enum /*< flags >*/
 {
   REFMOUNT_CLIENT_FLAGS_NONE = 0,
   REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW = 1 << 0,
+  REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON = 1 << 1,
 } RefmountClientFlags;
 
 /**

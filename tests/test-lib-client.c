@@ -186,9 +186,9 @@ fixture_set_up (Fixture      *fx,
   fx->config = g_build_filename (fx->dir, "refmount.conf", NULL);
   g_assert_no_errno (g_mkdir (fx->root, 0755));
   g_assert_no_errno (g_mkdir (fx->state_dir, 0700));
-  text = g_strdup_printf ("[Daemon]\nMountRoots=%s;\nAllowedFilesystems=tmpfs;\nForcedOptions=nosuid;nodev;\n"
+  text = g_strdup_printf ("[Daemon]\nMountRoots=%s;\nAllowedFilesystems=tmpfs;ramfs;\nForcedOptions=nosuid;nodev;\n"
                           "MountTimeoutSec=60\n\n[Filesystem tmpfs]\nAllowedOptions=size;mode;ro;\n"
-                          "UseHelper=false\n",
+                          "UseHelper=false\n\n[Filesystem ramfs]\nUseHelper=true\n",
                           fx->root);
   g_file_set_contents (fx->config, text, -1, &error);
   g_assert_no_error (error);
@@ -545,6 +545,166 @@ test_restart (Fixture      *fx,
   g_assert_cmpuint (refmount_mount_get_mounted_at (mount), ==, refmount_mount_get_mounted_at (fresh_mount));
 }
 
+/* The flags refmountctl relies on: SHOW belongs to Mount (the daemon
+ * takes it), not to Unmount; FilesystemTypes' UseHelper per type. */
+static void
+test_show_and_helper (Fixture      *fx,
+                      gconstpointer data)
+{
+  g_autoptr (GError)        error = NULL;
+  g_autofree char          *mp = mountpoint_of (fx, "shown");
+  g_autoptr (RefmountMount) mount = NULL;
+  gboolean                  unmounted = FALSE;
+
+  g_assert_true (refmount_client_get_filesystem_uses_helper (fx->client, "ramfs"));
+  g_assert_false (refmount_client_get_filesystem_uses_helper (fx->client, "tmpfs"));
+  g_assert_false (refmount_client_get_filesystem_uses_helper (fx->client, "nfs"));
+
+  g_free (refmount_client_mount_sync (fx->client, "tmpfs", "shown-src", mp, NULL, "s", REFMOUNT_MOUNT_FLAGS_SHOW,
+                                      NULL, &error));
+  g_assert_no_error (error);
+  mount = refmount_client_get_mount_sync (fx->client, mp, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (refmount_mount_lookup_attachment (mount, "s"));
+  g_assert_false (refmount_client_unmount_sync (fx->client, mp, "s", REFMOUNT_MOUNT_FLAGS_SHOW, &unmounted, NULL,
+                                                &error));
+  g_assert_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "flags"));
+  g_clear_error (&error);
+  g_assert_true (refmount_client_unmount_sync (fx->client, mp, "s", 0, &unmounted, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (unmounted);
+}
+
+/* A stand-in Manager on the private bus, for what the real daemon never
+ * does: answer with an error name GDBus does not map, or not at all. */
+static void
+on_stand_in_call (GDBusConnection       *connection,
+                  const char            *sender,
+                  const char            *object_path,
+                  const char            *interface_name,
+                  const char            *method_name,
+                  GVariant              *parameters,
+                  GDBusMethodInvocation *invocation,
+                  gpointer               user_data)
+{
+  GPtrArray *unanswered = user_data;
+
+  if (g_str_equal (method_name, "Reload"))
+    g_dbus_method_invocation_return_dbus_error (invocation, "org.example.Error.Unmapped", "odd failure");
+  else
+    g_ptr_array_add (unanswered, g_object_ref (invocation));
+}
+
+/* Whether the bus lists an owner of refmountd's name: a daemon killed by
+ * an earlier test keeps it until the bus has seen its connection close. */
+static gboolean
+name_has_owner (GDBusConnection *connection)
+{
+  g_autoptr (GVariant) reply = NULL;
+  gboolean             has_owner = TRUE;
+
+  reply = g_dbus_connection_call_sync (connection, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.refmount.Refmount1"), G_VARIANT_TYPE ("(b)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+static void
+on_client_ready (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON fails with the bus's error while
+ * nobody owns the name and succeeds once someone does; an unmapped error
+ * keeps its D-Bus name; the timeout property bounds a call. */
+static void
+test_require_daemon_and_timeout (void)
+{
+  static const char           xml[] = "<node><interface name='org.refmount.Refmount1.Manager'>"
+                                      "<method name='Reload'/>"
+                                      "<method name='Recover'><arg type='s' direction='in'/>"
+                                      "<arg type='a{sv}' direction='in'/></method>"
+                                      "</interface></node>";
+  g_autoptr (GError)          error = NULL;
+  g_autoptr (GDBusConnection) connection = NULL;
+  g_autoptr (GDBusConnection) server = NULL;
+  g_autoptr (GDBusNodeInfo)   node = g_dbus_node_info_new_for_xml (xml, &error);
+  g_autoptr (GPtrArray)       unanswered = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr (GAsyncResult)    result = NULL;
+  g_autoptr (RefmountClient)  client = NULL;
+  g_autofree char            *remote = NULL;
+  const GDBusInterfaceVTable  vtable = { on_stand_in_call, NULL, NULL, { 0 } };
+  guint                       registration;
+  g_autoptr (GVariant)        owned = NULL;
+
+  g_assert_no_error (error);
+  connection = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL,
+    &error);
+  g_assert_no_error (error);
+  WAIT_UNTIL (!name_has_owner (connection));
+
+  refmount_client_new_async (connection, REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON | REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW,
+                             NULL, on_client_ready, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_null (refmount_client_new_finish (result, &error));
+  g_assert_error (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN);
+  g_assert_false (g_str_has_prefix (error->message, "GDBus.Error"));
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  server = g_dbus_connection_new_for_address_sync (
+    g_test_dbus_get_bus_address (bus),
+    G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL,
+    &error);
+  g_assert_no_error (error);
+  registration = g_dbus_connection_register_object (server, "/org/refmount/Refmount1/Manager", node->interfaces[0],
+                                                    &vtable, unanswered, NULL, &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (server, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.refmount.Refmount1", 0), G_VARIANT_TYPE ("(u)"),
+                                       G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+
+  refmount_client_new_async (connection, REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON | REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW,
+                             NULL, on_client_ready, &result);
+  WAIT_UNTIL (result != NULL);
+  client = refmount_client_new_finish (result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  refmount_client_reload_async (client, NULL, on_async_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_false (refmount_client_reload_finish (client, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, "org.example.Error.Unmapped");
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  g_assert_cmpint (refmount_client_get_timeout (client), ==, -1);
+  refmount_client_set_timeout (client, 200);
+  refmount_client_recover_async (client, "/nowhere", NULL, on_async_done, &result);
+  WAIT_UNTIL (result != NULL);
+  g_assert_false (refmount_client_recover_finish (client, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_cmpuint (unanswered->len, ==, 1);
+
+  g_ptr_array_set_size (unanswered, 0);
+  g_dbus_connection_unregister_object (server, registration);
+  g_dbus_connection_close_sync (server, NULL, NULL);
+  g_dbus_connection_close_sync (connection, NULL, NULL);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -563,6 +723,9 @@ main (int    argc,
   g_test_add ("/lib/client/errors", Fixture, NULL, fixture_set_up, test_errors, fixture_tear_down);
   g_test_add ("/lib/client/cancel", Fixture, NULL, fixture_set_up, test_cancel, fixture_tear_down);
   g_test_add ("/lib/client/restart", Fixture, NULL, fixture_set_up, test_restart, fixture_tear_down);
+  g_test_add ("/lib/client/show-and-helper", Fixture, NULL, fixture_set_up, test_show_and_helper,
+              fixture_tear_down);
+  g_test_add_func ("/lib/client/require-daemon-and-timeout", test_require_daemon_and_timeout);
   bus = g_test_dbus_new (G_TEST_DBUS_NONE);
   g_test_dbus_up (bus);
   status = g_test_run ();

@@ -3,7 +3,8 @@
  * refmountctl's pieces that need no daemon: the exit status for each
  * D-Bus error (from the error's domain and code, as GDBus decodes it, not
  * from its text), the error's name and words, the terminal width of table
- * cells, and the "did you mean" suggestions.
+ * cells, the "did you mean" suggestions, and the names of states and
+ * health.
  */
 #include "config.h"
 
@@ -60,6 +61,18 @@ test_exit_status (void)
       g_test_message ("%s", cases[i].name);
       g_assert_cmpint (refmountctl_exit_status_for (error), ==, cases[i].status);
       g_assert_cmpstr (name, ==, cases[i].name);
+      /* As librefmount-1 hands a mapped error over: the "GDBus.Error:NAME:"
+       * prefix removed, the name left to the domain and code. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_DBUS_ERROR))
+        {
+          g_autoptr (GError) stripped = g_error_copy (error);
+          g_autofree char   *stripped_name = NULL;
+
+          g_assert_true (g_dbus_error_strip_remote_error (stripped));
+          stripped_name = refmountctl_error_name (stripped);
+          g_assert_cmpint (refmountctl_exit_status_for (stripped), ==, cases[i].status);
+          g_assert_cmpstr (stripped_name, ==, cases[i].name);
+        }
     }
   {
     g_autoptr (GError) timeout = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "x");
@@ -136,6 +149,26 @@ test_closest (void)
   g_assert_null (refmountctl_closest ("/srv/elsewhere", mountpoints));
 }
 
+/* States and health are printed as the D-Bus API spells them (the
+ * library's enum nicks); a value this refmountctl does not know is
+ * "unknown". */
+static void
+test_names (void)
+{
+  g_assert_cmpstr (refmountctl_state_name (REFMOUNT_MOUNT_STATE_MOUNTED), ==, REFMOUNT_STATE_MOUNTED);
+  g_assert_cmpstr (refmountctl_state_name (REFMOUNT_MOUNT_STATE_BUSY), ==, REFMOUNT_STATE_BUSY);
+  g_assert_cmpstr (refmountctl_state_name (REFMOUNT_MOUNT_STATE_STALE), ==, REFMOUNT_STATE_STALE);
+  g_assert_cmpstr (refmountctl_state_name (REFMOUNT_MOUNT_STATE_UNKNOWN), ==, "unknown");
+  g_assert_cmpstr (refmountctl_state_name ((RefmountMountState) 99), ==, "unknown");
+  g_assert_cmpstr (refmountctl_health_name (REFMOUNT_MOUNT_HEALTH_OK), ==, REFMOUNT_HEALTH_NAME_OK);
+  g_assert_cmpstr (refmountctl_health_name (REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE), ==,
+                   REFMOUNT_HEALTH_NAME_UNRESPONSIVE);
+  g_assert_cmpstr (refmountctl_health_name (REFMOUNT_MOUNT_HEALTH_STALE_HANDLE), ==,
+                   REFMOUNT_HEALTH_NAME_STALE_HANDLE);
+  g_assert_cmpstr (refmountctl_health_name (REFMOUNT_MOUNT_HEALTH_UNKNOWN), ==, REFMOUNT_HEALTH_NAME_UNKNOWN);
+  g_assert_cmpstr (refmountctl_health_name ((RefmountMountHealth) 99), ==, REFMOUNT_HEALTH_NAME_UNKNOWN);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -147,5 +180,6 @@ main (int    argc,
   g_test_add_func ("/refmountctl/describe", test_describe);
   g_test_add_func ("/refmountctl/display-width", test_display_width);
   g_test_add_func ("/refmountctl/closest", test_closest);
+  g_test_add_func ("/refmountctl/names", test_names);
   return g_test_run ();
 }

@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "refmount-error.h"
-#include "refmount-names.h"
 #include "refmountctl.h"
 
 static char *
@@ -95,36 +93,32 @@ static const char *const mount_action_names[] = { "unknown", "mounted", "attache
                                                   "already-attached" };
 
 static MountAction
-mount_action (RefmountDBusMount *mount,
-              const char        *attachment,
-              gint64             called_at)
+mount_action (RefmountMount *mount,
+              const char    *attachment,
+              gint64         called_at)
 {
-  GVariant    *attachments = mount != NULL ? refmount_dbus_mount_get_attachments (mount) : NULL;
-  GVariantIter iter;
-  const char  *id;
-  guint32      uid;
-  guint64      since;
+  RefmountAttachment *ours;
 
-  if (attachments == NULL)
+  if (mount == NULL)
     return MOUNT_ACTION_UNKNOWN;
-  g_variant_iter_init (&iter, attachments);
-  while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
-    if (g_str_equal (id, attachment) && since < (guint64) called_at)
-      return MOUNT_ACTION_ALREADY_ATTACHED;
-  if (refmount_dbus_mount_get_mounted_at (mount) >= (guint64) called_at)
+  ours = refmount_mount_lookup_attachment (mount, attachment);
+  if (ours != NULL && refmount_attachment_get_time (ours) < called_at)
+    return MOUNT_ACTION_ALREADY_ATTACHED;
+  if (refmount_mount_get_mounted_at (mount) >= (guint64) called_at)
     return MOUNT_ACTION_MOUNTED;
   return MOUNT_ACTION_ATTACHED;
 }
 
 static void
-report_mount (RefmountCtl       *ctl,
-              RefmountDBusMount *mount,
-              const char        *object_path,
-              const char        *mountpoint,
-              const char        *attachment,
-              MountAction        action)
+report_mount (RefmountCtl   *ctl,
+              RefmountMount *mount,
+              const char    *mountpoint,
+              const char    *attachment,
+              MountAction    action)
 {
   guint n = mount != NULL ? refmountctl_attachment_count (mount) : 0;
+  /* Released again before it could be read: the path is unknown too. */
+  const char *object_path = mount != NULL ? refmount_mount_get_object_path (mount) : "";
 
   if (ctl->json != REFMOUNTCTL_JSON_OFF)
     {
@@ -159,7 +153,7 @@ report_mount (RefmountCtl       *ctl,
     {
     case MOUNT_ACTION_MOUNTED:
       fprintf (stderr, "Mounted %s at %s; attachment %s.\n",
-               refmount_dbus_mount_get_source (mount), mountpoint, attachment);
+               refmount_mount_get_source (mount), mountpoint, attachment);
       break;
     case MOUNT_ACTION_ATTACHED:
       fprintf (stderr, "Attached %s to %s, which was already mounted; %u attachment%s now.\n",
@@ -182,20 +176,21 @@ allowed_options_hint (RefmountCtl       *ctl,
                       const char        *fstype,
                       const char *const *options)
 {
-  g_autoptr (RefmountDBusManager) manager = refmountctl_manager_proxy (ctl, NULL);
+  /* The calls-only client does not read the Manager's properties. */
+  g_autoptr (RefmountClient) client = refmountctl_client_new (ctl, REFMOUNT_CLIENT_FLAGS_NONE, NULL);
+  g_auto (GStrv) types = NULL;
   g_auto (GStrv) allowed = NULL;
-  const char *const *types;
 
-  if (manager == NULL)
+  if (client == NULL)
     return NULL;
-  types = refmount_dbus_manager_get_supported_filesystems (manager);
-  if (types != NULL && !g_strv_contains (types, fstype))
+  types = refmount_client_dup_supported_filesystems (client);
+  if (types != NULL && !g_strv_contains ((const char *const *) types, fstype))
     {
-      g_autofree char *list = g_strjoinv (", ", (char **) types);
+      g_autofree char *list = g_strjoinv (", ", types);
 
       return g_strdup_printf ("Filesystem types refmountd allows: %s.", list);
     }
-  allowed = refmountctl_allowed_options (manager, fstype);
+  allowed = refmount_client_dup_allowed_options (client, fstype);
   if (allowed == NULL)
     return NULL;
   for (gsize i = 0; options[i] != NULL; i++)
@@ -223,19 +218,19 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
 {
   g_autofree char *fstype = NULL;
   g_auto (GStrv) option_args = NULL;
-  g_autofree char              *attachment = NULL;
-  gboolean                      release_on_exit = FALSE;
-  gboolean                      owner = FALSE;
-  gboolean                      show = FALSE;
-  g_autoptr (GPtrArray)         options = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char              *mountpoint = NULL;
-  g_autoptr (GVariant)          reply = NULL;
-  g_autoptr (GError)            error = NULL;
-  g_autoptr (RefmountDBusMount) mount = NULL;
-  GVariantBuilder               flags;
-  const char                   *mountpoint_out = NULL, *object_path = NULL;
-  gint64                        called_at;
-  int                           status = 0;
+  g_autofree char          *attachment = NULL;
+  gboolean                  release_on_exit = FALSE;
+  gboolean                  owner = FALSE;
+  gboolean                  show = FALSE;
+  g_autoptr (GPtrArray)     options = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char          *mountpoint = NULL;
+  g_autofree char          *mountpoint_out = NULL;
+  g_autoptr (GError)        error = NULL;
+  g_autoptr (RefmountMount) mount = NULL;
+  RefmountMountFlags        flags = REFMOUNT_MOUNT_FLAGS_NONE;
+  RefmountCtlAgent         *agent;
+  gint64                    called_at;
+  int                       status = 0;
 
   const GOptionEntry entries[] = {
     { "type", 't', 0, G_OPTION_ARG_STRING, &fstype, "Filesystem type (required)", "FSTYPE" },
@@ -277,20 +272,22 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
 
   if ((status = refmountctl_connect_or_fail (ctl)) != 0)
     return status;
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  /* Calls only: a Mount starts refmountd through D-Bus activation. */
+  if (!refmountctl_open (ctl, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, &error))
+    return refmountctl_fail (ctl, error);
   if (release_on_exit)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_RELEASE_ON_EXIT,
-                           g_variant_new_boolean (TRUE));
+    flags |= REFMOUNT_MOUNT_FLAGS_RELEASE_ON_EXIT;
   if (owner)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_OWNER, g_variant_new_boolean (TRUE));
+    flags |= REFMOUNT_MOUNT_FLAGS_OWNER;
   if (show)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_SHOW, g_variant_new_boolean (TRUE));
+    flags |= REFMOUNT_MOUNT_FLAGS_SHOW;
   called_at = g_get_real_time ();
-  reply = refmountctl_call_manager (ctl, "Mount",
-                                    g_variant_new ("(sss^assa{sv})", fstype, argv[1], mountpoint,
-                                                   (char **) options->pdata, attachment, &flags),
-                                    G_VARIANT_TYPE ("(os)"), TRUE, &error);
-  if (reply == NULL)
+  agent = refmountctl_call_begin (ctl, TRUE);
+  mountpoint_out = refmount_client_mount_sync (ctl->client, fstype, argv[1], mountpoint,
+                                               (const char *const *) options->pdata, attachment, flags, NULL,
+                                               &error);
+  refmountctl_agent_stop (agent);
+  if (mountpoint_out == NULL)
     {
       g_autofree char *hint = NULL;
 
@@ -298,10 +295,9 @@ refmountctl_cmd_mount (RefmountCtl              *ctl,
         hint = allowed_options_hint (ctl, fstype, (const char *const *) options->pdata);
       return refmountctl_fail_with_hint (ctl, error, hint);
     }
-  g_variant_get (reply, "(&o&s)", &object_path, &mountpoint_out);
-  mount = refmount_dbus_mount_proxy_new_sync (ctl->connection, G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS,
-                                              REFMOUNT_BUS_NAME, object_path, NULL, NULL);
-  report_mount (ctl, mount, object_path, mountpoint_out, attachment,
+  refmount_client_set_interactive (ctl->client, FALSE);
+  mount = refmount_client_get_mount_sync (ctl->client, mountpoint_out, NULL, NULL);
+  report_mount (ctl, mount, mountpoint_out, attachment,
                 mount_action (mount, attachment, called_at));
   if (release_on_exit)
     return hold_attachment (ctl);
@@ -316,15 +312,18 @@ report_unmount (RefmountCtl *ctl,
                 const char  *attachment,
                 gboolean     unmounted)
 {
-  g_autoptr (RefmountDBusMount) mount = NULL;
-  const char                   *state = "unmounted";
-  guint                         n = 0;
+  g_autoptr (RefmountClient) calls = NULL;
+  g_autoptr (RefmountMount)  mount = NULL;
+  const char                *state = "unmounted";
+  guint                      n = 0;
 
   if (!unmounted)
     {
-      /* NULL: someone else released the rest in the meantime. */
-      mount = refmountctl_mount_proxy_for (ctl, mountpoint, NULL);
-      state = mount != NULL ? refmount_dbus_mount_get_state (mount) : "unmanaged";
+      /* Read afresh: the following client's copy may not have seen the
+       * change yet.  NULL: someone else released the rest meanwhile. */
+      calls = refmountctl_client_new (ctl, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, NULL);
+      mount = calls != NULL ? refmount_client_get_mount_sync (calls, mountpoint, NULL, NULL) : NULL;
+      state = mount != NULL ? refmountctl_state_name (refmount_mount_get_state (mount)) : "unmanaged";
       n = mount != NULL ? refmountctl_attachment_count (mount) : 0;
     }
 
@@ -370,15 +369,16 @@ refmountctl_cmd_unmount (RefmountCtl              *ctl,
                          int                       argc,
                          char                    **argv)
 {
-  g_autofree char              *attachment = NULL;
-  g_autofree char              *fstype = NULL;
-  gboolean                      force = FALSE, lazy = FALSE, unmounted = FALSE;
-  g_autofree char              *mountpoint = NULL;
-  g_autoptr (RefmountDBusMount) mount = NULL;
-  g_autoptr (GVariant)          reply = NULL;
-  g_autoptr (GError)            error = NULL;
-  GVariantBuilder               flags;
-  int                           status = 0;
+  g_autofree char          *attachment = NULL;
+  g_autofree char          *fstype = NULL;
+  gboolean                  force = FALSE, lazy = FALSE, unmounted = FALSE;
+  g_autofree char          *mountpoint = NULL;
+  g_autoptr (RefmountMount) mount = NULL;
+  g_autoptr (GError)        error = NULL;
+  RefmountMountFlags        flags = REFMOUNT_MOUNT_FLAGS_NONE;
+  RefmountCtlAgent         *agent;
+  gboolean                  released;
+  int                       status = 0;
 
   const GOptionEntry entries[] = {
     { "attachment", 0, 0, G_OPTION_ARG_STRING, &attachment,
@@ -407,18 +407,16 @@ refmountctl_cmd_unmount (RefmountCtl              *ctl,
   mount = refmountctl_resolve (ctl, fstype, argv[1], &error);
   if (mount == NULL)
     return refmountctl_fail (ctl, error);
-  mountpoint = g_strdup (refmount_dbus_mount_get_mountpoint (mount));
-  g_variant_builder_init (&flags, G_VARIANT_TYPE_VARDICT);
+  mountpoint = g_strdup (refmount_mount_get_mountpoint (mount));
   if (force)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_FORCE, g_variant_new_boolean (TRUE));
+    flags |= REFMOUNT_MOUNT_FLAGS_FORCE;
   if (lazy)
-    g_variant_builder_add (&flags, "{sv}", REFMOUNT_FLAG_LAZY, g_variant_new_boolean (TRUE));
-  reply = refmountctl_call_manager (ctl, "Unmount",
-                                    g_variant_new ("(ssa{sv})", mountpoint, attachment, &flags),
-                                    G_VARIANT_TYPE ("(b)"), TRUE, &error);
-  if (reply == NULL)
+    flags |= REFMOUNT_MOUNT_FLAGS_LAZY;
+  agent = refmountctl_call_begin (ctl, TRUE);
+  released = refmount_client_unmount_sync (ctl->client, mountpoint, attachment, flags, &unmounted, NULL, &error);
+  refmountctl_agent_stop (agent);
+  if (!released)
     return refmountctl_fail (ctl, error);
-  g_variant_get (reply, "(b)", &unmounted);
   report_unmount (ctl, mountpoint, attachment, unmounted);
   return REFMOUNTCTL_EXIT_OK;
 }

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * refmountctl monitor: turn the ObjectManager's InterfacesAdded/Removed
- * and the mount objects' PropertiesChanged into a stream of events
+ * refmountctl monitor: RefmountClient's signals as a stream of events
  * (added, attached, detached, state, health, removed, daemon-left,
  * daemon-appeared), one line each, until SIGINT/SIGTERM.
  *
- * The signals carry whole property values, so the events are the
- * differences against what was seen before; that cache also keeps a
- * daemon restart (every object vanishes and comes back) from reading as
- * a burst of detaches.  monitor may start before refmountd: it then waits
- * for the name to get an owner.
+ * The library works out what changed (and keeps a daemon restart from
+ * reading as a burst of detaches); what monitor remembers is only each
+ * mount's state and health as last printed, for "state OLD -> NEW".
+ * monitor may start before refmountd: the client then waits for the
+ * name to get an owner.
  */
 #include "config.h"
 
@@ -19,33 +18,30 @@
 #include "refmount-names.h"
 #include "refmountctl.h"
 
+/* What a mount's last "added", "state" or "health" event said. */
 typedef struct
 {
-  char       *mountpoint;
-  char       *state;
-  char       *health;
-  GHashTable *attachments; /* id → GUINT_TO_POINTER (uid) */
-} Seen;
+  RefmountMountState  state;
+  RefmountMountHealth health;
+} Shown;
 
 typedef struct
 {
   RefmountCtlOutput output;
-  GHashTable       *seen; /* object path → Seen */
+  GHashTable       *shown; /* RefmountMount → Shown */
   GMainLoop        *loop;
-  gboolean          daemon_present;
   gboolean          lost_bus;
 } Monitor;
 
 static void
-seen_free (gpointer data)
+remember (Monitor       *monitor,
+          RefmountMount *mount)
 {
-  Seen *seen = data;
+  Shown *shown = g_new (Shown, 1);
 
-  g_free (seen->mountpoint);
-  g_free (seen->state);
-  g_free (seen->health);
-  g_hash_table_unref (seen->attachments);
-  g_free (seen);
+  shown->state = refmount_mount_get_state (mount);
+  shown->health = refmount_mount_get_health (mount);
+  g_hash_table_replace (monitor->shown, g_object_ref (mount), shown);
 }
 
 /* ---- printing ---------------------------------------------------------- */
@@ -114,13 +110,14 @@ emit (Monitor     *monitor,
 }
 
 static void
-emit_attachment (Monitor    *monitor,
-                 const char *event,
-                 const char *mountpoint,
-                 const char *id,
-                 guint32     uid)
+emit_attachment (Monitor            *monitor,
+                 const char         *event,
+                 RefmountMount      *mount,
+                 RefmountAttachment *attachment)
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
+  const char             *id = refmount_attachment_get_id (attachment);
+  guint32                 uid = refmount_attachment_get_uid (attachment);
   g_autofree char        *shown = refmountctl_escape (id);
   g_autofree char        *detail = g_strdup_printf ("%s (uid %u)", shown, uid);
 
@@ -129,17 +126,17 @@ emit_attachment (Monitor    *monitor,
   json_builder_set_member_name (fields, "uid");
   json_builder_add_int_value (fields, uid);
   json_builder_end_object (fields);
-  emit (monitor, event, mountpoint, detail, fields);
+  emit (monitor, event, refmount_mount_get_mountpoint (mount), detail, fields);
 }
 
 static void
-emit_added (Monitor           *monitor,
-            RefmountDBusMount *mount)
+emit_added (Monitor       *monitor,
+            RefmountMount *mount)
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
-  const char             *fstype = refmount_dbus_mount_get_filesystem_type (mount);
-  const char             *source = refmount_dbus_mount_get_source (mount);
-  const char             *state = refmount_dbus_mount_get_state (mount);
+  const char             *fstype = refmount_mount_get_filesystem_type (mount);
+  const char             *source = refmount_mount_get_source (mount);
+  const char             *state = refmountctl_state_name (refmount_mount_get_state (mount));
   g_autofree char        *shown = refmountctl_escape (source);
   g_autofree char        *detail = NULL;
 
@@ -153,7 +150,7 @@ emit_added (Monitor           *monitor,
   json_builder_set_member_name (fields, "state");
   json_builder_add_string_value (fields, state != NULL ? state : "");
   json_builder_end_object (fields);
-  emit (monitor, "added", refmount_dbus_mount_get_mountpoint (mount), detail, fields);
+  emit (monitor, "added", refmount_mount_get_mountpoint (mount), detail, fields);
 }
 
 static void
@@ -175,13 +172,13 @@ emit_state (Monitor    *monitor,
 
 /* Health went from @old_health to the mount's current one. */
 static void
-emit_health (Monitor           *monitor,
-             RefmountDBusMount *mount,
-             const char        *old_health,
-             const char        *health)
+emit_health (Monitor       *monitor,
+             RefmountMount *mount,
+             const char    *old_health,
+             const char    *health)
 {
   g_autoptr (JsonBuilder) fields = fields_begin ();
-  const char             *message = refmount_dbus_mount_get_health_message (mount);
+  const char             *message = refmount_mount_get_health_message (mount);
   g_autofree char        *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char        *detail = g_strdup_printf ("%s -> %s%s%s", old_health, health, shown != NULL ? ": " : "",
                                              shown != NULL ? shown : "");
@@ -193,155 +190,79 @@ emit_health (Monitor           *monitor,
   json_builder_set_member_name (fields, "health_message");
   json_builder_add_string_value (fields, message != NULL ? message : "");
   json_builder_end_object (fields);
-  emit (monitor, "health", refmount_dbus_mount_get_mountpoint (mount), detail, fields);
+  emit (monitor, "health", refmount_mount_get_mountpoint (mount), detail, fields);
 }
 
-/* ---- differences ------------------------------------------------------- */
-
-static GHashTable *
-attachments_of (RefmountDBusMount *mount)
-{
-  GHashTable  *table = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GVariant    *attachments = refmount_dbus_mount_get_attachments (mount);
-  GVariantIter iter;
-  const char  *id;
-  guint32      uid;
-  guint64      since;
-
-  if (attachments != NULL)
-    {
-      g_variant_iter_init (&iter, attachments);
-      while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
-        g_hash_table_insert (table, g_strdup (id), GUINT_TO_POINTER (uid));
-    }
-  return table;
-}
-
-/* Compare MOUNT with what was seen at its path, print the differences
- * (unless QUIET: the initial snapshot) and remember the new values. */
-static void
-sync_mount (Monitor           *monitor,
-            RefmountDBusMount *mount,
-            gboolean           quiet)
-{
-  const char    *path = g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount));
-  const char    *mountpoint = refmount_dbus_mount_get_mountpoint (mount);
-  const char    *state = refmount_dbus_mount_get_state (mount);
-  const char    *health = refmount_dbus_mount_get_health (mount);
-  Seen          *seen = g_hash_table_lookup (monitor->seen, path);
-  GHashTable    *now = attachments_of (mount);
-  GHashTableIter iter;
-  gpointer       key, value;
-
-  if (mountpoint == NULL)
-    {
-      g_hash_table_unref (now);
-      return;
-    }
-  if (seen == NULL)
-    {
-      seen = g_new0 (Seen, 1);
-      seen->mountpoint = g_strdup (mountpoint);
-      seen->attachments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      g_hash_table_insert (monitor->seen, g_strdup (path), seen);
-      if (!quiet)
-        emit_added (monitor, mount);
-    }
-  else
-    {
-      if (!quiet && g_strcmp0 (seen->state, state) != 0 && seen->state != NULL && state != NULL)
-        emit_state (monitor, mountpoint, seen->state, state);
-      if (!quiet && g_strcmp0 (seen->health, health) != 0 && seen->health != NULL && health != NULL)
-        emit_health (monitor, mount, seen->health, health);
-    }
-
-  if (!quiet)
-    {
-      g_hash_table_iter_init (&iter, seen->attachments);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (!g_hash_table_contains (now, key))
-          emit_attachment (monitor, "detached", mountpoint, key, GPOINTER_TO_UINT (value));
-      g_hash_table_iter_init (&iter, now);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (!g_hash_table_contains (seen->attachments, key))
-          emit_attachment (monitor, "attached", mountpoint, key, GPOINTER_TO_UINT (value));
-    }
-
-  g_free (seen->state);
-  seen->state = g_strdup (state);
-  g_free (seen->health);
-  seen->health = g_strdup (health);
-  g_hash_table_unref (seen->attachments);
-  seen->attachments = now;
-}
-
-/* ---- signal handlers --------------------------------------------------- */
+/* ---- the client's signals --------------------------------------------- */
 
 static void
-on_object_added (GDBusObjectManager *manager,
-                 GDBusObject        *object,
-                 gpointer            user_data)
+on_mount_added (RefmountClient *client,
+                RefmountMount  *mount,
+                gpointer        user_data)
 {
-  RefmountDBusMount *mount = refmount_dbus_object_peek_mount (REFMOUNT_DBUS_OBJECT (object));
-
-  if (mount != NULL)
-    sync_mount (user_data, mount, FALSE);
+  emit_added (user_data, mount);
+  remember (user_data, mount);
 }
 
 static void
-on_object_removed (GDBusObjectManager *manager,
-                   GDBusObject        *object,
-                   gpointer            user_data)
+on_mount_removed (RefmountClient *client,
+                  RefmountMount  *mount,
+                  gpointer        user_data)
 {
-  Monitor         *monitor = user_data;
-  const char      *path = g_dbus_object_get_object_path (object);
-  Seen            *seen = g_hash_table_lookup (monitor->seen, path);
-  GHashTableIter   iter;
-  gpointer         key, value;
-  g_autofree char *owner = NULL;
+  Monitor *monitor = user_data;
 
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-
-  /* Without an owner the daemon left the bus: its mounts stay (SIGTERM
-   * leaves them mounted), and it re-exports them when it comes back. */
-  if (seen == NULL || owner == NULL)
-    return;
-  g_hash_table_iter_init (&iter, seen->attachments);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    emit_attachment (monitor, "detached", seen->mountpoint, key, GPOINTER_TO_UINT (value));
-  emit (monitor, "removed", seen->mountpoint, NULL, NULL);
-  g_hash_table_remove (monitor->seen, path);
+  emit (monitor, "removed", refmount_mount_get_mountpoint (mount), NULL, NULL);
+  g_hash_table_remove (monitor->shown, mount);
 }
 
 static void
-on_properties_changed (GDBusObjectManagerClient *manager,
-                       GDBusObjectProxy         *object,
-                       GDBusProxy               *interface,
-                       GVariant                 *changed,
-                       const char *const        *invalidated,
-                       gpointer                  user_data)
+on_mount_changed (RefmountClient *client,
+                  RefmountMount  *mount,
+                  gpointer        user_data)
 {
-  if (REFMOUNT_DBUS_IS_MOUNT (interface))
-    sync_mount (user_data, REFMOUNT_DBUS_MOUNT (interface), FALSE);
+  Monitor            *monitor = user_data;
+  Shown              *shown = g_hash_table_lookup (monitor->shown, mount);
+  RefmountMountState  state = refmount_mount_get_state (mount);
+  RefmountMountHealth health = refmount_mount_get_health (mount);
+
+  if (shown != NULL && shown->state != state)
+    emit_state (monitor, refmount_mount_get_mountpoint (mount), refmountctl_state_name (shown->state),
+                refmountctl_state_name (state));
+  if (shown != NULL && shown->health != health)
+    emit_health (monitor, mount, refmountctl_health_name (shown->health), refmountctl_health_name (health));
+  remember (monitor, mount);
 }
 
 static void
-on_name_owner (GObject    *object,
-               GParamSpec *pspec,
-               gpointer    user_data)
+on_attachment_added (RefmountClient     *client,
+                     RefmountMount      *mount,
+                     RefmountAttachment *attachment,
+                     gpointer            user_data)
 {
-  Monitor         *monitor = user_data;
-  g_autofree char *owner = NULL;
+  emit_attachment (user_data, "attached", mount, attachment);
+}
 
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (object));
-  /* GDBus may notify more than once for one change of owner. */
-  if ((owner != NULL) == monitor->daemon_present)
-    return;
-  monitor->daemon_present = owner != NULL;
-  if (owner == NULL)
-    emit (monitor, "daemon-left", NULL, REFMOUNT_BUS_NAME, NULL);
-  else
-    emit (monitor, "daemon-appeared", NULL, REFMOUNT_BUS_NAME, NULL);
+static void
+on_attachment_removed (RefmountClient     *client,
+                       RefmountMount      *mount,
+                       RefmountAttachment *attachment,
+                       gpointer            user_data)
+{
+  emit_attachment (user_data, "detached", mount, attachment);
+}
+
+static void
+on_daemon_appeared (RefmountClient *client,
+                    gpointer        user_data)
+{
+  emit (user_data, "daemon-appeared", NULL, REFMOUNT_BUS_NAME, NULL);
+}
+
+static void
+on_daemon_vanished (RefmountClient *client,
+                    gpointer        user_data)
+{
+  emit (user_data, "daemon-left", NULL, REFMOUNT_BUS_NAME, NULL);
 }
 
 static void
@@ -363,64 +284,42 @@ on_quit_signal (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The ObjectManager client, even while refmountd is not running: it
- * follows the name's owner, so monitor may be started first and waits, as
- * busctl monitor does.  A ping first starts refmountd through D-Bus
- * activation where it is activatable; only "nobody owns the name" is
- * waited out, any other failure is reported. */
-static GDBusObjectManager *
-watch_daemon (RefmountCtl *ctl,
-              GError     **error)
-{
-  g_autoptr (GError) ping_error = NULL;
-
-  if (!refmountctl_ping (ctl, &ping_error) &&
-      !g_error_matches (ping_error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) &&
-      !g_error_matches (ping_error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER))
-    {
-      g_propagate_error (error, g_steal_pointer (&ping_error));
-      return NULL;
-    }
-  return refmount_dbus_object_manager_client_new_sync (
-    ctl->connection, G_DBUS_OBJECT_MANAGER_CLIENT_FLAGS_DO_NOT_AUTO_START, REFMOUNT_BUS_NAME,
-    REFMOUNT_OBJECT_MANAGER_PATH, NULL, error);
-}
-
+/* The client follows the name's owner, so monitor may be started first
+ * and waits, as busctl monitor does.  Creating it starts refmountd
+ * through D-Bus activation where it is activatable; only "nobody owns
+ * the name" is waited out, any other failure is reported. */
 int
 refmountctl_monitor (RefmountCtl      *ctl,
                      RefmountCtlOutput output)
 {
-  g_autoptr (GError)             error = NULL;
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  g_autofree char               *owner = NULL;
-  Monitor                        monitor = { output, NULL, NULL, TRUE, FALSE };
-  guint                          sigint_id, sigterm_id;
+  g_autoptr (GError)    error = NULL;
+  g_autoptr (GPtrArray) mounts = NULL;
+  Monitor               monitor = { output, NULL, NULL, FALSE };
+  guint                 sigint_id, sigterm_id;
 
-  manager = watch_daemon (ctl, &error);
-  if (manager == NULL)
+  if (!refmountctl_open (ctl, REFMOUNT_CLIENT_FLAGS_NONE, &error))
     return refmountctl_fail (ctl, error);
-  owner = g_dbus_object_manager_client_get_name_owner (G_DBUS_OBJECT_MANAGER_CLIENT (manager));
-  monitor.daemon_present = owner != NULL;
 
-  monitor.seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, seen_free);
+  monitor.shown = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, g_free);
   monitor.loop = g_main_loop_new (NULL, FALSE);
-  mounts = refmountctl_collect_mounts (manager);
+  mounts = refmountctl_collect_mounts (ctl->client);
   for (guint i = 0; i < mounts->len; i++)
-    sync_mount (&monitor, g_ptr_array_index (mounts, i), TRUE);
+    remember (&monitor, g_ptr_array_index (mounts, i));
 
-  g_signal_connect (manager, "object-added", G_CALLBACK (on_object_added), &monitor);
-  g_signal_connect (manager, "object-removed", G_CALLBACK (on_object_removed), &monitor);
-  g_signal_connect (manager, "interface-proxy-properties-changed",
-                    G_CALLBACK (on_properties_changed), &monitor);
-  g_signal_connect (manager, "notify::name-owner", G_CALLBACK (on_name_owner), &monitor);
+  g_signal_connect (ctl->client, "mount-added", G_CALLBACK (on_mount_added), &monitor);
+  g_signal_connect (ctl->client, "mount-removed", G_CALLBACK (on_mount_removed), &monitor);
+  g_signal_connect (ctl->client, "mount-changed", G_CALLBACK (on_mount_changed), &monitor);
+  g_signal_connect (ctl->client, "attachment-added", G_CALLBACK (on_attachment_added), &monitor);
+  g_signal_connect (ctl->client, "attachment-removed", G_CALLBACK (on_attachment_removed), &monitor);
+  g_signal_connect (ctl->client, "daemon-appeared", G_CALLBACK (on_daemon_appeared), &monitor);
+  g_signal_connect (ctl->client, "daemon-vanished", G_CALLBACK (on_daemon_vanished), &monitor);
   g_signal_connect (ctl->connection, "closed", G_CALLBACK (on_bus_closed), &monitor);
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, monitor.loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, monitor.loop);
 
   /* On stderr, so that stdout carries only events; tests wait for it.
    * -q leaves it out (then nothing says when monitor is ready). */
-  if (!ctl->quiet && monitor.daemon_present)
+  if (!ctl->quiet && refmount_client_get_daemon_running (ctl->client))
     fprintf (stderr, "Monitoring refmountd (%u mounts); press Ctrl-C to stop.\n", mounts->len);
   else if (!ctl->quiet)
     fprintf (stderr, "Monitoring refmountd (not running; waiting for it to appear on the bus); "
@@ -429,10 +328,10 @@ refmountctl_monitor (RefmountCtl      *ctl,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (manager, &monitor);
+  g_signal_handlers_disconnect_by_data (ctl->client, &monitor);
   g_signal_handlers_disconnect_by_data (ctl->connection, &monitor);
   g_main_loop_unref (monitor.loop);
-  g_hash_table_unref (monitor.seen);
+  g_hash_table_unref (monitor.shown);
   if (monitor.lost_bus)
     {
       g_autoptr (GError) lost = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CLOSED,

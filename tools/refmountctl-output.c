@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "refmount-names.h"
 #include "refmountctl.h"
 
 RefmountCtlOutput
@@ -52,11 +51,35 @@ refmountctl_display_width (const char *s)
 }
 
 guint
-refmountctl_attachment_count (RefmountDBusMount *mount)
+refmountctl_attachment_count (RefmountMount *mount)
 {
-  GVariant *attachments = refmount_dbus_mount_get_attachments (mount);
+  return refmount_mount_get_attachments (mount)->len;
+}
 
-  return attachments != NULL ? (guint) g_variant_n_children (attachments) : 0;
+/* The D-Bus spelling of a state or health ("mounted", "stale-handle"),
+ * which the library's enums carry as their nicks; "unknown" for a value
+ * this refmountctl does not know. */
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  g_autoptr (GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue            *found = g_enum_get_value (klass, value);
+
+  /* Enum classes stay alive once made: the nick outlives KLASS's ref. */
+  return found != NULL ? found->value_nick : "unknown";
+}
+
+const char *
+refmountctl_state_name (RefmountMountState state)
+{
+  return enum_nick (REFMOUNT_TYPE_MOUNT_STATE, state);
+}
+
+const char *
+refmountctl_health_name (RefmountMountHealth health)
+{
+  return enum_nick (REFMOUNT_TYPE_MOUNT_HEALTH, health);
 }
 
 /* Whitespace, control characters and backslashes as \xNN (as findmnt
@@ -143,34 +166,28 @@ add_int (JsonBuilder *builder,
 /* Health and Usage; from an older refmountd without them, "unknown" and
  * zeros. */
 static void
-mount_usage (RefmountDBusMount *mount,
-             guint64            usage[3])
+mount_usage (RefmountMount *mount,
+             guint64        usage[3])
 {
-  GVariant *value = refmount_dbus_mount_get_usage (mount);
-
-  usage[0] = usage[1] = usage[2] = 0;
-  if (value != NULL)
-    g_variant_get (value, "(ttt)", &usage[0], &usage[1], &usage[2]);
+  refmount_mount_get_usage (mount, &usage[0], &usage[1], &usage[2]);
 }
 
 static const char *
-mount_health (RefmountDBusMount *mount)
+mount_health (RefmountMount *mount)
 {
-  const char *health = refmount_dbus_mount_get_health (mount);
-
-  return health != NULL && health[0] != '\0' ? health : "unknown";
+  return refmountctl_health_name (refmount_mount_get_health (mount));
 }
 
 static void
-add_health (JsonBuilder       *builder,
-            RefmountDBusMount *mount)
+add_health (JsonBuilder   *builder,
+            RefmountMount *mount)
 {
   guint64 usage[3];
 
   mount_usage (mount, usage);
   add_string (builder, "health", mount_health (mount));
-  add_int (builder, "health_checked_at_usec", (gint64) refmount_dbus_mount_get_health_checked_at (mount));
-  add_string (builder, "health_message", refmount_dbus_mount_get_health_message (mount));
+  add_int (builder, "health_checked_at_usec", (gint64) refmount_mount_get_health_checked_at (mount));
+  add_string (builder, "health_message", refmount_mount_get_health_message (mount));
   json_builder_set_member_name (builder, "usage");
   json_builder_begin_object (builder);
   add_int (builder, "size", (gint64) usage[0]);
@@ -180,44 +197,38 @@ add_health (JsonBuilder       *builder,
 }
 
 static void
-build_mount (JsonBuilder       *builder,
-             RefmountDBusMount *mount)
+build_mount (JsonBuilder   *builder,
+             RefmountMount *mount)
 {
-  GVariant    *attachments = refmount_dbus_mount_get_attachments (mount);
-  GVariantIter iter;
-  const char  *id;
-  guint32      uid;
-  guint64      since;
+  GPtrArray *attachments = refmount_mount_get_attachments (mount);
 
   json_builder_begin_object (builder);
-  add_string (builder, "mountpoint", refmount_dbus_mount_get_mountpoint (mount));
-  add_string (builder, "fstype", refmount_dbus_mount_get_filesystem_type (mount));
-  add_string (builder, "source", refmount_dbus_mount_get_source (mount));
-  add_strv (builder, "options", refmount_dbus_mount_get_options (mount));
-  add_string (builder, "state", refmount_dbus_mount_get_state (mount));
-  add_int (builder, "mounted_at_usec", (gint64) refmount_dbus_mount_get_mounted_at (mount));
+  add_string (builder, "mountpoint", refmount_mount_get_mountpoint (mount));
+  add_string (builder, "fstype", refmount_mount_get_filesystem_type (mount));
+  add_string (builder, "source", refmount_mount_get_source (mount));
+  add_strv (builder, "options", refmount_mount_get_options (mount));
+  add_string (builder, "state", refmountctl_state_name (refmount_mount_get_state (mount)));
+  add_int (builder, "mounted_at_usec", (gint64) refmount_mount_get_mounted_at (mount));
   add_health (builder, mount);
-  add_string (builder, "object_path", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
+  add_string (builder, "object_path", refmount_mount_get_object_path (mount));
   json_builder_set_member_name (builder, "attachments");
   json_builder_begin_array (builder);
-  if (attachments != NULL)
+  for (guint i = 0; i < attachments->len; i++)
     {
-      g_variant_iter_init (&iter, attachments);
-      while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
-        {
-          json_builder_begin_object (builder);
-          add_string (builder, "id", id);
-          add_int (builder, "uid", uid);
-          add_int (builder, "attached_at_usec", (gint64) since);
-          json_builder_end_object (builder);
-        }
+      RefmountAttachment *attachment = g_ptr_array_index (attachments, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "id", refmount_attachment_get_id (attachment));
+      add_int (builder, "uid", refmount_attachment_get_uid (attachment));
+      add_int (builder, "attached_at_usec", refmount_attachment_get_time (attachment));
+      json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 }
 
 JsonNode *
-refmountctl_mount_to_json (RefmountDBusMount *mount)
+refmountctl_mount_to_json (RefmountMount *mount)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
 
@@ -300,13 +311,13 @@ refmountctl_print_list (GPtrArray        *mounts,
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
-      char             **row = g_new0 (char *, LIST_COLUMNS + 1);
+      RefmountMount *mount = g_ptr_array_index (mounts, i);
+      char         **row = g_new0 (char *, LIST_COLUMNS + 1);
 
-      row[0] = refmountctl_escape (refmount_dbus_mount_get_mountpoint (mount));
-      row[1] = refmountctl_escape (refmount_dbus_mount_get_filesystem_type (mount));
-      row[2] = refmountctl_escape (refmount_dbus_mount_get_source (mount));
-      row[3] = refmountctl_escape (refmount_dbus_mount_get_state (mount));
+      row[0] = refmountctl_escape (refmount_mount_get_mountpoint (mount));
+      row[1] = refmountctl_escape (refmount_mount_get_filesystem_type (mount));
+      row[2] = refmountctl_escape (refmount_mount_get_source (mount));
+      row[3] = refmountctl_escape (refmountctl_state_name (refmount_mount_get_state (mount)));
       row[4] = refmountctl_escape (mount_health (mount));
       row[5] = g_strdup_printf ("%u", refmountctl_attachment_count (mount));
       g_ptr_array_add (rows, row);
@@ -345,10 +356,10 @@ join_strv (const char *const *strv,
 /* "ok", or "unresponsive: WHY", and when it was found out; the usage as
  * df -h shows it. */
 static void
-print_health (RefmountDBusMount *mount)
+print_health (RefmountMount *mount)
 {
-  const char      *message = refmount_dbus_mount_get_health_message (mount);
-  guint64          checked = refmount_dbus_mount_get_health_checked_at (mount);
+  const char      *message = refmount_mount_get_health_message (mount);
+  guint64          checked = refmount_mount_get_health_checked_at (mount);
   g_autofree char *when = checked != 0 ? refmountctl_format_time (checked) : g_strdup ("never");
   g_autofree char *shown = message != NULL && message[0] != '\0' ? refmountctl_escape_text (message) : NULL;
   g_autofree char *health = g_strdup_printf ("%s%s%s (checked %s)", mount_health (mount), shown != NULL ? ": " : "",
@@ -370,16 +381,12 @@ print_health (RefmountDBusMount *mount)
 }
 
 void
-refmountctl_print_show (RefmountDBusMount *mount,
-                        RefmountCtlOutput  output)
+refmountctl_print_show (RefmountMount    *mount,
+                        RefmountCtlOutput output)
 {
-  GVariant        *attachments = refmount_dbus_mount_get_attachments (mount);
+  GPtrArray       *attachments = refmount_mount_get_attachments (mount);
   g_autofree char *options = NULL;
   g_autofree char *mounted_at = NULL;
-  GVariantIter     iter;
-  const char      *id;
-  guint32          uid;
-  guint64          since;
 
   if (output != REFMOUNTCTL_OUTPUT_TABLE)
     {
@@ -389,28 +396,25 @@ refmountctl_print_show (RefmountDBusMount *mount,
       return;
     }
 
-  options = join_strv (refmount_dbus_mount_get_options (mount), ",");
-  mounted_at = refmountctl_format_time (refmount_dbus_mount_get_mounted_at (mount));
-  print_field ("Mountpoint", refmount_dbus_mount_get_mountpoint (mount));
-  print_field ("Source", refmount_dbus_mount_get_source (mount));
-  print_field ("Type", refmount_dbus_mount_get_filesystem_type (mount));
+  options = join_strv (refmount_mount_get_options (mount), ",");
+  mounted_at = refmountctl_format_time (refmount_mount_get_mounted_at (mount));
+  print_field ("Mountpoint", refmount_mount_get_mountpoint (mount));
+  print_field ("Source", refmount_mount_get_source (mount));
+  print_field ("Type", refmount_mount_get_filesystem_type (mount));
   print_field ("Options", options);
-  print_field ("State", refmount_dbus_mount_get_state (mount));
+  print_field ("State", refmountctl_state_name (refmount_mount_get_state (mount)));
   print_field ("Mounted at", mounted_at);
   print_health (mount);
   printf ("%12s: %u\n", "Attachments", refmountctl_attachment_count (mount));
-  if (attachments != NULL)
+  for (guint i = 0; i < attachments->len; i++)
     {
-      g_variant_iter_init (&iter, attachments);
-      while (g_variant_iter_next (&iter, "(&sut)", &id, &uid, &since))
-        {
-          g_autofree char *when = refmountctl_format_time (since);
-          g_autofree char *shown = refmountctl_escape (id);
+      RefmountAttachment *attachment = g_ptr_array_index (attachments, i);
+      g_autofree char    *when = refmountctl_format_time ((guint64) refmount_attachment_get_time (attachment));
+      g_autofree char    *shown = refmountctl_escape (refmount_attachment_get_id (attachment));
 
-          printf ("%12s  %s (uid %u, since %s)\n", "", shown, uid, when);
-        }
+      printf ("%12s  %s (uid %u, since %s)\n", "", shown, refmount_attachment_get_uid (attachment), when);
     }
-  print_field ("Object", g_dbus_proxy_get_object_path (G_DBUS_PROXY (mount)));
+  print_field ("Object", refmount_mount_get_object_path (mount));
 }
 
 /* ---- status ------------------------------------------------------------ */
@@ -434,23 +438,38 @@ count_mounts (GPtrArray *mounts)
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountDBusMount *mount = g_ptr_array_index (mounts, i);
-      const char        *state = refmount_dbus_mount_get_state (mount);
+      RefmountMount *mount = g_ptr_array_index (mounts, i);
 
       counts.mounts++;
       counts.attachments += refmountctl_attachment_count (mount);
-      if (g_strcmp0 (state, REFMOUNT_STATE_MOUNTED) == 0)
-        counts.mounted++;
-      else if (g_strcmp0 (state, REFMOUNT_STATE_BUSY) == 0)
-        counts.busy++;
-      else if (g_strcmp0 (state, REFMOUNT_STATE_STALE) == 0)
-        counts.stale++;
-      if (g_str_equal (mount_health (mount), "ok"))
-        counts.healthy++;
-      else if (g_str_equal (mount_health (mount), "unresponsive"))
-        counts.unresponsive++;
-      else if (g_str_equal (mount_health (mount), "stale-handle"))
-        counts.stale_handle++;
+      switch (refmount_mount_get_state (mount))
+        {
+        case REFMOUNT_MOUNT_STATE_MOUNTED:
+          counts.mounted++;
+          break;
+        case REFMOUNT_MOUNT_STATE_BUSY:
+          counts.busy++;
+          break;
+        case REFMOUNT_MOUNT_STATE_STALE:
+          counts.stale++;
+          break;
+        case REFMOUNT_MOUNT_STATE_UNKNOWN:
+          break;
+        }
+      switch (refmount_mount_get_health (mount))
+        {
+        case REFMOUNT_MOUNT_HEALTH_OK:
+          counts.healthy++;
+          break;
+        case REFMOUNT_MOUNT_HEALTH_UNRESPONSIVE:
+          counts.unresponsive++;
+          break;
+        case REFMOUNT_MOUNT_HEALTH_STALE_HANDLE:
+          counts.stale_handle++;
+          break;
+        case REFMOUNT_MOUNT_HEALTH_UNKNOWN:
+          break;
+        }
     }
   return counts;
 }
@@ -459,29 +478,22 @@ count_mounts (GPtrArray *mounts)
  * with ","), in SupportedFilesystems' order.  Empty from an older refmountd
  * that does not publish it. */
 static GPtrArray *
-filesystem_type_rows (RefmountDBusManager *manager)
+filesystem_type_rows (RefmountClient *client)
 {
-  GPtrArray         *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  const char *const *types = refmount_dbus_manager_get_supported_filesystems (manager);
+  GPtrArray *rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  g_auto (GStrv) types = refmount_client_dup_supported_filesystems (client);
 
   for (gsize i = 0; types != NULL && types[i] != NULL; i++)
     {
-      GVariant            *all = refmount_dbus_manager_get_filesystem_types (manager);
-      g_autoptr (GVariant) entry = NULL;
-      gboolean             helper = FALSE;
-      g_auto (GStrv) options = NULL;
+      /* NULL: not in FilesystemTypes. */
+      g_auto (GStrv) options = refmount_client_dup_allowed_options (client, types[i]);
       char **row;
 
-      if (all == NULL || !g_variant_is_of_type (all, G_VARIANT_TYPE ("a{sa{sv}}")))
-        break;
-      entry = g_variant_lookup_value (all, types[i], G_VARIANT_TYPE_VARDICT);
-      if (entry == NULL)
+      if (options == NULL)
         continue;
-      g_variant_lookup (entry, "UseHelper", "b", &helper);
-      options = refmountctl_allowed_options (manager, types[i]);
       row = g_new0 (char *, 4);
       row[0] = g_strdup (types[i]);
-      row[1] = g_strdup (helper ? "yes" : "no");
+      row[1] = g_strdup (refmount_client_get_filesystem_uses_helper (client, types[i]) ? "yes" : "no");
       row[2] = options != NULL && options[0] != NULL ? g_strjoinv (",", options) : g_strdup ("-");
       g_ptr_array_add (rows, row);
     }
@@ -511,17 +523,20 @@ add_filesystem_types (JsonBuilder *builder,
 }
 
 void
-refmountctl_print_status (RefmountDBusManager *manager,
-                          GPtrArray           *mounts,
-                          RefmountCtlOutput    output,
-                          gboolean             legend)
+refmountctl_print_status (RefmountClient   *client,
+                          GPtrArray        *mounts,
+                          RefmountCtlOutput output,
+                          gboolean          legend)
 {
   static const char *const headers[] = { "TYPE", "HELPER", "ALLOWED OPTIONS" };
   Counts                   counts = count_mounts (mounts);
   g_autofree char         *roots = NULL;
   g_autofree char         *filesystems = NULL;
-  g_autoptr (GPtrArray)    types = filesystem_type_rows (manager);
-  gsize                    widths[G_N_ELEMENTS (headers)] = { 0 };
+  g_autoptr (GPtrArray)    types = filesystem_type_rows (client);
+  g_autofree char         *version = refmount_client_dup_version (client);
+  g_auto (GStrv) mount_roots = refmount_client_dup_mount_roots (client);
+  g_auto (GStrv) supported = refmount_client_dup_supported_filesystems (client);
+  gsize widths[G_N_ELEMENTS (headers)] = { 0 };
 
   if (output != REFMOUNTCTL_OUTPUT_TABLE)
     {
@@ -529,19 +544,18 @@ refmountctl_print_status (RefmountDBusManager *manager,
       g_autoptr (JsonNode)    root = NULL;
 
       json_builder_begin_object (builder);
-      add_string (builder, "version", refmount_dbus_manager_get_version (manager));
-      add_int (builder, "generation", (gint64) refmount_dbus_manager_get_generation (manager));
-      add_strv (builder, "mount_roots", refmount_dbus_manager_get_mount_roots (manager));
-      add_strv (builder, "supported_filesystems",
-                refmount_dbus_manager_get_supported_filesystems (manager));
+      add_string (builder, "version", version);
+      add_int (builder, "generation", (gint64) refmount_client_get_generation (client));
+      add_strv (builder, "mount_roots", (const char *const *) mount_roots);
+      add_strv (builder, "supported_filesystems", (const char *const *) supported);
       add_filesystem_types (builder, types);
       add_int (builder, "mounts", counts.mounts);
       add_int (builder, "attachments", counts.attachments);
       json_builder_set_member_name (builder, "states");
       json_builder_begin_object (builder);
-      add_int (builder, REFMOUNT_STATE_MOUNTED, counts.mounted);
-      add_int (builder, REFMOUNT_STATE_BUSY, counts.busy);
-      add_int (builder, REFMOUNT_STATE_STALE, counts.stale);
+      add_int (builder, refmountctl_state_name (REFMOUNT_MOUNT_STATE_MOUNTED), counts.mounted);
+      add_int (builder, refmountctl_state_name (REFMOUNT_MOUNT_STATE_BUSY), counts.busy);
+      add_int (builder, refmountctl_state_name (REFMOUNT_MOUNT_STATE_STALE), counts.stale);
       json_builder_end_object (builder);
       json_builder_set_member_name (builder, "health");
       json_builder_begin_object (builder);
@@ -556,10 +570,10 @@ refmountctl_print_status (RefmountDBusManager *manager,
       return;
     }
 
-  roots = join_strv (refmount_dbus_manager_get_mount_roots (manager), " ");
-  filesystems = join_strv (refmount_dbus_manager_get_supported_filesystems (manager), " ");
-  print_field ("Version", refmount_dbus_manager_get_version (manager));
-  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_dbus_manager_get_generation (manager));
+  roots = join_strv ((const char *const *) mount_roots, " ");
+  filesystems = join_strv ((const char *const *) supported, " ");
+  print_field ("Version", version);
+  printf ("%12s: %" G_GUINT64_FORMAT "\n", "Generation", refmount_client_get_generation (client));
   print_field ("Mount roots", roots);
   print_field ("Filesystems", filesystems);
   printf ("%12s: %u (%u mounted, %u busy, %u stale)\n", "Mounts", counts.mounts, counts.mounted,

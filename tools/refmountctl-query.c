@@ -11,27 +11,29 @@
 #include "refmount-names.h"
 #include "refmountctl.h"
 
-/* What list and status start with: no argument, a connection, the
- * object manager.  NULL with *@status set (0 after --help) otherwise. */
-static GDBusObjectManager *
+/* What list and status start with: no argument, a connection, a client
+ * that follows refmountd's mounts (ctl->client).  FALSE with *@status set
+ * (0 after --help) otherwise. */
+static gboolean
 open_without_arguments (RefmountCtl              *ctl,
                         const RefmountCtlCommand *command,
                         int                       argc,
                         char                    **argv,
                         int                      *status)
 {
-  g_autoptr (GError)  error = NULL;
-  GDBusObjectManager *manager;
+  g_autoptr (GError) error = NULL;
 
   if (!refmountctl_parse_options (ctl, command, NULL, &argc, &argv, status) ||
       !refmountctl_check_arguments (ctl, argc, argv, 0, 0, "", status))
-    return NULL;
+    return FALSE;
   if ((*status = refmountctl_connect_or_fail (ctl)) != 0)
-    return NULL;
-  manager = refmountctl_object_manager_new (ctl, &error);
-  if (manager == NULL)
-    *status = refmountctl_fail (ctl, error);
-  return manager;
+    return FALSE;
+  if (!refmountctl_open (ctl, REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON, &error))
+    {
+      *status = refmountctl_fail (ctl, error);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 int
@@ -40,14 +42,12 @@ refmountctl_cmd_list (RefmountCtl              *ctl,
                       int                       argc,
                       char                    **argv)
 {
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  int                            status = 0;
+  g_autoptr (GPtrArray) mounts = NULL;
+  int                   status = 0;
 
-  manager = open_without_arguments (ctl, command, argc, argv, &status);
-  if (manager == NULL)
+  if (!open_without_arguments (ctl, command, argc, argv, &status))
     return status;
-  mounts = refmountctl_collect_mounts (manager);
+  mounts = refmountctl_collect_mounts (ctl->client);
   refmountctl_print_list (mounts, refmountctl_output (ctl, TRUE), !ctl->no_legend);
   return REFMOUNTCTL_EXIT_OK;
 }
@@ -58,27 +58,12 @@ refmountctl_cmd_show (RefmountCtl              *ctl,
                       int                       argc,
                       char                    **argv)
 {
-  g_autofree char              *fstype = NULL;
-  g_autoptr (RefmountDBusMount) mount = NULL;
-  g_autoptr (GError)            error = NULL;
-  int                           status = 0;
+  g_autoptr (RefmountMount) mount = NULL;
+  int                       status = 0;
 
-  const GOptionEntry entries[] = {
-    { "type", 't', 0, G_OPTION_ARG_STRING, &fstype,
-      "Only mounts of this filesystem type (the argument is then a SOURCE)", "FSTYPE" },
-    { NULL }
-  };
-
-  if (!refmountctl_parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !refmountctl_check_arguments (ctl, argc, argv, 1, 1, "MOUNTPOINT or SOURCE", &status))
-    return status;
-  if (argv[1][0] == '\0')
-    return refmountctl_usage_error (ctl, "MOUNTPOINT or SOURCE must not be empty");
-  if ((status = refmountctl_connect_or_fail (ctl)) != 0)
-    return status;
-  mount = refmountctl_resolve (ctl, fstype, argv[1], &error);
+  mount = refmountctl_resolve_argument (ctl, command, argc, argv, &status);
   if (mount == NULL)
-    return refmountctl_fail (ctl, error);
+    return status;
   refmountctl_print_show (mount, refmountctl_output (ctl, TRUE));
   return REFMOUNTCTL_EXIT_OK;
 }
@@ -89,25 +74,24 @@ refmountctl_cmd_status (RefmountCtl              *ctl,
                         int                       argc,
                         char                    **argv)
 {
-  g_autoptr (GDBusObjectManager)  manager = NULL;
-  g_autoptr (RefmountDBusManager) refmount_manager = NULL;
-  g_autoptr (GPtrArray)           mounts = NULL;
-  g_autoptr (GError)              error = NULL;
-  int                             status = 0;
+  g_autoptr (GPtrArray) mounts = NULL;
+  g_autoptr (GError)    error = NULL;
+  g_autofree char      *version = NULL;
+  int                   status = 0;
 
-  manager = open_without_arguments (ctl, command, argc, argv, &status);
-  if (manager == NULL)
+  if (!open_without_arguments (ctl, command, argc, argv, &status))
     return status;
-  refmount_manager = refmountctl_find_manager (manager);
-  if (refmount_manager == NULL)
+  /* Every refmountd publishes its Version: none means no Manager. */
+  version = refmount_client_dup_version (ctl->client);
+  if (version == NULL)
     {
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                    "refmountd exports no %s object at %s", REFMOUNT_MANAGER_INTERFACE,
                    REFMOUNT_MANAGER_PATH);
       return refmountctl_fail (ctl, error);
     }
-  mounts = refmountctl_collect_mounts (manager);
-  refmountctl_print_status (refmount_manager, mounts, refmountctl_output (ctl, TRUE),
+  mounts = refmountctl_collect_mounts (ctl->client);
+  refmountctl_print_status (ctl->client, mounts, refmountctl_output (ctl, TRUE),
                             !ctl->no_legend);
   return REFMOUNTCTL_EXIT_OK;
 }
@@ -135,18 +119,22 @@ refmountctl_cmd_reload (RefmountCtl              *ctl,
                         int                       argc,
                         char                    **argv)
 {
-  g_autoptr (GVariant) reply = NULL;
-  g_autoptr (GError)   error = NULL;
-  int                  status = 0;
+  g_autoptr (GError) error = NULL;
+  RefmountCtlAgent  *agent;
+  gboolean           reloaded;
+  int                status = 0;
 
   if (!refmountctl_parse_options (ctl, command, NULL, &argc, &argv, &status) ||
       !refmountctl_check_arguments (ctl, argc, argv, 0, 0, "", &status))
     return status;
   if ((status = refmountctl_connect_or_fail (ctl)) != 0)
     return status;
-  reply = refmountctl_call_manager (ctl, "Reload", g_variant_new ("()"), G_VARIANT_TYPE ("()"),
-                                    TRUE, &error);
-  if (reply == NULL)
+  if (!refmountctl_open (ctl, REFMOUNT_CLIENT_FLAGS_DO_NOT_FOLLOW, &error))
+    return refmountctl_fail (ctl, error);
+  agent = refmountctl_call_begin (ctl, TRUE);
+  reloaded = refmount_client_reload_sync (ctl->client, NULL, &error);
+  refmountctl_agent_stop (agent);
+  if (!reloaded)
     return refmountctl_fail (ctl, error);
   return REFMOUNTCTL_EXIT_OK;
 }

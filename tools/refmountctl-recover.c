@@ -13,33 +13,19 @@ refmountctl_cmd_recover (RefmountCtl              *ctl,
                          int                       argc,
                          char                    **argv)
 {
-  g_autofree char              *fstype = NULL;
-  g_autoptr (RefmountDBusMount) mount = NULL;
-  g_autoptr (GVariant)          reply = NULL;
-  g_autoptr (GError)            error = NULL;
-  int                           status = 0;
+  g_autoptr (RefmountMount) mount = NULL;
+  g_autoptr (GError)        error = NULL;
+  RefmountCtlAgent         *agent;
+  gboolean                  recovered;
+  int                       status = 0;
 
-  const GOptionEntry entries[] = {
-    { "type", 't', 0, G_OPTION_ARG_STRING, &fstype,
-      "Only mounts of this filesystem type (the argument is then a SOURCE)", "FSTYPE" },
-    { NULL }
-  };
-
-  if (!refmountctl_parse_options (ctl, command, entries, &argc, &argv, &status) ||
-      !refmountctl_check_arguments (ctl, argc, argv, 1, 1, "MOUNTPOINT or SOURCE", &status))
-    return status;
-  if (argv[1][0] == '\0')
-    return refmountctl_usage_error (ctl, "MOUNTPOINT or SOURCE must not be empty");
-  if ((status = refmountctl_connect_or_fail (ctl)) != 0)
-    return status;
-  mount = refmountctl_resolve (ctl, fstype, argv[1], &error);
+  mount = refmountctl_resolve_argument (ctl, command, argc, argv, &status);
   if (mount == NULL)
-    return refmountctl_fail (ctl, error);
-  reply = refmountctl_call_manager (ctl, "Recover",
-                                    g_variant_new ("(s@a{sv})", refmount_dbus_mount_get_mountpoint (mount),
-                                                   g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0)),
-                                    G_VARIANT_TYPE ("()"), TRUE, &error);
-  if (reply == NULL)
+    return status;
+  agent = refmountctl_call_begin (ctl, TRUE);
+  recovered = refmount_client_recover_sync (ctl->client, refmount_mount_get_mountpoint (mount), NULL, &error);
+  refmountctl_agent_stop (agent);
+  if (!recovered)
     return refmountctl_fail (ctl, error);
   return REFMOUNTCTL_EXIT_OK;
 }

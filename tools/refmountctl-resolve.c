@@ -15,57 +15,6 @@
 #include "refmount-error.h"
 #include "refmountctl.h"
 
-/* Levenshtein distance, byte-wise: enough to catch a typo. */
-guint
-refmountctl_edit_distance (const char *a,
-                           const char *b)
-{
-  gsize             la = strlen (a), lb = strlen (b);
-  g_autofree guint *row = g_new (guint, lb + 1);
-
-  for (gsize j = 0; j <= lb; j++)
-    row[j] = (guint) j;
-  for (gsize i = 1; i <= la; i++)
-    {
-      guint diagonal = row[0];
-
-      row[0] = (guint) i;
-      for (gsize j = 1; j <= lb; j++)
-        {
-          guint above = row[j];
-          guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
-
-          row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1), diagonal + cost);
-          diagonal = above;
-        }
-    }
-  return row[lb];
-}
-
-/* The candidate nearest to WORD, if it is near enough to be a typo of it:
- * at most a quarter of WORD's length wrong, and never more than 2 for
- * short words (so "frobnicate" suggests nothing). */
-const char *
-refmountctl_closest (const char        *word,
-                     const char *const *candidates)
-{
-  const char *best = NULL;
-  guint       best_distance = G_MAXUINT;
-  guint       limit = MAX (2, (guint) strlen (word) / 4);
-
-  for (gsize i = 0; candidates != NULL && candidates[i] != NULL; i++)
-    {
-      guint distance = refmountctl_edit_distance (word, candidates[i]);
-
-      if (distance < best_distance)
-        {
-          best = candidates[i];
-          best_distance = distance;
-        }
-    }
-  return best_distance <= limit && best_distance > 0 ? best : NULL;
-}
-
 /* Mountpoints may be given relative to the current directory or with a
  * trailing slash (as shell completion leaves it); the daemon wants them
  * absolute and normalised.  Symlinks are not resolved: the daemon refuses
@@ -76,12 +25,12 @@ refmountctl_normalise_mountpoint (const char *arg)
   return arg[0] != '\0' ? g_canonicalize_filename (arg, NULL) : g_strdup ("");
 }
 
-static RefmountDBusMount *
+static RefmountMount *
 find_mountpoint (GPtrArray  *mounts,
                  const char *mountpoint)
 {
   for (guint i = 0; i < mounts->len; i++)
-    if (g_strcmp0 (refmount_dbus_mount_get_mountpoint (mounts->pdata[i]), mountpoint) == 0)
+    if (g_strcmp0 (refmount_mount_get_mountpoint (mounts->pdata[i]), mountpoint) == 0)
       return g_object_ref (mounts->pdata[i]);
   return NULL;
 }
@@ -95,10 +44,10 @@ find_source (GPtrArray  *mounts,
 
   for (guint i = 0; i < mounts->len; i++)
     {
-      RefmountDBusMount *mount = mounts->pdata[i];
+      RefmountMount *mount = mounts->pdata[i];
 
-      if (g_strcmp0 (refmount_dbus_mount_get_source (mount), source) == 0 &&
-          (fstype == NULL || g_strcmp0 (refmount_dbus_mount_get_filesystem_type (mount), fstype) == 0))
+      if (g_strcmp0 (refmount_mount_get_source (mount), source) == 0 &&
+          (fstype == NULL || g_strcmp0 (refmount_mount_get_filesystem_type (mount), fstype) == 0))
         g_ptr_array_add (found, g_object_ref (mount));
     }
   return found;
@@ -113,8 +62,8 @@ set_ambiguous (GError    **error,
 
   for (guint i = 0; i < found->len; i++)
     g_string_append_printf (list, "%s%s (%s)", i > 0 ? ", " : "",
-                            refmount_dbus_mount_get_mountpoint (found->pdata[i]),
-                            refmount_dbus_mount_get_filesystem_type (found->pdata[i]));
+                            refmount_mount_get_mountpoint (found->pdata[i]),
+                            refmount_mount_get_filesystem_type (found->pdata[i]));
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                "Source '%s' is mounted at %u managed mountpoints: %s; name the mountpoint%s",
                source, found->len, list->str, " (or narrow it down with -t FSTYPE)");
@@ -132,7 +81,7 @@ set_not_found (GError    **error,
   const char             *closest;
 
   for (guint i = 0; i < mounts->len; i++)
-    mountpoints[i] = refmount_dbus_mount_get_mountpoint (mounts->pdata[i]);
+    mountpoints[i] = refmount_mount_get_mountpoint (mounts->pdata[i]);
   closest = refmountctl_closest (normalised, mountpoints);
   if (closest == NULL)
     closest = refmountctl_closest (arg, mountpoints);
@@ -148,22 +97,22 @@ set_not_found (GError    **error,
                  arg);
 }
 
-RefmountDBusMount *
+/* The managed mount ARG names (see above); ctl->client is then the
+ * client that follows the mounts. */
+RefmountMount *
 refmountctl_resolve (RefmountCtl *ctl,
                      const char  *fstype,
                      const char  *arg,
                      GError     **error)
 {
-  g_autoptr (GDBusObjectManager) manager = NULL;
-  g_autoptr (GPtrArray)          mounts = NULL;
-  g_autoptr (GPtrArray)          by_source = NULL;
-  g_autoptr (RefmountDBusMount)  by_mountpoint = NULL;
-  g_autofree char               *normalised = refmountctl_normalise_mountpoint (arg);
+  g_autoptr (GPtrArray)     mounts = NULL;
+  g_autoptr (GPtrArray)     by_source = NULL;
+  g_autoptr (RefmountMount) by_mountpoint = NULL;
+  g_autofree char          *normalised = refmountctl_normalise_mountpoint (arg);
 
-  manager = refmountctl_object_manager_new (ctl, error);
-  if (manager == NULL)
+  if (!refmountctl_open (ctl, REFMOUNT_CLIENT_FLAGS_REQUIRE_DAEMON, error))
     return NULL;
-  mounts = refmountctl_collect_mounts (manager);
+  mounts = refmountctl_collect_mounts (ctl->client);
 
   /* -t TYPE SOURCE, as mount(8) takes it, names a source. */
   if (fstype == NULL)
@@ -184,4 +133,40 @@ refmountctl_resolve (RefmountCtl *ctl,
     return g_steal_pointer (&by_mountpoint);
   set_not_found (error, mounts, arg, normalised);
   return NULL;
+}
+
+/* What show and recover start with: [-t FSTYPE] MOUNTPOINT|SOURCE parsed,
+ * a connection, the mount it names.  NULL with *@status set (0 after
+ * --help) otherwise. */
+RefmountMount *
+refmountctl_resolve_argument (RefmountCtl              *ctl,
+                              const RefmountCtlCommand *command,
+                              int                       argc,
+                              char                    **argv,
+                              int                      *status)
+{
+  g_autofree char   *fstype = NULL;
+  g_autoptr (GError) error = NULL;
+  RefmountMount     *mount;
+  const GOptionEntry entries[] = {
+    { "type", 't', 0, G_OPTION_ARG_STRING, &fstype,
+      "Only mounts of this filesystem type (the argument is then a SOURCE)", "FSTYPE" },
+    { NULL }
+  };
+
+  *status = REFMOUNTCTL_EXIT_OK;
+  if (!refmountctl_parse_options (ctl, command, entries, &argc, &argv, status) ||
+      !refmountctl_check_arguments (ctl, argc, argv, 1, 1, "MOUNTPOINT or SOURCE", status))
+    return NULL;
+  if (argv[1][0] == '\0')
+    {
+      *status = refmountctl_usage_error (ctl, "MOUNTPOINT or SOURCE must not be empty");
+      return NULL;
+    }
+  if ((*status = refmountctl_connect_or_fail (ctl)) != 0)
+    return NULL;
+  mount = refmountctl_resolve (ctl, fstype, argv[1], &error);
+  if (mount == NULL)
+    *status = refmountctl_fail (ctl, error);
+  return mount;
 }

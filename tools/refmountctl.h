@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * refmountctl: the command-line client of refmountd.  Shared declarations
- * of its parts: dispatch, global options and usage errors
- * (refmountctl.c), mount and unmount (refmountctl-attach.c), the commands
+ * of its parts: dispatch (refmountctl.c), global options and usage errors
+ * (refmountctl-options.c), mount and unmount (refmountctl-attach.c), the commands
  * that only read (refmountctl-query.c), mapping a SOURCE or MOUNTPOINT
- * argument to a managed mount (refmountctl-resolve.c), bus access
+ * argument to a managed mount (refmountctl-resolve.c), suggestions for
+ * typos (refmountctl-suggest.c), bus access
  * (refmountctl-bus.c), errors in words and exit statuses
  * (refmountctl-errors.c), the polkit text agent (refmountctl-agent.c),
  * table and JSON output (refmountctl-output.c) and the event stream
- * (refmountctl-monitor.c).
+ * (refmountctl-monitor.c).  refmountd is reached through librefmount-1
+ * only (RefmountClient, RefmountMount); plain GIO does what the library
+ * has no business in (the bus connection's lifetime, the text agent).
  */
 #pragma once
 
@@ -17,7 +20,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include "refmount-generated.h"
+#include "refmount.h"
 
 G_BEGIN_DECLS
 
@@ -35,8 +38,9 @@ G_BEGIN_DECLS
 #define REFMOUNTCTL_EXIT_UNAVAILABLE    8 /* refmountd not running, not startable, shutting down */
 
 /* Method calls that may ask for a password get no timeout (a human is
- * typing); all others give up after this long.  Longer than the daemon's
- * default MountTimeoutSec (90 s), so its Timeout error arrives first. */
+ * typing: RefmountClient:interactive); all others give up after this long
+ * (RefmountClient:timeout).  Longer than the daemon's default
+ * MountTimeoutSec (90 s), so its Timeout error arrives first. */
 #define REFMOUNTCTL_CALL_TIMEOUT_MSEC (300 * 1000)
 
 typedef enum
@@ -55,6 +59,7 @@ typedef struct
   gboolean         no_legend;
   RefmountCtlJson  json;
   GDBusConnection *connection;
+  RefmountClient  *client; /* the command's client, once it has one */
 } RefmountCtl;
 
 typedef struct RefmountCtlCommand RefmountCtlCommand;
@@ -71,24 +76,30 @@ struct RefmountCtlCommand
               char                    **argv);
 };
 
-/* refmountctl.c: parsing shared by the commands */
-int      refmountctl_usage_error (RefmountCtl *ctl,
-                                  const char  *format,
-                                  ...) G_GNUC_PRINTF (2, 3);
-gboolean refmountctl_parse_options (RefmountCtl              *ctl,
-                                    const RefmountCtlCommand *command,
-                                    const GOptionEntry       *entries,
-                                    int                      *argc,
-                                    char                   ***argv,
-                                    int                      *status);
-gboolean refmountctl_check_arguments (RefmountCtl *ctl,
-                                      int          argc,
-                                      char       **argv,
-                                      int          min,
-                                      int          max,
-                                      const char  *expected,
-                                      int         *status);
-int      refmountctl_connect_or_fail (RefmountCtl *ctl);
+/* refmountctl-options.c: global options and the parsing shared by the
+ * commands */
+extern const GOptionEntry refmountctl_global_entries[];
+void                      refmountctl_take_global_options (RefmountCtl *ctl);
+void                      refmountctl_prepare_json (RefmountCtl *ctl,
+                                                    int          argc,
+                                                    char       **argv);
+int                       refmountctl_usage_error (RefmountCtl *ctl,
+                                                   const char  *format,
+                                                   ...) G_GNUC_PRINTF (2, 3);
+gboolean                  refmountctl_parse_options (RefmountCtl              *ctl,
+                                                     const RefmountCtlCommand *command,
+                                                     const GOptionEntry       *entries,
+                                                     int                      *argc,
+                                                     char                   ***argv,
+                                                     int                      *status);
+gboolean                  refmountctl_check_arguments (RefmountCtl *ctl,
+                                                       int          argc,
+                                                       char       **argv,
+                                                       int          min,
+                                                       int          max,
+                                                       const char  *expected,
+                                                       int         *status);
+int                       refmountctl_connect_or_fail (RefmountCtl *ctl);
 
 /* refmountctl-attach.c */
 int refmountctl_cmd_mount (RefmountCtl              *ctl,
@@ -126,39 +137,42 @@ int refmountctl_cmd_reload (RefmountCtl              *ctl,
                             int                       argc,
                             char                    **argv);
 
+/* refmountctl-suggest.c */
+guint       refmountctl_edit_distance (const char *a,
+                                       const char *b);
+const char *refmountctl_closest (const char        *word,
+                                 const char *const *candidates);
+
 /* refmountctl-resolve.c */
-guint              refmountctl_edit_distance (const char *a,
-                                              const char *b);
-const char        *refmountctl_closest (const char        *word,
-                                        const char *const *candidates);
-char              *refmountctl_normalise_mountpoint (const char *arg);
-RefmountDBusMount *refmountctl_resolve (RefmountCtl *ctl,
-                                        const char  *fstype,
-                                        const char  *arg,
-                                        GError     **error);
+char          *refmountctl_normalise_mountpoint (const char *arg);
+RefmountMount *refmountctl_resolve (RefmountCtl *ctl,
+                                    const char  *fstype,
+                                    const char  *arg,
+                                    GError     **error);
+RefmountMount *refmountctl_resolve_argument (RefmountCtl              *ctl,
+                                             const RefmountCtlCommand *command,
+                                             int                       argc,
+                                             char                    **argv,
+                                             int                      *status);
+
+/* refmountctl-agent.c */
+typedef struct _RefmountCtlAgent RefmountCtlAgent;
+RefmountCtlAgent                *refmountctl_agent_start_if_interactive (gboolean  no_ask_password,
+                                                                         gboolean *out_interactive);
+void                             refmountctl_agent_stop (RefmountCtlAgent *agent);
 
 /* refmountctl-bus.c */
-gboolean             refmountctl_connect (RefmountCtl *ctl,
-                                          GError     **error);
-gboolean             refmountctl_ping (RefmountCtl *ctl,
+gboolean          refmountctl_connect (RefmountCtl *ctl,
                                        GError     **error);
-GVariant            *refmountctl_call_manager (RefmountCtl        *ctl,
-                                               const char         *method,
-                                               GVariant           *parameters,
-                                               const GVariantType *reply_type,
-                                               gboolean            may_ask_password,
-                                               GError            **error);
-GDBusObjectManager  *refmountctl_object_manager_new (RefmountCtl *ctl,
-                                                     GError     **error);
-RefmountDBusMount   *refmountctl_mount_proxy_for (RefmountCtl *ctl,
-                                                  const char  *mountpoint,
-                                                  GError     **error);
-GPtrArray           *refmountctl_collect_mounts (GDBusObjectManager *manager);
-RefmountDBusManager *refmountctl_find_manager (GDBusObjectManager *manager);
-RefmountDBusManager *refmountctl_manager_proxy (RefmountCtl *ctl,
-                                                GError     **error);
-GStrv                refmountctl_allowed_options (RefmountDBusManager *manager,
-                                                  const char          *fstype);
+RefmountClient   *refmountctl_client_new (RefmountCtl        *ctl,
+                                          RefmountClientFlags flags,
+                                          GError            **error);
+gboolean          refmountctl_open (RefmountCtl        *ctl,
+                                    RefmountClientFlags flags,
+                                    GError            **error);
+RefmountCtlAgent *refmountctl_call_begin (RefmountCtl *ctl,
+                                          gboolean     may_ask_password);
+GPtrArray        *refmountctl_collect_mounts (RefmountClient *client);
 
 /* refmountctl-errors.c */
 int   refmountctl_exit_status_for (const GError *error);
@@ -175,12 +189,6 @@ void  refmountctl_print_error (RefmountCtl *ctl,
                                const char  *hint,
                                int          status);
 
-/* refmountctl-agent.c */
-typedef struct _RefmountCtlAgent RefmountCtlAgent;
-RefmountCtlAgent                *refmountctl_agent_start_if_interactive (gboolean  no_ask_password,
-                                                                         gboolean *out_interactive);
-void                             refmountctl_agent_stop (RefmountCtlAgent *agent);
-
 /* refmountctl-output.c */
 typedef enum
 {
@@ -192,7 +200,7 @@ typedef enum
 RefmountCtlOutput refmountctl_output (const RefmountCtl *ctl,
                                       gboolean           pretty_by_default);
 gsize             refmountctl_display_width (const char *s);
-JsonNode         *refmountctl_mount_to_json (RefmountDBusMount *mount);
+JsonNode         *refmountctl_mount_to_json (RefmountMount *mount);
 void              refmountctl_print_json (JsonNode *node,
                                           gboolean  pretty);
 void              refmountctl_print_json_to (FILE     *out,
@@ -201,13 +209,15 @@ void              refmountctl_print_json_to (FILE     *out,
 void              refmountctl_print_list (GPtrArray        *mounts,
                                           RefmountCtlOutput output,
                                           gboolean          legend);
-void              refmountctl_print_show (RefmountDBusMount *mount,
-                                          RefmountCtlOutput  output);
-void              refmountctl_print_status (RefmountDBusManager *manager,
-                                            GPtrArray           *mounts,
-                                            RefmountCtlOutput    output,
-                                            gboolean             legend);
-guint             refmountctl_attachment_count (RefmountDBusMount *mount);
+void              refmountctl_print_show (RefmountMount    *mount,
+                                          RefmountCtlOutput output);
+void              refmountctl_print_status (RefmountClient   *client,
+                                            GPtrArray        *mounts,
+                                            RefmountCtlOutput output,
+                                            gboolean          legend);
+guint             refmountctl_attachment_count (RefmountMount *mount);
+const char       *refmountctl_state_name (RefmountMountState state);
+const char       *refmountctl_health_name (RefmountMountHealth health);
 char             *refmountctl_escape (const char *s);
 /* Free text (a HealthMessage) for a line of its own: only control
  * characters and backslashes are written as \xNN, spaces stay. */

@@ -153,7 +153,16 @@ check "all ${#listed[@]} files meson lists landed" test "$missing" -eq 0
 for f in "${listed[@]}"; do
   case $f in
   */bin/refmountctl)
-    check "refmountctl runs --help" bash -c '"$1" --help >/dev/null' _ "$(in_dest "$f")"
+    # It links librefmount-1, installed beside it in DESTDIR (installed
+    # binaries carry no build-tree RPATH).
+    check "refmountctl runs --help" env LD_LIBRARY_PATH="$(in_dest "$INSTALL_LIBDIR")" \
+      bash -c '"$1" --help >/dev/null' _ "$(in_dest "$f")"
+    check "refmountctl needs librefmount-1.so.0" \
+      bash -c 'readelf -d "$1" | grep -q "NEEDED.*\[librefmount-1\.so\.0\]"' _ "$(in_dest "$f")"
+    # The generated D-Bus code is the library's alone: a second copy
+    # would register its GTypes twice.
+    check "refmountctl does not contain the generated D-Bus code" \
+      bash -c '! nm "$1" 2>/dev/null | grep -q " [TtDdBb] refmount_dbus_"' _ "$(in_dest "$f")"
     ;;
   esac
 done
