@@ -51,6 +51,10 @@ typedef struct
   GHashTable        *denials;                /* uid -> DenialWindow (main thread) */
   guint              denials_flush;          /* main-loop source, or 0 */
   gint               refusals_flush_pending; /* atomic */
+  /* g_get_monotonic_time and REFMOUNT_DENIALS_WINDOW_SEC; a test drives
+   * the clock and shortens the window (whose timer counts real seconds). */
+  gint64 (*denials_clock) (void);
+  guint denials_window_sec;
 
   GUnixMountMonitor *mount_monitor;
   gint               recheck_pending; /* atomic */
@@ -118,7 +122,12 @@ void refmount_daemon_pipeline_recheck (Daemon *daemon);
 /* Main thread, at SIGTERM: pending authorizations end in ShuttingDown. */
 void refmount_daemon_pipeline_shutdown (Daemon *daemon);
 
-/* refmount-daemon-denials.c: refusals in the log, rate-limited. */
+/* refmount-daemon-denials.c: refusals in the log, rate-limited.  Per
+ * uid, the first BURST denials of a window in full, the rest as a count;
+ * at most UIDS_MAX uids are counted at once. */
+#define REFMOUNT_DENIALS_WINDOW_SEC 10
+#define REFMOUNT_DENIALS_BURST      5
+#define REFMOUNT_DENIALS_UIDS_MAX   4096
 void refmount_daemon_denials_init (Daemon *daemon);
 /* Main thread. */
 void refmount_daemon_log_denied (Daemon                   *daemon,

@@ -10,8 +10,7 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-
+#include "daemon-fixture.h"
 #include "refmount-daemon-private.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
@@ -28,24 +27,6 @@ typedef struct
   Daemon           daemon;
   guint            questions;
 } BusFixture;
-
-static GDBusConnection *
-connection_on_socket (int fd)
-{
-  g_autoptr (GError)            error = NULL;
-  g_autoptr (GSocket)           socket = g_socket_new_from_fd (fd, &error);
-  g_autoptr (GSocketConnection) stream = NULL;
-  GDBusConnection              *connection;
-
-  g_assert_no_error (error);
-  stream = g_socket_connection_factory_create_connection (socket);
-  /* No authentication: both ends are ours, and neither side blocks on a
-   * handshake the other would have to answer from this same thread. */
-  connection = g_dbus_connection_new_sync (G_IO_STREAM (stream), NULL, G_DBUS_CONNECTION_FLAGS_NONE,
-                                           NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
 
 /* Runs on the far end's GDBus worker thread, so it answers while the
  * test's thread is blocked in the synchronous call. */
@@ -82,12 +63,8 @@ static void
 bus_setup (BusFixture   *f,
            gconstpointer data)
 {
-  int fds[2];
-
   fixture_setup (&f->fx, data);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  f->daemon.connection = connection_on_socket (fds[0]);
-  f->bus = connection_on_socket (fds[1]);
+  daemon_fixture_connect (&f->daemon.connection, &f->bus);
   g_dbus_connection_add_filter (f->bus, bus_filter, f, NULL);
 }
 
@@ -95,11 +72,7 @@ static void
 bus_teardown (BusFixture   *f,
               gconstpointer data)
 {
-  g_dbus_connection_close_sync (f->daemon.connection, NULL, NULL);
-  if (f->bus != NULL)
-    g_dbus_connection_close_sync (f->bus, NULL, NULL);
-  g_clear_object (&f->daemon.connection);
-  g_clear_object (&f->bus);
+  daemon_fixture_disconnect (&f->daemon.connection, &f->bus);
   fixture_teardown (&f->fx, data);
 }
 

@@ -9,8 +9,7 @@
  */
 #include "config.h"
 
-#include <sys/socket.h>
-
+#include "daemon-fixture.h"
 #include "refmount-daemon-private.h"
 #include "refmount-names.h"
 #include "table-fixture.h"
@@ -25,23 +24,6 @@ typedef struct
   GMainLoop       *server_loop;
   GThread         *server_thread;
 } ObjectsFixture;
-
-static GDBusConnection *
-connection_on_socket (int fd)
-{
-  g_autoptr (GError)            error = NULL;
-  g_autoptr (GSocket)           socket = g_socket_new_from_fd (fd, &error);
-  g_autoptr (GSocketConnection) stream = NULL;
-  GDBusConnection              *connection;
-
-  g_assert_no_error (error);
-  stream = g_socket_connection_factory_create_connection (socket);
-  /* No authentication: both ends are ours. */
-  connection = g_dbus_connection_new_sync (G_IO_STREAM (stream), NULL, G_DBUS_CONNECTION_FLAGS_NONE,
-                                           NULL, NULL, &error);
-  g_assert_no_error (error);
-  return connection;
-}
 
 static gpointer
 server_thread (gpointer data)
@@ -67,12 +49,9 @@ objects_setup (ObjectsFixture *f,
                gconstpointer   data)
 {
   g_autoptr (GError) error = NULL;
-  int                fds[2];
 
   fixture_setup (&f->fx, data);
-  g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), ==, 0);
-  f->daemon.connection = connection_on_socket (fds[0]);
-  f->client = connection_on_socket (fds[1]);
+  daemon_fixture_connect (&f->daemon.connection, &f->client);
   f->daemon.table = f->fx.table;
   f->daemon.health = refmount_health_new (default_config, refmount_daemon_objects_health_changed, &f->daemon);
   f->daemon.manager = refmount_dbus_manager_skeleton_new ();
@@ -101,10 +80,7 @@ objects_teardown (ObjectsFixture *f,
 {
   g_main_context_invoke (f->server_context, quit_cb, f->server_loop);
   g_thread_join (f->server_thread);
-  g_dbus_connection_close_sync (f->client, NULL, NULL);
-  g_dbus_connection_close_sync (f->daemon.connection, NULL, NULL);
-  g_clear_object (&f->client);
-  g_clear_object (&f->daemon.connection);
+  daemon_fixture_disconnect (&f->daemon.connection, &f->client);
   g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (f->daemon.manager));
   g_clear_object (&f->daemon.manager);
   g_clear_pointer (&f->daemon.health, refmount_health_free);

@@ -665,6 +665,98 @@ sandbox_check_glib_log ()
   return 0
 }
 
+# ---------------------------------------------------------------------------
+# Mount helpers of a test's own: /sbin/mount.TYPE stand-ins.
+#
+# libmount runs helpers from /sbin only, so a stand-in goes into
+# SANDBOX_DIR/sbin-extra, and an overlay of that over /sbin (/usr/sbin on
+# Debian 12) shows it there, in this namespace only; the host's /sbin is
+# never written.  Each helper records "PID START" in SANDBOX_HELPER_PIDS
+# as it starts (a test can wait for a helper to run, and check that it is
+# gone).  _sandbox_cleanup kills what is left of them once the daemon is
+# stopped, then unmounts the overlay.
+
+SANDBOX_HELPER_PIDS=
+SANDBOX_HELPER_OVERLAY=
+# For a stand-in's script (expanded into it): libmount runs "mount.TYPE
+# SOURCE TARGET [-sfnv] [-o OPTIONS]"; this sets src, target and opts
+# (",OPTIONS", or empty).
+SANDBOX_HELPER_ARGS='src=$1 target=$2 opts=
+shift 2
+while [ $# -gt 0 ]; do
+  [ "$1" = -o ] && opts=",$2" && shift
+  shift
+done'
+
+# sandbox_install_helper [--or-skip] NAME < SCRIPT: /sbin/NAME runs
+# SCRIPT, a /bin/sh script (its first line is replaced by the shebang and
+# the pid record).  Where no overlay can be mounted over /sbin the test
+# fails, or with --or-skip is skipped.
+sandbox_install_helper ()
+{
+  local or=fail
+  if [[ $1 == --or-skip ]]; then
+    or=skip
+    shift
+  fi
+  local name=$1 extra=$SANDBOX_DIR/sbin-extra sbin
+  sbin=$(readlink -f /sbin)
+  SANDBOX_HELPER_PIDS=$SANDBOX_DIR/helper.pids
+  [[ -d $extra ]] || mkdir -m 0755 "$extra" || fail "cannot create $extra"
+  {
+    # "PID START": the start time (field 22 of /proc/PID/stat) tells the
+    # helper from a later process that got its number.  $$ is the
+    # helper's pid in the command substitution too.
+    printf '#!/bin/sh\necho "$$ $(set -- $(sed '"'"'s/.*) //'"'"' /proc/$$/stat); echo "${20}")" >>"%s"\n' \
+      "$SANDBOX_HELPER_PIDS"
+    tail -n +2
+  } >"$extra/$name" || fail "cannot write $extra/$name"
+  chmod 0755 "$extra/$name"
+  # Files added under a mounted overlay's lower directory need not show
+  # (overlayfs caches what it has looked up): mount it again.
+  if [[ -n $SANDBOX_HELPER_OVERLAY ]]; then
+    umount "$SANDBOX_HELPER_OVERLAY" || fail "cannot unmount the overlay over $sbin to add $name"
+    SANDBOX_HELPER_OVERLAY=
+  fi
+  mount -t overlay refmount-sbin -o "lowerdir=$extra:$sbin" "$sbin" ||
+    "$or" "cannot mount an overlay over $sbin for the stand-in $name"
+  SANDBOX_HELPER_OVERLAY=$sbin
+  [[ -x /sbin/$name ]] || "$or" "the overlay over $sbin does not show $name"
+}
+
+# From _sandbox_cleanup, after the daemon has stopped: kill the helpers
+# still running (a hanging one outlives a test that failed half-way),
+# then unmount the overlay.  A pid is killed only while it still has the
+# start time its helper recorded: a helper refmountd killed has left its
+# number free for any process (a thread of polkitd, say).  Processes that
+# run from the overlay keep it busy until they have exited: sshd
+# re-executes /usr/sbin/sshd for each connection (test-sshfs.sh), and
+# killed helpers take a moment to go.  Returns 1 when the overlay could
+# not be unmounted within 10 s.
+_sandbox_remove_helpers ()
+{
+  local pid start i
+  if [[ -s $SANDBOX_HELPER_PIDS ]]; then
+    while read -r pid start; do
+      _sandbox_proc_stat "$pid" && [[ $_SANDBOX_STAT_START == "$start" ]] || continue
+      kill -KILL "$pid" 2>/dev/null
+    done <"$SANDBOX_HELPER_PIDS"
+  fi
+  [[ -n $SANDBOX_HELPER_OVERLAY ]] || return 0
+  for ((i = 0; i < 200; i++)); do
+    if umount "$SANDBOX_HELPER_OVERLAY" 2>/dev/null; then
+      SANDBOX_HELPER_OVERLAY=
+      return 0
+    fi
+    sleep 0.05
+  done
+  printf 'FAIL: the overlay over %s is still busy 10 s after the helpers were killed:\n' \
+    "$SANDBOX_HELPER_OVERLAY" >&2
+  umount "$SANDBOX_HELPER_OVERLAY" >&2
+  umount -l "$SANDBOX_HELPER_OVERLAY"
+  return 1
+}
+
 _sandbox_cleanup ()
 {
   local status=$? i pid
@@ -708,6 +800,7 @@ FAIL: polkitd (pid %s) died during the test, exit status %s%s
     [[ -n $pid ]] || continue
     sandbox_stop_pid "$pid" TERM 5
   done
+  _sandbox_remove_helpers || status=1
   # In a sanitizer build (.ci/run) a report from the daemon, e.g. a leak
   # found when it exits, fails the test even when every call succeeded.
   if [[ -n $SANDBOX_DIR ]] && ((status != 77)) &&

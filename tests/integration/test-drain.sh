@@ -18,33 +18,17 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/hang-helper-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hang-helper-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=2
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-# A mount helper that never returns (test-hang-helper.sh does the same).
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmounthang" <<HELPER
-#!/bin/sh
-# Written by test-drain.sh: hang like a mount of an unreachable server.
-echo \$\$ >>"$SANDBOX_DIR/helper.pids"
-exec sleep 100000
-HELPER
-chmod 0755 "$EXTRA/mount.refmounthang"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
-  skip "cannot mount an overlay over $SBIN here"
-[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
+# A mount helper that never returns, as test-hang-helper.sh uses.
+hang_setup
 FIFO=$SANDBOX_DIR/conf.fifo
 cleanup_hangs ()
 {
-  local pid
-  if [[ -s $SANDBOX_DIR/helper.pids ]]; then
-    while read -r pid; do
-      kill -KILL "$pid" 2>/dev/null || true
-    done <"$SANDBOX_DIR/helper.pids"
-  fi
   # A reader blocked in open(2) of the FIFO wakes once a writer opens it.
   if [[ -p $FIFO ]]; then
     exec 3<>"$FIFO"
@@ -53,11 +37,6 @@ cleanup_hangs ()
 }
 trap 'status=$?; set +e; cleanup_hangs; (exit "$status"); _sandbox_cleanup' EXIT
 
-sandbox_write_config "
-[Filesystem refmounthang]
-AllowedOptions=ro;
-UseHelper=true
-"
 sandbox_start_daemon
 
 # ---------------------------------------------------------------------------
@@ -115,7 +94,7 @@ gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PAT
   >"$SANDBOX_DIR/hung.out" 2>&1 &
 HUNG_PID=$!
 sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the mount helper to start" test -s "$SANDBOX_DIR/helper.pids"
+sandbox_wait_until 10 "the mount helper to start" test -s "$SANDBOX_HELPER_PIDS"
 
 mv "$SANDBOX_CONFIG" "$SANDBOX_CONFIG.real"
 mkfifo -m 0644 "$FIFO"

@@ -38,6 +38,7 @@ mkdir -m 0755 "$FUSEROOT"
 # No kernel cache: every walk beneath the root asks the server at once.
 "$REFMOUNT_STUCK_FUSE" "$FUSEROOT" entry_timeout=0,attr_timeout=0,negative_timeout=0 >"$SANDBOX_DIR/fuse.log" 2>&1 &
 FUSE_PID=$!
+sandbox_note_pid "$FUSE_PID"
 _fuse_mounted ()
 {
   grep -q " $FUSEROOT .* - fuse.refmountstuck " /proc/self/mountinfo
@@ -47,8 +48,9 @@ release_fuse ()
 {
   # Killing the server aborts the connection: every request still waiting
   # fails (ENOTCONN), so nothing stays stuck in the kernel.
-  kill -CONT "$FUSE_PID" 2>/dev/null || true
-  kill -KILL "$FUSE_PID" 2>/dev/null || true
+  # Only while FUSE_PID is still the server (sandbox_signal_pid).
+  sandbox_signal_pid CONT "$FUSE_PID" || true
+  sandbox_signal_pid KILL "$FUSE_PID" || true
   umount -l "$FUSEROOT" 2>/dev/null || true
 }
 trap 'status=$?; set +e; release_fuse; (exit "$status"); _sandbox_cleanup' EXIT

@@ -14,65 +14,20 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/hang-helper-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hang-helper-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=2
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmounthang" <<HELPER
-#!/bin/sh
-# Written by test-hang-helper.sh: hang like a mount of an unreachable server.
-echo \$\$ >>"$SANDBOX_DIR/helper.pids"
-exec sleep 100000
-HELPER
-chmod 0755 "$EXTRA/mount.refmounthang"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
-  skip "cannot mount an overlay over $SBIN here"
-[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
-
-# Each helper's pid is noted while it runs (sandbox_note_pid): only that
-# process is ever signalled or waited for, not whatever has the number
-# after refmountd killed it.
-HELPER_PIDS=()
-note_helpers ()
-{
-  local pid
-  while read -r pid; do
-    [[ -z ${SANDBOX_PID_START[$pid]:-} ]] || continue
-    sandbox_note_pid "$pid"
-    HELPER_PIDS+=("$pid")
-  done <"$SANDBOX_DIR/helper.pids"
-}
-kill_helpers ()
-{
-  local pid
-  for pid in "${HELPER_PIDS[@]}"; do
-    sandbox_signal_pid KILL "$pid" || true
-  done
-}
-# shellcheck disable=SC2154 # status is assigned inside the trap's own text
-trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
-
-sandbox_write_config "
-[Filesystem refmounthang]
-AllowedOptions=ro;
-UseHelper=true
-"
+hang_setup
 sandbox_start_daemon
 
 HUNG=$SANDBOX_ROOT/hung
 OTHER=$SANDBOX_ROOT/other
 
 tc "a hanging helper: Timeout, other mountpoints unaffected"
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
-note_helpers
+hang_start_mount 60 server:/export "$HUNG" hung "$SANDBOX_DIR/hung.out"
 rm_mount tmpfs fine "$OTHER" att size=1m
 assert_ok "Mount of another mountpoint while the helper hangs"
 assert_mounted "$OTHER"
@@ -85,13 +40,7 @@ assert_ok
 assert_eq "$RM_UNMOUNTED" true
 
 tc "SIGTERM exits promptly while a helper hangs"
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export2 "$SANDBOX_ROOT/hung-2" '@as []' hung2 '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung-2.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the second helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 2))'
-note_helpers
+hang_start_mount 60 server:/export2 "$SANDBOX_ROOT/hung-2" hung2 "$SANDBOX_DIR/hung-2.out"
 start=$SECONDS
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after SIGTERM with a hanging helper"
@@ -101,27 +50,22 @@ sandbox_wait_until 10 "the second hanging Mount to return" eval '! sandbox_pid_a
 sandbox_stop_pid "$HUNG_PID"
 assert_contains "$(cat "$SANDBOX_DIR/hung-2.out")" "${RM_ERROR_PREFIX}" "the in-flight Mount got an answer"
 
-# Running, not a zombie waiting for whoever inherited it (and still the
-# helper noted, not a process that got its number since).
+# Running, not a zombie waiting for whoever inherited it.
 process_running ()
 {
-  sandbox_pid_alive "$1"
+  local state
+  state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+  [[ -n $state && $state != Z ]]
 }
 tc "the helper still hanging at SIGTERM was killed, not left behind"
-while read -r pid; do
+while read -r pid _; do
   sandbox_wait_until 10 "hanging helper $pid to be gone" eval '! process_running "$pid"'
-done <"$SANDBOX_DIR/helper.pids"
+done <"$SANDBOX_HELPER_PIDS"
 
 tc "refmountd killed with SIGKILL while a helper hangs: the helper dies with it"
 sandbox_start_daemon
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export3 "$SANDBOX_ROOT/hung-3" '@as []' hung3 '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung-3.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the third helper to start" eval '(($(wc -l <"$SANDBOX_DIR/helper.pids") >= 3))'
-note_helpers
-helper=$(tail -n 1 "$SANDBOX_DIR/helper.pids")
+hang_start_mount 60 server:/export3 "$SANDBOX_ROOT/hung-3" hung3 "$SANDBOX_DIR/hung-3.out"
+read -r helper _ < <(tail -n 1 "$SANDBOX_HELPER_PIDS")
 process_running "$helper" || fail "the third helper $helper is not running"
 sandbox_kill9_daemon
 # Nobody else would: KillMode=process leaves the control group alone.

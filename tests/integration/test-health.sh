@@ -40,18 +40,10 @@ mkdir -m 0755 "$CTL"
 # CTL/VOLUME.N, and CTL/VOLUME.current names the newest, so that a test
 # can break one mount instance while its replacement works; a new
 # instance starts in the mode CTL/VOLUME.default names (default: ok).
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.glusterfs" <<HELPER
+sandbox_install_helper mount.glusterfs <<HELPER
 #!/bin/sh
 # Written by test-health.sh: a glusterfs stand-in (refmount-test-fuse).
-src=\$1 target=\$2 opts=
-shift 2
-while [ \$# -gt 0 ]; do
-  [ "\$1" = -o ] && opts=",\$2" && shift
-  shift
-done
+$SANDBOX_HELPER_ARGS
 vol=\${src##*/}
 n=\$(( \$(cat "$CTL/\$vol.count" 2>/dev/null || echo 0) + 1 ))
 echo "\$n" >"$CTL/\$vol.count"
@@ -59,9 +51,6 @@ cat "$CTL/\$vol.default" 2>/dev/null >"$CTL/\$vol.\$n" || echo ok >"$CTL/\$vol.\
 echo "$CTL/\$vol.\$n" >"$CTL/\$vol.current"
 exec "$REFMOUNT_TEST_FUSE" "$CTL/\$vol.\$n" -o "fsname=\$src,subtype=glusterfs\$opts" "\$target"
 HELPER
-chmod 0755 "$EXTRA/mount.glusterfs"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" ||
-  fail "cannot mount an overlay over $SBIN for the stand-in mount.glusterfs"
 
 # Release every hanging instance on the way out, or umount and the
 # daemon's probe threads would wait for it.
@@ -274,7 +263,6 @@ assert_contains "$(rm_mount_property "$TOBJ" HealthMessage)" "HealthIntervalSec=
 rm_unmount "$TMP" usage-1
 assert_ok "Unmount tmpfs"
 
-umount "$SBIN"
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "refmountd exit status"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN" >&2

@@ -21,8 +21,8 @@
 #     within HealthTimeoutSec + one interval, calls for other
 #     mountpoints answer; SIGCONT: Health ok (issue 13, part 2);
 #   * a kernel type that differs from the requested one: a stand-in
-#     /sbin/mount.glusterfs (through an overlay, as test-hang-helper.sh
-#     does) makes a real FUSE mount of subtype glusterfs with sshfs, so
+#     /sbin/mount.glusterfs (sandbox_install_helper, an overlay over
+#     /sbin) makes a real FUSE mount of subtype glusterfs with sshfs, so
 #     a requested "glusterfs" mount shows up as "fuse.glusterfs", as the
 #     real glusterfs client's does; it must be kept, adopted again after a
 #     restart and unmounted by the last detach (issue 13, part 1).
@@ -517,27 +517,16 @@ sandbox_wait_until 10 "sshfs and ssh to be gone" no_client_left
 
 # ---------------------------------------------------------------------------
 tc "requested glusterfs, kernel type fuse.glusterfs: kept, adopted, unmounted"
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
 # libmount runs "mount.glusterfs SOURCE TARGET [-sfnv] [-o OPTIONS]".  The
 # caller's and forced options (nosuid,nodev) reach the FUSE mount; the
 # sshfs connection details are the stand-in's own.
-cat >"$EXTRA/mount.glusterfs" <<HELPER
+sandbox_install_helper mount.glusterfs <<HELPER
 #!/bin/sh
 # Written by test-sshfs.sh: a glusterfs client stand-in (FUSE, subtype glusterfs).
-src=\$1 target=\$2 opts=
-shift 2
-while [ \$# -gt 0 ]; do
-  [ "\$1" = -o ] && opts=",\$2" && shift
-  shift
-done
+$SANDBOX_HELPER_ARGS
 exec /usr/bin/sshfs -o "fsname=\$src,subtype=glusterfs,port=$SSH_PORT,IdentityFile=$SSH_DIR/client_key,UserKnownHostsFile=$SSH_DIR/known_hosts,StrictHostKeyChecking=yes,BatchMode=yes\$opts" \\
   "root@127.0.0.1:$EXPORT" "\$target"
 HELPER
-chmod 0755 "$EXTRA/mount.glusterfs"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" ||
-  fail "cannot mount an overlay over $SBIN for the stand-in mount.glusterfs"
 GSRC=127.0.0.1:/gv0
 GMP=$SANDBOX_ROOT/gluster
 SANDBOX_ALLOWED_FS="tmpfs;fuse.sshfs;glusterfs;" SANDBOX_MOUNT_TIMEOUT=30 sandbox_write_config "
@@ -568,14 +557,9 @@ assert_not_mounted "$GMP" "after the last detach"
 # sshd re-executes /usr/sbin/sshd for every connection, so the connection
 # processes started since the overlay went up run from it: the overlay
 # can only go once they have exited, which kill_sshd does not wait for
-# (umount(8) says "target is busy" until then).
+# (umount(8) says "target is busy" until then); _sandbox_cleanup waits.
 kill_sshd TERM
 sandbox_wait_until 10 "sshfs and ssh to be gone" no_client_left
-_unmount_sbin ()
-{
-  umount "$SBIN" 2>/dev/null
-}
-sandbox_wait_until 10 "the overlay over $SBIN to be unmounted" _unmount_sbin
 
 sandbox_stop_daemon
 assert_eq "$SANDBOX_DAEMON_STATUS" 0 "refmountd exit status"

@@ -12,58 +12,19 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/hang-helper-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/hang-helper-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=20
 export SANDBOX_ALLOWED_FS="tmpfs;refmounthang;"
 sandbox_init "$@"
 
-SBIN=$(readlink -f /sbin)
-EXTRA=$SANDBOX_DIR/sbin-extra
-mkdir -m 0755 "$EXTRA"
-cat >"$EXTRA/mount.refmounthang" <<HELPER
-#!/bin/sh
-# Written by test-starvation.sh: hang like a mount of an unreachable server.
-echo \$\$ >>"$SANDBOX_DIR/helper.pids"
-exec sleep 100000
-HELPER
-chmod 0755 "$EXTRA/mount.refmounthang"
-mount -t overlay refmount-sbin -o "lowerdir=$EXTRA:$SBIN" "$SBIN" 2>/dev/null ||
-  skip "cannot mount an overlay over $SBIN here"
-[[ -x /sbin/mount.refmounthang ]] || skip "the overlay does not show the helper"
-
-# refmountd kills the helper when MountTimeoutSec passes; this is for a
-# test that fails before.  Only a pid noted while its helper ran is
-# signalled: by the time of the EXIT trap the number may be another
-# process's.
-HELPER_PIDS=()
-kill_helpers ()
-{
-  local pid
-  for pid in "${HELPER_PIDS[@]}"; do
-    sandbox_signal_pid KILL "$pid" || true
-  done
-}
-trap 'status=$?; set +e; kill_helpers; (exit "$status"); _sandbox_cleanup' EXIT
-
-sandbox_write_config "
-[Filesystem refmounthang]
-AllowedOptions=ro;
-UseHelper=true
-"
+hang_setup
 sandbox_start_daemon
 
 HUNG=$SANDBOX_ROOT/hung
 
 tc "a Mount hangs in its helper"
-gdbus call --system --timeout 120 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$HUNG" '@as []' hung '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the helper to start" test -s "$SANDBOX_DIR/helper.pids"
-while read -r pid; do
-  sandbox_note_pid "$pid"
-  HELPER_PIDS+=("$pid")
-done <"$SANDBOX_DIR/helper.pids"
+hang_start_mount 120 server:/export "$HUNG" hung "$SANDBOX_DIR/hung.out"
 
 tc "nobody queues 40 no-reply Unmounts on the hung mountpoint"
 flood_start "$SANDBOX_DIR/flood.out" unmount 40 0 "$HUNG"
