@@ -6,8 +6,9 @@ usage: check-layers.py SRCDIR BUILDDIR
 
 An edge a.c -> b.c means that a's object uses a symbol b's object defines
 (read with nm).  Fails when an edge goes to a higher layer, or when files
-call each other in a cycle (within a layer too).  Files missing from
-layers.txt are listed and their edges are still checked for cycles.
+call each other in a cycle (within a layer too), when a file of helper/
+is missing from layers.txt, or when layers.txt names a file that is not
+there.
 Skips (77) without nm or before the build.
 """
 import glob
@@ -30,8 +31,7 @@ with open(os.path.join(src, "helper", "layers.txt"), encoding="utf-8") as f:
             for name in fields[1:]:
                 layer[name] = int(fields[0])
 
-objs = [o for o in glob.glob(os.path.join(build, "helper", "**", "*.c.o"), recursive=True)
-        if not o.endswith("/main.c.o")]
+objs = glob.glob(os.path.join(build, "helper", "**", "*.c.o"), recursive=True)
 if not objs:
     print("no objects under %s/helper: build first" % build)
     sys.exit(77)
@@ -39,7 +39,7 @@ if not objs:
 defs, uses = {}, {}
 for o in objs:
     # Generated sources sit in meson-generated_.._dir_name.c.o.
-    name = re.sub(r"^.*?(refmount-[\w.+-]+\.c)\.o$", r"\1", os.path.basename(o))
+    name = re.sub(r"^.*?((refmount-[\w.+-]+|main)\.c)\.o$", r"\1", os.path.basename(o))
     out = subprocess.run(["nm", o], capture_output=True, text=True, check=True).stdout
     d, u = defs.setdefault(name, set()), uses.setdefault(name, set())
     for line in out.splitlines():
@@ -57,9 +57,15 @@ for n in defs:
             edges[n].setdefault(o, []).append(s)
 
 problems = 0
+sources = {os.path.basename(c) for c in glob.glob(os.path.join(src, "helper", "*.c"))}
+for n in sorted(sources - set(layer)):
+    problems += 1
+    print("UNLISTED: helper/%s is not in helper/layers.txt" % n)
+for n in sorted(set(layer) - sources):
+    problems += 1
+    print("STALE: helper/layers.txt names %s, which helper/ does not have" % n)
 for n in sorted(defs):
     if n not in layer:
-        print("note: %s is not in helper/layers.txt" % n)
         continue
     for o, syms in sorted(edges[n].items()):
         if o in layer and layer[o] > layer[n]:
