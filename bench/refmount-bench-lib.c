@@ -18,12 +18,6 @@ bench_lib_open (GError **error)
 }
 
 gboolean
-bench_lib_enabled (void)
-{
-  return client != NULL;
-}
-
-gboolean
 bench_lib_mount (const char *mountpoint,
                  const char *attachment,
                  GError    **error)

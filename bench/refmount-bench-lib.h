@@ -9,7 +9,6 @@
 #include <gio/gio.h>
 
 gboolean bench_lib_open (GError **error);
-gboolean bench_lib_enabled (void);
 gboolean bench_lib_mount (const char *mountpoint,
                           const char *attachment,
                           GError    **error);

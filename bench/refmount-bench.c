@@ -36,7 +36,9 @@ static char    *opt_state_dir;
 static gint64   opt_since;
 static gboolean opt_library;
 /* With --library, hit and cycle call through librefmount-1, to be
- * compared with the raw GDBus figures (refmount-bench-lib.c). */
+ * compared with the raw GDBus figures (refmount-bench-lib.c); the mode
+ * lib-vs-raw switches between the two batch by batch. */
+static gboolean via_library;
 
 typedef gboolean (*OpFunc) (gpointer data, int i, GError **error);
 
@@ -49,6 +51,36 @@ compare_double (gconstpointer a,
   return x < y ? -1 : x > y;
 }
 
+/* One batch: the mean µs per operation of @iters runs of @op. */
+static double
+measure_batch (OpFunc   op,
+               gpointer data,
+               int      iters)
+{
+  static int serial;
+  gint64     start = g_get_monotonic_time ();
+
+  for (int i = 0; i < iters; i++)
+    {
+      g_autoptr (GError) error = NULL;
+
+      if (!op (data, serial++, &error))
+        {
+          g_printerr ("refmount-bench: operation failed: %s\n", error->message);
+          exit (1);
+        }
+    }
+  return (double) (g_get_monotonic_time () - start) / iters;
+}
+
+static double
+median (double *values,
+        int     n)
+{
+  qsort (values, n, sizeof *values, compare_double);
+  return values[n / 2];
+}
+
 /* Median over batches of the per-operation mean, in µs. */
 static double
 measure (OpFunc   op,
@@ -56,26 +88,10 @@ measure (OpFunc   op,
          int      iters)
 {
   g_autofree double *means = g_new0 (double, opt_batches);
-  static int         serial;
 
   for (int b = 0; b < opt_batches; b++)
-    {
-      gint64 start = g_get_monotonic_time ();
-
-      for (int i = 0; i < iters; i++)
-        {
-          g_autoptr (GError) error = NULL;
-
-          if (!op (data, serial++, &error))
-            {
-              g_printerr ("refmount-bench: operation failed: %s\n", error->message);
-              exit (1);
-            }
-        }
-      means[b] = (double) (g_get_monotonic_time () - start) / iters;
-    }
-  qsort (means, opt_batches, sizeof *means, compare_double);
-  return means[opt_batches / 2];
+    means[b] = measure_batch (op, data, iters);
+  return median (means, opt_batches);
 }
 
 static GDBusConnection *
@@ -245,7 +261,7 @@ call_mount (GDBusConnection *bus,
 {
   g_autoptr (GVariant) reply = NULL;
 
-  if (bench_lib_enabled ())
+  if (via_library)
     return bench_lib_mount (mountpoint, attachment, error);
   reply = g_dbus_connection_call_sync (
     bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE, "Mount",
@@ -263,7 +279,7 @@ call_unmount (GDBusConnection *bus,
 {
   g_autoptr (GVariant) reply = NULL;
 
-  if (bench_lib_enabled ())
+  if (via_library)
     return bench_lib_unmount (mountpoint, attachment, error);
   reply = g_dbus_connection_call_sync (bus, REFMOUNT_BUS_NAME, REFMOUNT_MANAGER_PATH, REFMOUNT_MANAGER_INTERFACE,
                                        "Unmount",
@@ -280,41 +296,46 @@ typedef struct
   gint64           timed; /* µs spent in the measured half */
 } RefmountOp;
 
-/* Attach to a mounted mountpoint (timed), then detach (not timed). */
+/* One batch of hits: attach to a mounted mountpoint (timed), then detach
+ * (not timed); the mean µs per attach. */
+static double
+hit_batch (GDBusConnection *bus,
+           const char      *mountpoint)
+{
+  static int       serial;
+  g_autofree char *prefix = g_strdup_printf ("hit-%d-%d", (int) getpid (), (int) getuid ());
+  gint64           timed = 0;
+
+  for (int i = 0; i < opt_iters; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      g_autofree char   *attachment = g_strdup_printf ("%s-%d", prefix, serial++);
+      gint64             start = g_get_monotonic_time ();
+
+      if (!call_mount (bus, mountpoint, attachment, &error))
+        {
+          g_printerr ("refmount-bench: Mount (hit) of %s failed: %s\n", mountpoint, error->message);
+          exit (1);
+        }
+      timed += g_get_monotonic_time () - start;
+      if (!call_unmount (bus, mountpoint, attachment, &error))
+        {
+          g_printerr ("refmount-bench: Unmount of %s failed: %s\n", mountpoint, error->message);
+          exit (1);
+        }
+    }
+  return (double) timed / opt_iters;
+}
+
 static double
 measure_hit (GDBusConnection *bus,
              const char      *mountpoint)
 {
   g_autofree double *means = g_new0 (double, opt_batches);
-  static int         serial;
-  g_autofree char   *prefix = g_strdup_printf ("hit-%d-%d", (int) getpid (), (int) getuid ());
 
   for (int b = 0; b < opt_batches; b++)
-    {
-      gint64 timed = 0;
-
-      for (int i = 0; i < opt_iters; i++)
-        {
-          g_autoptr (GError) error = NULL;
-          g_autofree char   *attachment = g_strdup_printf ("%s-%d", prefix, serial++);
-          gint64             start = g_get_monotonic_time ();
-
-          if (!call_mount (bus, mountpoint, attachment, &error))
-            {
-              g_printerr ("refmount-bench: Mount (hit) of %s failed: %s\n", mountpoint, error->message);
-              exit (1);
-            }
-          timed += g_get_monotonic_time () - start;
-          if (!call_unmount (bus, mountpoint, attachment, &error))
-            {
-              g_printerr ("refmount-bench: Unmount of %s failed: %s\n", mountpoint, error->message);
-              exit (1);
-            }
-        }
-      means[b] = (double) timed / opt_iters;
-    }
-  qsort (means, opt_batches, sizeof *means, compare_double);
-  return means[opt_batches / 2];
+    means[b] = hit_batch (bus, mountpoint);
+  return median (means, opt_batches);
 }
 
 static gboolean
@@ -326,6 +347,53 @@ op_cycle (gpointer data,
 
   return call_mount (op->bus, op->mountpoint, "bench-cycle", error) &&
          call_unmount (op->bus, op->mountpoint, "bench-cycle", error);
+}
+
+/*
+ * lib-vs-raw: the hit (at --mountpoint) and the cycle (at DIR/pair-cycle)
+ * through raw GDBus and through librefmount-1 in alternating batches, raw
+ * first in even batches and the library first in odd ones.  Measured one
+ * after the other, as the hit and cycle rows are, the two sides differ by
+ * whatever the machine did meanwhile (on a shared machine more than the
+ * 5 % the library may cost); batch by batch, a slower or faster stretch
+ * weighs on both alike.  Prints the medians of each side and the median
+ * of the per-batch ratios library / raw.
+ */
+static int
+run_lib_vs_raw (void)
+{
+  g_autoptr (GDBusConnection) bus = system_bus ();
+  g_autofree char            *cycle_mountpoint = g_strdup_printf ("%s/pair-cycle", opt_dir);
+  RefmountOp                  op = { bus, cycle_mountpoint, 0 };
+  g_autofree double          *hit_raw = g_new0 (double, opt_batches);
+  g_autofree double          *hit_lib = g_new0 (double, opt_batches);
+  g_autofree double          *cycle_raw = g_new0 (double, opt_batches);
+  g_autofree double          *cycle_lib = g_new0 (double, opt_batches);
+  g_autofree double          *hit_ratio = g_new0 (double, opt_batches);
+  g_autofree double          *cycle_ratio = g_new0 (double, opt_batches);
+  double                     *hit[2] = { hit_raw, hit_lib };
+  double                     *cycle[2] = { cycle_raw, cycle_lib };
+
+  for (int b = 0; b < opt_batches; b++)
+    {
+      for (int k = 0; k < 2; k++)
+        {
+          int side = (b + k) % 2; /* 0 raw, 1 library */
+
+          via_library = side == 1;
+          hit[side][b] = hit_batch (bus, opt_mountpoint);
+          cycle[side][b] = measure_batch (op_cycle, &op, opt_iters);
+        }
+      hit_ratio[b] = hit[1][b] / hit[0][b];
+      cycle_ratio[b] = cycle[1][b] / cycle[0][b];
+    }
+  g_print ("pair_hit_raw %.1f\n", median (hit[0], opt_batches));
+  g_print ("pair_hit_lib %.1f\n", median (hit[1], opt_batches));
+  g_print ("pair_hit_ratio %.3f\n", median (hit_ratio, opt_batches));
+  g_print ("pair_cycle_raw %.1f\n", median (cycle[0], opt_batches));
+  g_print ("pair_cycle_lib %.1f\n", median (cycle[1], opt_batches));
+  g_print ("pair_cycle_ratio %.3f\n", median (cycle_ratio, opt_batches));
+  return 0;
 }
 
 /* K forked clients, each cycling its own mountpoint; prints ops/s. */
@@ -599,6 +667,8 @@ run_mode (const char *mode)
     }
   if (g_str_equal (mode, "concurrent"))
     return run_concurrent ();
+  if (g_str_equal (mode, "lib-vs-raw"))
+    return run_lib_vs_raw ();
   if (g_str_equal (mode, "populate"))
     return run_populate ();
   if (g_str_equal (mode, "wait-owner"))
@@ -644,8 +714,9 @@ main (int   argc,
                   opt_iters, opt_batches, opt_clients);
       return 2;
     }
-  if (opt_library)
+  if (opt_library || g_str_equal (argv[1], "lib-vs-raw"))
     {
+      via_library = opt_library;
       if (!bench_lib_open (&error))
         {
           g_printerr ("refmount-bench: %s\n", error->message);
