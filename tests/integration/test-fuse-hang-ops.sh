@@ -26,37 +26,15 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/stuck-fuse-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stuck-fuse-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=3
 sandbox_init "$@"
-[[ -c /dev/fuse ]] || skip "/dev/fuse does not exist: this machine cannot run FUSE filesystems"
-[[ -x ${REFMOUNT_STUCK_FUSE:-} ]] || skip "refmount-stuck-fuse was not built (libfuse3-dev missing)"
 CASES=${FUSE_HANG_OPS_CASES:-recover rmdir recover-queue recheck}
 BOUND_MS=$(((SANDBOX_MOUNT_TIMEOUT + 3) * 1000))
 
-FUSEROOT=$SANDBOX_DIR/fuse-root
-mkdir -m 0755 "$FUSEROOT"
 # No kernel cache: every walk beneath the root asks the server at once.
-"$REFMOUNT_STUCK_FUSE" "$FUSEROOT" entry_timeout=0,attr_timeout=0,negative_timeout=0 >"$SANDBOX_DIR/fuse.log" 2>&1 &
-FUSE_PID=$!
-sandbox_note_pid "$FUSE_PID"
-_fuse_mounted ()
-{
-  grep -q " $FUSEROOT .* - fuse.refmountstuck " /proc/self/mountinfo
-}
-sandbox_wait_until 10 "the FUSE filesystem to be mounted" _fuse_mounted
-release_fuse ()
-{
-  # Killing the server aborts the connection: every request still waiting
-  # fails (ENOTCONN), so nothing stays stuck in the kernel.
-  # Only while FUSE_PID is still the server (sandbox_signal_pid).
-  sandbox_signal_pid CONT "$FUSE_PID" || true
-  sandbox_signal_pid KILL "$FUSE_PID" || true
-  umount -l "$FUSEROOT" 2>/dev/null || true
-}
-trap 'status=$?; set +e; release_fuse; (exit "$status"); _sandbox_cleanup' EXIT
-
-sandbox_write_config
-sed -i "s|^MountRoots=.*|MountRoots=$SANDBOX_ROOT;$FUSEROOT;|" "$SANDBOX_CONFIG"
+stuck_fuse_start entry_timeout=0,attr_timeout=0,negative_timeout=0
 sandbox_start_daemon
 sandbox_set_rules nobody-manage <<RULES
 // SPDX-License-Identifier: GPL-2.0-or-later
@@ -187,7 +165,7 @@ if has_case recheck; then
 fi
 
 tc "once the server is gone, the stuck work ends and the daemon is fine"
-release_fuse
+stuck_fuse_release
 sandbox_daemon_alive || fail "refmountd died"
 assert_root_cycle_within 2 "$SANDBOX_ROOT/after-release"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

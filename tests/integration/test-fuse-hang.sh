@@ -12,34 +12,11 @@
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
+# shellcheck source=tests/integration/stuck-fuse-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stuck-fuse-lib.sh"
 export SANDBOX_MOUNT_TIMEOUT=3
 sandbox_init "$@"
-[[ -c /dev/fuse ]] || skip "/dev/fuse does not exist: this machine cannot run FUSE filesystems"
-[[ -x ${REFMOUNT_STUCK_FUSE:-} ]] || skip "refmount-stuck-fuse was not built (libfuse3-dev missing)"
-
-FUSEROOT=$SANDBOX_DIR/fuse-root
-mkdir -m 0755 "$FUSEROOT"
-"$REFMOUNT_STUCK_FUSE" "$FUSEROOT" >"$SANDBOX_DIR/fuse.log" 2>&1 &
-FUSE_PID=$!
-sandbox_note_pid "$FUSE_PID"
-_fuse_mounted ()
-{
-  grep -q " $FUSEROOT .* - fuse.refmountstuck " /proc/self/mountinfo
-}
-sandbox_wait_until 10 "the FUSE filesystem to be mounted" _fuse_mounted
-release_fuse ()
-{
-  # Killing the server aborts the connection: every request still waiting
-  # fails (ENOTCONN), so nothing stays stuck in the kernel.
-  sandbox_signal_pid CONT "$FUSE_PID" || true
-  sandbox_signal_pid KILL "$FUSE_PID" || true
-  umount -l "$FUSEROOT" 2>/dev/null || true
-}
-# shellcheck disable=SC2154 # status is assigned inside the trap's own text
-trap 'status=$?; set +e; release_fuse; (exit "$status"); _sandbox_cleanup' EXIT
-
-sandbox_write_config
-sed -i "s|^MountRoots=.*|MountRoots=$SANDBOX_ROOT;$FUSEROOT;|" "$SANDBOX_CONFIG"
+stuck_fuse_start
 sandbox_start_daemon
 
 tc "a mount beneath the FUSE root while it answers"
@@ -87,7 +64,7 @@ assert_error Timeout
 assert_root_cycle_within 2 "$SANDBOX_ROOT/other-4"
 
 tc "once the server is gone, the stuck work ends and the daemon is fine"
-release_fuse
+stuck_fuse_release
 sandbox_daemon_alive || fail "refmountd died"
 assert_root_cycle_within 2 "$SANDBOX_ROOT/other-3"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
