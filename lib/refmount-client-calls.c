@@ -151,6 +151,11 @@ sync_call_wait (SyncCall *sync)
 {
   while (sync->result == NULL)
     g_main_context_iteration (sync->context, TRUE);
+  /* What GIO still has queued in the context once the result is in (the
+   * end of a proxy's async init frees its state from an idle) would
+   * otherwise be dropped with the context, unfreed. */
+  while (g_main_context_pending (sync->context))
+    g_main_context_iteration (sync->context, FALSE);
   g_main_context_pop_thread_default (sync->context);
   g_main_context_unref (sync->context);
   return sync->result;
