@@ -495,13 +495,14 @@ static void
 test_user_options_read_only (Fixture      *f,
                              gconstpointer data)
 {
-  g_autofree char   *m = make_dir (f, "m");
-  g_autofree char   *ro = make_dir (f, "ro");
-  g_autofree char   *record = g_strdup_printf ("Cannot record the userspace mount options of '%s' in ", m);
-  g_autofree char   *remove = g_strdup_printf ("Cannot remove the userspace mount options of '%s' in ", m);
-  g_autofree char   *writable = g_build_filename (f->dir, "utab-writable", NULL);
-  g_autofree char   *contents = NULL;
-  g_autoptr (GError) error = NULL;
+  g_autofree char                *m = make_dir (f, "m");
+  g_autofree char                *ro = make_dir (f, "ro");
+  g_autofree char                *record = g_strdup_printf ("Cannot record the userspace mount options of '%s' in ", m);
+  g_autofree char                *remove = g_strdup_printf ("Cannot remove the userspace mount options of '%s' in ", m);
+  g_autofree char                *writable = g_build_filename (f->dir, "utab-writable", NULL);
+  g_autofree char                *contents = NULL;
+  g_autoptr (GError)              error = NULL;
+  g_autoptr (RefmountKernelMount) found = NULL;
 
   g_assert_cmpint (mount ("refmount-ro", ro, "tmpfs", MS_RDONLY, "size=64k"), ==, 0);
   g_free (f->utab);
@@ -510,7 +511,8 @@ test_user_options_read_only (Fixture      *f,
   g_assert_true (do_mount_full (f, m, "tmpfs", "src", "x-gvfs-show", &error));
   g_assert_no_error (error);
   g_assert_true (was_logged (record));
-  g_assert_nonnull (f->backend->ops->lookup (f->backend, m));
+  found = f->backend->ops->lookup (f->backend, m);
+  g_assert_nonnull (found);
   g_assert_true (do_umount (f, "m", FALSE, &error));
   g_assert_no_error (error);
 
