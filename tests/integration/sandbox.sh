@@ -35,6 +35,10 @@
 #   SANDBOX_SAVE_LOGS=DIR      copy the daemon's, polkitd's and the bus's
 #                              logs to DIR on exit
 #   SANDBOX_QUIET=1            no progress messages
+#   SANDBOX_TRACE_SIGNALS=1    record who sends SIGTERM/SIGKILL (ftrace),
+#                              reported if polkitd dies during the test;
+#                              on by default under CI=true, =0 turns it
+#                              off (sandbox-trace.sh)
 #   SANDBOX_POLKIT_NO_DEBUG=1  start polkitd with --no-debug
 #   SANDBOX_BUS_ACTIVATION=1   the bus activates services from
 #                              SANDBOX_DIR/bus/services (no launch helper:
@@ -56,6 +60,9 @@ POLKIT_BUS=org.freedesktop.PolicyKit1
 POLKITD=${POLKITD:-/usr/lib/polkit-1/polkitd}
 NOBODY_UID=65534
 NOBODY_GID=65534
+
+# shellcheck source=tests/integration/sandbox-trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/sandbox-trace.sh"
 
 SANDBOX_PIDS=()
 declare -A SANDBOX_PID_START=()
@@ -146,6 +153,7 @@ sandbox_track_pid ()
   # and its start time name one process for good.  A child that is gone
   # already is remembered as gone.
   sandbox_note_pid "$1"
+  _sandbox_trace_note_pid "$1"
 }
 
 # sandbox_note_pid PID: remember which process PID is now (see above) for
@@ -792,6 +800,7 @@ FAIL: polkitd (pid %s) died during the test, exit status %s%s
 ' "$SANDBOX_POLKITD_PID" "$pk_status" \
       "$( ((pk_status > 128)) && printf ' (signal %s)' "$(kill -l $((pk_status - 128)) 2>/dev/null)")" >&2
     tail -n 20 "$SANDBOX_DIR/polkitd.log" >&2
+    _sandbox_trace_report
     status=1
   fi
   # Stop what we started, newest first: daemon, polkitd, probe, bus.
@@ -813,6 +822,7 @@ FAIL: polkitd (pid %s) died during the test, exit status %s%s
   if [[ -n $SANDBOX_DIR ]] && ((status != 77)) && ! sandbox_check_glib_log; then
     status=1
   fi
+  _sandbox_trace_stop
   if [[ -n $SANDBOX_DIR ]]; then
     # The mounts die with the namespace anyway; unmount so that the
     # directory on the host can be removed.  One lazy detach of the
@@ -920,6 +930,7 @@ sandbox_init ()
     fail "cannot mount a tmpfs on $SANDBOX_DIR"
   chmod 0755 "$SANDBOX_DIR"
   cd "$SANDBOX_DIR" || fail "cannot enter $SANDBOX_DIR"
+  _sandbox_trace_start
   _sandbox_stage_clients
 
   mkdir -m 0755 "$SANDBOX_DIR/bus" "$SANDBOX_DIR/polkit" "$SANDBOX_DIR/polkit/actions" \

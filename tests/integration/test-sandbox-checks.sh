@@ -8,7 +8,9 @@
 #     warnings (domain "refmount") and allow-listed lines do not;
 #   * refmountd runs with G_DEBUG=fatal-criticals;
 #   * a NotAuthorized from a dead polkitd is not taken for a denial;
-#   * polkitd dying during a test (not stopped by it) fails the test;
+#   * polkitd dying during a test (not stopped by it) fails the test, and
+#     with SANDBOX_TRACE_SIGNALS=1 (default under CI=true) the report names
+#     the process that sent the signal; the ftrace instance is removed;
 #   * a pid is signalled only while it names the process that was started:
 #     a child that has exited, been reaped, and whose number the kernel
 #     has given to another process (a child of ours, a thread of polkitd)
@@ -78,6 +80,49 @@ tc "polkitd dying during a test fails it, with how it died"
 assert_eq "$(nested_run 'kill -SEGV "$SANDBOX_POLKITD_PID"
 sandbox_wait_until 10 "polkitd to die" eval "! sandbox_pid_alive $SANDBOX_POLKITD_PID"')" 1
 assert_contains "$(cat "$SANDBOX_DIR/nested.out")" "died during the test, exit status 139 (signal SEGV)"
+
+tc "polkitd killed during a test: the report names the sender (ftrace)"
+# The nested sandbox records signals (as under CI=true); a process named
+# refmount-killer sends polkitd SIGTERM by pid.  Its instance must be gone
+# afterwards: ftrace instances are global kernel state.
+# shellcheck disable=SC2016 # expanded by the nested sandbox
+rc=$(SANDBOX_TRACE_SIGNALS=1 OUTER_DIR=$SANDBOX_DIR nested_run 'echo "${SANDBOX_TRACE_INSTANCE##*/}" >"$OUTER_DIR/instance"
+[[ -z $SANDBOX_TRACE_INSTANCE ]] || echo "${SANDBOX_TRACE_GLOBAL[$SANDBOX_POLKITD_PID]:-}" >"$OUTER_DIR/polkitd-global"
+(printf refmount-killer >"/proc/$BASHPID/comm" && kill -TERM "$SANDBOX_POLKITD_PID")
+sandbox_wait_until 10 "polkitd to die" eval "! sandbox_pid_alive $SANDBOX_POLKITD_PID"')
+out=$(cat "$SANDBOX_DIR/nested.out")
+assert_eq "$rc" 1 "exit status of the sandbox whose polkitd was killed: $out"
+assert_contains "$out" "died during the test, exit status 143 (signal TERM)"
+instance=$(cat "$SANDBOX_DIR/instance")
+if [[ -z $instance ]]; then
+  # tracefs cannot be mounted here (no kernel support, or not allowed):
+  # the sandbox runs without the record, by design.
+  printf 'sandbox-checks: no ftrace here, the sender is not recorded: case not applicable
+' >&2
+else
+  pk_global=$(cat "$SANDBOX_DIR/polkitd-global")
+  [[ -n $pk_global ]] || fail "the sandbox did not find polkitd's global pid"
+  grep -A1 -E "^ *refmount-killer-[0-9]+ .* signal_generate: sig=15 .* comm=polkitd pid=$pk_global grp=1 " \
+    <<<"$out" | grep -q "target: THIS test's polkitd" ||
+    fail "the report does not name refmount-killer as the sender of polkitd's SIGTERM: $out"
+  tracefs=$SANDBOX_TRACE_MNT
+  if [[ -z $tracefs ]]; then
+    tracefs=$SANDBOX_DIR/tracefs-check
+    mkdir "$tracefs"
+    mount -t tracefs nodev "$tracefs"
+  fi
+  left=$(ls "$tracefs/instances")
+  [[ -n $SANDBOX_TRACE_MNT ]] || umount "$tracefs"
+  assert_not_contains "$left" "$instance" "ftrace instances after the sandbox exited"
+fi
+
+tc "no ftrace instance unless asked for"
+# shellcheck disable=SC2016 # expanded by the nested sandbox
+assert_eq "$(SANDBOX_TRACE_SIGNALS=0 CI=true OUTER_DIR=$SANDBOX_DIR nested_run 'echo "x$SANDBOX_TRACE_INSTANCE$SANDBOX_TRACE_MNT" >"$OUTER_DIR/instance"')" 0
+assert_eq "$(cat "$SANDBOX_DIR/instance")" x "SANDBOX_TRACE_SIGNALS=0 under CI=true"
+# shellcheck disable=SC2016 # expanded by the nested sandbox
+assert_eq "$(CI='' SANDBOX_TRACE_SIGNALS='' OUTER_DIR=$SANDBOX_DIR nested_run 'echo "x$SANDBOX_TRACE_INSTANCE$SANDBOX_TRACE_MNT" >"$OUTER_DIR/instance"')" 0
+assert_eq "$(cat "$SANDBOX_DIR/instance")" x "neither CI=true nor SANDBOX_TRACE_SIGNALS=1"
 
 tc "a test that stops polkitd on purpose is not failed for it"
 assert_eq "$(nested_run sandbox_stop_polkitd)" 0
