@@ -44,7 +44,6 @@ SSH_DIR=$SANDBOX_DIR/ssh
 EXPORT=$SANDBOX_DIR/export
 SSHD_PID=
 SILENT_PID=
-CREATED_PRIVSEP=
 
 # Every pid whose parent chain leads to $1 (not $1 itself).
 descendants ()
@@ -104,7 +103,6 @@ sshfs_cleanup ()
   while read -r pid _; do
     kill -KILL "$pid" 2>/dev/null || true
   done < <(client_pids)
-  [[ -z $CREATED_PRIVSEP ]] || rmdir /run/sshd 2>/dev/null || true
 }
 # Our processes first, then the sandbox's (which reads the exit status
 # from $?, so it is restored for it).
@@ -128,11 +126,20 @@ mkdir -m 0755 "$EXPORT"
 CONTENT="served by the test's sshd $$"
 printf '%s\n' "$CONTENT" >"$EXPORT/hello.txt"
 
-# sshd insists on its privilege separation directory.
-if [[ ! -d /run/sshd ]]; then
-  mkdir -m 0755 /run/sshd
-  CREATED_PRIVSEP=1
-fi
+# sshd insists on its privilege separation directory, the compiled-in
+# /run/sshd (root-owned, not group- or world-writable), and chroots into
+# it.  Each test gets its own: a tmpfs mounted there in this mount
+# namespace, so that the machine's directory is never written and two
+# tests beside each other share nothing.  Where the machine has no
+# /run/sshd (openssh-server's tmpfiles.d creates it at boot; not in a
+# container without systemd), the mountpoint is created as that rule
+# would, and left: removing it would detach the tmpfs a test running
+# beside this one has mounted there (rmdir(2) of a mountpoint in another
+# mount namespace succeeds).  A tmpfs over all of /run instead would hide
+# the sandbox directory, the bus socket and libmount's utab.
+mkdir -p -m 0755 /run/sshd
+mount -t tmpfs -o mode=0755,size=1m refmount-sandbox-sshd /run/sshd ||
+  fail "cannot mount a tmpfs on /run/sshd for sshd's privilege separation"
 
 port_open ()
 {
