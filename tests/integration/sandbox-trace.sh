@@ -125,7 +125,7 @@ _sandbox_trace_note_pid ()
 {
   local hp=$SANDBOX_TRACE_HOST_PROC inner=$1 i key nspid
   [[ -n $hp ]] || return 0
-  local -a children ids
+  local -a children nsids
   # The file has no newline at its end: read fails, yet fills the array.
   { read -r -a children <"$hp/thread-self/children"; } 2>/dev/null || true
   for ((i = ${#children[@]} - 1; i >= 0; i--)); do
@@ -133,8 +133,8 @@ _sandbox_trace_note_pid ()
     # down to its own; a child of ours lives in ours, the last one.
     while read -r key nspid; do
       [[ $key == NSpid: ]] || continue
-      read -r -a ids <<<"$nspid"
-      if [[ ${ids[-1]} == "$inner" ]]; then
+      read -r -a nsids <<<"$nspid"
+      if [[ ${nsids[-1]} == "$inner" ]]; then
         SANDBOX_TRACE_GLOBAL[$inner]=${children[i]}
         return 0
       fi
