@@ -7,7 +7,7 @@ Usage: gir-to-markdown.py INPUT.gir OUTPUT.md
 
 gi-docgen is not in Debian 12; this covers what librefmount-1 has:
 classes (constructors, methods, properties, signals), records, enums,
-bitfields and functions.  A public symbol without documentation fails
+bitfields, constants and functions.  A public symbol without documentation fails
 the build, so a new function cannot arrive undocumented.
 """
 import sys
@@ -115,6 +115,13 @@ def main():
         enum_md(out, e, "Enumeration")
     for e in ns.findall("core:bitfield", NS):
         enum_md(out, e, "Flags")
+    consts = ns.findall("core:constant", NS)
+    if consts:
+        out.append("## Constants\n")
+        for c in consts:
+            name = c.get(C + "type") or c.get("name")
+            out.append(f"- `{name}` = `\"{c.get('value')}\"`: " + doc(c, name).replace("\n", " "))
+        out.append("")
     funcs = ns.findall("core:function", NS)
     if funcs:
         out.append("## Functions\n")

@@ -7,13 +7,8 @@
  */
 #pragma once
 
-#define REFMOUNT_BUS_NAME            "org.refmount.Refmount1"
-#define REFMOUNT_OBJECT_MANAGER_PATH "/org/refmount/Refmount1"
-#define REFMOUNT_MANAGER_PATH        "/org/refmount/Refmount1/Manager"
-#define REFMOUNT_MOUNTS_PATH         "/org/refmount/Refmount1/mounts"
-#define REFMOUNT_MANAGER_INTERFACE   "org.refmount.Refmount1.Manager"
-#define REFMOUNT_MOUNT_INTERFACE     "org.refmount.Refmount1.Mount"
-#define REFMOUNT_ERROR_PREFIX        "org.refmount.Refmount1.Error."
+/* The D-Bus names: installed, for the library's clients. */
+#include "refmount-dbus.h"
 
 /* The Manager's ApiVersion: bumped by one with every release that adds
  * to org.refmount.Refmount1 (doc/dbus-api.md, "Revisions"). */

@@ -7,6 +7,7 @@
 
 #include "refmount-attachment.h"
 #include "refmount-client.h"
+#include "refmount-dbus.h"
 #include "refmount-enum-types.h"
 #include "refmount-enums.h"
 #include "refmount-error.h"

@@ -15,7 +15,6 @@
 #include <glib-unix.h>
 #include <stdio.h>
 
-#include "refmount-names.h"
 #include "refmountctl.h"
 
 /* What a mount's last "added", "state" or "health" event said. */

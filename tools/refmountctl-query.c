@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 
-#include "refmount-names.h"
 #include "refmountctl.h"
 
 /* What list and status start with: no argument, a connection, a client

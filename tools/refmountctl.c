@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "refmount-error.h"
-#include "refmount-names.h"
 #include "refmountctl.h"
 
 /* ---- dispatch ---------------------------------------------------------- */

@@ -340,8 +340,8 @@ if [[ -n ${INSTALL_LIBDIR:-} ]]; then
   check "installed: librefmount-1.so (development link)" test -L "$lib_dir/librefmount-1.so"
   check "librefmount-1.so.0 has soname librefmount-1.so.0" \
     bash -c 'objdump -p "$1" | grep -q "SONAME *librefmount-1.so.0$"' _ "$lib_dir/librefmount-1.so.0"
-  for h in refmount.h refmount-client.h refmount-mount.h refmount-attachment.h refmount-enums.h \
-    refmount-enum-types.h refmount-error.h; do
+  for h in refmount.h refmount-client.h refmount-mount.h refmount-attachment.h refmount-dbus.h \
+    refmount-enums.h refmount-enum-types.h refmount-error.h; do
     check "installed header $h" exists "$INSTALL_INCLUDEDIR/$h"
   done
   check "no private header installed" bash -c '! ls "$1" | grep -E "generated|private|names"' _ "$inc_dir"
@@ -358,9 +358,14 @@ if [[ -n ${INSTALL_LIBDIR:-} ]]; then
 int
 main (void)
 {
-  /* The error domain names the D-Bus errors; the types register. */
+  /* The error domain names the D-Bus errors; the types register; the
+   * daemon's D-Bus names are there for clients that watch it. */
   return REFMOUNT_ERROR != 0 && refmount_client_get_type () != 0 &&
-             g_type_is_a (REFMOUNT_TYPE_MOUNT_FLAGS, G_TYPE_FLAGS) ? 0 : 1;
+             g_type_is_a (REFMOUNT_TYPE_MOUNT_FLAGS, G_TYPE_FLAGS) &&
+             g_dbus_is_name (REFMOUNT_BUS_NAME) && g_variant_is_object_path (REFMOUNT_MANAGER_PATH) &&
+             g_dbus_is_interface_name (REFMOUNT_MANAGER_INTERFACE)
+         ? 0
+         : 1;
 }
 EOF
   # shellcheck disable=SC2086 # pkg-config prints a list of flags
@@ -377,6 +382,7 @@ import gi
 gi.require_version("Refmount", "1.0")
 from gi.repository import Refmount
 assert Refmount.Client.new_sync and Refmount.MountState.STALE and Refmount.Error.NOT_FOUND
+assert Refmount.BUS_NAME == "org.refmount.Refmount1"
 '
     check "installed: the library reference" exists "$INSTALL_DOC_DIR/librefmount-1.md"
   fi
