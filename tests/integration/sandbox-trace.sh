@@ -167,7 +167,7 @@ _sandbox_trace_who ()
     printf 'still running: %s' "$cmd"
     return
   fi
-  printf 'gone, not one of this test'"'"'s processes'
+  printf 'gone (no process the sandbox recorded)'
 }
 
 # _sandbox_trace_report: print the signals aimed at polkitd (from
