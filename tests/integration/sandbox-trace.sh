@@ -191,8 +191,10 @@ polkitd: pid %s in the test'"'"'s PID namespace, pid %s globally; the trace show
 Columns: SENDER-COMM-TID (SENDER-PID) [CPU] FLAGS TIME: sig=SIGNAL code=HOW comm=TARGET-THREAD-NAME
 pid=TARGET-TID grp=1 (for the whole process) res=0 (queued).  HOW: 0 kill(2), -6 tgkill/raise
 (GDBus exit-on-close raises SIGTERM in polkitd itself: sender = target), 128 the kernel.
-A kill(2) aimed at any thread id of polkitd ends the whole process.  Shown: targets named
-polkitd or like its threads (gmain, gdbus, pool-*), and any target pid %s.  Trace %s.
+A kill(2) aimed at any thread id of polkitd ends the whole process.  A sender "<...>": the
+kernel had forgotten its name.  Shown: targets named polkitd or like its threads (gmain,
+gdbus, pool-*), and any target pid %s.  Trace %s (more written than in the
+buffer: the oldest were overwritten).
 ' "$pk" "${pk_g:-unknown}" "${pk_g:-(unknown)}" "${total#\# }" >&2
   while IFS= read -r line; do
     [[ $line == *signal_generate:* ]] || continue
