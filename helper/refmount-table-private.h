@@ -197,6 +197,13 @@ gboolean refmount_table_detach_locked (RefmountTable               *table,
                                        gboolean                    *out_unmounted,
                                        guint32                     *out_owner_uid,
                                        GError                     **error);
+/* The vanished check of one mountpoint, on a runner thread (the pass over
+ * all of them: refmount-table-vanished.c): a mounted record no longer in
+ * the kernel becomes stale.  An entry locked by a call is skipped; the
+ * lookup runs under @timeout (µs). */
+void refmount_table_check_vanished_entry (RefmountTable *table,
+                                          const char    *mountpoint,
+                                          gint64         timeout);
 
 /* The entry is gone (unmounted or never mounted): remove the directory
  * refmount created (refmount-table-dirs.c), forget it, persist.  The
