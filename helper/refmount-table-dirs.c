@@ -44,9 +44,83 @@ rmdir_retry_free (gpointer data)
 static void schedule_rmdir_retry (RefmountTable *table,
                                   RmdirRetry    *retry);
 
+/* Persist after a change made by the daemon itself (no caller to report a
+ * failure to): log it; the next successful write catches up. */
+static void
+commit_and_write (RefmountTable *table,
+                  RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
+/* How long a retry waits for the entry's lock (a call holds it); then it
+ * counts as an attempt and is tried again later. */
+#define RMDIR_RETRY_LOCK_SEC 5
+
+/* A Mount of the same mountpoint came since: the directory is in use, and
+ * its mount's last unmount removes it (refmount made it). */
+static void
+hand_over_dir (RefmountTable *table,
+               RefmountEntry *entry)
+{
+  g_debug ("Not removing directory %s: it is mounted on again", entry->mountpoint);
+  if (entry->record->created_dir)
+    return;
+  entry->record->created_dir = TRUE;
+  commit_and_write (table, entry);
+}
+
+/* One attempt, under the entry's lock like every change to a mountpoint:
+ * a Mount opens the directory and mounts on it holding that lock, so an
+ * rmdir in between would leave mount(2) on a deleted directory (ENOENT)
+ * or take the directory of a mount being set up.  When no entry exists, a
+ * fresh one (no record; dropped again below) holds off a Mount during the
+ * rmdir.  TRUE when done (removed, handed over, or in the way of another
+ * managed mount), FALSE with @error to try again. */
+static gboolean
+rmdir_attempt (RmdirRetry *retry,
+               GError    **error)
+{
+  RefmountTable *table = retry->table;
+  RefmountEntry *entry;
+  gboolean       done = TRUE;
+
+  entry = refmount_table_lock_entry (table, retry->mountpoint, TRUE, 0,
+                                     g_get_monotonic_time () + RMDIR_RETRY_LOCK_SEC * G_USEC_PER_SEC, error);
+  if (entry == NULL)
+    {
+      if (!g_error_matches (*error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
+        {
+          /* Conflict: a managed mount lies above or beneath it now. */
+          g_debug ("Not removing directory %s: %s", retry->mountpoint, (*error)->message);
+          g_clear_error (error);
+          return TRUE;
+        }
+      return FALSE;
+    }
+  entry->op_uid = -1;
+  entry->op_pid = -1;
+  if (entry->record != NULL)
+    hand_over_dir (table, entry);
+  else if (refmount_path_remove_dir (retry->root, retry->relative, error))
+    g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
+  else
+    done = FALSE;
+  if (entry->record == NULL)
+    refmount_table_commit (table, entry); /* the fresh entry: drop it again */
+  refmount_table_unlock_entry (table, entry);
+  return done;
+}
+
 /* On its own thread (counted in retry_threads): the next attempt is
  * scheduled only once this one returned, so a directory on a hung
- * filesystem costs one thread, not one per second. */
+ * filesystem costs one thread (holding its entry's lock), not one per
+ * second. */
 static gpointer
 rmdir_retry_thread (gpointer data)
 {
@@ -54,11 +128,8 @@ rmdir_retry_thread (gpointer data)
   RefmountTable     *table = retry->table;
   g_autoptr (GError) error = NULL;
 
-  if (refmount_path_remove_dir (retry->root, retry->relative, &error))
-    {
-      g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
-      rmdir_retry_free (retry);
-    }
+  if (rmdir_attempt (retry, &error))
+    rmdir_retry_free (retry);
   else if (++retry->attempts >= RMDIR_RETRY_COUNT)
     {
       g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
@@ -117,20 +188,6 @@ retry_in_background (RefmountTable *table,
   retry->relative = g_strdup (relative);
   retry->mountpoint = g_strdup (mountpoint);
   schedule_rmdir_retry (table, retry);
-}
-
-/* Persist after a change made by the daemon itself (no caller to report a
- * failure to): log it; the next successful write catches up. */
-static void
-commit_and_write (RefmountTable *table,
-                  RefmountEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  refmount_table_commit (table, entry);
-  if (!refmount_table_write_state (table, &error))
-    g_warning ("Could not write the state file: %s", error->message);
-  refmount_table_notify (table, entry);
 }
 
 static void
