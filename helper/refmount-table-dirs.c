@@ -41,9 +41,6 @@ rmdir_retry_free (gpointer data)
   g_free (retry);
 }
 
-static void schedule_rmdir_retry (RefmountTable *table,
-                                  RmdirRetry    *retry);
-
 /* Persist after a change made by the daemon itself (no caller to report a
  * failure to): log it; the next successful write catches up. */
 static void
@@ -117,15 +114,14 @@ rmdir_attempt (RmdirRetry *retry,
   return done;
 }
 
-/* On its own thread (counted in retry_threads): the next attempt is
- * scheduled only once this one returned, so a directory on a hung
- * filesystem costs one thread (holding its entry's lock), not one per
- * second. */
-static gpointer
-rmdir_retry_thread (gpointer data)
+/* The next attempt is scheduled only once this one returned, so a
+ * directory on a hung filesystem costs one thread (holding its entry's
+ * lock), not one per second.  Owns @data. */
+static void
+rmdir_retry_func (RefmountTable *table,
+                  gpointer       data)
 {
   RmdirRetry        *retry = data;
-  RefmountTable     *table = retry->table;
   g_autoptr (GError) error = NULL;
 
   if (rmdir_attempt (retry, &error))
@@ -136,39 +132,7 @@ rmdir_retry_thread (gpointer data)
       rmdir_retry_free (retry);
     }
   else
-    schedule_rmdir_retry (table, retry);
-  g_atomic_int_dec_and_test (&table->retry_threads);
-  return NULL;
-}
-
-static gboolean
-rmdir_retry_cb (gpointer data)
-{
-  RmdirRetry *retry = data;
-  RmdirRetry *copy = g_new0 (RmdirRetry, 1);
-
-  copy->table = retry->table;
-  copy->root = g_strdup (retry->root);
-  copy->relative = g_strdup (retry->relative);
-  copy->mountpoint = g_strdup (retry->mountpoint);
-  copy->attempts = retry->attempts;
-  /* Counted before the timer is forgotten: a table is never seen with
-   * neither while a retry is pending. */
-  g_atomic_int_inc (&retry->table->retry_threads);
-  refmount_table_forget_current_source (retry->table);
-  g_thread_unref (g_thread_new ("refmount-rmdir-retry", rmdir_retry_thread, copy));
-  return G_SOURCE_REMOVE;
-}
-
-/* Takes @retry. */
-static void
-schedule_rmdir_retry (RefmountTable *table,
-                      RmdirRetry    *retry)
-{
-  g_autoptr (GSource) source = g_timeout_source_new_seconds (1);
-
-  g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
-  refmount_table_attach_source (table, source);
+    refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 /* An EBUSY right after unmounting a network filesystem is common: the
@@ -187,7 +151,7 @@ retry_in_background (RefmountTable *table,
   retry->root = g_strdup (root);
   retry->relative = g_strdup (relative);
   retry->mountpoint = g_strdup (mountpoint);
-  schedule_rmdir_retry (table, retry);
+  refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 static void

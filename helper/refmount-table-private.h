@@ -155,11 +155,21 @@ gboolean refmount_table_reserve_uid (RefmountTable *table,
                                      GError       **error);
 void     refmount_table_release_uid (RefmountTable *table,
                                      RefmountEntry *entry);
-/* Timers the table owns (table->sources): destroyed with it.  The
- * second is called from a timer's callback when it is done. */
-void refmount_table_attach_source (RefmountTable *table,
-                                   GSource       *source);
-void refmount_table_forget_current_source (RefmountTable *table);
+/* A retry of the table's own (a busy unmount, a directory to remove):
+ * after @delay_sec, @func runs on a thread of its own, since it may block
+ * in the kernel, counted in retry_threads (a table is freed only after
+ * it).  @func owns @data; to try again it schedules the next attempt
+ * itself, so an attempt that hangs costs one thread, not one per period.
+ * A timer that never fired (the table was freed) calls @destroy on @data.
+ * @thread_name: a static string. */
+typedef void (*RefmountTableRetryFunc) (RefmountTable *table,
+                                        gpointer       data);
+void refmount_table_schedule_retry (RefmountTable         *table,
+                                    guint                  delay_sec,
+                                    const char            *thread_name,
+                                    RefmountTableRetryFunc func,
+                                    gpointer               data,
+                                    GDestroyNotify         destroy);
 void refmount_table_schedule_busy_retry (RefmountTable *table,
                                          const char    *mountpoint,
                                          guint          attempt);
