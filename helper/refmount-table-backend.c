@@ -137,20 +137,6 @@ entry_log_context (RefmountEntry *entry)
   return ctx;
 }
 
-/* Persist after a change made by the daemon itself (no caller to report a
- * failure to): log it; the next successful write catches up. */
-static void
-commit_and_write (RefmountTable *table,
-                  RefmountEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  refmount_table_commit (table, entry);
-  if (!refmount_table_write_state (table, &error))
-    g_warning ("Could not write the state file: %s", error->message);
-  refmount_table_notify (table, entry);
-}
-
 /* Unmount what this daemon mounted on the directory open as @dirfd,
  * wherever that directory has been renamed to since.  Lazily if busy:
  * nobody holds this mount, so nothing may keep it alive. */
@@ -220,7 +206,7 @@ finish_unmount (RefmountTable       *table,
       if (!was_busy)
         refmount_log_event (G_LOG_LEVEL_MESSAGE, "busy", &ctx,
                             "%s is busy; unmount deferred and retried", entry->mountpoint);
-      commit_and_write (table, entry);
+      refmount_table_commit_and_write (table, entry);
       refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
       if (out_unmounted)
         *out_unmounted = FALSE;
@@ -301,7 +287,7 @@ late_cb (gpointer      data,
           entry->record->mounted_at = g_get_real_time ();
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
                               "Stale %s remounted after its caller timed out", entry->mountpoint);
-          commit_and_write (table, entry);
+          refmount_table_commit_and_write (table, entry);
         }
     }
   else
@@ -310,7 +296,7 @@ late_cb (gpointer      data,
 
       /* Already on the runner thread: the rmdir runs here (deadline 0). */
       if (!finish_unmount (table, entry, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
-        commit_and_write (table, entry);
+        refmount_table_commit_and_write (table, entry);
     }
 
   /* The caller was told Timeout: its attachment slot is free again. */

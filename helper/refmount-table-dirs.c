@@ -41,20 +41,6 @@ rmdir_retry_free (gpointer data)
   g_free (retry);
 }
 
-/* Persist after a change made by the daemon itself (no caller to report a
- * failure to): log it; the next successful write catches up. */
-static void
-commit_and_write (RefmountTable *table,
-                  RefmountEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  refmount_table_commit (table, entry);
-  if (!refmount_table_write_state (table, &error))
-    g_warning ("Could not write the state file: %s", error->message);
-  refmount_table_notify (table, entry);
-}
-
 /* How long a retry waits for the entry's lock (a call holds it); then it
  * counts as an attempt and is tried again later. */
 #define RMDIR_RETRY_LOCK_SEC 5
@@ -69,7 +55,7 @@ hand_over_dir (RefmountTable *table,
   if (entry->record->created_dir)
     return;
   entry->record->created_dir = TRUE;
-  commit_and_write (table, entry);
+  refmount_table_commit_and_write (table, entry);
 }
 
 /* One attempt, under the entry's lock like every change to a mountpoint:
@@ -159,7 +145,7 @@ forget_entry (RefmountTable *table,
               RefmountEntry *entry)
 {
   g_clear_pointer (&entry->record, refmount_record_free);
-  commit_and_write (table, entry);
+  refmount_table_commit_and_write (table, entry);
 }
 
 /* One removal on the runner, with what its late completion must finish

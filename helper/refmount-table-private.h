@@ -155,6 +155,10 @@ gboolean refmount_table_reserve_uid (RefmountTable *table,
                                      GError       **error);
 void     refmount_table_release_uid (RefmountTable *table,
                                      RefmountEntry *entry);
+/* Commit, write and notify after a change made by the daemon itself, with
+ * no caller to report a failed write to. */
+void refmount_table_commit_and_write (RefmountTable *table,
+                                      RefmountEntry *entry);
 /* A retry of the table's own (a busy unmount, a directory to remove):
  * after @delay_sec, @func runs on a thread of its own, since it may block
  * in the kernel, counted in retry_threads (a table is freed only after

@@ -475,6 +475,19 @@ refmount_table_notify (RefmountTable *table,
     table->changed (entry->mountpoint, old, now, table->changed_data);
 }
 
+/* A failure is logged; the next successful write catches up. */
+void
+refmount_table_commit_and_write (RefmountTable *table,
+                                 RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 RefmountRecord *
