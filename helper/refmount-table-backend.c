@@ -191,20 +191,6 @@ entry_log_context (RefmountEntry *entry)
   return ctx;
 }
 
-/* Persist after a change made by the daemon itself (no caller to report a
- * failure to): log it; the next successful write catches up. */
-static void
-commit_and_write (RefmountTable *table,
-                  RefmountEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  refmount_table_commit (table, entry);
-  if (!refmount_table_write_state (table, &error))
-    g_warning ("Could not write the state file: %s", error->message);
-  refmount_table_notify (table, entry);
-}
-
 /* Unmount what this daemon mounted on the directory open as @dirfd,
  * wherever that directory has been renamed to since.  Lazily if busy:
  * nobody holds this mount, so nothing may keep it alive. */
@@ -278,7 +264,7 @@ finish_unmount (RefmountTable       *table,
       if (!was_busy)
         refmount_log_event (G_LOG_LEVEL_MESSAGE, "busy", &ctx,
                             "%s is busy; unmount deferred and retried", entry->mountpoint);
-      commit_and_write (table, entry);
+      refmount_table_commit_and_write (table, entry);
       refmount_table_schedule_busy_retry (table, entry->mountpoint, entry->busy_attempt++);
       if (out_unmounted)
         *out_unmounted = FALSE;
@@ -361,7 +347,7 @@ late_cb (gpointer      data,
           entry->record->mounted_at = g_get_real_time ();
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "mounted", &ctx,
                               "Stale %s remounted after its caller timed out", entry->mountpoint);
-          commit_and_write (table, entry);
+          refmount_table_commit_and_write (table, entry);
         }
     }
   else
@@ -370,7 +356,7 @@ late_cb (gpointer      data,
 
       /* Already on the runner thread: the rmdir runs here (deadline 0). */
       if (!finish_unmount (table, entry, call, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
-        commit_and_write (table, entry);
+        refmount_table_commit_and_write (table, entry);
     }
 
   /* The caller was told Timeout: its attachment slot is free again. */
@@ -727,37 +713,22 @@ refmount_table_give_up_held (RefmountTable       *table,
 
 /* ---- busy retries ------------------------------------------------------- */
 
-typedef struct
-{
-  RefmountTable *table;
-  char          *mountpoint;
-} BusyRetry;
-
+/* @data: the mountpoint (owned). */
 static void
-busy_retry_free (gpointer data)
+busy_retry_func (RefmountTable *table,
+                 gpointer       data)
 {
-  BusyRetry *retry = data;
-
-  g_free (retry->mountpoint);
-  g_free (retry);
-}
-
-static gpointer
-busy_retry_thread (gpointer data)
-{
-  BusyRetry         *retry = data;
+  g_autofree char   *mountpoint = data;
   g_autoptr (GError) error = NULL;
   RefmountEntry     *entry;
 
-  entry = refmount_table_lock_entry (retry->table, retry->mountpoint, FALSE, 0,
-                                     g_get_monotonic_time () + 5 * G_USEC_PER_SEC, &error);
+  entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0, g_get_monotonic_time () + 5 * G_USEC_PER_SEC,
+                                     &error);
   if (entry == NULL)
     {
       if (g_error_matches (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
-        refmount_table_schedule_busy_retry (retry->table, retry->mountpoint, 1);
-      g_atomic_int_dec_and_test (&retry->table->retry_threads);
-      busy_retry_free (retry);
-      return NULL;
+        refmount_table_schedule_busy_retry (table, mountpoint, 1);
+      return;
     }
 
   entry->op_uid = -1;
@@ -766,29 +737,10 @@ busy_retry_thread (gpointer data)
       entry->record->state == REFMOUNT_MOUNT_STATE_BUSY)
     {
       /* Tests wait for this line: proof that a retry found it still busy. */
-      g_debug ("Retrying the deferred unmount of %s", retry->mountpoint);
-      refmount_table_unmount_last (retry->table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
+      g_debug ("Retrying the deferred unmount of %s", mountpoint);
+      refmount_table_unmount_last (table, entry, FALSE, FALSE, 0, NULL, NULL, NULL, NULL);
     }
-
-  refmount_table_unlock_entry (retry->table, entry);
-  g_atomic_int_dec_and_test (&retry->table->retry_threads);
-  busy_retry_free (retry);
-  return NULL;
-}
-
-static gboolean
-busy_retry_cb (gpointer data)
-{
-  BusyRetry *retry = data;
-  BusyRetry *copy = g_new0 (BusyRetry, 1);
-
-  copy->table = retry->table;
-  copy->mountpoint = g_strdup (retry->mountpoint);
-  refmount_table_forget_current_source (retry->table);
-  g_atomic_int_inc (&retry->table->retry_threads);
-  /* The retry may block in umount(2); it must not run on the main thread. */
-  g_thread_unref (g_thread_new ("refmount-busy-retry", busy_retry_thread, copy));
-  return G_SOURCE_REMOVE;
+  refmount_table_unlock_entry (table, entry);
 }
 
 void
@@ -796,13 +748,8 @@ refmount_table_schedule_busy_retry (RefmountTable *table,
                                     const char    *mountpoint,
                                     guint          attempt)
 {
-  g_autoptr (GSource) source = NULL;
-  BusyRetry          *retry = g_new0 (BusyRetry, 1);
-  guint               delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
+  guint delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
 
-  retry->table = table;
-  retry->mountpoint = g_strdup (mountpoint);
-  source = g_timeout_source_new_seconds (delay);
-  g_source_set_callback (source, busy_retry_cb, retry, busy_retry_free);
-  refmount_table_attach_source (table, source);
+  refmount_table_schedule_retry (table, delay, "refmount-busy-retry", busy_retry_func, g_strdup (mountpoint),
+                                 g_free);
 }

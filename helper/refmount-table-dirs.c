@@ -41,63 +41,84 @@ rmdir_retry_free (gpointer data)
   g_free (retry);
 }
 
-static void schedule_rmdir_retry (RefmountTable *table,
-                                  RmdirRetry    *retry);
+/* How long a retry waits for the entry's lock (a call holds it); then it
+ * counts as an attempt and is tried again later. */
+#define RMDIR_RETRY_LOCK_SEC 5
 
-/* On its own thread (counted in retry_threads): the next attempt is
- * scheduled only once this one returned, so a directory on a hung
- * filesystem costs one thread, not one per second. */
-static gpointer
-rmdir_retry_thread (gpointer data)
+/* A Mount of the same mountpoint came since: the directory is in use, and
+ * its mount's last unmount removes it (refmount made it). */
+static void
+hand_over_dir (RefmountTable *table,
+               RefmountEntry *entry)
+{
+  g_debug ("Not removing directory %s: it is mounted on again", entry->mountpoint);
+  if (entry->record->created_dir)
+    return;
+  entry->record->created_dir = TRUE;
+  refmount_table_commit_and_write (table, entry);
+}
+
+/* One attempt, under the entry's lock like every change to a mountpoint:
+ * a Mount opens the directory and mounts on it holding that lock, so an
+ * rmdir in between would leave mount(2) on a deleted directory (ENOENT)
+ * or take the directory of a mount being set up.  When no entry exists, a
+ * fresh one (no record; dropped again below) holds off a Mount during the
+ * rmdir.  TRUE when done (removed, handed over, or in the way of another
+ * managed mount), FALSE with @error to try again. */
+static gboolean
+rmdir_attempt (RmdirRetry *retry,
+               GError    **error)
+{
+  RefmountTable *table = retry->table;
+  RefmountEntry *entry;
+  gboolean       done = TRUE;
+
+  entry = refmount_table_lock_entry (table, retry->mountpoint, TRUE, 0,
+                                     g_get_monotonic_time () + RMDIR_RETRY_LOCK_SEC * G_USEC_PER_SEC, error);
+  if (entry == NULL)
+    {
+      if (!g_error_matches (*error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT))
+        {
+          /* Conflict: a managed mount lies above or beneath it now. */
+          g_debug ("Not removing directory %s: %s", retry->mountpoint, (*error)->message);
+          g_clear_error (error);
+          return TRUE;
+        }
+      return FALSE;
+    }
+  entry->op_uid = -1;
+  entry->op_pid = -1;
+  if (entry->record != NULL)
+    hand_over_dir (table, entry);
+  else if (refmount_path_remove_dir (retry->root, retry->relative, error))
+    g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
+  else
+    done = FALSE;
+  if (entry->record == NULL)
+    refmount_table_commit (table, entry); /* the fresh entry: drop it again */
+  refmount_table_unlock_entry (table, entry);
+  return done;
+}
+
+/* The next attempt is scheduled only once this one returned, so a
+ * directory on a hung filesystem costs one thread (holding its entry's
+ * lock), not one per second.  Owns @data. */
+static void
+rmdir_retry_func (RefmountTable *table,
+                  gpointer       data)
 {
   RmdirRetry        *retry = data;
-  RefmountTable     *table = retry->table;
   g_autoptr (GError) error = NULL;
 
-  if (refmount_path_remove_dir (retry->root, retry->relative, &error))
-    {
-      g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
-      rmdir_retry_free (retry);
-    }
+  if (rmdir_attempt (retry, &error))
+    rmdir_retry_free (retry);
   else if (++retry->attempts >= RMDIR_RETRY_COUNT)
     {
       g_warning ("Giving up removing directory %s: %s", retry->mountpoint, error->message);
       rmdir_retry_free (retry);
     }
   else
-    schedule_rmdir_retry (table, retry);
-  g_atomic_int_dec_and_test (&table->retry_threads);
-  return NULL;
-}
-
-static gboolean
-rmdir_retry_cb (gpointer data)
-{
-  RmdirRetry *retry = data;
-  RmdirRetry *copy = g_new0 (RmdirRetry, 1);
-
-  copy->table = retry->table;
-  copy->root = g_strdup (retry->root);
-  copy->relative = g_strdup (retry->relative);
-  copy->mountpoint = g_strdup (retry->mountpoint);
-  copy->attempts = retry->attempts;
-  /* Counted before the timer is forgotten: a table is never seen with
-   * neither while a retry is pending. */
-  g_atomic_int_inc (&retry->table->retry_threads);
-  refmount_table_forget_current_source (retry->table);
-  g_thread_unref (g_thread_new ("refmount-rmdir-retry", rmdir_retry_thread, copy));
-  return G_SOURCE_REMOVE;
-}
-
-/* Takes @retry. */
-static void
-schedule_rmdir_retry (RefmountTable *table,
-                      RmdirRetry    *retry)
-{
-  g_autoptr (GSource) source = g_timeout_source_new_seconds (1);
-
-  g_source_set_callback (source, rmdir_retry_cb, retry, rmdir_retry_free);
-  refmount_table_attach_source (table, source);
+    refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 /* An EBUSY right after unmounting a network filesystem is common: the
@@ -116,21 +137,7 @@ retry_in_background (RefmountTable *table,
   retry->root = g_strdup (root);
   retry->relative = g_strdup (relative);
   retry->mountpoint = g_strdup (mountpoint);
-  schedule_rmdir_retry (table, retry);
-}
-
-/* Persist after a change made by the daemon itself (no caller to report a
- * failure to): log it; the next successful write catches up. */
-static void
-commit_and_write (RefmountTable *table,
-                  RefmountEntry *entry)
-{
-  g_autoptr (GError) error = NULL;
-
-  refmount_table_commit (table, entry);
-  if (!refmount_table_write_state (table, &error))
-    g_warning ("Could not write the state file: %s", error->message);
-  refmount_table_notify (table, entry);
+  refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 static void
@@ -138,7 +145,7 @@ forget_entry (RefmountTable *table,
               RefmountEntry *entry)
 {
   g_clear_pointer (&entry->record, refmount_record_free);
-  commit_and_write (table, entry);
+  refmount_table_commit_and_write (table, entry);
 }
 
 /* One removal on the runner, with what its late completion must finish

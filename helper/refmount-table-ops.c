@@ -746,126 +746,24 @@ refmount_table_detach_held (RefmountTable               *table,
   return detach_entry (table, config, entry, request, deadline, out_unmounted, out_owner_uid, error);
 }
 
-/* Threads one pass of the vanished check uses at most (each also waits
- * for the lookups it hands to the runner). */
-#define VANISHED_CHECK_THREADS 8
-
-/* One pass of the vanished check: the mountpoints to look at, shared by
- * its threads (each takes the next one). */
-typedef struct
+/* The vanished check of one mountpoint (refmount-table-vanished.c runs
+ * the pass), on a runner thread.  An entry that is busy with a call is
+ * skipped: that call leaves a consistent state itself, and the next Mount
+ * checks again.  The lookup gets @timeout (µs); one that does not finish
+ * keeps the entry locked (its late completion unlocks it). */
+void
+refmount_table_check_vanished_entry (RefmountTable *table,
+                                     const char    *mountpoint,
+                                     gint64         timeout)
 {
-  gatomicrefcount ref;
-  RefmountTable  *table;
-  GPtrArray      *mountpoints;
-  gint64          timeout; /* per lookup, µs */
-  GMutex          mutex;
-  GCond           cond;
-  guint           next;    /* mutex */
-  guint           running; /* mutex: threads not done */
-} VanishedPass;
+  RefmountEntry *entry;
+  gboolean       handed_off = FALSE;
 
-static void
-vanished_pass_unref (gpointer data)
-{
-  VanishedPass *pass = data;
-
-  if (!g_atomic_ref_count_dec (&pass->ref))
+  entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0, g_get_monotonic_time (), NULL);
+  if (entry == NULL)
     return;
-  g_ptr_array_unref (pass->mountpoints);
-  g_mutex_clear (&pass->mutex);
-  g_cond_clear (&pass->cond);
-  g_free (pass);
-}
-
-/* On a runner thread: never a worker or the main loop.  Each lookup walks
- * a path that may lie beneath a filesystem that stopped answering, so it
- * runs on a runner thread of its own under a deadline; one that does not
- * finish keeps its entry locked (calls for it time out in its queue, later
- * passes skip it) and costs that one thread, and this thread goes on. */
-static gboolean
-vanished_check_func (gpointer data,
-                     GError **error)
-{
-  VanishedPass  *pass = data;
-  RefmountTable *table = pass->table;
-
-  for (;;)
-    {
-      const char    *mountpoint = NULL;
-      RefmountEntry *entry;
-      gboolean       handed_off = FALSE;
-
-      g_mutex_lock (&pass->mutex);
-      if (pass->next < pass->mountpoints->len)
-        mountpoint = g_ptr_array_index (pass->mountpoints, pass->next++);
-      g_mutex_unlock (&pass->mutex);
-      if (mountpoint == NULL)
-        break;
-      /* An entry that is busy with a call is skipped: that call leaves a
-       * consistent state itself, and the next Mount checks again. */
-      entry = refmount_table_lock_entry (table, mountpoint, FALSE, 0, g_get_monotonic_time (), NULL);
-      if (entry == NULL)
-        continue;
-      if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
-        mark_stale_if_vanished (table, entry, g_get_monotonic_time () + pass->timeout, &handed_off);
-      if (!handed_off)
-        refmount_table_unlock_entry (table, entry);
-    }
-
-  g_mutex_lock (&pass->mutex);
-  pass->running--;
-  g_cond_broadcast (&pass->cond);
-  g_mutex_unlock (&pass->mutex);
-  g_atomic_int_dec_and_test (&table->retry_threads);
-  return TRUE;
-}
-
-gboolean
-refmount_table_check_vanished (RefmountTable *table,
-                               guint          timeout_sec,
-                               gint64         deadline)
-{
-  VanishedPass *pass = g_new0 (VanishedPass, 1);
-  gboolean      done;
-  guint         threads;
-
-  g_atomic_ref_count_init (&pass->ref);
-  g_mutex_init (&pass->mutex);
-  g_cond_init (&pass->cond);
-  pass->table = table;
-  pass->timeout = (gint64) MAX (timeout_sec, 1) * G_USEC_PER_SEC;
-  pass->mountpoints = g_ptr_array_new_with_free_func (g_free);
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-    GHashTableIter           iter;
-    gpointer                 key;
-
-    g_hash_table_iter_init (&iter, table->entries);
-    while (g_hash_table_iter_next (&iter, &key, NULL))
-      g_ptr_array_add (pass->mountpoints, g_strdup (key));
-  }
-
-  threads = MIN (pass->mountpoints->len, VANISHED_CHECK_THREADS);
-  pass->running = threads;
-  for (guint i = 0; i < threads; i++)
-    {
-      g_atomic_ref_count_inc (&pass->ref);
-      /* Counted like the busy retries: a table is freed (in tests) only
-       * once these are done. */
-      g_atomic_int_inc (&table->retry_threads);
-      refmount_runner_submit (table->runner, vanished_check_func, pass, vanished_pass_unref);
-    }
-
-  g_mutex_lock (&pass->mutex);
-  while (pass->running > 0)
-    {
-      if (deadline == G_MAXINT64)
-        g_cond_wait (&pass->cond, &pass->mutex);
-      else if (!g_cond_wait_until (&pass->cond, &pass->mutex, deadline))
-        break;
-    }
-  done = pass->running == 0;
-  g_mutex_unlock (&pass->mutex);
-  vanished_pass_unref (pass);
-  return done;
+  if (entry->record != NULL && entry->record->state == REFMOUNT_MOUNT_STATE_MOUNTED)
+    mark_stale_if_vanished (table, entry, g_get_monotonic_time () + timeout, &handed_off);
+  if (!handed_off)
+    refmount_table_unlock_entry (table, entry);
 }

@@ -43,7 +43,7 @@ typedef struct
   /* The backend's changes count (ops->changes) from before the lookup
    * that last found the record's mount in place; 0: none yet. */
   guint64 verified_changes;
-  gint64          op_uid;     /* caller of the operation in progress, -1: the daemon */
+  gint64  op_uid; /* caller of the operation in progress, -1: the daemon */
   /* The uid whose attachment slot this operation holds (table mutex),
    * -1: none; given back at the next commit or on failure. */
   gint64 reserved_uid;
@@ -158,11 +158,25 @@ gboolean refmount_table_reserve_uid (RefmountTable *table,
                                      GError       **error);
 void     refmount_table_release_uid (RefmountTable *table,
                                      RefmountEntry *entry);
-/* Timers the table owns (table->sources): destroyed with it.  The
- * second is called from a timer's callback when it is done. */
-void refmount_table_attach_source (RefmountTable *table,
-                                   GSource       *source);
-void refmount_table_forget_current_source (RefmountTable *table);
+/* Commit, write and notify after a change made by the daemon itself, with
+ * no caller to report a failed write to. */
+void refmount_table_commit_and_write (RefmountTable *table,
+                                      RefmountEntry *entry);
+/* A retry of the table's own (a busy unmount, a directory to remove):
+ * after @delay_sec, @func runs on a thread of its own, since it may block
+ * in the kernel, counted in retry_threads (a table is freed only after
+ * it).  @func owns @data; to try again it schedules the next attempt
+ * itself, so an attempt that hangs costs one thread, not one per period.
+ * A timer that never fired (the table was freed) calls @destroy on @data.
+ * @thread_name: a static string. */
+typedef void (*RefmountTableRetryFunc) (RefmountTable *table,
+                                        gpointer       data);
+void refmount_table_schedule_retry (RefmountTable         *table,
+                                    guint                  delay_sec,
+                                    const char            *thread_name,
+                                    RefmountTableRetryFunc func,
+                                    gpointer               data,
+                                    GDestroyNotify         destroy);
 void refmount_table_schedule_busy_retry (RefmountTable *table,
                                          const char    *mountpoint,
                                          guint          attempt);
@@ -200,6 +214,13 @@ gboolean refmount_table_detach_locked (RefmountTable               *table,
                                        gboolean                    *out_unmounted,
                                        guint32                     *out_owner_uid,
                                        GError                     **error);
+/* The vanished check of one mountpoint, on a runner thread (the pass over
+ * all of them: refmount-table-vanished.c): a mounted record no longer in
+ * the kernel becomes stale.  An entry locked by a call is skipped; the
+ * lookup runs under @timeout (µs). */
+void refmount_table_check_vanished_entry (RefmountTable *table,
+                                          const char    *mountpoint,
+                                          gint64         timeout);
 
 /* The entry is gone (unmounted or never mounted): remove the directory
  * refmount created (refmount-table-dirs.c), forget it, persist.  The

@@ -475,6 +475,19 @@ refmount_table_notify (RefmountTable *table,
     table->changed (entry->mountpoint, old, now, table->changed_data);
 }
 
+/* A failure is logged; the next successful write catches up. */
+void
+refmount_table_commit_and_write (RefmountTable *table,
+                                 RefmountEntry *entry)
+{
+  g_autoptr (GError) error = NULL;
+
+  refmount_table_commit (table, entry);
+  if (!refmount_table_write_state (table, &error))
+    g_warning ("Could not write the state file: %s", error->message);
+  refmount_table_notify (table, entry);
+}
+
 /* ---- queries ------------------------------------------------------------ */
 
 RefmountRecord *
@@ -521,26 +534,84 @@ refmount_table_list_published (RefmountTable *table)
   return list;
 }
 
-/* ---- timers ------------------------------------------------------------ */
+/* ---- retries ----------------------------------------------------------- */
 
-/* Timers the table owns: destroyed with it, so none fires on a freed
- * table (tests free and recreate tables on one context). */
-void
-refmount_table_attach_source (RefmountTable *table,
-                              GSource       *source)
+typedef struct
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
+  RefmountTable         *table;
+  RefmountTableRetryFunc func;
+  gpointer               data; /* NULL once handed to the thread */
+  GDestroyNotify         destroy;
+  const char            *thread_name;
+} Retry;
 
-  g_hash_table_add (table->sources, g_source_ref (source));
-  g_source_attach (source, table->context);
+static void
+retry_free (gpointer data)
+{
+  Retry *retry = data;
+
+  if (retry->data != NULL && retry->destroy != NULL)
+    retry->destroy (retry->data);
+  g_free (retry);
 }
 
-void
-refmount_table_forget_current_source (RefmountTable *table)
+static gpointer
+retry_thread (gpointer data)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&table->mutex);
-  GSource                 *source = g_main_current_source ();
+  Retry         *retry = data;
+  RefmountTable *table = retry->table;
 
-  if (source != NULL)
-    g_hash_table_remove (table->sources, source);
+  /* Scheduling the next attempt (in func) comes before the count drops:
+   * likewise never neither. */
+  retry->func (table, g_steal_pointer (&retry->data));
+  retry_free (retry);
+  g_atomic_int_dec_and_test (&table->retry_threads);
+  return NULL;
+}
+
+static gboolean
+retry_cb (gpointer data)
+{
+  Retry *timer = data;
+  Retry *retry = g_new0 (Retry, 1);
+
+  *retry = *timer;
+  timer->data = NULL;
+  /* Counted before the timer is forgotten: a table is never seen with
+   * neither while a retry is pending. */
+  g_atomic_int_inc (&timer->table->retry_threads);
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&timer->table->mutex);
+
+    g_hash_table_remove (timer->table->sources, g_main_current_source ());
+  }
+  /* The attempt may block in the kernel (umount(2), rmdir(2) beneath a
+   * filesystem that stopped answering): never on the main loop. */
+  g_thread_unref (g_thread_new (retry->thread_name, retry_thread, retry));
+  return G_SOURCE_REMOVE;
+}
+
+/* The timers are the table's: destroyed with it, so none fires on a freed
+ * table (tests free and recreate tables on one context). */
+void
+refmount_table_schedule_retry (RefmountTable         *table,
+                               guint                  delay_sec,
+                               const char            *thread_name,
+                               RefmountTableRetryFunc func,
+                               gpointer               data,
+                               GDestroyNotify         destroy)
+{
+  g_autoptr (GSource)      source = g_timeout_source_new_seconds (delay_sec);
+  g_autoptr (GMutexLocker) locker = NULL;
+  Retry                   *retry = g_new0 (Retry, 1);
+
+  retry->table = table;
+  retry->func = func;
+  retry->data = data;
+  retry->destroy = destroy;
+  retry->thread_name = thread_name;
+  g_source_set_callback (source, retry_cb, retry, retry_free);
+  locker = g_mutex_locker_new (&table->mutex);
+  g_hash_table_add (table->sources, g_source_ref (source));
+  g_source_attach (source, table->context);
 }

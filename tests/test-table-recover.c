@@ -373,6 +373,41 @@ test_created_dir_given_up (Fixture      *fx,
   g_assert_cmpint (g_unlink (file), ==, 0);
 }
 
+/* A Mount of the same mountpoint while the removal is still being retried:
+ * the retry must leave the directory to the new mount (removing it would
+ * pull it from under the mount, or from under mount(2) about to use it),
+ * and the new mount's last unmount removes it instead, since refmount
+ * made it. */
+static void
+test_created_dir_retry_vs_mount (Fixture      *fx,
+                                 gconstpointer data)
+{
+  g_autofree char *m = mp (fx, "reused");
+  g_autofree char *file = NULL;
+  g_autofree char *state = NULL;
+  gboolean         unmounted = FALSE;
+
+  g_assert_true (attach (fx, m, "a", NULL));
+  file = g_build_filename (m, "left-behind", NULL);
+  g_assert_true (g_file_set_contents (file, "x", 1, NULL));
+  g_assert_true (detach (fx, m, "a", &unmounted, NULL));
+  g_assert_true (unmounted);
+  g_assert_false (no_retry_left (fx, m));
+  /* The next attempt would succeed, but the directory is in use again. */
+  g_assert_cmpint (g_unlink (file), ==, 0);
+  g_assert_true (attach (fx, m, "b", NULL));
+  iterate_until (fx, no_retry_left, m);
+  g_assert_true (no_retry_left (fx, m));
+  g_assert_true (g_file_test (m, G_FILE_TEST_IS_DIR));
+  g_assert_true (fake_backend_is_mounted (fx->fake, m));
+  state = record_state (fx, m);
+  g_assert_cmpstr (state, ==, "mounted");
+
+  g_assert_true (detach (fx, m, "b", &unmounted, NULL));
+  g_assert_true (unmounted);
+  g_assert_false (g_file_test (m, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -393,5 +428,6 @@ main (int    argc,
   ADD ("/dirs/created-removed", test_created_dir_removed);
   ADD ("/dirs/created-retried", test_created_dir_retried);
   ADD ("/dirs/created-given-up", test_created_dir_given_up);
+  ADD ("/dirs/retry-vs-mount", test_created_dir_retry_vs_mount);
   return g_test_run ();
 }
