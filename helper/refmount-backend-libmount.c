@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
+#include <poll.h>
 #include <linux/openat2.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
@@ -27,6 +28,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_table, mnt_unref_table)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (libmnt_iter, mnt_free_iter)
 
 #define MOUNTINFO "/proc/self/mountinfo"
+
+typedef struct
+{
+  RefmountBackend parent;
+  GMutex          changes_lock; /* mountinfo_fd's poll and changes */
+  int             mountinfo_fd;
+  guint64         changes;
+} LibmountBackend;
 
 void
 refmount_backend_free (RefmountBackend *backend)
@@ -413,25 +422,54 @@ libmount_list (RefmountBackend *backend,
   return all;
 }
 
+/* The kernel marks an open mountinfo file when the namespace's mount
+ * table changes, and poll(2) both reports and clears that mark (POLLPRI,
+ * fs/proc_namespace.c): this fd is polled here only, so every change
+ * since the previous call is seen exactly once.  poll() on it only
+ * compares two counters; it never reaches any filesystem. */
+static guint64
+libmount_changes (RefmountBackend *backend)
+{
+  LibmountBackend         *self = (LibmountBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->changes_lock);
+  struct pollfd            pfd = { self->mountinfo_fd, POLLPRI, 0 };
+
+  if (self->mountinfo_fd < 0)
+    return 0;
+  if (poll (&pfd, 1, 0) != 0)
+    self->changes++; /* a change, or an error: either way, look again */
+  return self->changes;
+}
+
 static void
 libmount_free (RefmountBackend *backend)
 {
-  g_free (backend);
+  LibmountBackend *self = (LibmountBackend *) backend;
+
+  refmount_clear_fd (&self->mountinfo_fd);
+  g_mutex_clear (&self->changes_lock);
+  g_free (self);
 }
 
 static const RefmountBackendOps libmount_ops = {
-  libmount_mount,
-  libmount_umount,
-  libmount_lookup,
-  libmount_list,
-  libmount_free,
+  .mount = libmount_mount,
+  .umount = libmount_umount,
+  .lookup = libmount_lookup,
+  .list = libmount_list,
+  .changes = libmount_changes,
+  .free = libmount_free,
 };
 
 RefmountBackend *
 refmount_backend_libmount_new (void)
 {
-  RefmountBackend *backend = g_new0 (RefmountBackend, 1);
+  LibmountBackend *self = g_new0 (LibmountBackend, 1);
 
-  backend->ops = &libmount_ops;
-  return backend;
+  self->parent.ops = &libmount_ops;
+  g_mutex_init (&self->changes_lock);
+  /* Opened now, so that changes count from here; 1 (not 0, "unknown")
+   * until the first poll says otherwise. */
+  self->mountinfo_fd = open (MOUNTINFO, O_RDONLY | O_CLOEXEC);
+  self->changes = 1;
+  return &self->parent;
 }

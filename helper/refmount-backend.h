@@ -75,6 +75,12 @@ typedef struct
    * Used once at start-up to reconcile without O(n²) lookups. */
   GHashTable *(*list) (RefmountBackend *self,
                        GError         **error);
+  /* A count that has grown whenever the kernel's mount table may have
+   * changed (a mount, unmount or move anywhere in this mount namespace,
+   * including behind refmount's back) since the previous call; 0 when
+   * that cannot be told.  Never blocks.  A lookup's answer still holds
+   * while the count has not moved since before the lookup. */
+  guint64 (*changes) (RefmountBackend *self);
   void (*free) (RefmountBackend *self);
 } RefmountBackendOps;
 

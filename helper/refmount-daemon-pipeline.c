@@ -54,7 +54,8 @@ typedef struct
   gboolean              uid_admitted;
   gboolean              others_allowed;
 
-  /* Main thread only. */
+  /* Main thread only (a call that asks polkit starts there; one that
+   * does not never sets them). */
   GCancellable           *cancellable; /* the pending authorization */
   CancelReason            reason;
   const RefmountAuthStep *auth_step;
@@ -67,6 +68,7 @@ typedef struct
   GMutex               lock;
   GSource             *timer;
   RefmountTableWaiter *waiter;
+  gboolean             granted; /* @waiter's grant function ran */
   GError              *grant_error;
 } Call;
 
@@ -177,6 +179,10 @@ entry_granted (RefmountTableWaiter *waiter,
   Call *call = data;
   Job  *job = g_new0 (Job, 1);
 
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
+    call->granted = TRUE;
+  }
   if (error != NULL)
     call->grant_error = g_error_copy (error);
   job->kind = JOB_CALL;
@@ -210,11 +216,13 @@ queue_deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Main thread: wait for the mountpoint's entry (or go straight to a
- * worker when the method needs none). */
+/* Main thread, or the filter's for a call that asks polkit nothing: wait
+ * for the mountpoint's entry (or go straight to a worker when the method
+ * needs none). */
 static void
 call_enqueue (Call *call)
 {
+  g_autoptr (Call)     hold = NULL;
   Job                 *job;
   RefmountTableWaiter *waiter;
 
@@ -233,15 +241,30 @@ call_enqueue (Call *call)
                                       call->config->max_mounts, entry_granted, call);
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-    GSource                 *timer = g_timeout_source_new (MAX (0, (call->deadline - g_get_monotonic_time ()) / 1000));
 
     refmount_table_waiter_free (call->waiter); /* a second round (unmount-others) */
     call->waiter = waiter;
+    call->granted = FALSE;
+  }
+  /* A free entry is granted within waiter_start(), and the call may then
+   * be answered by a worker before this returns. */
+  hold = call_ref (call);
+  refmount_table_waiter_start (waiter);
+  /* Only a call that waits in the queue needs its deadline as a timer:
+   * one granted at once is on a worker, which sees the deadline itself,
+   * and attaching a source to the main context would wake the main
+   * thread for every call. */
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
+    GSource                 *timer;
+
+    if (call->granted)
+      return;
+    timer = g_timeout_source_new (MAX (0, (call->deadline - g_get_monotonic_time ()) / 1000));
     g_source_set_callback (timer, queue_deadline_cb, call_ref (call), (GDestroyNotify) call_unref);
     g_source_attach (timer, NULL);
     call->timer = timer;
   }
-  refmount_table_waiter_start (waiter);
 }
 
 static void
@@ -732,6 +755,27 @@ refmount_daemon_pipeline_submit (Daemon               *daemon,
     g_ptr_array_add (calls, call);
   }
   g_atomic_int_inc (&daemon->inflight);
+
+  /* A caller already known whose call asks polkit nothing (root, or an
+   * Unmount of one's own attachment) goes on from this thread: nothing
+   * on that way blocks (the admission and table locks are only held
+   * briefly, and a busy entry costs a queue place), and a turn of the
+   * main thread would only add a wake-up to every such call.  The rest
+   * starts on the main thread, whose context the credentials query and
+   * polkit answer in. */
+  {
+    const RefmountAuthStep *step = refmount_method_auth_step (method, &call->request);
+    Caller                  caller;
+
+    if (refmount_daemon_lookup_caller (daemon, call->sender, &caller) &&
+        (caller.uid == 0 || step->action == NULL))
+      {
+        call->caller.uid = caller.uid;
+        call->caller.pid = caller.pid;
+        call_authorize (call);
+        return;
+      }
+  }
   g_main_context_invoke (NULL, call_start_cb, call);
 }
 

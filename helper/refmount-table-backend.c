@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "refmount-error.h"
@@ -28,6 +29,7 @@ typedef enum
  * when the D-Bus caller has already been told Timeout. */
 typedef struct
 {
+  gatomicrefcount     ref;
   RefmountTable      *table;
   RefmountEntry      *entry; /* locked; the lock passes to late_cb */
   CallKind            kind;
@@ -43,17 +45,48 @@ typedef struct
   gint64              deadline;
   gboolean            created_dir;
   RefmountAttachment *restore; /* umount: put back if the unmount fails */
+  /* umount: then remove the directory refmount created, in the same
+   * runner call (one hand-off fewer on every last Unmount). */
+  gboolean remove_dir;
+  gboolean dir_tried;
+  GError  *dir_error; /* the removal failed */
+  gint     umounted;  /* atomic: umount(2) returned, the removal runs */
+  /* prepare: then mount (fstype … deadline above) if the directory is
+   * free, in the same runner call. */
+  gboolean mount_if_free;
+  gboolean mount_tried;
+  gint     mounting; /* atomic: the mount has begun */
   /* prepare: what was found */
   RefmountKernelMount *km;
   gboolean             mount_root;
   gboolean             late_ran;
 } BackendCall;
 
+static BackendCall *
+backend_call_new (RefmountTable *table,
+                  RefmountEntry *entry,
+                  CallKind       kind)
+{
+  BackendCall *call = g_new0 (BackendCall, 1);
+
+  g_atomic_ref_count_init (&call->ref);
+  call->table = table;
+  call->entry = entry;
+  call->kind = kind;
+  call->fd = -1;
+  return call;
+}
+
+/* Drops a reference: a call is shared only by an unmount that reads how
+ * far it got after its deadline passed. */
 static void
 backend_call_free (gpointer data)
 {
   BackendCall *call = data;
 
+  if (!g_atomic_ref_count_dec (&call->ref))
+    return;
+  g_clear_error (&call->dir_error);
   if (call->fd >= 0)
     close (call->fd);
   g_free (call->name);
@@ -81,7 +114,13 @@ prepare_func (BackendCall *call,
     return FALSE;
   call->km = backend->ops->lookup (backend, entry->mountpoint);
   call->mount_root = call->km == NULL && refmount_path_fd_is_mount_root (call->fd);
-  return TRUE;
+  if (!call->mount_if_free || call->km != NULL || call->mount_root)
+    return TRUE;
+  /* From here the result is the mount's: mount_tried tells them apart. */
+  call->mount_tried = TRUE;
+  g_atomic_int_set (&call->mounting, 1);
+  return backend->ops->mount (backend, call->fd, entry->mountpoint, call->fstype, call->source, call->options,
+                              call->user_options, call->use_helper, call->deadline, error);
 }
 
 static gboolean
@@ -120,8 +159,23 @@ backend_call_func (gpointer data,
                                 call->source, call->options, call->user_options, call->use_helper,
                                 call->deadline,
                                 error);
-  return backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
-                               call->force, call->lazy, error);
+  {
+    g_autoptr (GError) umount_error = NULL;
+    gboolean           ok = backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
+                                                  call->force, call->lazy, &umount_error);
+
+    g_atomic_int_set (&call->umounted, 1);
+    /* What finish_unmount() drops the entry for: the directory goes now,
+     * while the entry lock is held (refmount_table_drop_entry()). */
+    if (call->remove_dir && (ok || g_error_matches (umount_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND)))
+      {
+        call->dir_tried = TRUE;
+        refmount_path_remove_dir (call->entry->root, call->entry->relative, &call->dir_error);
+      }
+    if (umount_error != NULL)
+      g_propagate_error (error, g_steal_pointer (&umount_error));
+    return ok;
+  }
 }
 
 static RefmountLogContext
@@ -163,6 +217,7 @@ refmount_table_undo_mount_by_fd (RefmountTable *table,
 static gboolean
 finish_unmount (RefmountTable       *table,
                 RefmountEntry       *entry,
+                const BackendCall   *call,
                 gboolean             ok,
                 const GError        *backend_error,
                 RefmountAttachment **restore,
@@ -190,8 +245,11 @@ finish_unmount (RefmountTable       *table,
     {
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
       /* The directory's removal is a caller's path walk too: under its
-       * deadline (refmount-table-dirs.c). */
-      if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
+       * deadline, with the umount (above) or on its own
+       * (refmount-table-dirs.c). */
+      if (call->dir_tried)
+        refmount_table_drop_entry_tried (table, entry, call->dir_error);
+      else if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
         return FALSE;
       if (out_unmounted)
         *out_unmounted = TRUE;
@@ -237,12 +295,14 @@ late_cb (gpointer      data,
   RefmountTable     *table = call->table;
   RefmountEntry     *entry = call->entry;
   RefmountLogContext ctx = entry_log_context (entry);
+  /* A preparation that went on to mount is undone as a late mount. */
+  CallKind kind = call->kind == CALL_PREPARE && call->mount_tried ? CALL_MOUNT : call->kind;
 
   call->late_ran = TRUE;
-  if (call->kind == CALL_LOOKUP)
+  if (kind == CALL_LOOKUP)
     refmount_log_event (G_LOG_LEVEL_WARNING, "lookup-late", &ctx,
                         "Looking up %s finished after its caller timed out", call->name);
-  else if (call->kind == CALL_PREPARE)
+  else if (kind == CALL_PREPARE)
     {
       refmount_log_event (G_LOG_LEVEL_WARNING, "mount-undone", &ctx,
                           "Resolving %s finished after its caller timed out; nothing mounted",
@@ -256,7 +316,7 @@ late_cb (gpointer      data,
       if (entry->record == NULL)
         refmount_table_commit (table, entry);
     }
-  else if (call->kind == CALL_MOUNT)
+  else if (kind == CALL_MOUNT)
     {
       if (entry->record == NULL)
         {
@@ -295,7 +355,7 @@ late_cb (gpointer      data,
       g_autoptr (GError) error = NULL;
 
       /* Already on the runner thread: the rmdir runs here (deadline 0). */
-      if (!finish_unmount (table, entry, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
+      if (!finish_unmount (table, entry, call, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
         refmount_table_commit_and_write (table, entry);
     }
 
@@ -364,25 +424,35 @@ refmount_table_unmount_last (RefmountTable       *table,
   refmount_entry_wait_probes (entry, MIN (deadline != 0 ? deadline : G_MAXINT64,
                                           g_get_monotonic_time () + PROBE_WAIT_MAX_USEC));
 
-  call = g_new0 (BackendCall, 1);
-  call->table = table;
-  call->entry = entry;
-  call->kind = CALL_UMOUNT;
+  call = backend_call_new (table, entry, CALL_UMOUNT);
   call->fd = parent;
   call->name = g_strdup (name);
   call->force = force;
   call->lazy = lazy;
+  call->remove_dir = entry->record != NULL && entry->record->created_dir;
   /* late_cb gets its own copy: on a timeout the caller drops its own. */
   if (restore != NULL && *restore != NULL)
     call->restore = refmount_attachment_copy (*restore);
 
+  /* Our own reference: after a timeout, how far the call got tells what
+   * to report, while the late completion may already be done with it. */
+  g_atomic_ref_count_inc (&call->ref);
   if (!run_backend_call (table, call, deadline, &ok, handed_off, &backend_error))
     {
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                   "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
+      if (g_atomic_int_get (&call->umounted) && call->remove_dir)
+        g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                     "Unmounted mountpoint '%s', but removing its directory did not finish within "
+                     "MountTimeoutSec; it is removed in the background",
+                     entry->mountpoint);
+      else
+        g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                     "Unmounting mountpoint '%s' did not finish within MountTimeoutSec", entry->mountpoint);
+      backend_call_free (call);
       return FALSE;
     }
-  return finish_unmount (table, entry, ok, backend_error, restore, deadline, handed_off, out_unmounted, error);
+  ok = finish_unmount (table, entry, call, ok, backend_error, restore, deadline, handed_off, out_unmounted, error);
+  backend_call_free (call);
+  return ok;
 }
 
 gboolean
@@ -400,11 +470,8 @@ refmount_table_run_mount (RefmountTable *table,
                           gboolean      *handed_off,
                           GError       **error)
 {
-  BackendCall *call = g_new0 (BackendCall, 1);
+  BackendCall *call = backend_call_new (table, entry, CALL_MOUNT);
 
-  call->table = table;
-  call->entry = entry;
-  call->kind = CALL_MOUNT;
   call->fd = dirfd;
   call->fstype = g_strdup (fstype);
   call->source = g_strdup (source);
@@ -438,13 +505,9 @@ refmount_table_run_prepare (RefmountTable        *table,
                             gboolean             *handed_off,
                             GError              **error)
 {
-  BackendCall *call = g_new0 (BackendCall, 1);
+  BackendCall *call = backend_call_new (table, entry, CALL_PREPARE);
   gboolean     ok = FALSE;
 
-  call->table = table;
-  call->entry = entry;
-  call->kind = CALL_PREPARE;
-  call->fd = -1;
   if (deadline == 0)
     ok = backend_call_func (call, error);
   else if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline,
@@ -457,6 +520,74 @@ refmount_table_run_prepare (RefmountTable        *table,
   *out_created = call->created_dir;
   *out_km = g_steal_pointer (&call->km);
   *out_mount_root = call->mount_root;
+  backend_call_free (call);
+  return ok;
+}
+
+void
+refmount_prepared_clear (RefmountPrepared *prepared)
+{
+  refmount_clear_fd (&prepared->dirfd);
+  g_clear_pointer (&prepared->km, refmount_kernel_mount_free);
+  g_clear_error (&prepared->mount_error);
+}
+
+gboolean
+refmount_table_run_prepare_mount (RefmountTable           *table,
+                                  RefmountEntry           *entry,
+                                  const RefmountMountSpec *spec,
+                                  gint64                   deadline,
+                                  RefmountPrepared        *out,
+                                  gboolean                *out_mounting,
+                                  gboolean                *handed_off,
+                                  GError                 **error)
+{
+  BackendCall       *call = backend_call_new (table, entry, CALL_PREPARE);
+  g_autoptr (GError) local_error = NULL;
+  gboolean           ok = FALSE;
+
+  memset (out, 0, sizeof *out);
+  out->dirfd = -1;
+  *out_mounting = FALSE;
+  if (spec != NULL)
+    {
+      call->mount_if_free = TRUE;
+      call->fstype = g_strdup (spec->fstype);
+      call->source = g_strdup (spec->source);
+      call->options = g_strdup (spec->options);
+      call->user_options = g_strdup (spec->user_options);
+      call->use_helper = spec->use_helper;
+      call->deadline = deadline;
+    }
+  /* Our own reference: after a timeout, whether the mount had begun
+   * tells what to report, while the late completion may be done. */
+  g_atomic_ref_count_inc (&call->ref);
+  if (deadline == 0)
+    {
+      ok = backend_call_func (call, &local_error);
+      backend_call_free (call); /* the reference the runner's destroy drops */
+    }
+  else if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, backend_call_free, deadline,
+                                 &ok, &local_error))
+    {
+      *handed_off = TRUE;
+      *out_mounting = g_atomic_int_get (&call->mounting) != 0;
+      backend_call_free (call);
+      return FALSE;
+    }
+  out->dirfd = g_steal_fd (&call->fd);
+  out->created = call->created_dir;
+  out->km = g_steal_pointer (&call->km);
+  out->mount_root = call->mount_root;
+  out->mount_tried = call->mount_tried;
+  if (call->mount_tried)
+    {
+      out->mounted = ok;
+      out->mount_error = g_steal_pointer (&local_error);
+      ok = TRUE;
+    }
+  else if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
   backend_call_free (call);
   return ok;
 }
@@ -477,11 +608,7 @@ refmount_table_run_lookup (RefmountTable        *table,
       *out_km = table->backend->ops->lookup (table->backend, path);
       return TRUE;
     }
-  call = g_new0 (BackendCall, 1);
-  call->table = table;
-  call->entry = entry;
-  call->kind = CALL_LOOKUP;
-  call->fd = -1;
+  call = backend_call_new (table, entry, CALL_LOOKUP);
   call->name = g_strdup (path);
   if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline, &ok,
                             NULL))

@@ -183,6 +183,17 @@ rmdir_late (gpointer      data,
   refmount_table_unlock_entry (table, entry);
 }
 
+void
+refmount_table_drop_entry_tried (RefmountTable *table,
+                                 RefmountEntry *entry,
+                                 const GError  *rm_error)
+{
+  refmount_clear_fd (&entry->mounted_fd);
+  if (rm_error != NULL)
+    retry_in_background (table, entry->root, entry->relative, entry->mountpoint, rm_error);
+  forget_entry (table, entry);
+}
+
 gboolean
 refmount_table_drop_entry (RefmountTable *table,
                            RefmountEntry *entry,

@@ -67,14 +67,26 @@ mark_stale_if_vanished (RefmountTable *table,
   RefmountRecord                 *record = entry->record;
   g_autoptr (RefmountKernelMount) km = NULL;
   RefmountLogContext              ctx = { entry->mountpoint, NULL, NULL, NULL, -1, -1 };
+  guint64                         changes;
 
   if (record == NULL || record->state == REFMOUNT_MOUNT_STATE_STALE)
+    return FALSE;
+  /* Nothing was mounted, unmounted or moved anywhere in this namespace
+   * since the lookup that found this mount in place: it still is.  This
+   * spares an attach to a mounted mountpoint (the common case) the path
+   * walk and its hand-off to a runner thread.  The count is read before
+   * the lookup, so a change during the lookup shows at the next call. */
+  changes = table->backend->ops->changes != NULL ? table->backend->ops->changes (table->backend) : 0;
+  if (changes != 0 && entry->verified_changes == changes)
     return FALSE;
   /* The lookup walks the path: on a caller's behalf, under its deadline. */
   if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
     return FALSE;
   if (kernel_mount_matches (km, record->source, record->fstype))
-    return FALSE;
+    {
+      entry->verified_changes = changes;
+      return FALSE;
+    }
   if (entry->mounted_fd >= 0)
     {
       g_autofree char *link = g_strdup_printf ("/proc/self/fd/%d", entry->mounted_fd);
@@ -122,6 +134,11 @@ mount_locked (RefmountTable               *table,
   g_autoptr (RefmountKernelMount) km = NULL;
   g_autoptr (GError)              local_error = NULL;
   g_autoptr (GError)              backend_error = NULL;
+  g_autofree char                *options = g_strjoinv (",", (char **) effective);
+  RefmountMountSpec               spec = { request->fstype, request->source, options, request->user_options,
+                                           fs != NULL && fs->use_helper };
+  RefmountPrepared                prepared;
+  gboolean                        mounting = FALSE;
   gboolean                        created = FALSE;
   gboolean                        mount_root = FALSE;
   gboolean                        ok = FALSE;
@@ -129,12 +146,25 @@ mount_locked (RefmountTable               *table,
   int                             dirfd = -1;
 
   /* On the runner, under the call's deadline like mount(2): the mount
-   * root may lie on a filesystem that stopped answering. */
-  if (!refmount_table_run_prepare (table, entry, deadline, &dirfd, &created, &km, &mount_root, handed_off,
-                                   &local_error))
+   * root may lie on a filesystem that stopped answering.  The mount runs
+   * in the same call when the directory is free, unless an earlier mount
+   * of this entry may still sit elsewhere (mounted_fd, below): that one
+   * is undone first. */
+  if (!refmount_table_run_prepare_mount (table, entry, entry->mounted_fd < 0 ? &spec : NULL, deadline, &prepared,
+                                         &mounting, handed_off, &local_error))
     {
       int code;
 
+      if (*handed_off && mounting)
+        {
+          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                              "Mounting %s on %s did not finish within %u s",
+                              request->source, entry->mountpoint, config->mount_timeout_sec);
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                       request->source, entry->mountpoint, config->mount_timeout_sec);
+          return FALSE;
+        }
       if (*handed_off)
         {
           refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
@@ -165,6 +195,10 @@ mount_locked (RefmountTable               *table,
                    entry->mountpoint, local_error->message);
       return FALSE;
     }
+  dirfd = g_steal_fd (&prepared.dirfd);
+  created = prepared.created;
+  km = g_steal_pointer (&prepared.km);
+  mount_root = prepared.mount_root;
 
   if (mount_root)
     {
@@ -194,31 +228,40 @@ mount_locked (RefmountTable               *table,
     }
   else
     {
-      g_autofree char *options = g_strjoinv (",", (char **) effective);
-
-      if (entry->mounted_fd >= 0)
+      if (prepared.mount_tried)
         {
-          g_autoptr (GError) undo_error = NULL;
-
-          /* A stale entry whose earlier mount may still exist elsewhere
-           * (moved with its directory): never leave it behind. */
-          if (refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
-            g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
-          refmount_clear_fd (&entry->mounted_fd);
+          /* Mounted along with the preparation, on dirfd. */
+          mounted_dir = g_steal_fd (&dirfd);
+          ok = prepared.mounted;
+          backend_error = g_steal_pointer (&prepared.mount_error);
         }
-      mounted_dir = refmount_dup_cloexec (dirfd);
-      if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
-                                     request->user_options, fs != NULL && fs->use_helper, created, deadline, &ok,
-                                     handed_off, &backend_error))
+      else
         {
-          close (mounted_dir);
-          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
-                              "Mounting %s on %s did not finish within %u s",
-                              request->source, entry->mountpoint, config->mount_timeout_sec);
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                       "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
-                       request->source, entry->mountpoint, config->mount_timeout_sec);
-          return FALSE;
+          if (entry->mounted_fd >= 0)
+            {
+              g_autoptr (GError) undo_error = NULL;
+
+              /* A stale entry whose earlier mount may still exist
+               * elsewhere (moved with its directory): never leave it
+               * behind. */
+              if (refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
+                g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
+              refmount_clear_fd (&entry->mounted_fd);
+            }
+          mounted_dir = refmount_dup_cloexec (dirfd);
+          if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
+                                         request->user_options, spec.use_helper, created, deadline, &ok,
+                                         handed_off, &backend_error))
+            {
+              close (mounted_dir);
+              refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
+                                  "Mounting %s on %s did not finish within %u s",
+                                  request->source, entry->mountpoint, config->mount_timeout_sec);
+              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                           "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
+                           request->source, entry->mountpoint, config->mount_timeout_sec);
+              return FALSE;
+            }
         }
 
       if (!ok)

@@ -40,7 +40,10 @@ typedef struct
   char           *relative; /* path below that root */
   guint           busy_attempt;
   int             mounted_fd; /* the directory this process mounted on, or -1 */
-  gint64          op_uid;     /* caller of the operation in progress, -1: the daemon */
+  /* The backend's changes count (ops->changes) from before the lookup
+   * that last found the record's mount in place; 0: none yet. */
+  guint64 verified_changes;
+  gint64  op_uid; /* caller of the operation in progress, -1: the daemon */
   /* The uid whose attachment slot this operation holds (table mutex),
    * -1: none; given back at the next commit or on failure. */
   gint64 reserved_uid;
@@ -231,6 +234,12 @@ gboolean refmount_table_drop_entry (RefmountTable *table,
                                     gint64         deadline,
                                     gboolean      *handed_off,
                                     GError       **error);
+/* refmount_table_drop_entry() once the directory's removal was tried
+ * already (with the umount, on the same runner call): @rm_error is how
+ * it failed (retried in the background), NULL when it was removed. */
+void refmount_table_drop_entry_tried (RefmountTable *table,
+                                      RefmountEntry *entry,
+                                      const GError  *rm_error);
 /* Unmount what this process mounted on the directory open as @dirfd. */
 gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,
@@ -255,6 +264,47 @@ gboolean refmount_table_run_prepare (RefmountTable        *table,
                                      gboolean             *out_mount_root,
                                      gboolean             *handed_off,
                                      GError              **error);
+/* The mount that refmount_table_run_prepare_mount() makes when the
+ * directory turns out free. */
+typedef struct
+{
+  const char *fstype;
+  const char *source;
+  const char *options;      /* comma-joined */
+  const char *user_options; /* x-* options for utab, or NULL */
+  gboolean    use_helper;
+} RefmountMountSpec;
+
+/* What refmount_table_run_prepare_mount() found and did. */
+typedef struct
+{
+  int                  dirfd; /* O_PATH, owned */
+  gboolean             created;
+  RefmountKernelMount *km;
+  gboolean             mount_root;
+  gboolean             mount_tried; /* nothing was there: the mount ran */
+  gboolean             mounted;
+  GError              *mount_error;
+} RefmountPrepared;
+
+void refmount_prepared_clear (RefmountPrepared *prepared);
+
+/* refmount_table_run_prepare(), and when nothing is mounted there (no
+ * lookup result, not a mount root), @spec's mount in the same runner
+ * call under the same deadline: a fresh Mount's path walk and mount(2)
+ * cost one hand-off, not two.  With @spec NULL only the preparation.
+ * FALSE with *handed_off on timeout (*out_mounting: the mount had begun;
+ * the late completion undoes it as a late mount's); FALSE with @error
+ * when the path cannot be opened.  On success @out says what was found
+ * and, with mount_tried, whether the mount worked. */
+gboolean refmount_table_run_prepare_mount (RefmountTable           *table,
+                                           RefmountEntry           *entry,
+                                           const RefmountMountSpec *spec,
+                                           gint64                   deadline,
+                                           RefmountPrepared        *out,
+                                           gboolean                *out_mounting,
+                                           gboolean                *handed_off,
+                                           GError                 **error);
 /* The backend's lookup of @path on a runner thread within @deadline (0:
  * on this thread): it walks the absolute path, which may lie on a
  * filesystem that stopped answering.  FALSE with *handed_off on timeout

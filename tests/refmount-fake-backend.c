@@ -74,6 +74,7 @@ fake_mount (RefmountBackend *backend,
   km->source = g_strdup (source);
   km->fstype = g_strdup (fake->kernel_fstype != NULL ? fake->kernel_fstype : fstype);
   g_hash_table_insert (fake->mounts, g_strdup (path), km);
+  fake->changes++;
   if (fake->max_mounts_per_path_seen == 0)
     fake->max_mounts_per_path_seen = 1;
   if (fake->fail_but_mounted)
@@ -121,6 +122,7 @@ fake_umount (RefmountBackend *backend,
       return FALSE;
     }
   g_hash_table_remove (fake->mounts, path);
+  fake->changes++;
   return TRUE;
 }
 
@@ -142,6 +144,7 @@ fake_lookup (RefmountBackend *backend,
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
   RefmountKernelMount     *km = g_hash_table_lookup (fake->mounts, path);
 
+  fake->lookup_calls++;
   return km != NULL ? copy_km (km) : NULL;
 }
 
@@ -180,12 +183,25 @@ fake_free (RefmountBackend *backend)
   g_free (fake);
 }
 
+/* Like the kernel's mount table events: every change in the fake's
+ * table, the tests' own included.  0 ("cannot tell") when a test turned
+ * it off: the table then looks every time. */
+static guint64
+fake_changes (RefmountBackend *backend)
+{
+  FakeBackend             *fake = (FakeBackend *) backend;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
+
+  return fake->no_changes ? 0 : fake->changes + 1;
+}
+
 static const RefmountBackendOps fake_ops = {
-  fake_mount,
-  fake_umount,
-  fake_lookup,
-  fake_list,
-  fake_free,
+  .mount = fake_mount,
+  .umount = fake_umount,
+  .lookup = fake_lookup,
+  .list = fake_list,
+  .changes = fake_changes,
+  .free = fake_free,
 };
 
 FakeBackend *
@@ -213,6 +229,7 @@ fake_backend_set_mounted (FakeBackend *fake,
   km->source = g_strdup (source);
   km->fstype = g_strdup (fstype);
   g_hash_table_insert (fake->mounts, g_strdup (path), km);
+  fake->changes++;
 }
 
 void
@@ -222,6 +239,7 @@ fake_backend_set_unmounted (FakeBackend *fake,
   g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&fake->lock);
 
   g_hash_table_remove (fake->mounts, path);
+  fake->changes++;
 }
 
 gboolean

@@ -20,6 +20,9 @@ typedef struct
   guint           mount_calls;
   guint           umount_calls;
   guint           max_mounts_per_path_seen; /* > 1 means a double mount */
+  guint           lookup_calls;
+  guint64         changes;    /* every change of @mounts (ops->changes) */
+  gboolean        no_changes; /* ops->changes says "cannot tell" */
 
   /* The last mount request exactly as the table built it. */
   char    *last_fstype;

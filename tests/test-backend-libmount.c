@@ -187,6 +187,40 @@ test_mount_and_lookup (Fixture      *f,
   g_assert_null (km);
 }
 
+/* The changes count moves with every change of this namespace's mount
+ * table, through the backend or behind its back, and only then. */
+static void
+test_changes (Fixture      *f,
+              gconstpointer data)
+{
+  g_autofree char   *m = make_dir (f, "m");
+  g_autofree char   *other = make_dir (f, "other");
+  g_autoptr (GError) error = NULL;
+  guint64            c;
+
+  c = f->backend->ops->changes (f->backend);
+  g_assert_cmpuint (c, !=, 0);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), ==, c);
+
+  g_assert_true (do_mount (f, m, "tmpfs", "refmount-src", &error));
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), >, c);
+  c = f->backend->ops->changes (f->backend);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), ==, c);
+
+  g_assert_cmpint (mount ("refmount-other", other, "tmpfs", 0, "size=64k"), ==, 0);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), >, c);
+  c = f->backend->ops->changes (f->backend);
+  g_assert_cmpint (umount2 (other, MNT_DETACH), ==, 0);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), >, c);
+  c = f->backend->ops->changes (f->backend);
+
+  g_assert_true (do_umount (f, "m", FALSE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), >, c);
+  c = f->backend->ops->changes (f->backend);
+  g_assert_cmpuint (f->backend->ops->changes (f->backend), ==, c);
+}
+
 /* The kernel's reason reaches the caller: an unknown filesystem type. */
 static void
 test_mount_failure (Fixture      *f,
@@ -683,6 +717,7 @@ main (int    argc,
   g_log_set_writer_func (capture_writer, NULL, NULL);
 
   ADD ("mount-and-lookup", test_mount_and_lookup);
+  ADD ("changes", test_changes);
   ADD ("mount-failure", test_mount_failure);
   ADD ("umount-not-mounted", test_umount_not_mounted);
   ADD ("umount-busy", test_umount_busy);

@@ -486,6 +486,59 @@ test_vanished_remounted (Fixture      *fx,
   g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
 }
 
+/* An attach to a mounted mountpoint looks the mount up only when the
+ * kernel's mount table changed since the lookup that last found it (the
+ * backend's changes count); an unmount behind refmount's back between
+ * two attaches is still seen by the second. */
+static void
+test_hit_lookup_skipped (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autofree char           *m = mp (fx, "a");
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  guint                      lookups, mounts;
+
+  g_assert_true (attach (fx, m, "vol1", &error));
+  /* The mount itself changed the table: the first hit looks. */
+  lookups = fx->fake->lookup_calls;
+  g_assert_true (attach (fx, m, "vol2", &error));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 1);
+  /* Nothing changed since: no lookup. */
+  g_assert_true (attach (fx, m, "vol3", &error));
+  g_assert_true (attach (fx, m, "vol2", &error));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 1);
+
+  /* Unmounted behind refmount's back: the next attach looks, finds it
+   * gone and mounts again. */
+  mounts = fx->fake->mount_calls;
+  fake_backend_set_unmounted (fx->fake, m);
+  g_assert_true (attach (fx, m, "vol4", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->fake->lookup_calls, >, lookups + 1);
+  g_assert_cmpuint (fx->fake->mount_calls, ==, mounts + 1);
+  g_assert_true (fake_backend_is_mounted (fx->fake, m));
+  record = refmount_table_get_record (fx->table, m);
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
+  g_assert_cmpuint (record->attachments->len, ==, 4);
+
+  /* A change elsewhere in the table counts too. */
+  lookups = fx->fake->lookup_calls;
+  g_assert_true (attach (fx, m, "vol5", &error));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 1);
+  fake_backend_set_mounted (fx->fake, "/elsewhere", "src", "tmpfs");
+  g_assert_true (attach (fx, m, "vol6", &error));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 2);
+
+  /* A backend that cannot tell: every attach looks. */
+  fx->fake->no_changes = TRUE;
+  lookups = fx->fake->lookup_calls;
+  g_assert_true (attach (fx, m, "vol7", &error));
+  g_assert_true (attach (fx, m, "vol8", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 2);
+}
+
 /* What clients see (the published record) follows each change, and an
  * idle entry keeps only its flat committed record, not an unpacked copy. */
 static void
@@ -557,6 +610,7 @@ main (int    argc,
   ADD ("/table/persist-failure-detach", test_persist_failure_detach);
   ADD ("/table/persist-failure-last-detach", test_persist_failure_last_detach);
   ADD ("/table/vanished-remounted", test_vanished_remounted);
+  ADD ("/table/hit-lookup-skipped", test_hit_lookup_skipped);
 
   return g_test_run ();
 }
