@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -63,6 +64,10 @@ struct _RefmountHealth
   gboolean    cap_logged;
   gboolean    quit;
   GThread    *scheduler;
+  /* Probes run on its threads: unbounded (a stuck probe keeps its thread
+   * in the kernel, counted in @stuck under the cap), and an idle thread
+   * is reused, so a probe does not cost a thread's creation. */
+  GThreadPool *probes;
 
   /* Held while a mount's properties are compared with what was published
    * and handed to @changed, so two threads never publish one mount's
@@ -430,8 +435,18 @@ probe_finished (RefmountHealth *health,
   probe_unref (probe);
 }
 
-static gpointer
-probe_thread (gpointer data)
+/* A pool thread is named after what it does now, so that a probe stuck
+ * in the kernel shows as "refmount-probe" (test-health.sh counts them)
+ * and an idle one does not. */
+static void
+name_thread (const char *name)
+{
+  pthread_setname_np (pthread_self (), name);
+}
+
+static void
+probe_thread (gpointer data,
+              gpointer user_data)
 {
   Probe                     *probe = data;
   RefmountHealth            *health = probe->health;
@@ -442,6 +457,7 @@ probe_thread (gpointer data)
   g_autoptr (RefmountConfig) config = NULL;
   int                        err;
 
+  name_thread ("refmount-probe");
   config = health->get_config (health->user_data);
   if (health->table != NULL)
     hold = refmount_table_probe_begin (health->table, probe->mountpoint);
@@ -468,14 +484,16 @@ probe_thread (gpointer data)
       {
         g_clear_pointer (&locker, g_mutex_locker_free);
         probe_finished (health, probe);
-        return NULL;
+        name_thread ("refmount-idle");
+        return;
       }
     t->probe = NULL;
     if (skipped)
       {
         g_clear_pointer (&locker, g_mutex_locker_free);
         probe_finished (health, probe);
-        return NULL;
+        name_thread ("refmount-idle");
+        return;
       }
     before = t->state;
     t->checked_at = g_get_real_time ();
@@ -498,7 +516,7 @@ probe_thread (gpointer data)
   }
   notify (health, probe->mountpoint);
   probe_finished (health, probe);
-  return NULL;
+  name_thread ("refmount-idle");
 }
 
 /* ---- the scheduler ------------------------------------------------------ */
@@ -530,9 +548,9 @@ start_probe (RefmountHealth         *health,
   probe->health_on = fs != NULL && fs->health_interval_sec > 0;
   t->probe = probe;
   health->running++;
-  /* The thread holds the only reference that outlives a stuck probe's
-   * Tracked; the Tracked's pointer is a borrowed identity. */
-  g_thread_unref (g_thread_new ("refmount-probe", probe_thread, probe_ref (probe)));
+  /* The pool's task holds the only reference that outlives a stuck
+   * probe's Tracked; the Tracked's pointer is a borrowed identity. */
+  g_thread_pool_push (health->probes, probe_ref (probe), NULL);
   probe_unref (probe);
   return TRUE;
 }
@@ -662,6 +680,7 @@ refmount_health_new (RefmountHealthConfigFunc  get_config,
   health->changed = changed;
   health->user_data = user_data;
   health->probe = kernel_probe;
+  health->probes = g_thread_pool_new (probe_thread, health, -1, FALSE, NULL);
   return health;
 }
 
@@ -717,6 +736,7 @@ refmount_health_free (RefmountHealth *health)
       g_clear_pointer (&locker, g_mutex_locker_free);
       g_usleep (1000);
     }
+  g_thread_pool_free (health->probes, FALSE, TRUE);
   g_hash_table_unref (health->tracked);
   g_mutex_clear (&health->mutex);
   g_mutex_clear (&health->notify_mutex);
