@@ -750,6 +750,6 @@ refmount_table_schedule_busy_retry (RefmountTable *table,
 {
   guint delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
 
-  refmount_table_schedule_retry (table, delay, "refmount-busy-retry", busy_retry_func, g_strdup (mountpoint),
+  refmount_table_schedule_retry (table, delay, busy_retry_func, g_strdup (mountpoint),
                                  g_free);
 }
