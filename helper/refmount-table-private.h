@@ -244,6 +244,18 @@ gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,
                                           const char    *mountpoint,
                                           GError       **error);
+/* The same on a runner thread within @deadline (@dirfd is duplicated):
+ * umount(2) may wait on a server that went away.  TRUE when it finished
+ * (*out_ok, @error: its result); FALSE with *handed_off on timeout (the
+ * entry lock passes to the late completion, which forgets mounted_fd,
+ * drops a fresh entry, gives the caller's slot back and unlocks). */
+gboolean refmount_table_run_undo_mount (RefmountTable *table,
+                                        RefmountEntry *entry,
+                                        int            dirfd,
+                                        gint64         deadline,
+                                        gboolean      *out_ok,
+                                        gboolean      *handed_off,
+                                        GError       **error);
 /* Resolve the entry's directory beneath its root (creating what is
  * missing) and look at what is mounted there, on a runner thread within
  * @deadline: openat2/mkdirat on a mount root whose filesystem stopped
