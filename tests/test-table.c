@@ -486,6 +486,49 @@ test_vanished_remounted (Fixture      *fx,
   g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
 }
 
+/* The vanished check reads the kernel's table once and looks closer
+ * (a path walk on the runner each) only at the mounts that are not in
+ * it as recorded. */
+static void
+test_vanished_listed_first (Fixture      *fx,
+                            gconstpointer data)
+{
+  g_autofree char           *a = mp (fx, "a");
+  g_autofree char           *b = mp (fx, "b");
+  g_autofree char           *c = mp (fx, "c");
+  g_autoptr (GError)         error = NULL;
+  g_autoptr (RefmountRecord) record = NULL;
+  guint                      lookups;
+
+  g_assert_true (attach (fx, a, "vol1", &error));
+  g_assert_true (attach (fx, b, "vol1", &error));
+  g_assert_true (attach (fx, c, "vol1", &error));
+  g_assert_no_error (error);
+
+  lookups = fx->fake->lookup_calls;
+  g_assert_true (refmount_table_check_vanished (fx->table, 5, G_MAXINT64));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups);
+
+  /* b gone, c replaced by another filesystem behind refmount's back. */
+  fake_backend_set_unmounted (fx->fake, b);
+  fake_backend_set_mounted (fx->fake, c, "someone-else", "tmpfs");
+  g_assert_true (refmount_table_check_vanished (fx->table, 5, G_MAXINT64));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups + 2);
+  record = refmount_table_get_record (fx->table, a);
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_MOUNTED);
+  g_clear_pointer (&record, refmount_record_free);
+  record = refmount_table_get_record (fx->table, b);
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_STALE);
+  g_clear_pointer (&record, refmount_record_free);
+  record = refmount_table_get_record (fx->table, c);
+  g_assert_cmpint (record->state, ==, REFMOUNT_MOUNT_STATE_STALE);
+
+  /* Stale ones are not looked at again. */
+  lookups = fx->fake->lookup_calls;
+  g_assert_true (refmount_table_check_vanished (fx->table, 5, G_MAXINT64));
+  g_assert_cmpuint (fx->fake->lookup_calls, ==, lookups);
+}
+
 /* An attach to a mounted mountpoint looks the mount up only when the
  * kernel's mount table changed since the lookup that last found it (the
  * backend's changes count); an unmount behind refmount's back between
@@ -611,6 +654,7 @@ main (int    argc,
   ADD ("/table/persist-failure-last-detach", test_persist_failure_last_detach);
   ADD ("/table/vanished-remounted", test_vanished_remounted);
   ADD ("/table/hit-lookup-skipped", test_hit_lookup_skipped);
+  ADD ("/table/vanished-listed-first", test_vanished_listed_first);
 
   return g_test_run ();
 }
