@@ -54,8 +54,8 @@ typedef struct
   gboolean              uid_admitted;
   gboolean              others_allowed;
 
-  /* Main thread only (a call that asks polkit starts there; one that
-   * does not never sets them). */
+  /* Main thread only (root's calls, which never ask polkit, may start
+   * on the filter's thread and never set them). */
   GCancellable           *cancellable; /* the pending authorization */
   CancelReason            reason;
   const RefmountAuthStep *auth_step;
@@ -216,7 +216,7 @@ queue_deadline_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Main thread, or the filter's for a call that asks polkit nothing: wait
+/* Main thread, or the filter's for root's calls: wait
  * for the mountpoint's entry (or go straight to a worker when the method
  * needs none). */
 static void
@@ -756,19 +756,18 @@ refmount_daemon_pipeline_submit (Daemon               *daemon,
   }
   g_atomic_int_inc (&daemon->inflight);
 
-  /* A caller already known whose call asks polkit nothing (root, or an
-   * Unmount of one's own attachment) goes on from this thread: nothing
-   * on that way blocks (the admission and table locks are only held
-   * briefly, and a busy entry costs a queue place), and a turn of the
-   * main thread would only add a wake-up to every such call.  The rest
-   * starts on the main thread, whose context the credentials query and
-   * polkit answer in. */
+  /* Root's calls, once its credentials are known, go on from this
+   * thread: polkit is not asked for uid 0, nothing on that way blocks
+   * (the admission and table locks are only held briefly, and a busy
+   * entry costs a queue place), and a turn of the main thread would only
+   * add a wake-up to every call.  Other callers' calls start on the main
+   * thread, whose context the credentials query and polkit answer in;
+   * what they cost there (a record restored when the entry is granted)
+   * is never added to the thread that reads every caller's messages. */
   {
-    const RefmountAuthStep *step = refmount_method_auth_step (method, &call->request);
-    Caller                  caller;
+    Caller caller;
 
-    if (refmount_daemon_lookup_caller (daemon, call->sender, &caller) &&
-        (caller.uid == 0 || step->action == NULL))
+    if (refmount_daemon_lookup_caller (daemon, call->sender, &caller) && caller.uid == 0)
       {
         call->caller.uid = caller.uid;
         call->caller.pid = caller.pid;
