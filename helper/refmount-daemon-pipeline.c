@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "refmount-auth.h"
+#include "refmount-daemon-call.h"
 #include "refmount-daemon-private.h"
 #include "refmount-error.h"
 #include "refmount-log.h"
@@ -26,246 +27,7 @@
  * uid and everyone together may have in flight.
  */
 
-typedef enum
-{
-  CANCEL_NONE,
-  CANCEL_DEADLINE,
-  CANCEL_GONE,
-  CANCEL_SHUTDOWN,
-} CancelReason;
-
-typedef enum
-{
-  JOB_CALL,
-  JOB_RELEASE, /* a release-on-exit attachment's owner left the bus */
-  JOB_RECHECK, /* the kernel's mount table changed */
-} JobKind;
-
-typedef struct
-{
-  gatomicrefcount       ref;
-  Daemon               *daemon;
-  const RefmountMethod *method;
-  GDBusMessage         *message;
-  const char           *sender; /* in @message */
-  RefmountRequest       request;
-  RefmountConfig       *config;
-  RefmountCaller        caller;
-  gboolean              uid_admitted;
-  gboolean              others_allowed;
-
-  /* Main thread only (root's calls, which never ask polkit, may start
-   * on the filter's thread and never set them). */
-  GCancellable           *cancellable; /* the pending authorization */
-  CancelReason            reason;
-  const RefmountAuthStep *auth_step;
-
-  gint64 deadline; /* of the operation, monotonic µs */
-
-  /* @lock guards @timer and @waiter against the deadline timer (main
-   * thread) racing the grant (any thread); taken before the table's
-   * wait_mutex, never inside it. */
-  GMutex               lock;
-  GSource             *timer;
-  RefmountTableWaiter *waiter;
-  gboolean             granted; /* @waiter's grant function ran */
-  GError              *grant_error;
-} Call;
-
-typedef struct
-{
-  JobKind              kind;
-  Daemon              *daemon;
-  Call                *call;
-  char                *bus_name; /* JOB_RELEASE */
-  RefmountTableWaiter *waiter;   /* JOB_RELEASE */
-  GError              *grant_error;
-} Job;
-
-static Call *
-call_ref (Call *call)
-{
-  g_atomic_ref_count_inc (&call->ref);
-  return call;
-}
-
-static void
-call_unref (Call *call)
-{
-  if (!g_atomic_ref_count_dec (&call->ref))
-    return;
-  refmount_table_waiter_free (call->waiter);
-  g_clear_error (&call->grant_error);
-  g_clear_object (&call->cancellable);
-  refmount_request_clear (&call->request);
-  g_clear_pointer (&call->config, refmount_config_unref);
-  g_clear_object (&call->message);
-  g_mutex_clear (&call->lock);
-  g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_unref)
-
-static RefmountAdmissionLimits
-limits_of (RefmountConfig *config)
-{
-  RefmountAdmissionLimits limits = { config->max_calls_per_client, config->max_calls_per_user,
-                                     config->max_calls_total };
-  return limits;
-}
-
-static void
-push_job (Daemon *daemon,
-          Job    *job)
-{
-  g_thread_pool_push (daemon->workers, job, NULL);
-}
-
-static void
-call_clear_timer (Call *call)
-{
-  GSource *timer;
-
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-    timer = g_steal_pointer (&call->timer);
-  }
-  if (timer != NULL)
-    {
-      g_source_destroy (timer);
-      g_source_unref (timer);
-    }
-}
-
-/* The end of every call (any thread): the reply or error goes out, the
- * admission slots and the in-flight count are given back. */
-static void
-call_finish (Call     *call,
-             GVariant *value,
-             GError   *error)
-{
-  Daemon *daemon = call->daemon;
-
-  call_clear_timer (call);
-  if (error != NULL)
-    refmount_daemon_send_error (daemon, call->message, error);
-  else if (value != NULL)
-    refmount_daemon_send_value (daemon, call->message, value);
-  g_clear_error (&error);
-
-  refmount_admission_leave_client (daemon->admission, call->sender);
-  if (call->uid_admitted)
-    refmount_admission_leave_uid (daemon->admission, call->caller.uid);
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->calls_lock);
-    GPtrArray               *calls = g_hash_table_lookup (daemon->calls, call->sender);
-
-    if (calls != NULL && g_ptr_array_remove_fast (calls, call) && calls->len == 0)
-      g_hash_table_remove (daemon->calls, call->sender);
-  }
-  call_unref (call); /* the pipeline's reference */
-  refmount_daemon_call_done (daemon);
-}
-
 /* ---- the stages ---------------------------------------------------------- */
-
-static void call_authorize (Call *call);
-
-static void
-entry_granted (RefmountTableWaiter *waiter,
-               const GError        *error,
-               gpointer             data)
-{
-  Call *call = data;
-  Job  *job = g_new0 (Job, 1);
-
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-    call->granted = TRUE;
-  }
-  if (error != NULL)
-    call->grant_error = g_error_copy (error);
-  job->kind = JOB_CALL;
-  job->daemon = call->daemon;
-  job->call = call;
-  push_job (call->daemon, job);
-}
-
-static gboolean
-queue_deadline_cb (gpointer data)
-{
-  Call    *call = data;
-  gboolean cancelled = FALSE;
-
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-
-    if (call->timer == NULL)
-      return G_SOURCE_REMOVE; /* granted meanwhile */
-    g_clear_pointer (&call->timer, g_source_unref);
-    if (call->waiter != NULL)
-      cancelled = refmount_table_cancel_wait (call->daemon->table, call->waiter);
-  }
-  /* Not cancelled: the lock is being handed over right now; the worker
-   * sees the deadline. */
-  if (cancelled)
-    call_finish (call, NULL,
-                 g_error_new (REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                              "Timed out waiting for another operation on mountpoint '%s' (MountTimeoutSec=%u)",
-                              call->request.mountpoint, call->config->mount_timeout_sec));
-  return G_SOURCE_REMOVE;
-}
-
-/* Main thread, or the filter's for root's calls: wait
- * for the mountpoint's entry (or go straight to a worker when the method
- * needs none). */
-static void
-call_enqueue (Call *call)
-{
-  g_autoptr (Call)     hold = NULL;
-  Job                 *job;
-  RefmountTableWaiter *waiter;
-
-  if (!call->method->needs_entry)
-    {
-      job = g_new0 (Job, 1);
-      job->kind = JOB_CALL;
-      job->daemon = call->daemon;
-      job->call = call;
-      push_job (call->daemon, job);
-      return;
-    }
-  if (call->deadline == 0)
-    call->deadline = g_get_monotonic_time () + (gint64) call->config->mount_timeout_sec * G_USEC_PER_SEC;
-  waiter = refmount_table_waiter_new (call->daemon->table, call->request.mountpoint, call->method->creates_entry,
-                                      call->config->max_mounts, entry_granted, call);
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-
-    refmount_table_waiter_free (call->waiter); /* a second round (unmount-others) */
-    call->waiter = waiter;
-    call->granted = FALSE;
-  }
-  /* A free entry is granted within waiter_start(), and the call may then
-   * be answered by a worker before this returns. */
-  hold = call_ref (call);
-  refmount_table_waiter_start (waiter);
-  /* Only a call that waits in the queue needs its deadline as a timer:
-   * one granted at once is on a worker, which sees the deadline itself,
-   * and attaching a source to the main context would wake the main
-   * thread for every call. */
-  {
-    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
-    GSource                 *timer;
-
-    if (call->granted)
-      return;
-    timer = g_timeout_source_new (MAX (0, (call->deadline - g_get_monotonic_time ()) / 1000));
-    g_source_set_callback (timer, queue_deadline_cb, call_ref (call), (GDestroyNotify) call_unref);
-    g_source_attach (timer, NULL);
-    call->timer = timer;
-  }
-}
 
 static void
 auth_done (GObject      *source,
@@ -276,13 +38,13 @@ auth_done (GObject      *source,
   g_autoptr (GError) error = NULL;
   CancelReason       reason = call->reason;
 
-  call_clear_timer (call);
+  refmount_call_clear_timer (call);
   g_clear_object (&call->cancellable);
   if (refmount_auth_check_finish (result, &error))
     {
       if (call->auth_step == &call->method->others)
         call->others_allowed = TRUE;
-      call_enqueue (call);
+      refmount_call_enqueue (call);
       return;
     }
 
@@ -297,7 +59,7 @@ auth_done (GObject      *source,
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "cancelled", &ctx,
                               "%s of %s: authorization cancelled, the caller left the bus",
                               call->method->member, call->sender);
-          call_finish (call, NULL, NULL);
+          refmount_call_finish (call, NULL, NULL);
           return;
         }
       if (reason == CANCEL_SHUTDOWN)
@@ -325,7 +87,7 @@ auth_done (GObject      *source,
 
       refmount_daemon_log_denied (call->daemon, call->method->member, &ctx, error);
     }
-  call_finish (call, NULL, g_steal_pointer (&error));
+  refmount_call_finish (call, NULL, g_steal_pointer (&error));
 }
 
 static gboolean
@@ -362,7 +124,7 @@ call_authorize_step (Call                   *call,
     {
       if (step == &call->method->others)
         call->others_allowed = TRUE;
-      call_enqueue (call);
+      refmount_call_enqueue (call);
       return;
     }
 
@@ -377,7 +139,7 @@ call_authorize_step (Call                   *call,
   call->cancellable = g_cancellable_new ();
   call->reason = CANCEL_NONE;
   timer = g_timeout_source_new_seconds (timeout);
-  g_source_set_callback (timer, auth_deadline_cb, call_ref (call), (GDestroyNotify) call_unref);
+  g_source_set_callback (timer, auth_deadline_cb, refmount_call_ref (call), (GDestroyNotify) refmount_call_unref);
   g_source_attach (timer, NULL);
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&call->lock);
@@ -385,19 +147,19 @@ call_authorize_step (Call                   *call,
   }
   refmount_auth_check_async (call->sender, call->caller.uid, interactive, step->action,
                              call->method->details != NULL ? &details : NULL, call->cancellable, auth_done,
-                             call_ref (call));
+                             refmount_call_ref (call));
 }
 
 static void
 call_authorize (Call *call)
 {
   g_autoptr (GError)      error = NULL;
-  RefmountAdmissionLimits limits = limits_of (call->config);
+  RefmountAdmissionLimits limits = refmount_call_limits (call->config);
 
   if (!refmount_admission_enter_uid (call->daemon->admission, call->caller.uid, &limits, &error))
     {
       refmount_daemon_note_refusal (call->daemon, FALSE);
-      call_finish (call, NULL, g_steal_pointer (&error));
+      refmount_call_finish (call, NULL, g_steal_pointer (&error));
       return;
     }
   call->uid_admitted = TRUE;
@@ -406,7 +168,7 @@ call_authorize (Call *call)
    * held, on a runner thread, refmount_manager_mount()). */
   if (!refmount_request_check_caller (&call->request, &call->caller, &error))
     {
-      call_finish (call, NULL, g_steal_pointer (&error));
+      refmount_call_finish (call, NULL, g_steal_pointer (&error));
       return;
     }
   call_authorize_step (call, refmount_method_auth_step (call->method, &call->request));
@@ -430,7 +192,7 @@ caller_resolved (GObject      *source,
           g_clear_error (&error);
           error = wrapped;
         }
-      call_finish (call, NULL, g_steal_pointer (&error));
+      refmount_call_finish (call, NULL, g_steal_pointer (&error));
       return;
     }
   call->caller.uid = caller.uid;
@@ -467,7 +229,7 @@ release_granted (RefmountTableWaiter *waiter,
 
   if (error != NULL)
     job->grant_error = g_error_copy (error);
-  push_job (job->daemon, job);
+  refmount_call_push_job (job->daemon, job);
 }
 
 /* Any thread.  Each mountpoint holding one of @bus_name's release-on-exit
@@ -538,7 +300,7 @@ finish_on_main_cb (gpointer data)
 {
   Finish *finish = data;
 
-  call_finish (finish->call, finish->value, finish->error);
+  refmount_call_finish (finish->call, finish->value, finish->error);
   g_free (finish);
   return G_SOURCE_REMOVE;
 }
@@ -552,10 +314,10 @@ run_call (Call *call)
   RefmountTableWaiter *waiter;
   gboolean             needs_others = FALSE;
 
-  call_clear_timer (call);
+  refmount_call_clear_timer (call);
   if (call->grant_error != NULL)
     {
-      call_finish (call, NULL, g_steal_pointer (&call->grant_error));
+      refmount_call_finish (call, NULL, g_steal_pointer (&call->grant_error));
       return;
     }
   {
@@ -570,10 +332,10 @@ run_call (Call *call)
         call->waiter = NULL;
       }
       refmount_table_waiter_free (waiter);
-      call_finish (call, NULL,
-                   g_error_new (REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                                "Timed out waiting for another operation on mountpoint '%s' (MountTimeoutSec=%u)",
-                                call->request.mountpoint, call->config->mount_timeout_sec));
+      refmount_call_finish (call, NULL,
+                            g_error_new (REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                                         "Timed out waiting for another operation on mountpoint '%s' (MountTimeoutSec=%u)",
+                                         call->request.mountpoint, call->config->mount_timeout_sec));
       return;
     }
 
@@ -628,7 +390,7 @@ run_call (Call *call)
 
   if (value == NULL && error == NULL)
     g_set_error (&error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED, "Internal error");
-  call_finish (call, value, g_steal_pointer (&error));
+  refmount_call_finish (call, value, g_steal_pointer (&error));
 }
 
 void
@@ -672,7 +434,7 @@ refmount_daemon_pipeline_recheck (Daemon *daemon)
   job->kind = JOB_RECHECK;
   job->daemon = daemon;
   g_atomic_int_inc (&daemon->inflight);
-  push_job (daemon, job);
+  refmount_call_push_job (daemon, job);
 }
 
 /* ---- entry from the filter, and the bus's events ------------------------------- */
@@ -694,7 +456,7 @@ refmount_daemon_pipeline_submit (Daemon               *daemon,
   g_autoptr (GDBusMessage)   owned = message;
   g_autoptr (RefmountConfig) config = refmount_daemon_get_config (daemon);
   g_autoptr (GError)         error = NULL;
-  RefmountAdmissionLimits    limits = limits_of (config);
+  RefmountAdmissionLimits    limits = refmount_call_limits (config);
   RefmountRequest            request;
   const char                *sender = g_dbus_message_get_sender (message);
   gboolean                   no_reply = g_dbus_message_get_flags (message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED;
@@ -785,7 +547,7 @@ cancel_authorizations (Daemon      *daemon,
                        const char  *bus_name,
                        CancelReason reason)
 {
-  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) call_unref);
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify) refmount_call_unref);
 
   {
     g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->calls_lock);
@@ -802,7 +564,7 @@ cancel_authorizations (Daemon      *daemon,
             Call *call = g_ptr_array_index (calls, i);
 
             if (bus_name == NULL || g_str_equal (call->sender, bus_name))
-              g_ptr_array_add (pending, call_ref (call));
+              g_ptr_array_add (pending, refmount_call_ref (call));
           }
       }
   }

@@ -507,36 +507,6 @@ prepare_destroy (gpointer data)
     backend_call_free (call);
 }
 
-gboolean
-refmount_table_run_prepare (RefmountTable        *table,
-                            RefmountEntry        *entry,
-                            gint64                deadline,
-                            int                  *out_dirfd,
-                            gboolean             *out_created,
-                            RefmountKernelMount **out_km,
-                            gboolean             *out_mount_root,
-                            gboolean             *handed_off,
-                            GError              **error)
-{
-  BackendCall *call = backend_call_new (table, entry, CALL_PREPARE);
-  gboolean     ok = FALSE;
-
-  if (deadline == 0)
-    ok = backend_call_func (call, error);
-  else if (!refmount_runner_run (table->runner, backend_call_func, late_cb, call, prepare_destroy, deadline,
-                                 &ok, error))
-    {
-      *handed_off = TRUE;
-      return FALSE;
-    }
-  *out_dirfd = g_steal_fd (&call->fd);
-  *out_created = call->created_dir;
-  *out_km = g_steal_pointer (&call->km);
-  *out_mount_root = call->mount_root;
-  backend_call_free (call);
-  return ok;
-}
-
 void
 refmount_prepared_clear (RefmountPrepared *prepared)
 {

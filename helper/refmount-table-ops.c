@@ -114,6 +114,23 @@ mark_stale_if_vanished (RefmountTable *table,
   return TRUE;
 }
 
+/* A mount that did not finish within MountTimeoutSec: its late
+ * completion undoes or finishes it.  Returns FALSE. */
+static gboolean
+mount_timed_out (RefmountConfig              *config,
+                 RefmountEntry               *entry,
+                 const RefmountAttachRequest *request,
+                 const RefmountLogContext    *ctx,
+                 GError                     **error)
+{
+  refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", ctx, "Mounting %s on %s did not finish within %u s",
+                      request->source, entry->mountpoint, config->mount_timeout_sec);
+  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+               "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u", request->source,
+               entry->mountpoint, config->mount_timeout_sec);
+  return FALSE;
+}
+
 /* Mount (or remount a stale record) with the entry locked.  On success the
  * entry has a record in state "mounted".  A fresh entry that fails keeps
  * record == NULL; the caller drops it. */
@@ -156,15 +173,7 @@ mount_locked (RefmountTable               *table,
       int code;
 
       if (*handed_off && mounting)
-        {
-          refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
-                              "Mounting %s on %s did not finish within %u s",
-                              request->source, entry->mountpoint, config->mount_timeout_sec);
-          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                       "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
-                       request->source, entry->mountpoint, config->mount_timeout_sec);
-          return FALSE;
-        }
+        return mount_timed_out (config, entry, request, &ctx, error);
       if (*handed_off)
         {
           refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
@@ -271,13 +280,7 @@ mount_locked (RefmountTable               *table,
                                          handed_off, &backend_error))
             {
               close (mounted_dir);
-              refmount_log_event (G_LOG_LEVEL_WARNING, "mount-timeout", &ctx,
-                                  "Mounting %s on %s did not finish within %u s",
-                                  request->source, entry->mountpoint, config->mount_timeout_sec);
-              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                           "Mounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
-                           request->source, entry->mountpoint, config->mount_timeout_sec);
-              return FALSE;
+              return mount_timed_out (config, entry, request, &ctx, error);
             }
         }
 

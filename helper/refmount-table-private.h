@@ -256,25 +256,6 @@ gboolean refmount_table_run_undo_mount (RefmountTable *table,
                                         gboolean      *out_ok,
                                         gboolean      *handed_off,
                                         GError       **error);
-/* Resolve the entry's directory beneath its root (creating what is
- * missing) and look at what is mounted there, on a runner thread within
- * @deadline: openat2/mkdirat on a mount root whose filesystem stopped
- * answering must cost the caller Timeout, not a daemon thread for good.
- * FALSE with *handed_off on timeout (the entry lock passes to the late
- * completion, which removes a directory it created and drops a fresh
- * entry); FALSE with @error when the path cannot be opened.  On success
- * *out_dirfd (O_PATH, owned), *out_created, *out_km (what the lookup
- * found, or NULL) and *out_mount_root (no lookup result, yet the fd is a
- * mount's root). */
-gboolean refmount_table_run_prepare (RefmountTable        *table,
-                                     RefmountEntry        *entry,
-                                     gint64                deadline,
-                                     int                  *out_dirfd,
-                                     gboolean             *out_created,
-                                     RefmountKernelMount **out_km,
-                                     gboolean             *out_mount_root,
-                                     gboolean             *handed_off,
-                                     GError              **error);
 /* The mount that refmount_table_run_prepare_mount() makes when the
  * directory turns out free. */
 typedef struct
@@ -300,14 +281,21 @@ typedef struct
 
 void refmount_prepared_clear (RefmountPrepared *prepared);
 
-/* refmount_table_run_prepare(), and when nothing is mounted there (no
- * lookup result, not a mount root), @spec's mount in the same runner
- * call under the same deadline: a fresh Mount's path walk and mount(2)
- * cost one hand-off, not two.  With @spec NULL only the preparation.
- * FALSE with *handed_off on timeout (*out_mounting: the mount had begun;
- * the late completion undoes it as a late mount's); FALSE with @error
- * when the path cannot be opened.  On success @out says what was found
- * and, with mount_tried, whether the mount worked. */
+/* Resolve the entry's directory beneath its root (creating what is
+ * missing) and look at what is mounted there, on a runner thread within
+ * @deadline: openat2/mkdirat on a mount root whose filesystem stopped
+ * answering must cost the caller Timeout, not a daemon thread for good.
+ * With @spec, when nothing is mounted there (no lookup result, not a
+ * mount's root), @spec's mount runs in the same runner call under the
+ * same deadline: a fresh Mount's path walk and mount(2) cost one
+ * hand-off, not two.  FALSE with *handed_off on timeout (the entry lock
+ * passes to the late completion, which removes a directory it created,
+ * drops a fresh entry, and undoes a mount that had begun, as it does a
+ * late mount's; *out_mounting says whether it had begun); FALSE with
+ * @error when the path cannot be opened.  On success @out: the
+ * directory (O_PATH, owned), whether it was created, what the lookup
+ * found, whether it is a mount's root anyway, and with mount_tried
+ * whether the mount worked. */
 gboolean refmount_table_run_prepare_mount (RefmountTable           *table,
                                            RefmountEntry           *entry,
                                            const RefmountMountSpec *spec,

@@ -144,12 +144,14 @@ remount (RefmountTable      *table,
   gboolean                        ok = FALSE;
   gboolean                        created = FALSE;
   gboolean                        mount_root = FALSE;
+  gboolean                        mounting = FALSE;
+  RefmountPrepared                prepared;
   int                             dirfd = -1;
 
   /* Reaching the directory again walks the path the dead mount lay on:
    * on the runner, under the call's deadline, like a Mount's. */
-  if (!refmount_table_run_prepare (table, entry, deadline, &dirfd, &created, &km, &mount_root, handed_off,
-                                   &local_error))
+  if (!refmount_table_run_prepare_mount (table, entry, NULL, deadline, &prepared, &mounting, handed_off,
+                                         &local_error))
     {
       if (*handed_off)
         g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
@@ -160,6 +162,10 @@ remount (RefmountTable      *table,
                      entry->mountpoint, local_error->message);
       return FALSE;
     }
+  dirfd = g_steal_fd (&prepared.dirfd);
+  created = prepared.created;
+  km = g_steal_pointer (&prepared.km);
+  mount_root = prepared.mount_root;
   if (km != NULL || mount_root)
     {
       /* Another mount lay beneath ours, or one appeared: never stack. */
