@@ -23,6 +23,7 @@ typedef enum
   CALL_LOOKUP,  /* look at what is mounted at a path */
   CALL_MOUNT,
   CALL_UMOUNT,
+  CALL_UNDO, /* unmount what this process mounted on a directory (fd) */
 } CallKind;
 
 /* One blocking backend call, with what its late completion must finish
@@ -137,6 +138,8 @@ backend_call_func (gpointer data,
       call->km = backend->ops->lookup (backend, call->name);
       return TRUE;
     }
+  if (call->kind == CALL_UNDO)
+    return refmount_table_undo_mount_by_fd (call->table, call->fd, call->entry->mountpoint, error);
   if (call->kind == CALL_UMOUNT && call->fd < 0)
     {
       g_autoptr (GError) local_error = NULL;
@@ -302,6 +305,16 @@ late_cb (gpointer      data,
   if (kind == CALL_LOOKUP)
     refmount_log_event (G_LOG_LEVEL_WARNING, "lookup-late", &ctx,
                         "Looking up %s finished after its caller timed out", call->name);
+  else if (kind == CALL_UNDO)
+    {
+      /* The record (stale) stays as it was; the next Mount remounts. */
+      refmount_log_event (G_LOG_LEVEL_WARNING, "undo-late", &ctx,
+                          "Undoing the earlier mount of %s finished after its caller timed out%s%s",
+                          entry->mountpoint, ok ? "" : ": ", ok ? "" : backend_error->message);
+      refmount_clear_fd (&entry->mounted_fd);
+      if (entry->record == NULL)
+        refmount_table_commit (table, entry);
+    }
   else if (kind == CALL_PREPARE)
     {
       refmount_log_event (G_LOG_LEVEL_WARNING, "mount-undone", &ctx,
@@ -591,6 +604,21 @@ refmount_table_run_lookup (RefmountTable        *table,
   return TRUE;
 }
 
+gboolean
+refmount_table_run_undo_mount (RefmountTable *table,
+                               RefmountEntry *entry,
+                               int            dirfd,
+                               gint64         deadline,
+                               gboolean      *out_ok,
+                               gboolean      *handed_off,
+                               GError       **error)
+{
+  BackendCall *call = backend_call_new (table, entry, CALL_UNDO);
+
+  call->fd = refmount_dup_cloexec (dirfd);
+  return run_backend_call (table, call, deadline, out_ok, handed_off, error);
+}
+
 /* ---- other blocking work of a call ---------------------------------------- */
 
 typedef struct
@@ -720,6 +748,6 @@ refmount_table_schedule_busy_retry (RefmountTable *table,
 {
   guint delay = attempt >= 6 ? BUSY_RETRY_MAX_SEC : MIN (BUSY_RETRY_MAX_SEC, 1u << attempt);
 
-  refmount_table_schedule_retry (table, delay, "refmount-busy-retry", busy_retry_func, g_strdup (mountpoint),
+  refmount_table_schedule_retry (table, delay, busy_retry_func, g_strdup (mountpoint),
                                  g_free);
 }

@@ -8,8 +8,8 @@
  * rmdir(2) asks the filesystem the directory lies on: beneath an sshfs or
  * NFS mount whose server went away it waits in the kernel for good.  So a
  * caller's removal runs on a runner thread under the call's deadline, and
- * the background retries run on a thread of their own, never on the main
- * loop.
+ * the background retries run on a runner thread with nobody waiting for
+ * them, never on the main loop.
  */
 #include "config.h"
 
@@ -118,7 +118,7 @@ rmdir_retry_func (RefmountTable *table,
       rmdir_retry_free (retry);
     }
   else
-    refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
+    refmount_table_schedule_retry (table, 1, rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 /* An EBUSY right after unmounting a network filesystem is common: the
@@ -137,7 +137,7 @@ retry_in_background (RefmountTable *table,
   retry->root = g_strdup (root);
   retry->relative = g_strdup (relative);
   retry->mountpoint = g_strdup (mountpoint);
-  refmount_table_schedule_retry (table, 1, "refmount-rmdir-retry", rmdir_retry_func, retry, rmdir_retry_free);
+  refmount_table_schedule_retry (table, 1, rmdir_retry_func, retry, rmdir_retry_free);
 }
 
 static void

@@ -249,11 +249,28 @@ mount_locked (RefmountTable               *table,
           if (entry->mounted_fd >= 0)
             {
               g_autoptr (GError) undo_error = NULL;
+              gboolean           undone = FALSE;
 
               /* A stale entry whose earlier mount may still exist
                * elsewhere (moved with its directory): never leave it
-               * behind. */
-              if (refmount_table_undo_mount_by_fd (table, entry->mounted_fd, entry->mountpoint, &undo_error))
+               * behind.  Its umount(2) may wait on a server that went
+               * away: on the runner, under the call's deadline.  A
+               * directory made anew here (it moved away with that mount)
+               * is the record's to remove, even if this call times out. */
+              if (created && entry->record != NULL)
+                entry->record->created_dir = TRUE;
+              if (!refmount_table_run_undo_mount (table, entry, entry->mounted_fd, deadline, &undone, handed_off,
+                                                  &undo_error))
+                {
+                  /* The entry is the late completion's now. */
+                  close (dirfd);
+                  g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                               "Undoing the earlier mount of mountpoint '%s' did not finish within "
+                               "MountTimeoutSec=%u",
+                               request->mountpoint, config->mount_timeout_sec);
+                  return FALSE;
+                }
+              if (undone)
                 g_message ("Undid the moved earlier mount of %s before remounting", entry->mountpoint);
               refmount_clear_fd (&entry->mounted_fd);
             }

@@ -163,17 +163,16 @@ void     refmount_table_release_uid (RefmountTable *table,
 void refmount_table_commit_and_write (RefmountTable *table,
                                       RefmountEntry *entry);
 /* A retry of the table's own (a busy unmount, a directory to remove):
- * after @delay_sec, @func runs on a thread of its own, since it may block
- * in the kernel, counted in retry_threads (a table is freed only after
- * it).  @func owns @data; to try again it schedules the next attempt
- * itself, so an attempt that hangs costs one thread, not one per period.
- * A timer that never fired (the table was freed) calls @destroy on @data.
- * @thread_name: a static string. */
+ * after @delay_sec, @func runs on a runner thread with nobody waiting for
+ * it, since it may block in the kernel, counted in retry_threads (a table
+ * is freed only after it).  @func owns @data; to try again it schedules
+ * the next attempt itself, so an attempt that hangs costs one thread, not
+ * one per period.  A timer that never fired (the table was freed) calls
+ * @destroy on @data. */
 typedef void (*RefmountTableRetryFunc) (RefmountTable *table,
                                         gpointer       data);
 void refmount_table_schedule_retry (RefmountTable         *table,
                                     guint                  delay_sec,
-                                    const char            *thread_name,
                                     RefmountTableRetryFunc func,
                                     gpointer               data,
                                     GDestroyNotify         destroy);
@@ -184,7 +183,7 @@ void refmount_table_schedule_busy_retry (RefmountTable *table,
 /* With the entry locked, its record present and no attachments left:
  * unmount, then drop the entry (TRUE in *out_unmounted) or keep it as
  * busy and schedule a retry.  @deadline 0 means no timeout (retries run on
- * their own thread already).  FALSE with @error when the unmount failed
+ * a runner thread nobody waits for already).  FALSE with @error when the unmount failed
  * for another reason (then *restore is put back and nothing changed), or
  * on timeout with *handed_off set (the entry lock passed to the late
  * completion; the caller must neither unlock nor touch the entry). */
@@ -245,6 +244,18 @@ gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,
                                           const char    *mountpoint,
                                           GError       **error);
+/* The same on a runner thread within @deadline (@dirfd is duplicated):
+ * umount(2) may wait on a server that went away.  TRUE when it finished
+ * (*out_ok, @error: its result); FALSE with *handed_off on timeout (the
+ * entry lock passes to the late completion, which forgets mounted_fd,
+ * drops a fresh entry, gives the caller's slot back and unlocks). */
+gboolean refmount_table_run_undo_mount (RefmountTable *table,
+                                        RefmountEntry *entry,
+                                        int            dirfd,
+                                        gint64         deadline,
+                                        gboolean      *out_ok,
+                                        gboolean      *handed_off,
+                                        GError       **error);
 /* The mount that refmount_table_run_prepare_mount() makes when the
  * directory turns out free. */
 typedef struct

@@ -540,9 +540,8 @@ typedef struct
 {
   RefmountTable         *table;
   RefmountTableRetryFunc func;
-  gpointer               data; /* NULL once handed to the thread */
+  gpointer               data; /* NULL once handed to the attempt */
   GDestroyNotify         destroy;
-  const char            *thread_name;
 } Retry;
 
 static void
@@ -555,8 +554,10 @@ retry_free (gpointer data)
   g_free (retry);
 }
 
-static gpointer
-retry_thread (gpointer data)
+/* On a runner thread, with nobody waiting for it. */
+static gboolean
+retry_run (gpointer data,
+           GError **error)
 {
   Retry         *retry = data;
   RefmountTable *table = retry->table;
@@ -566,7 +567,7 @@ retry_thread (gpointer data)
   retry->func (table, g_steal_pointer (&retry->data));
   retry_free (retry);
   g_atomic_int_dec_and_test (&table->retry_threads);
-  return NULL;
+  return TRUE;
 }
 
 static gboolean
@@ -586,8 +587,10 @@ retry_cb (gpointer data)
     g_hash_table_remove (timer->table->sources, g_main_current_source ());
   }
   /* The attempt may block in the kernel (umount(2), rmdir(2) beneath a
-   * filesystem that stopped answering): never on the main loop. */
-  g_thread_unref (g_thread_new (retry->thread_name, retry_thread, retry));
+   * filesystem that stopped answering): never on the main loop.  The
+   * runner's pool is unbounded, so one that hangs costs its thread and
+   * no other attempt or call waits for it; idle threads are reused. */
+  refmount_runner_submit (retry->table->runner, retry_run, retry, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -596,7 +599,6 @@ retry_cb (gpointer data)
 void
 refmount_table_schedule_retry (RefmountTable         *table,
                                guint                  delay_sec,
-                               const char            *thread_name,
                                RefmountTableRetryFunc func,
                                gpointer               data,
                                GDestroyNotify         destroy)
@@ -609,7 +611,6 @@ refmount_table_schedule_retry (RefmountTable         *table,
   retry->func = func;
   retry->data = data;
   retry->destroy = destroy;
-  retry->thread_name = thread_name;
   g_source_set_callback (source, retry_cb, retry, retry_free);
   locker = g_mutex_locker_new (&table->mutex);
   g_hash_table_add (table->sources, g_source_ref (source));

@@ -143,6 +143,85 @@ test_late_remount (Fixture      *fx,
   g_assert_true (is_unmounted (fx, m));
 }
 
+/* An attach on another thread, and its outcome once it returned. */
+typedef struct
+{
+  Fixture *fx;
+  char    *mountpoint;
+  GMutex   mutex;
+  GCond    cond;
+  gboolean done;
+  gboolean ok;
+  GError  *error;
+} AttachCall;
+
+static gpointer
+attach_thread (gpointer data)
+{
+  AttachCall *call = data;
+  GError     *error = NULL;
+  gboolean    ok = attach (call->fx, call->mountpoint, "vol2", &error);
+
+  g_mutex_lock (&call->mutex);
+  call->ok = ok;
+  call->error = error;
+  call->done = TRUE;
+  g_cond_signal (&call->cond);
+  g_mutex_unlock (&call->mutex);
+  return NULL;
+}
+
+/* Remounting a stale record first undoes the earlier mount through its
+ * directory's fd (it may have moved with that directory).  That umount(2)
+ * can wait on a server that went away like any other: the caller gets
+ * Timeout within MountTimeoutSec, not a thread blocked until the server
+ * answers; the record stays stale and remounts later. */
+static void
+test_stale_undo_timeout (Fixture      *fx,
+                         gconstpointer data)
+{
+  g_autofree char   *m = mp (fx, "moved");
+  g_autoptr (GError) error = NULL;
+  g_autofree char   *state = NULL;
+  AttachCall         call = { fx, m };
+  GThread           *thread;
+  gint64             bound = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gboolean           returned;
+
+  fx->config->mount_timeout_sec = 1;
+  g_assert_true (attach (fx, m, "vol1", &error));
+  g_assert_no_error (error);
+  fake_backend_set_unmounted (fx->fake, m);
+  fake_backend_hang_path (fx->fake, m);
+  g_mutex_init (&call.mutex);
+  g_cond_init (&call.cond);
+  thread = g_thread_new ("attach", attach_thread, &call);
+  g_mutex_lock (&call.mutex);
+  while (!call.done && g_cond_wait_until (&call.cond, &call.mutex, bound))
+    ;
+  returned = call.done;
+  g_mutex_unlock (&call.mutex);
+  /* Release it either way, so that a failing run ends. */
+  fake_backend_release_hang (fx->fake);
+  g_thread_join (thread);
+  g_assert_true (returned);
+  g_assert_false (call.ok);
+  g_assert_error (call.error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT);
+  g_clear_error (&call.error);
+  g_mutex_clear (&call.mutex);
+  g_cond_clear (&call.cond);
+
+  iterate_until (fx, nothing_abandoned, m);
+  g_assert_cmpuint (refmount_table_get_abandoned (fx->table), ==, 0);
+  state = record_state (fx, m);
+  g_assert_cmpstr (state, ==, REFMOUNT_STATE_STALE);
+  g_assert_cmpuint (n_attachments (fx, m), ==, 1);
+  g_assert_true (attach (fx, m, "vol2", &error));
+  g_assert_no_error (error);
+  g_assert_true (fake_backend_is_mounted (fx->fake, m));
+  g_assert_cmpuint (n_attachments (fx, m), ==, 2);
+}
+
 /* The last Unmount times out, and the unmount then fails (EIO): the
  * released attachment is put back, in memory and on disk (its release
  * had been written before the unmount began). */
@@ -387,6 +466,7 @@ main (int    argc,
   ADD ("/table/unmount/unreachable", test_unmount_unreachable);
   ADD ("/table/unmount/outside-roots", test_unmount_outside_roots);
   ADD ("/table/unmount/busy-retry-failure", test_busy_retry_failure);
+  ADD ("/table/mount/stale-undo-timeout", test_stale_undo_timeout);
   ADD ("/table/state/read-only", test_state_read_only);
   ADD ("/table/state/full", test_state_full);
 

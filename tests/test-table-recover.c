@@ -322,7 +322,7 @@ test_created_dir_removed (Fixture      *fx,
 
 /* A directory that cannot be removed yet (ENOTEMPTY here; EBUSY after a
  * network filesystem in life) never fails the Unmount: it is retried in
- * the background, on a thread of its own, until it goes. */
+ * the background, on a runner thread, until it goes. */
 static void
 test_created_dir_retried (Fixture      *fx,
                           gconstpointer data)
