@@ -57,6 +57,10 @@ typedef struct
   gboolean mount_if_free;
   gboolean mount_tried;
   gint     mounting; /* atomic: the mount has begun */
+  /* mount: what is mounted at the path right after it, and (a failed
+   * mount) whether the directory refmount created was removed, in
+   * dir_tried / dir_error above. */
+  RefmountKernelMount *km_after;
   /* prepare: what was found */
   RefmountKernelMount *km;
   gboolean             mount_root;
@@ -97,7 +101,29 @@ backend_call_free (gpointer data)
   g_free (call->user_options);
   g_clear_pointer (&call->restore, refmount_attachment_free);
   g_clear_pointer (&call->km, refmount_kernel_mount_free);
+  g_clear_pointer (&call->km_after, refmount_kernel_mount_free);
   g_free (call);
+}
+
+/* Right after mount(2), in the same runner call: where it landed (the
+ * lookup walks the path again, which may wait on the filesystem the
+ * mount root lies on), and after a failure that left nothing there, the
+ * directory refmount created for it goes.  The worker decides the rest
+ * (refmount-table-ops.c, mount_locked). */
+static gboolean
+after_mount (BackendCall *call,
+             gboolean     ok)
+{
+  RefmountBackend *backend = call->table->backend;
+  RefmountEntry   *entry = call->entry;
+
+  call->km_after = backend->ops->lookup (backend, entry->mountpoint);
+  if (!ok && call->created_dir && !refmount_table_kernel_mount_matches (call->km_after, call->source, call->fstype))
+    {
+      call->dir_tried = TRUE;
+      refmount_path_remove_dir (entry->root, entry->relative, &call->dir_error);
+    }
+  return ok;
 }
 
 /* The path work before a mount.  Every step can wait on the filesystem
@@ -120,8 +146,9 @@ prepare_func (BackendCall *call,
   /* From here the result is the mount's: mount_tried tells them apart. */
   call->mount_tried = TRUE;
   g_atomic_int_set (&call->mounting, 1);
-  return backend->ops->mount (backend, call->fd, entry->mountpoint, call->fstype, call->source, call->options,
-                              call->user_options, call->use_helper, call->deadline, error);
+  return after_mount (call, backend->ops->mount (backend, call->fd, entry->mountpoint, call->fstype, call->source,
+                                                 call->options, call->user_options, call->use_helper,
+                                                 call->deadline, error));
 }
 
 static gboolean
@@ -158,10 +185,9 @@ backend_call_func (gpointer data,
       call->name = g_strdup (name);
     }
   if (call->kind == CALL_MOUNT)
-    return backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
-                                call->source, call->options, call->user_options, call->use_helper,
-                                call->deadline,
-                                error);
+    return after_mount (call, backend->ops->mount (backend, call->fd, call->entry->mountpoint, call->fstype,
+                                                   call->source, call->options, call->user_options,
+                                                   call->use_helper, call->deadline, error));
   {
     g_autoptr (GError) umount_error = NULL;
     gboolean           ok = backend->ops->umount (backend, call->fd, call->name, call->entry->mountpoint,
@@ -344,7 +370,7 @@ late_cb (gpointer      data,
               if (!refmount_table_undo_mount_by_fd (table, call->fd, entry->mountpoint, &error))
                 g_warning ("Could not undo late mount %s: %s", entry->mountpoint, error->message);
             }
-          if (call->created_dir)
+          if (call->created_dir && !call->dir_tried)
             {
               g_autoptr (GError) error = NULL;
               if (!refmount_path_remove_dir (entry->root, entry->relative, &error))
@@ -375,6 +401,22 @@ late_cb (gpointer      data,
   /* The caller was told Timeout: its attachment slot is free again. */
   refmount_table_release_uid (table, entry);
   refmount_table_unlock_entry (table, entry);
+}
+
+static void
+take_mounted (BackendCall     *call,
+              RefmountMounted *out)
+{
+  out->km = g_steal_pointer (&call->km_after);
+  out->dir_removed = call->dir_tried && call->dir_error == NULL;
+  out->dir_error = g_steal_pointer (&call->dir_error);
+}
+
+void
+refmount_mounted_clear (RefmountMounted *mounted)
+{
+  g_clear_pointer (&mounted->km, refmount_kernel_mount_free);
+  g_clear_error (&mounted->dir_error);
 }
 
 /* Run one backend call with the request's deadline.  Returns FALSE with
@@ -469,19 +511,20 @@ refmount_table_unmount_last (RefmountTable       *table,
 }
 
 gboolean
-refmount_table_run_mount (RefmountTable *table,
-                          RefmountEntry *entry,
-                          int            dirfd,
-                          const char    *fstype,
-                          const char    *source,
-                          const char    *options,
-                          const char    *user_options,
-                          gboolean       use_helper,
-                          gboolean       created_dir,
-                          gint64         deadline,
-                          gboolean      *out_ok,
-                          gboolean      *handed_off,
-                          GError       **error)
+refmount_table_run_mount (RefmountTable   *table,
+                          RefmountEntry   *entry,
+                          int              dirfd,
+                          const char      *fstype,
+                          const char      *source,
+                          const char      *options,
+                          const char      *user_options,
+                          gboolean         use_helper,
+                          gboolean         created_dir,
+                          gint64           deadline,
+                          gboolean        *out_ok,
+                          RefmountMounted *out_after,
+                          gboolean        *handed_off,
+                          GError         **error)
 {
   BackendCall *call = backend_call_new (table, entry, CALL_MOUNT);
 
@@ -493,7 +536,16 @@ refmount_table_run_mount (RefmountTable *table,
   call->use_helper = use_helper;
   call->deadline = deadline;
   call->created_dir = created_dir;
-  return run_backend_call (table, call, deadline, out_ok, handed_off, error);
+  /* Our own reference, for what the call found after the mount. */
+  g_atomic_ref_count_inc (&call->ref);
+  if (!run_backend_call (table, call, deadline, out_ok, handed_off, error))
+    {
+      backend_call_free (call);
+      return FALSE;
+    }
+  take_mounted (call, out_after);
+  backend_call_free (call);
+  return TRUE;
 }
 
 /* On success the caller reads the results and frees the call; after a
@@ -513,6 +565,7 @@ refmount_prepared_clear (RefmountPrepared *prepared)
   refmount_clear_fd (&prepared->dirfd);
   g_clear_pointer (&prepared->km, refmount_kernel_mount_free);
   g_clear_error (&prepared->mount_error);
+  refmount_mounted_clear (&prepared->after);
 }
 
 gboolean
@@ -565,6 +618,7 @@ refmount_table_run_prepare_mount (RefmountTable           *table,
   out->mount_tried = call->mount_tried;
   if (call->mount_tried)
     {
+      take_mounted (call, &out->after);
       out->mounted = ok;
       out->mount_error = g_steal_pointer (&local_error);
       ok = TRUE;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <string.h>
 #include <unistd.h>
 
 #include "refmount-error.h"
-#include "refmount-fstype.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
 #include "refmount-path.h"
@@ -28,17 +28,6 @@ find_attachment (RefmountRecord *record,
         }
     }
   return NULL;
-}
-
-/* The kernel's type may be an alias of the requested one (nfs -> nfs4,
- * glusterfs -> fuse.glusterfs): refmount-fstype.c decides. */
-static gboolean
-kernel_mount_matches (const RefmountKernelMount *km,
-                      const char                *source,
-                      const char                *fstype)
-{
-  return km != NULL && g_strcmp0 (km->source, source) == 0 &&
-         refmount_fstype_kernel_matches (fstype, km->fstype);
 }
 
 /* Persist a change the caller cannot report (a rollback, a state the
@@ -82,7 +71,7 @@ mark_stale_if_vanished (RefmountTable *table,
   /* The lookup walks the path: on a caller's behalf, under its deadline. */
   if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
     return FALSE;
-  if (kernel_mount_matches (km, record->source, record->fstype))
+  if (refmount_table_kernel_mount_matches (km, record->source, record->fstype))
     {
       entry->verified_changes = changes;
       return FALSE;
@@ -98,7 +87,7 @@ mark_stale_if_vanished (RefmountTable *table,
       if (now != NULL && g_strcmp0 (now, entry->mountpoint) != 0 &&
           !refmount_table_run_lookup (table, entry, now, deadline, &km, handed_off))
         return FALSE;
-      if (kernel_mount_matches (km, record->source, record->fstype))
+      if (refmount_table_kernel_mount_matches (km, record->source, record->fstype))
         return FALSE;
     }
   ctx.source = record->source;
@@ -155,12 +144,13 @@ mount_locked (RefmountTable               *table,
   RefmountMountSpec               spec = { request->fstype, request->source, options, request->user_options,
                                            fs != NULL && fs->use_helper };
   RefmountPrepared                prepared;
-  gboolean                        mounting = FALSE;
-  gboolean                        created = FALSE;
-  gboolean                        mount_root = FALSE;
-  gboolean                        ok = FALSE;
-  int                             mounted_dir = -1;
-  int                             dirfd = -1;
+  g_auto (RefmountMounted) after = { 0 };
+  gboolean mounting = FALSE;
+  gboolean created = FALSE;
+  gboolean mount_root = FALSE;
+  gboolean ok = FALSE;
+  int      mounted_dir = -1;
+  int      dirfd = -1;
 
   /* On the runner, under the call's deadline like mount(2): the mount
    * root may lie on a filesystem that stopped answering.  The mount runs
@@ -222,7 +212,7 @@ mount_locked (RefmountTable               *table,
   if (km != NULL)
     {
       close (dirfd);
-      if (!kernel_mount_matches (km, request->source, request->fstype))
+      if (!refmount_table_kernel_mount_matches (km, request->source, request->fstype))
         {
           g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_CONFLICT,
                        "Mountpoint '%s' already holds %s (%s), which refmount does not manage",
@@ -243,6 +233,8 @@ mount_locked (RefmountTable               *table,
           mounted_dir = g_steal_fd (&dirfd);
           ok = prepared.mounted;
           backend_error = g_steal_pointer (&prepared.mount_error);
+          after = prepared.after;
+          memset (&prepared.after, 0, sizeof prepared.after);
         }
       else
         {
@@ -277,26 +269,24 @@ mount_locked (RefmountTable               *table,
           mounted_dir = refmount_dup_cloexec (dirfd);
           if (!refmount_table_run_mount (table, entry, dirfd, request->fstype, request->source, options,
                                          request->user_options, spec.use_helper, created, deadline, &ok,
-                                         handed_off, &backend_error))
+                                         &after, handed_off, &backend_error))
             {
               close (mounted_dir);
               return mount_timed_out (config, entry, request, &ctx, error);
             }
         }
 
+      /* Where the mount landed was looked up in its runner call, right
+       * after mount(2): the path walk may wait on the filesystem the
+       * mount root lies on. */
       if (!ok)
         {
-          g_autoptr (RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
-
-          if (!kernel_mount_matches (after, request->source, request->fstype))
+          if (!refmount_table_kernel_mount_matches (after.km, request->source, request->fstype))
             {
               refmount_log_event (G_LOG_LEVEL_WARNING, "mount-failed", &ctx, "%s", backend_error->message);
-              if (created)
-                {
-                  g_autoptr (GError) rm_error = NULL;
-                  if (!refmount_path_remove_dir (entry->root, entry->relative, &rm_error))
-                    g_warning ("%s", rm_error->message);
-                }
+              /* Removed in the runner call too, if refmount created it. */
+              if (after.dir_error != NULL)
+                g_warning ("%s", after.dir_error->message);
               g_propagate_error (error, g_steal_pointer (&backend_error));
               close (mounted_dir);
               return FALSE;
@@ -310,12 +300,10 @@ mount_locked (RefmountTable               *table,
         }
       else
         {
-          g_autoptr (RefmountKernelMount) after = table->backend->ops->lookup (table->backend, entry->mountpoint);
-
           /* The directory was resolved safely, but someone may have renamed
            * it between resolution and mount(2): the mount then sits inside
            * the root under another name.  Undo it through the fd. */
-          if (!kernel_mount_matches (after, request->source, request->fstype))
+          if (!refmount_table_kernel_mount_matches (after.km, request->source, request->fstype))
             {
               g_autoptr (GError) undo_error = NULL;
 
@@ -674,7 +662,7 @@ refmount_table_detach_locked (RefmountTable               *table,
       /* Nothing of ours is mounted: only the record goes.  A mount made
        * by this process is undone through its fd instead (below): it may
        * have moved rather than vanished. */
-      if (entry->mounted_fd < 0 && !kernel_mount_matches (km, record->source, record->fstype))
+      if (entry->mounted_fd < 0 && !refmount_table_kernel_mount_matches (km, record->source, record->fstype))
         {
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "detached", &ctx, "Last attachment %s released",
                               request->attachment);

@@ -267,6 +267,25 @@ typedef struct
   gboolean    use_helper;
 } RefmountMountSpec;
 
+/* What a mount's runner call found right after mount(2): the topmost
+ * mount at the path (the lookup walks it again), and after a failed
+ * mount that left nothing there, how removing the directory refmount
+ * created went (neither set: not tried). */
+typedef struct
+{
+  RefmountKernelMount *km;
+  gboolean             dir_removed;
+  GError              *dir_error;
+} RefmountMounted;
+
+void refmount_mounted_clear (RefmountMounted *mounted);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RefmountMounted, refmount_mounted_clear)
+
+/* @km is the mount of @source and @fstype (or of a kernel alias of it). */
+gboolean refmount_table_kernel_mount_matches (const RefmountKernelMount *km,
+                                              const char                *source,
+                                              const char                *fstype);
+
 /* What refmount_table_run_prepare_mount() found and did. */
 typedef struct
 {
@@ -277,6 +296,7 @@ typedef struct
   gboolean             mount_tried; /* nothing was there: the mount ran */
   gboolean             mounted;
   GError              *mount_error;
+  RefmountMounted      after; /* with mount_tried */
 } RefmountPrepared;
 
 void refmount_prepared_clear (RefmountPrepared *prepared);
@@ -315,20 +335,22 @@ gboolean refmount_table_run_lookup (RefmountTable        *table,
                                     RefmountKernelMount **out_km,
                                     gboolean             *handed_off);
 /* mount(2) onto @dirfd (owned: closed when the call ends) on a runner
- * thread with @deadline.  FALSE with *handed_off on timeout (the entry lock
- * passes to the late completion, which undoes a late mount). */
-gboolean refmount_table_run_mount (RefmountTable *table,
-                                   RefmountEntry *entry,
-                                   int            dirfd,
-                                   const char    *fstype,
-                                   const char    *source,
-                                   const char    *options,
-                                   const char    *user_options,
-                                   gboolean       use_helper,
-                                   gboolean       created_dir,
-                                   gint64         deadline,
-                                   gboolean      *out_ok,
-                                   gboolean      *handed_off,
-                                   GError       **error);
+ * thread with @deadline, and what is there right after it (@out_after).
+ * FALSE with *handed_off on timeout (the entry lock passes to the late
+ * completion, which undoes a late mount). */
+gboolean refmount_table_run_mount (RefmountTable   *table,
+                                   RefmountEntry   *entry,
+                                   int              dirfd,
+                                   const char      *fstype,
+                                   const char      *source,
+                                   const char      *options,
+                                   const char      *user_options,
+                                   gboolean         use_helper,
+                                   gboolean         created_dir,
+                                   gint64           deadline,
+                                   gboolean        *out_ok,
+                                   RefmountMounted *out_after,
+                                   gboolean        *handed_off,
+                                   GError         **error);
 
 G_END_DECLS

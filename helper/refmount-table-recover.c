@@ -146,7 +146,8 @@ remount (RefmountTable      *table,
   gboolean                        mount_root = FALSE;
   gboolean                        mounting = FALSE;
   RefmountPrepared                prepared;
-  int                             dirfd = -1;
+  g_auto (RefmountMounted) after = { 0 };
+  int dirfd = -1;
 
   /* Reaching the directory again walks the path the dead mount lay on:
    * on the runner, under the call's deadline, like a Mount's. */
@@ -180,25 +181,21 @@ remount (RefmountTable      *table,
   entry->mounted_fd = refmount_dup_cloexec (dirfd);
   /* No x-gvfs user options: the Mount flag "show" is not part of the
    * record, so a recovered mount is not listed for file managers again. */
+  /* Where the mount landed is looked up in the same runner call (the
+   * lookup walks the path again).  Until it says so the record stays
+   * "stale" with the fd of what was mounted, so a call that times out
+   * leaves nothing the next Mount cannot undo. */
   if (!refmount_table_run_mount (table, entry, dirfd, record->fstype, record->source, options, NULL,
-                                 fs != NULL && fs->use_helper, FALSE, deadline, &ok, handed_off, &local_error))
+                                 fs != NULL && fs->use_helper, FALSE, deadline, &ok, &after, handed_off,
+                                 &local_error))
     {
       g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
                    "Remounting source '%s' on mountpoint '%s' did not finish within MountTimeoutSec=%u",
                    record->source, entry->mountpoint, config->mount_timeout_sec);
       return FALSE;
     }
-  /* Where the mount landed: the lookup walks the path again.  Until it
-   * says so the record stays "stale" with the fd of what was mounted, so
-   * a lookup that times out leaves nothing the next Mount cannot undo. */
   g_clear_pointer (&km, refmount_kernel_mount_free);
-  if (!refmount_table_run_lookup (table, entry, entry->mountpoint, deadline, &km, handed_off))
-    {
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                   "Looking up mountpoint '%s' after the remount did not finish within MountTimeoutSec=%u",
-                   entry->mountpoint, config->mount_timeout_sec);
-      return FALSE;
-    }
+  km = g_steal_pointer (&after.km);
   if (km == NULL || g_strcmp0 (km->source, record->source) != 0 ||
       !refmount_fstype_kernel_matches (record->fstype, km->fstype))
     {

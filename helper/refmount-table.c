@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refmount-error.h"
+#include "refmount-fstype.h"
 #include "refmount-names.h"
 #include "refmount-runner.h"
 #include "refmount-table-private.h"
@@ -615,4 +616,14 @@ refmount_table_schedule_retry (RefmountTable         *table,
   locker = g_mutex_locker_new (&table->mutex);
   g_hash_table_add (table->sources, g_source_ref (source));
   g_source_attach (source, table->context);
+}
+
+/* The kernel's type may be an alias of the requested one (nfs -> nfs4,
+ * glusterfs -> fuse.glusterfs): refmount-fstype.c decides. */
+gboolean
+refmount_table_kernel_mount_matches (const RefmountKernelMount *km,
+                                     const char                *source,
+                                     const char                *fstype)
+{
+  return km != NULL && g_strcmp0 (km->source, source) == 0 && refmount_fstype_kernel_matches (fstype, km->fstype);
 }
