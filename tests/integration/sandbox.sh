@@ -447,9 +447,17 @@ sandbox_start_polkitd ()
   # Debug output on by default: it carries polkit.log() from rules, which
   # the tests read, and explains failures.  SANDBOX_POLKIT_NO_DEBUG=1 for
   # a quiet polkitd.
-  local args=()
+  local args=() exe=$SANDBOX_BIN/polkitd
   [[ -z ${SANDBOX_POLKIT_NO_DEBUG:-} ]] || args+=(--no-debug)
-  "$POLKITD" "${args[@]}" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
+  # Run from a copy on the sandbox's tmpfs, never as $POLKITD itself:
+  # Debian's polkitd postinst (on a machine without systemd) stops every
+  # process whose executable is /usr/lib/polkit-1/polkitd
+  # (start-stop-daemon --stop --exec), and a package installed anywhere
+  # on the machine while a test runs (a chroot that shares the PID
+  # namespace, a developer's apt-get) would end this test's polkitd.
+  # The signal record caught exactly that (doc/testing.md).
+  [[ -x $exe ]] || install -m 0755 "$POLKITD" "$exe" || fail "cannot copy $POLKITD to $exe"
+  "$exe" "${args[@]}" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
   SANDBOX_POLKITD_PID=$!
   sandbox_track_pid "$SANDBOX_POLKITD_PID"
   _sandbox_polkit_ready ()

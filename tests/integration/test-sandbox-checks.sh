@@ -176,7 +176,7 @@ for try in $(seq 10); do
   # No fork of ours between these lines: "read -t" on a FIFO nobody
   # writes is bash's own sleep.
   echo $((GONE - 2)) >/proc/sys/kernel/ns_last_pid
-  "$POLKITD" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
+  "$SANDBOX_BIN/polkitd" >>"$SANDBOX_DIR/polkitd.log" 2>&1 &
   SANDBOX_POLKITD_PID=$!
   sandbox_track_pid "$SANDBOX_POLKITD_PID"
   read -r -t 1 _ <>"$SANDBOX_DIR/never" || true
@@ -205,6 +205,18 @@ echo "$SANDBOX_POLKITD_PID" >"$OUTER_DIR/own-polkitd"')" 0
 assert_eq "$(cat "$SANDBOX_DIR/polkitds")" "$(cat "$SANDBOX_DIR/own-polkitd")" \
   "the polkitd processes a nested sandbox sees (its own is $(cat "$SANDBOX_DIR/own-polkitd"))"
 assert_ne "$(cat "$SANDBOX_DIR/pidns")" "$(readlink /proc/self/ns/pid)" "the nested sandbox's PID namespace"
+
+tc "a package's postinst stopping polkitd by its executable misses the sandbox's"
+# Debian's polkitd postinst runs "start-stop-daemon --stop --exec
+# $POLKITD" on a machine without systemd: an apt-get anywhere on the
+# machine (a chroot sharing the PID namespace) ended tests' polkitd in
+# CI, twice.  --test only says what it would signal; this PID
+# namespace's /proc shows it only this test's processes.
+sandbox_pid_alive "$SANDBOX_POLKITD_PID" || fail "polkitd should be running"
+if out=$(start-stop-daemon --stop --test --exec "$POLKITD" 2>&1); then
+  fail "start-stop-daemon --stop --exec $POLKITD would stop the sandbox's polkitd (pid $SANDBOX_POLKITD_PID): $out"
+fi
+assert_ne "$(readlink "/proc/$SANDBOX_POLKITD_PID/exe")" "$POLKITD" "the sandbox's polkitd executable"
 
 tc "nothing a sandbox started outlives it"
 # A daemon of its own session that no trap knows, as a FUSE server is.
