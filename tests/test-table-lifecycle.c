@@ -156,6 +156,9 @@ test_restart (Fixture      *fx,
   g_assert_no_error (error);
   g_assert_true (unmounted);
   g_assert_null (refmount_table_get_record (fx->table, a));
+  /* ... and removes the directory refmount created for it (a path walk:
+   * on the runner, under the call's deadline). */
+  g_assert_false (g_file_test (a, G_FILE_TEST_EXISTS));
 }
 
 static void
