@@ -204,7 +204,7 @@ refmount_table_drop_entry (RefmountTable *table,
   gboolean           created = entry->record != NULL && entry->record->created_dir;
   g_autoptr (GError) rm_error = NULL;
   RmdirCall         *call;
-  gboolean           ok = FALSE;
+  gboolean           ok = TRUE;
 
   refmount_clear_fd (&entry->mounted_fd);
   /* Remove the directory while the entry is still in the table and its
@@ -231,9 +231,7 @@ refmount_table_drop_entry (RefmountTable *table,
               return FALSE;
             }
         }
-      if (!ok)
-        retry_in_background (table, entry->root, entry->relative, entry->mountpoint, rm_error);
     }
-  forget_entry (table, entry);
+  refmount_table_drop_entry_tried (table, entry, ok ? NULL : rm_error);
   return TRUE;
 }
