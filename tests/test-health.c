@@ -72,6 +72,23 @@ changed (const char *mountpoint,
   g_variant_unref (g_variant_ref_sink (props));
   g_mutex_lock (&f->lock);
   f->changes++;
+  g_cond_broadcast (&f->cond);
+  g_mutex_unlock (&f->lock);
+}
+
+/* The probe stores its result before it hands the change to the callback,
+ * so a reader can see the new Health a moment before the signal goes out. */
+static void
+wait_changes (Fixture *f,
+              guint    at_least)
+{
+  gint64 deadline = g_get_monotonic_time () + WAIT_USEC;
+
+  g_mutex_lock (&f->lock);
+  while (f->changes < at_least)
+    if (!g_cond_wait_until (&f->cond, &f->lock, deadline))
+      break;
+  g_assert_cmpuint (f->changes, >=, at_least);
   g_mutex_unlock (&f->lock);
 }
 
@@ -184,6 +201,21 @@ wait_health (Fixture    *f,
     }
 }
 
+/* A returning probe publishes its result before it leaves the stuck
+ * count: wait for the count, not just for the result. */
+static void
+wait_stuck (Fixture *f,
+            guint    expected)
+{
+  gint64 deadline = g_get_monotonic_time () + 4 * WAIT_USEC;
+
+  while (refmount_health_get_stuck (f->health) != expected)
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+}
+
 #define MP "/run/refmount/mounts/a"
 
 static void
@@ -206,9 +238,7 @@ test_ok_and_usage (Fixture      *f,
   g_assert_cmpuint (checked, >, 0);
   g_assert_true (g_variant_lookup (props, "HealthMessage", "&s", &message));
   g_assert_cmpstr (message, ==, "");
-  g_mutex_lock (&f->lock);
-  g_assert_cmpuint (f->changes, >=, 1);
-  g_mutex_unlock (&f->lock);
+  wait_changes (f, 1);
 
   /* Gone: the properties of an untracked mount. */
   refmount_health_track (f->health, MP, NULL);
@@ -239,7 +269,7 @@ test_stuck_not_repeated (Fixture      *f,
   /* It returns: its answer counts, and probing goes on. */
   set_mode (f, FALSE, 0);
   wait_health (f, MP, "ok");
-  g_assert_cmpuint (refmount_health_get_stuck (f->health), ==, 0);
+  wait_stuck (f, 0);
 }
 
 static void
@@ -297,13 +327,7 @@ test_stuck_cap (Fixture      *f,
       g_autofree char *mp = g_strdup_printf ("/run/refmount/mounts/m%u", i);
       wait_health (f, mp, "ok");
     }
-  /* A returning probe publishes its result before it leaves the count:
-   * wait for the count, not just for the results. */
-  while (refmount_health_get_stuck (f->health) != 0)
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline + 4 * WAIT_USEC);
-      g_usleep (10 * 1000);
-    }
+  wait_stuck (f, 0);
 }
 
 static void
