@@ -250,8 +250,6 @@ finish_unmount (RefmountTable       *table,
                 gboolean             ok,
                 const GError        *backend_error,
                 RefmountAttachment **restore,
-                gint64               deadline,
-                gboolean            *handed_off,
                 gboolean            *out_unmounted,
                 GError             **error)
 {
@@ -273,13 +271,10 @@ finish_unmount (RefmountTable       *table,
   if (ok || g_error_matches (backend_error, REFMOUNT_ERROR, REFMOUNT_ERROR_NOT_FOUND))
     {
       refmount_log_event (G_LOG_LEVEL_MESSAGE, "unmounted", &ctx, "Unmounted %s", entry->mountpoint);
-      /* The directory's removal is a caller's path walk too: under its
-       * deadline, with the umount (above) or on its own
-       * (refmount-table-dirs.c). */
-      if (call->dir_tried)
-        refmount_table_drop_entry_tried (table, entry, call->dir_error);
-      else if (!refmount_table_drop_entry (table, entry, deadline, handed_off, error))
-        return FALSE;
+      /* The directory's removal is a caller's path walk too: it ran with
+       * the umount, on the same runner call, when refmount created the
+       * directory (call->remove_dir); otherwise there is none to remove. */
+      refmount_table_drop_entry_tried (table, entry, call->dir_error);
       if (out_unmounted)
         *out_unmounted = TRUE;
       return TRUE;
@@ -394,7 +389,7 @@ late_cb (gpointer      data,
       g_autoptr (GError) error = NULL;
 
       /* Already on the runner thread: the rmdir runs here (deadline 0). */
-      if (!finish_unmount (table, entry, call, ok, backend_error, &call->restore, 0, NULL, NULL, &error))
+      if (!finish_unmount (table, entry, call, ok, backend_error, &call->restore, NULL, &error))
         refmount_table_commit_and_write (table, entry);
     }
 
@@ -505,7 +500,7 @@ refmount_table_unmount_last (RefmountTable       *table,
       backend_call_free (call);
       return FALSE;
     }
-  ok = finish_unmount (table, entry, call, ok, backend_error, restore, deadline, handed_off, out_unmounted, error);
+  ok = finish_unmount (table, entry, call, ok, backend_error, restore, out_unmounted, error);
   backend_call_free (call);
   return ok;
 }

@@ -213,23 +213,17 @@ refmount_table_drop_entry (RefmountTable *table,
    * leave it mounting onto a deleted directory (ENOENT). */
   if (created && entry->root != NULL)
     {
-      if (deadline == 0)
-        ok = refmount_path_remove_dir (entry->root, entry->relative, &rm_error);
-      else
+      call = g_new0 (RmdirCall, 1);
+      call->table = table;
+      call->entry = entry;
+      if (!refmount_runner_run (table->runner, rmdir_func, rmdir_late, call, g_free, deadline, &ok, &rm_error))
         {
-          call = g_new0 (RmdirCall, 1);
-          call->table = table;
-          call->entry = entry;
-          if (!refmount_runner_run (table->runner, rmdir_func, rmdir_late, call, g_free, deadline, &ok,
-                                    &rm_error))
-            {
-              *handed_off = TRUE;
-              g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
-                           "Unmounted mountpoint '%s', but removing its directory did not finish within "
-                           "MountTimeoutSec; it is removed in the background",
-                           entry->mountpoint);
-              return FALSE;
-            }
+          *handed_off = TRUE;
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "Unmounted mountpoint '%s', but removing its directory did not finish within "
+                       "MountTimeoutSec; it is removed in the background",
+                       entry->mountpoint);
+          return FALSE;
         }
     }
   refmount_table_drop_entry_tried (table, entry, ok ? NULL : rm_error);

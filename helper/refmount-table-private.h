@@ -221,13 +221,14 @@ void refmount_table_check_vanished_entry (RefmountTable *table,
                                           const char    *mountpoint,
                                           gint64         timeout);
 
-/* The entry is gone (unmounted or never mounted): remove the directory
+/* The entry is gone (a stale record's last Unmount): remove the directory
  * refmount created (refmount-table-dirs.c), forget it, persist.  The
- * rmdir runs on a runner thread within @deadline (0: on this thread, for
- * threads of the table's own): FALSE with Timeout and *handed_off when it
- * did not finish (the entry lock passes to the late completion, which
- * drops the entry).  A directory that cannot be removed is retried in the
- * background; that never fails the caller. */
+ * rmdir runs on a runner thread within the caller's @deadline: FALSE with
+ * Timeout and *handed_off when it did not finish (the entry lock passes to
+ * the late completion, which drops the entry).  A directory that cannot be
+ * removed is retried in the background; that never fails the caller.  An
+ * unmount removes the directory in its own runner call instead
+ * (refmount_table_drop_entry_tried()). */
 gboolean refmount_table_drop_entry (RefmountTable *table,
                                     RefmountEntry *entry,
                                     gint64         deadline,
