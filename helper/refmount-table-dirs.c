@@ -91,7 +91,7 @@ rmdir_attempt (RmdirRetry *retry,
   if (entry->record != NULL)
     hand_over_dir (table, entry);
   else if (refmount_path_remove_dir (retry->root, retry->relative, error))
-    g_debug ("Removed directory %s on retry %u", retry->mountpoint, retry->attempts + 1);
+    g_debug ("Removed directory %s (attempt %u)", retry->mountpoint, retry->attempts + 1);
   else
     done = FALSE;
   if (entry->record == NULL)
@@ -121,6 +121,22 @@ rmdir_retry_func (RefmountTable *table,
     refmount_table_schedule_retry (table, 1, rmdir_retry_func, retry, rmdir_retry_free);
 }
 
+static void
+schedule_rmdir (RefmountTable *table,
+                guint          delay_sec,
+                const char    *root,
+                const char    *relative,
+                const char    *mountpoint)
+{
+  RmdirRetry *retry = g_new0 (RmdirRetry, 1);
+
+  retry->table = table;
+  retry->root = g_strdup (root);
+  retry->relative = g_strdup (relative);
+  retry->mountpoint = g_strdup (mountpoint);
+  refmount_table_schedule_retry (table, delay_sec, rmdir_retry_func, retry, rmdir_retry_free);
+}
+
 /* An EBUSY right after unmounting a network filesystem is common: the
  * removal is retried in the background and never fails the caller. */
 static void
@@ -130,14 +146,17 @@ retry_in_background (RefmountTable *table,
                      const char    *mountpoint,
                      const GError  *error)
 {
-  RmdirRetry *retry = g_new0 (RmdirRetry, 1);
-
   g_message ("Could not remove directory %s (%s); retrying in the background", mountpoint, error->message);
-  retry->table = table;
-  retry->root = g_strdup (root);
-  retry->relative = g_strdup (relative);
-  retry->mountpoint = g_strdup (mountpoint);
-  refmount_table_schedule_retry (table, 1, rmdir_retry_func, retry, rmdir_retry_free);
+  schedule_rmdir (table, 1, root, relative, mountpoint);
+}
+
+void
+refmount_table_remove_dir_later (RefmountTable *table,
+                                 const char    *root,
+                                 const char    *relative,
+                                 const char    *mountpoint)
+{
+  schedule_rmdir (table, 0, root, relative, mountpoint);
 }
 
 static void

@@ -240,6 +240,13 @@ gboolean refmount_table_drop_entry (RefmountTable *table,
 void refmount_table_drop_entry_tried (RefmountTable *table,
                                       RefmountEntry *entry,
                                       const GError  *rm_error);
+/* Remove the directory refmount created for @mountpoint (no entry holds
+ * it) in the background: on the runner's pool under the entry's lock,
+ * retried a few times, as after an unmount (refmount-table-dirs.c). */
+void refmount_table_remove_dir_later (RefmountTable *table,
+                                      const char    *root,
+                                      const char    *relative,
+                                      const char    *mountpoint);
 /* Unmount what this process mounted on the directory open as @dirfd. */
 gboolean refmount_table_undo_mount_by_fd (RefmountTable *table,
                                           int            dirfd,

@@ -9,7 +9,6 @@
 #include "refmount-fstype.h"
 #include "refmount-log.h"
 #include "refmount-names.h"
-#include "refmount-path.h"
 #include "refmount-table-private.h"
 #include "refmount-validate.h"
 
@@ -103,16 +102,18 @@ refmount_table_start (RefmountTable             *table,
         }
       else if (record->attachments->len == 0)
         {
-          const char        *root = NULL;
-          g_autofree char   *relative = NULL;
-          g_autoptr (GError) rm_error = NULL;
+          const char      *root = NULL;
+          g_autofree char *relative = NULL;
 
           refmount_log_event (G_LOG_LEVEL_MESSAGE, "reconciled", &ctx,
                               "Dropped %s: not mounted and no attachments left", record->mountpoint);
+          /* rmdir(2) asks the filesystem the directory lies on, which may
+           * not answer (a mount root on an NFS export whose server is down
+           * at boot): not on this thread, which owns the bus name only
+           * once the start is done, but on the runner's pool afterwards. */
           if (record->created_dir &&
-              refmount_validate_mountpoint (config, record->mountpoint, &root, &relative, NULL) &&
-              !refmount_path_remove_dir (root, relative, &rm_error))
-            g_message ("%s", rm_error->message);
+              refmount_validate_mountpoint (config, record->mountpoint, &root, &relative, NULL))
+            refmount_table_remove_dir_later (table, root, relative, record->mountpoint);
           continue;
         }
       else

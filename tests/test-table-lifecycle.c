@@ -161,6 +161,40 @@ test_restart (Fixture      *fx,
   g_assert_false (g_file_test (a, G_FILE_TEST_EXISTS));
 }
 
+static gboolean
+dir_gone (Fixture    *fx,
+          const char *m)
+{
+  return !g_file_test (m, G_FILE_TEST_EXISTS);
+}
+
+/* A record that is not mounted and has no attachments left is dropped at
+ * the start, and the directory refmount created for it removed.  That
+ * rmdir(2) may wait on a filesystem that does not answer (a mount root on
+ * NFS whose server is down at boot), so the start only schedules it: it
+ * runs on the runner's pool once the table's context runs, never on the
+ * thread that has yet to own the bus name (integration-fuse-hang-dirs). */
+static void
+test_restart_drop_removes_dir (Fixture      *fx,
+                               gconstpointer data)
+{
+  g_autofree char      *c = mp (fx, "c");
+  g_autoptr (GError)    error = NULL;
+  RefmountAttachRequest roe = { "tmpfs", "src", NULL, NULL, "roe", 1000, 1, TRUE, ":1.99" };
+
+  roe.mountpoint = c;
+  g_assert_true (refmount_table_attach (fx->table, fx->config, &roe, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_test (c, G_FILE_TEST_IS_DIR));
+
+  fake_backend_set_unmounted (fx->fake, c);
+  restart (fx, nobody_alive);
+  g_assert_null (refmount_table_get_record (fx->table, c));
+  g_assert_true (g_file_test (c, G_FILE_TEST_IS_DIR));
+  iterate_until (fx, dir_gone, c);
+  g_assert_true (dir_gone (fx, c));
+}
+
 static void
 test_corrupt_state (Fixture      *fx,
                     gconstpointer data)
@@ -498,6 +532,7 @@ main (int    argc,
   ADD ("/table/timeout", test_timeout);
   ADD ("/table/unmount-timeout", test_unmount_timeout);
   ADD ("/table/restart", test_restart);
+  ADD ("/table/restart/drop-removes-dir", test_restart_drop_removes_dir);
   ADD ("/table/corrupt-state", test_corrupt_state);
   ADD ("/table/release-bus-name", test_release_bus_name);
   ADD ("/table/journal-append-failure", test_journal_append_failure);

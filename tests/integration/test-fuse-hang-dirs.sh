@@ -15,7 +15,11 @@
 #   - root's Mount and Unmount of an unrelated tmpfs complete within 2 s;
 #   - once the server answers again (it refuses RMDIR), the late rmdir is
 #     logged, retried in the background, and given up on after its
-#     attempts; the mountpoint is usable again throughout.
+#     attempts; the mountpoint is usable again throughout;
+#   - a record left with no attachments (refmountd killed meanwhile) is
+#     dropped at the next start, and its rmdir, waiting for the stopped
+#     server as well, does not hold up the start (it ran on the main
+#     thread, before the bus name was owned).
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -86,6 +90,42 @@ assert_mounted "$MP"
 rm_unmount "$MP" att-again
 assert_ok "Unmount of $MP"
 assert_not_mounted "$MP"
+
+# A record whose last attachment was released (durably) while its rmdir
+# hung, and then refmountd was killed: at the next start it is not mounted
+# and has no attachments, so it is dropped and its directory removed.
+# That rmdir waits for the stopped server too, and must not hold up the
+# start: refmountd owns its name and serves other mountpoints.
+BOOT=$FUSEROOT/boot
+tc "boot: a stale record beneath the FUSE root, its last Unmount stuck in rmdir"
+rm_mount tmpfs src-boot "$BOOT" att-boot size=1m
+assert_ok "Mount of $BOOT"
+obj=$RM_MOUNT_OBJ
+sandbox_stop_daemon
+umount "$BOOT"
+sandbox_start_daemon
+sandbox_wait_until 10 "$BOOT to be marked stale" _stale
+kill -STOP "$FUSE_PID"
+rm_unmount "$BOOT" att-boot
+assert_error Timeout "removing its directory did not finish within MountTimeoutSec" "$BOOT"
+
+tc "boot: refmountd killed; the next start drops the record without waiting for the server"
+sandbox_kill9_daemon
+t0=$(date +%s%N)
+sandbox_start_daemon
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'fuse-hang-dirs: refmountd owned its name %d ms after its start\n' "$ms"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/after-boot"
+rm_gdbus GetMount "$(gv_str "$BOOT")"
+assert_error NotFound "$BOOT"
+
+tc "boot: the server answers again: the directory's removal is tried, and given up on"
+kill -CONT "$FUSE_PID"
+_boot_given_up ()
+{
+  grep -q "Giving up removing directory $BOOT: " "$SANDBOX_DAEMON_LOG"
+}
+sandbox_wait_until 20 "the removal of $BOOT to be given up on" _boot_given_up
 
 stuck_fuse_release
 sandbox_daemon_alive || fail "refmountd died"
