@@ -33,22 +33,30 @@ stuck_fuse_start entry_timeout=3600,attr_timeout=3600,negative_timeout=3600
 sandbox_start_daemon
 MP=$FUSEROOT/stale
 
-tc "a mount beneath the FUSE root while it answers; it vanishes while refmountd is stopped"
-rm_mount tmpfs src-stale "$MP" att-stale size=1m
-assert_ok "Mount of $MP"
-obj=$RM_MOUNT_OBJ
-# A mount of the running daemon's own is undone through the fd it was
-# mounted on (it may have moved rather than vanished); only a record from
-# before a restart is dropped by a lookup of its path.
-sandbox_stop_daemon
-umount "$MP"
-sandbox_start_daemon
-_stale ()
+# stale_from_before_restart MOUNTPOINT ATTACHMENT: a mount there while the
+# server answers, which vanishes while refmountd is stopped.  A mount of
+# the running daemon's own is undone through the fd it was mounted on (it
+# may have moved rather than vanished); only a record from before a
+# restart is dropped by a lookup of its path.
+stale_from_before_restart ()
 {
-  [[ $(rm_mount_property "$obj" State) == 's "stale"' ]]
+  local mp=$1 obj
+  rm_mount tmpfs "src-$2" "$mp" "$2" size=1m
+  assert_ok "Mount of $mp"
+  obj=$RM_MOUNT_OBJ
+  sandbox_stop_daemon
+  umount "$mp"
+  sandbox_start_daemon
+  _stale ()
+  {
+    [[ $(rm_mount_property "$obj" State) == 's "stale"' ]]
+  }
+  sandbox_wait_until 10 "$mp to be marked stale" _stale
+  [[ -d $mp ]] || fail "the directory refmountd created for $mp should still be there"
 }
-sandbox_wait_until 10 "$MP to be marked stale" _stale
-[[ -d $MP ]] || fail "the directory refmountd created for $MP should still be there"
+
+tc "a mount beneath the FUSE root while it answers; it vanishes while refmountd is stopped"
+stale_from_before_restart "$MP" att-stale
 
 tc "the FUSE server stops answering"
 kill -STOP "$FUSE_PID"
@@ -98,13 +106,7 @@ assert_not_mounted "$MP"
 # start: refmountd owns its name and serves other mountpoints.
 BOOT=$FUSEROOT/boot
 tc "boot: a stale record beneath the FUSE root, its last Unmount stuck in rmdir"
-rm_mount tmpfs src-boot "$BOOT" att-boot size=1m
-assert_ok "Mount of $BOOT"
-obj=$RM_MOUNT_OBJ
-sandbox_stop_daemon
-umount "$BOOT"
-sandbox_start_daemon
-sandbox_wait_until 10 "$BOOT to be marked stale" _stale
+stale_from_before_restart "$BOOT" att-boot
 kill -STOP "$FUSE_PID"
 rm_unmount "$BOOT" att-boot
 assert_error Timeout "removing its directory did not finish within MountTimeoutSec" "$BOOT"
