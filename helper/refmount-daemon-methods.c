@@ -229,19 +229,134 @@ publish_config_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* One read of the configuration on the runner: shared by the waiter and
+ * the runner thread, whichever lets go last frees it. */
+typedef struct
+{
+  Daemon         *daemon;
+  char           *path;
+  gboolean        missing_ok;
+  RefmountConfig *config; /* the result, when read and checked */
+} ConfigRead;
+
+static void
+config_read_clear (gpointer data)
+{
+  ConfigRead *read = data;
+
+  g_free (read->path);
+  g_clear_pointer (&read->config, refmount_config_unref);
+}
+
+static void
+config_read_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, config_read_clear);
+}
+
+static gboolean
+config_read_func (gpointer data,
+                  GError **error)
+{
+  ConfigRead                *read = data;
+  g_autoptr (RefmountConfig) config = refmount_config_load (read->path, read->missing_ok, error);
+
+  if (config == NULL || !refmount_config_check_roots (config, 0, TRUE, error))
+    return FALSE;
+  read->config = g_steal_pointer (&config);
+  return TRUE;
+}
+
+static void
+reload_done (Daemon *daemon)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->reload_lock);
+
+  daemon->reload_busy = FALSE;
+  g_cond_broadcast (&daemon->reload_cond);
+}
+
+/* The caller was told Timeout: what was read is not applied (a Reload
+ * that failed must not take effect later, behind the admin's back). */
+static void
+config_read_late (gpointer      data,
+                  gboolean      ok,
+                  const GError *error)
+{
+  ConfigRead *read = data;
+
+  g_message ("Reading the configuration finished after its reload timed out%s%s; not applied",
+             ok ? "" : ": ", ok ? "" : error->message);
+  reload_done (read->daemon);
+}
+
+/* Read and check the configuration within @deadline: NULL with Timeout
+ * when an earlier read is still stuck, or this one does not finish. */
+static RefmountConfig *
+read_config (Daemon  *daemon,
+             gint64   deadline,
+             guint    timeout_sec,
+             GError **error)
+{
+  ConfigRead *read;
+  gboolean    ok = FALSE;
+
+  {
+    g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&daemon->reload_lock);
+
+    while (daemon->reload_busy)
+      if (!g_cond_wait_until (&daemon->reload_cond, &daemon->reload_lock, deadline) && daemon->reload_busy)
+        {
+          g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                       "an earlier reload is still reading the configuration (a filesystem does not "
+                       "answer) after MountTimeoutSec=%u",
+                       timeout_sec);
+          return NULL;
+        }
+    daemon->reload_busy = TRUE;
+  }
+
+  read = g_atomic_rc_box_new0 (ConfigRead);
+  read->daemon = daemon;
+  read->path = g_strdup (daemon->config_path);
+  read->missing_ok = daemon->config_missing_ok;
+  g_atomic_rc_box_acquire (read); /* ours, beside the runner's */
+  if (!refmount_runner_run (daemon->runner, config_read_func, config_read_late, read, config_read_release,
+                            deadline, &ok, error))
+    {
+      config_read_release (read);
+      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT,
+                   "reading it and checking its mount roots did not finish within MountTimeoutSec=%u "
+                   "(a filesystem does not answer)",
+                   timeout_sec);
+      return NULL;
+    }
+  reload_done (daemon);
+  {
+    RefmountConfig *config = ok ? g_steal_pointer (&read->config) : NULL;
+
+    config_read_release (read);
+    return config;
+  }
+}
+
 gboolean
 refmount_daemon_reload (Daemon  *daemon,
                         GError **error)
 {
   g_autoptr (RefmountConfig) config = NULL;
+  g_autoptr (RefmountConfig) old = refmount_daemon_get_config (daemon);
   g_autoptr (GError)         local_error = NULL;
+  gint64                     deadline = g_get_monotonic_time () + (gint64) old->mount_timeout_sec * G_USEC_PER_SEC;
 
-  config = refmount_config_load (daemon->config_path, daemon->config_missing_ok, &local_error);
-  if (config == NULL || !refmount_config_check_roots (config, 0, TRUE, &local_error))
+  config = read_config (daemon, deadline, old->mount_timeout_sec, &local_error);
+  if (config == NULL)
     {
       refmount_log_event (G_LOG_LEVEL_WARNING, "reload-failed", NULL,
                           "Configuration not reloaded, keeping the old one: %s", local_error->message);
-      g_set_error (error, REFMOUNT_ERROR, REFMOUNT_ERROR_FAILED,
+      g_set_error (error, REFMOUNT_ERROR,
+                   g_error_matches (local_error, REFMOUNT_ERROR, REFMOUNT_ERROR_TIMEOUT) ? REFMOUNT_ERROR_TIMEOUT
+                                                                                         : REFMOUNT_ERROR_FAILED,
                    "Configuration file '%s' not reloaded: %s", daemon->config_path, local_error->message);
       return FALSE;
     }

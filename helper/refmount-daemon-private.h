@@ -10,6 +10,7 @@
 #include "refmount-health.h"
 #include "refmount-log.h"
 #include "refmount-manager.h"
+#include "refmount-runner.h"
 #include "refmount-table.h"
 
 G_BEGIN_DECLS
@@ -35,6 +36,17 @@ typedef struct
   RefmountConfig *config;
   char           *config_path;
   gboolean        config_missing_ok;
+
+  /* Reading the configuration checks the mount roots with lstat(2), which
+   * waits on the filesystem a root lies on: it runs on @runner under a
+   * deadline.  One read at a time (reload_lock, a leaf like the others):
+   * a read stuck in the kernel keeps @reload_busy until it returns, and
+   * later reloads wait for it up to their own deadline instead of each
+   * leaving another thread stuck beside it. */
+  RefmountRunner *runner;
+  GMutex          reload_lock;
+  GCond           reload_cond;
+  gboolean        reload_busy;
 
   GMutex      roe_lock;
   GHashTable *roe_names; /* bus names holding release-on-exit attachments */

@@ -175,9 +175,22 @@ sigterm_cb (gpointer data)
 }
 
 static gboolean
-sighup_cb (gpointer data)
+sighup_reload_func (gpointer data,
+                    GError **error)
 {
   refmount_daemon_reload (data, NULL);
+  return TRUE;
+}
+
+static gboolean
+sighup_cb (gpointer data)
+{
+  Daemon *daemon = data;
+
+  /* Not on this thread, which reads unprivileged callers' messages:
+   * reading the configuration may wait up to MountTimeoutSec for a mount
+   * root that does not answer (refmount_daemon_reload()). */
+  refmount_runner_submit (daemon->runner, sighup_reload_func, daemon, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -338,6 +351,9 @@ refmount_daemon_run (const RefmountDaemonOptions *options)
   g_mutex_init (&daemon.config_lock);
   g_mutex_init (&daemon.roe_lock);
   g_mutex_init (&daemon.callers_lock);
+  g_mutex_init (&daemon.reload_lock);
+  g_cond_init (&daemon.reload_cond);
+  daemon.runner = refmount_runner_new ();
   daemon.loop = g_main_loop_new (NULL, FALSE);
   daemon.backend = options->backend;
   if (daemon.backend == NULL)

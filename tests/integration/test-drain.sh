@@ -9,12 +9,14 @@
 #     thread (issue 11): SIGTERM withdraws the check and answers
 #     ShuttingDown, so the daemon exits at once, normally: status 0, the
 #     state written.
-#  2. The grace period (drain_timeout_cb, MountTimeoutSec + 5 s): a Mount
+#  2. A Reload whose configuration file hangs — a FIFO with no writer, as
+#     a configuration on a dead network filesystem would — gets Timeout at
+#     MountTimeoutSec; the read, when it finally ends, is not applied.
+#  3. The grace period (drain_timeout_cb, MountTimeoutSec + 5 s): a Mount
 #     in flight at SIGTERM (its mount helper hangs) still gets its answer,
-#     Timeout at MountTimeoutSec; a Reload that hangs for good — its
-#     configuration file is a FIFO with no writer, as a configuration on a
-#     dead network filesystem would hang — is cut at the grace period, and
-#     the daemon exits normally anyway.
+#     Timeout at MountTimeoutSec; one that started under a longer
+#     MountTimeoutSec (lowered by a Reload since) is cut at the grace
+#     period, and the daemon exits normally anyway.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -87,29 +89,51 @@ kill -CONT "$SANDBOX_POLKITD_PID"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "nothing mounted"
 
 # ---------------------------------------------------------------------------
-tc "SIGTERM: a Mount in flight still gets its answer; a hung Reload is cut at the grace period"
+tc "a Reload whose configuration file hangs: Timeout at MountTimeoutSec, the old one kept"
+# A Mount that starts under MountTimeoutSec=30 keeps that deadline after a
+# Reload lowers it to 2 s (for the grace period case below).
+sed -i "s/^MountTimeoutSec=.*/MountTimeoutSec=30/" "$SANDBOX_CONFIG"
 sandbox_start_daemon
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Mount" refmounthang server:/export "$SANDBOX_ROOT/hung" '@as []' hung '@a{sv} {}' \
-  >"$SANDBOX_DIR/hung.out" 2>&1 &
-HUNG_PID=$!
-sandbox_track_pid "$HUNG_PID"
-sandbox_wait_until 10 "the mount helper to start" test -s "$SANDBOX_HELPER_PIDS"
+hang_start_mount 60 server:/long "$SANDBOX_ROOT/long" long "$SANDBOX_DIR/long.out"
+LONG_PID=$HUNG_PID
+sed -i "s/^MountTimeoutSec=.*/MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT/" "$SANDBOX_CONFIG"
+rm_gdbus Reload
+assert_ok "Reload to MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT"
 
 mv "$SANDBOX_CONFIG" "$SANDBOX_CONFIG.real"
 mkfifo -m 0644 "$FIFO"
 ln -s "$FIFO" "$SANDBOX_CONFIG"
-gdbus call --system --timeout 60 --dest "$RM_BUS" --object-path "$RM_MANAGER_PATH" \
-  --method "$RM_MANAGER_IFACE.Reload" >"$SANDBOX_DIR/reload.out" 2>&1 &
-RELOAD_PID=$!
-sandbox_track_pid "$RELOAD_PID"
+t0=$(date +%s%N)
+rm_gdbus Reload
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'drain: Reload of a FIFO configuration returned after %d ms: %s\n' "$ms" "$RM_OUT"
+assert_error Timeout "MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT"
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "the Reload returned after $ms ms"
 _reload_blocked ()
 {
-  # A thread of refmountd waits in open(2) for a writer of the FIFO.
+  # A runner thread of refmountd waits in open(2) for a writer of the FIFO.
   grep -qs wait_for_partner /proc/"$SANDBOX_DAEMON_PID"/task/*/wchan
 }
-sandbox_wait_until 10 "the Reload to block on the configuration FIFO" _reload_blocked
-sandbox_pid_alive "$HUNG_PID" || fail "the Mount returned before SIGTERM: $(cat "$SANDBOX_DIR/hung.out")"
+sandbox_wait_until 5 "the configuration read to block on the FIFO" _reload_blocked
+# The read finishes once a writer comes; what it read is not applied.
+cat "$SANDBOX_CONFIG.real" >"$FIFO"
+_late_read_logged ()
+{
+  grep -q "Reading the configuration finished after its reload timed out; not applied" "$SANDBOX_DAEMON_LOG"
+}
+sandbox_wait_until 10 "the late configuration read to be logged" _late_read_logged
+rm -f "$SANDBOX_CONFIG" "$FIFO"
+mv "$SANDBOX_CONFIG.real" "$SANDBOX_CONFIG"
+
+# ---------------------------------------------------------------------------
+tc "SIGTERM: a Mount in flight still gets its answer; one whose deadline lies beyond the grace period is cut at it"
+# The grace period (MountTimeoutSec + 5 s) comes from the configuration in
+# effect at SIGTERM: 7 s, while the Mount started under MountTimeoutSec=30
+# is still in flight then.  Every call ends within its deadline, so the
+# grace period is a safety net (drain_timeout_cb); this is how it is
+# reached.
+hang_start_mount 60 server:/export "$SANDBOX_ROOT/hung" hung "$SANDBOX_DIR/hung.out"
+sandbox_pid_alive "$LONG_PID" || fail "the long Mount returned before SIGTERM: $(cat "$SANDBOX_DIR/long.out")"
 
 t0=$(date +%s%N)
 kill -TERM "$SANDBOX_DAEMON_PID"
@@ -129,9 +153,9 @@ assert_eq "$SANDBOX_DAEMON_STATUS" 0 "exit status after the grace period"
 assert_contains "$(cat "$SANDBOX_DAEMON_LOG")" "Calls still in flight after the shutdown grace period" \
   "the daemon log says why it exited"
 assert_contains "$(tail -n 5 "$SANDBOX_DAEMON_LOG")" "refmountd stopped" "the normal stop path ran"
-sandbox_wait_until 10 "the hung Reload's client to see the daemon go" eval '! sandbox_pid_alive "$RELOAD_PID"'
-sandbox_stop_pid "$RELOAD_PID"
-assert_not_contains "$(cat "$SANDBOX_DIR/reload.out")" "()" "the hung Reload did not succeed"
+sandbox_wait_until 10 "the long Mount's client to see the daemon go" eval '! sandbox_pid_alive "$LONG_PID"'
+sandbox_stop_pid "$LONG_PID"
+assert_not_contains "$(cat "$SANDBOX_DIR/long.out")" "objectpath" "the long Mount did not succeed"
 assert_eq "$(mounts_beneath "$SANDBOX_ROOT")" "" "nothing mounted"
 
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"

@@ -8,7 +8,8 @@
 # mkdirat) then waits in the kernel for an answer that never comes.  That
 # work must run under the call's deadline like mount(2): the caller gets
 # Timeout within MountTimeoutSec plus a margin, and other mountpoints keep
-# answering.
+# answering.  So must reading the configuration (SIGHUP, Reload), which
+# checks the mount roots.
 set -euo pipefail
 # shellcheck source=tests/integration/sandbox.sh
 source "$(dirname "${BASH_SOURCE[0]}")/sandbox.sh"
@@ -63,8 +64,39 @@ assert_error Timeout
 ((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Timeout came after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
 assert_root_cycle_within 2 "$SANDBOX_ROOT/other-4"
 
+# Reading the configuration checks every mount root with lstat(2), which
+# asks the filesystem the root lies on: SIGHUP ran it on the main thread,
+# which then answered no unprivileged caller until the server came back.
+tc "SIGHUP while a mount root does not answer: unprivileged callers are still served"
+kill -HUP "$SANDBOX_DAEMON_PID"
+assert_root_cycle_within 2 "$SANDBOX_ROOT/other-5"
+t0=$(date +%s%N)
+rm_gdbus -u nobody GetMount "$(gv_str "$SANDBOX_ROOT/none")"
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'fuse-hang: nobody'"'"'s GetMount after SIGHUP returned after %d ms: %s\n' "$ms" "$RM_OUT"
+assert_error NotFound
+((ms <= 2000)) || fail "nobody's GetMount after SIGHUP took $ms ms"
+
+tc "Reload while a mount root does not answer: Timeout within MountTimeoutSec plus a margin"
+t0=$(date +%s%N)
+rm_gdbus Reload
+ms=$((($(date +%s%N) - t0) / 1000000))
+printf 'fuse-hang: Reload returned after %d ms: %s\n' "$ms" "$RM_OUT"
+assert_error Timeout "MountTimeoutSec"
+((ms <= (SANDBOX_MOUNT_TIMEOUT + 3) * 1000)) || fail "Reload returned after $ms ms (MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT)"
+
 tc "once the server is gone, the stuck work ends and the daemon is fine"
 stuck_fuse_release
 sandbox_daemon_alive || fail "refmountd died"
 assert_root_cycle_within 2 "$SANDBOX_ROOT/other-3"
+# SIGHUP's read timed out on its own (logged), and ends now, not applied.
+grep -q "reload-failed: .*checking its mount roots did not finish within MountTimeoutSec=$SANDBOX_MOUNT_TIMEOUT" \
+  "$SANDBOX_DAEMON_LOG" || fail "SIGHUP's reload should have failed with Timeout: $(grep reload "$SANDBOX_DAEMON_LOG")"
+_late_read_logged ()
+{
+  grep -q "Reading the configuration finished after its reload timed out" "$SANDBOX_DAEMON_LOG"
+}
+sandbox_wait_until 10 "the stuck configuration read to end" _late_read_logged
+rm_gdbus Reload
+assert_ok "Reload once the mount root answers again"
 printf 'PASS: %d cases\n' "$SANDBOX_CASES_RUN"
