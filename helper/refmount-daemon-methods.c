@@ -291,7 +291,10 @@ config_read_late (gpointer      data,
 }
 
 /* Read and check the configuration within @deadline: NULL with Timeout
- * when an earlier read is still stuck, or this one does not finish. */
+ * when an earlier read is still stuck, or this one does not finish.  On
+ * success the read stays busy until the caller has swapped the new
+ * configuration in (reload_done()), so two reloads swap in the order
+ * they read. */
 static RefmountConfig *
 read_config (Daemon  *daemon,
              gint64   deadline,
@@ -331,11 +334,12 @@ read_config (Daemon  *daemon,
                    timeout_sec);
       return NULL;
     }
-  reload_done (daemon);
   {
     RefmountConfig *config = ok ? g_steal_pointer (&read->config) : NULL;
 
     config_read_release (read);
+    if (config == NULL)
+      reload_done (daemon);
     return config;
   }
 }
@@ -366,6 +370,7 @@ refmount_daemon_reload (Daemon  *daemon,
     g_clear_pointer (&daemon->config, refmount_config_unref);
     daemon->config = g_steal_pointer (&config);
   }
+  reload_done (daemon);
   g_main_context_invoke (NULL, publish_config_cb, daemon);
   refmount_log_event (G_LOG_LEVEL_MESSAGE, "reloaded", NULL, "Configuration reloaded from %s",
                       daemon->config_path);
