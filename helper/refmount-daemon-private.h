@@ -28,10 +28,11 @@ typedef struct
    * waits for polkit, for another call or for the bus. */
   GThreadPool *workers;
 
-  /* Lock order (doc/design.md "Lock order"): config_lock, roe_lock and
-   * callers_lock are leaves, each held only to read or swap its own
-   * fields: never two of them at once, never across a call into the table
-   * (whose locks all come before them), polkit or a D-Bus round trip. */
+  /* Lock order (doc/design.md "Lock order"): config_lock, reload_lock,
+   * roe_lock and callers_lock are leaves, each held only to read or swap
+   * its own fields: never two of them at once, never across a call into
+   * the table (whose locks all come before them), polkit or a D-Bus round
+   * trip. */
   GMutex          config_lock;
   RefmountConfig *config;
   char           *config_path;
